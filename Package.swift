@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Barrage",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "barrage", targets: ["barrage"]),
+        .library(name: "BarrageCore", targets: ["BarrageCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // libcurl as the system provides it (Debian: libcurl4-openssl-dev).
+        .systemLibrary(
+            name: "CLibcurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // epoll, timerfd and eventfd headers (Linux), imported directly.
+        .systemLibrary(name: "CLinuxEvents"),
+        // Typed, non-variadic wrappers for curl_easy_setopt / getinfo / curl_multi_setopt. Nothing else.
+        .target(name: "CCurlShims", dependencies: ["CLibcurl"]),
+        // Pure values: plans, durations, recorder, results, reports. Imports neither libcurl nor NIO.
+        .target(
+            name: "BarrageCore",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        // The libcurl edge: multi handles on engine threads.
+        .target(name: "BarrageEngine", dependencies: ["BarrageCore", "CLibcurl", "CCurlShims", "CLinuxEvents"]),
+        // The embedded target server used by `serve`, `demo` and the tests.
+        .target(
+            name: "BarrageTargetServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Subcommands and the entry point's error/exit-code mapping.
+        .target(
+            name: "BarrageCLI",
+            dependencies: [
+                "BarrageCore", "BarrageEngine", "BarrageTargetServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "barrage", dependencies: ["BarrageCLI"]),
+        .target(name: "BarrageTestSupport", dependencies: ["BarrageTargetServer"]),
+        .testTarget(name: "BarrageCoreTests", dependencies: ["BarrageCore"]),
+        .testTarget(
+            name: "BarrageIntegrationTests",
+            dependencies: ["BarrageCore", "BarrageEngine", "BarrageCLI", "BarrageTargetServer", "BarrageTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,107 @@
+import Foundation
+
+/// The result of one run: the `barrage.result.v1` JSON document. Durations are integer microseconds.
+/// Keys are a contract: later versions add keys, never rename or remove these.
+public struct RunResult: Codable, Sendable, Equatable {
+    public static let schemaID = "barrage.result.v1"
+
+    public struct Requests: Codable, Sendable, Equatable {
+        public var total: Int
+        public var ok: Int
+        public var failed: Int
+        public var dropped: Int
+    }
+    public struct Throughput: Codable, Sendable, Equatable {
+        /// (ok + failed) / duration.
+        public var rps: Double
+        public var ok_rps: Double
+        public var bytes_in: Int64
+        public var bytes_out: Int64
+        public var bytes_in_per_s: Double
+    }
+    public struct Phases: Codable, Sendable, Equatable {
+        public var dns: HistogramSummary
+        public var connect: HistogramSummary
+        public var tls: HistogramSummary
+        public var ttfb: HistogramSummary
+    }
+    public struct Connections: Codable, Sendable, Equatable {
+        public var new: Int
+        public var reused: Int
+    }
+
+    public var schema: String = RunResult.schemaID
+    public var barrage_version: String
+    /// RFC 3339 UTC with milliseconds: when the first request was sent.
+    public var started_at: String
+    public var started_epoch_ms: Int64
+    /// From the first send to the last completion.
+    public var duration_us: Int64
+    /// True when SIGINT/SIGTERM stopped the run early; the numbers cover what was measured until then.
+    public var interrupted: Bool
+    public var plan: PlanRecord
+    public var requests: Requests
+    /// Complete responses by status code.
+    public var status_codes: [String: Int]
+    /// Failures by error class.
+    public var errors: [String: Int]
+    public var throughput: Throughput
+    /// From the moment each request was due (closed model: sent) to its completion, over complete responses.
+    public var latency_us: HistogramSummary
+    /// From the actual send to completion, over complete responses.
+    public var service_time_us: HistogramSummary
+    public var phases_us: Phases
+    public var connections: Connections
+    /// Samples above the histograms' one-hour range, recorded at the top of the range.
+    public var clamped_samples: Int
+    public var timeline: [TimelineEntry]
+
+    public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
+                startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
+        barrage_version = version
+        started_at = RunResult.rfc3339(epochMillis: startedEpochMillis)
+        started_epoch_ms = startedEpochMillis
+        duration_us = durationMicros
+        self.interrupted = interrupted
+        self.plan = PlanRecord(plan)
+        requests = Requests(total: r.total, ok: r.ok, failed: r.failed, dropped: r.dropped)
+        status_codes = r.statusCounts
+        errors = r.errorCounts
+        let seconds = Double(durationMicros) / 1_000_000
+        func per(_ v: Double) -> Double { seconds > 0 ? v / seconds : 0 }
+        throughput = Throughput(rps: per(Double(r.ok + r.failed)), ok_rps: per(Double(r.ok)),
+                                bytes_in: r.bytesIn, bytes_out: r.bytesOut, bytes_in_per_s: per(Double(r.bytesIn)))
+        latency_us = HistogramSummary(r.latency)
+        service_time_us = HistogramSummary(r.serviceTime)
+        phases_us = Phases(dns: HistogramSummary(r.dns), connect: HistogramSummary(r.connect),
+                           tls: HistogramSummary(r.tls), ttfb: HistogramSummary(r.ttfb))
+        connections = Connections(new: r.connectionsNew, reused: r.connectionsReused)
+        clamped_samples = r.clampedSamples
+        self.timeline = timeline
+    }
+
+    /// `2026-11-25T18:12:49.123Z`
+    public static func rfc3339(epochMillis: Int64) -> String {
+        let seconds = epochMillis >= 0 ? epochMillis / 1000 : (epochMillis - 999) / 1000
+        let millis = Int(epochMillis - seconds * 1000)
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ w: Int) -> String { String(repeating: "0", count: Swift.max(0, w - String(v).count)) + String(v) }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+
+    /// The document as pretty-printed JSON with a trailing newline.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func decode(_ data: Data) throws -> RunResult {
+        try JSONDecoder().decode(RunResult.self, from: data)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// The human summary printed at the end of a run, in the spirit of wrk and oha: aligned, units per value.
+public enum TextReport {
+    public static func render(_ r: RunResult) -> String {
+        var out = ""
+        func line(_ s: String = "") { out += s + "\n" }
+        let target = r.plan.targets.first.map { "\($0.method) \($0.url)" } ?? "-"
+        var shape = "\(r.plan.concurrency) connections, \(r.plan.threads) thread\(r.plan.threads == 1 ? "" : "s")"
+        if let d = r.plan.duration_us { shape += ", \(DurationParser.format(micros: d))" }
+        if let n = r.plan.requests { shape += ", \(grouped(n)) requests" }
+        line("Barrage \(r.barrage_version) · \(target) · \(shape)\(r.interrupted ? " · INTERRUPTED" : "")")
+        line()
+        let q = r.requests
+        line("  Requests    \(grouped(q.total)) total · \(grouped(q.ok)) ok · \(grouped(q.failed)) failed · \(grouped(q.dropped)) dropped")
+        line("  Duration    \(DurationParser.format(micros: r.duration_us)) · \(fixed(r.throughput.rps, 1)) req/s · \(fixed(r.throughput.ok_rps, 1)) ok/s")
+        line("  Transfer    \(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s) · \(bytes(Double(r.throughput.bytes_out))) out")
+        line()
+        let closed = r.latency_us == r.service_time_us
+        line(latencyTable(rows: closed
+            ? [("Latency", r.latency_us)]
+            : [("Latency", r.latency_us), ("Service", r.service_time_us)]))
+        if closed && r.latency_us.count > 0 {
+            line("  (closed model: latency is measured from the send, so it equals service time)")
+        }
+        let phases: [(String, HistogramSummary)] = [
+            ("dns", r.phases_us.dns), ("connect", r.phases_us.connect), ("tls", r.phases_us.tls), ("ttfb", r.phases_us.ttfb),
+        ].filter { $0.1.count > 0 }
+        if !phases.isEmpty {
+            line("  Phases      " + phases.map { "\($0.0) \(DurationParser.format(micros: $0.1.mean)) mean/\(DurationParser.format(micros: $0.1.p99)) p99 (\(grouped($0.1.count)))" }.joined(separator: " · "))
+        }
+        line("  Connections \(grouped(r.connections.new)) new · \(grouped(r.connections.reused)) reused")
+        line()
+        if !r.status_codes.isEmpty {
+            let codes = r.status_codes.sorted { $0.key < $1.key }.map { "\($0.key): \(grouped($0.value))" }
+            line("  Status      " + codes.joined(separator: " · "))
+        } else {
+            line("  Status      no complete responses")
+        }
+        if !r.errors.isEmpty {
+            let errs = r.errors.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
+                .map { "\($0.key): \(grouped($0.value))" }
+            line("  Errors      " + errs.joined(separator: " · "))
+        }
+        if r.clamped_samples > 0 {
+            line("  Warning     \(grouped(r.clamped_samples)) samples exceeded one hour and were recorded as one hour")
+        }
+        return out
+    }
+
+    private static func latencyTable(rows: [(String, HistogramSummary)]) -> String {
+        let headers = ["", "min", "mean", "stdev", "max", "p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99"]
+        var table: [[String]] = [headers]
+        for (name, s) in rows {
+            let f = { (v: Int64) in s.count == 0 ? "-" : DurationParser.format(micros: v) }
+            table.append([name, f(s.min), f(s.mean), f(s.stdev), f(s.max), f(s.p50), f(s.p75), f(s.p90), f(s.p95), f(s.p99), f(s.p99_9), f(s.p99_99)])
+        }
+        var widths = Array(repeating: 0, count: headers.count)
+        for row in table { for (i, cell) in row.enumerated() { widths[i] = Swift.max(widths[i], cell.count) } }
+        return table.map { row in
+            "  " + row.enumerated().map { i, cell in
+                i == 0 ? cell.padding(toLength: 10, withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[i] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// 1234567 → "1,234,567"
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(Swift.abs(n))
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    /// Bytes with a unit chosen for the value (B, KB, MB, GB; powers of 1000).
+    public static func bytes(_ n: Double) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var v = n
+        var u = 0
+        while Swift.abs(v) >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
+        return u == 0 ? "\(Int(v))B" : fixed(v, v < 10 ? 2 : (v < 100 ? 1 : 0)) + units[u]
+    }
+}

@@ -1,0 +1,127 @@
+import Histogram
+
+/// One engine thread's counts for one second of the run (bucketed by completion time).
+public struct IntervalStats: Sendable {
+    /// Whole seconds since the run's first send.
+    public var second: Int
+    public var ok = 0
+    public var failed = 0
+    public var dropped = 0
+    /// Latency (from due time) of complete responses finished in this second.
+    public var latency = LatencyHistograms.make()
+    /// Requests in flight on this thread when the second closed.
+    public var inFlight = 0
+
+    public init(second: Int) { self.second = second }
+
+    @inlinable
+    public mutating func record(_ outcome: RequestOutcome) {
+        if outcome.error == nil { ok += 1 } else { failed += 1 }
+        if outcome.complete {
+            let v = UInt64(Swift.max(outcome.doneMicros - outcome.dueMicros, 0))
+            if !latency.record(v) { latency.record(LatencyHistograms.highestMicros) }
+        }
+    }
+}
+
+/// One second of the run in the result.
+public struct TimelineEntry: Codable, Sendable, Equatable {
+    /// Seconds since the run's first send (the bucket's start).
+    public var t_s: Int
+    /// The bucket's start in Unix time, seconds with millisecond precision.
+    public var epoch_s: Double
+    /// Requests that ended in this second: ok + failed + dropped.
+    public var requests: Int
+    public var ok: Int
+    public var failed: Int
+    public var dropped: Int
+    /// (ok + failed) per second of this bucket (the last bucket may be shorter than a second).
+    public var rps: Double
+    /// Requests in flight when the second closed.
+    public var in_flight: Int
+    public var p50_us: Int64
+    public var p99_us: Int64
+    public var max_us: Int64
+}
+
+/// Merges per-thread seconds into the run's timeline as they arrive, so that no thread keeps per-second data
+/// for longer than it takes every thread to pass that second. Pure: fed values, returns values.
+public struct TimelineBuilder: Sendable {
+    private let workers: Int
+    private let startEpochMillis: Int64
+    /// The newest second each worker has reported (-1: none yet; Int.max: finished).
+    private var reportedThrough: [Int]
+    private var lastInFlight: [Int]
+    private var pending: [Int: Pending] = [:]
+    private var nextToEmit = 0
+
+    private struct Pending {
+        var ok = 0, failed = 0, dropped = 0
+        var latency = LatencyHistograms.make()
+        var inFlight: [Int: Int] = [:]
+    }
+
+    public init(workers: Int, startEpochMillis: Int64) {
+        self.workers = workers
+        self.startEpochMillis = startEpochMillis
+        self.reportedThrough = Array(repeating: -1, count: workers)
+        self.lastInFlight = Array(repeating: 0, count: workers)
+    }
+
+    /// Adds a worker's closed second. A worker reports its seconds in increasing order.
+    public mutating func add(worker: Int, _ interval: IntervalStats) {
+        var p = pending[interval.second] ?? Pending()
+        p.ok += interval.ok
+        p.failed += interval.failed
+        p.dropped += interval.dropped
+        p.latency.add(interval.latency)
+        p.inFlight[worker] = interval.inFlight
+        pending[interval.second] = p
+        reportedThrough[worker] = Swift.max(reportedThrough[worker], interval.second)
+    }
+
+    /// Marks a worker as finished: it reports nothing more.
+    public mutating func finish(worker: Int) {
+        reportedThrough[worker] = Int.max
+    }
+
+    /// Entries for every second that all workers have passed, in order. `durationMicros` bounds the last bucket's length
+    /// when known (at the end of the run); seconds at or beyond the duration are discarded then.
+    public mutating func drain(durationMicros: Int64? = nil) -> [TimelineEntry] {
+        // A second is complete once every worker still running has reported it (or a later one).
+        let through = reportedThrough.min() ?? -1
+        var limit = through == Int.max ? nextToEmit - 1 : through  // all finished: the final drain (with the duration) emits the rest
+        if let d = durationMicros {
+            // Every second that holds a completion gets a bucket, even one ending exactly at the duration.
+            let withData = pending.keys.max() ?? -1
+            let buckets = Swift.max(Int((d + 999_999) / 1_000_000), withData + 1, 1)
+            limit = buckets - 1
+        }
+        var out: [TimelineEntry] = []
+        while nextToEmit <= limit {
+            let s = nextToEmit
+            let p = pending.removeValue(forKey: s) ?? Pending()
+            for w in 0..<workers {
+                if let f = p.inFlight[w] { lastInFlight[w] = f }
+            }
+            var seconds = 1.0
+            if let d = durationMicros {
+                let remaining = Double(d - Int64(s) * 1_000_000) / 1_000_000
+                seconds = Swift.max(Swift.min(1.0, remaining), 0.001)
+            }
+            let summary = HistogramSummary(p.latency)
+            out.append(TimelineEntry(
+                t_s: s,
+                epoch_s: Double(startEpochMillis + Int64(s) * 1000) / 1000,
+                requests: p.ok + p.failed + p.dropped,
+                ok: p.ok, failed: p.failed, dropped: p.dropped,
+                rps: Double(p.ok + p.failed) / seconds,
+                in_flight: lastInFlight.reduce(0, +),
+                p50_us: summary.p50, p99_us: summary.p99, max_us: summary.max
+            ))
+            nextToEmit += 1
+        }
+        if durationMicros != nil { pending.removeAll() }
+        return out
+    }
+}

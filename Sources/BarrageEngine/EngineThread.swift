@@ -1,0 +1,340 @@
+import Glibc
+import CLinuxEvents
+import CLibcurl
+import CCurlShims
+import BarrageCore
+
+/// One engine thread: a set of shards (multi handles, each with a few dozen easy handles and so at most that many
+/// connections), all driven by one epoll loop with `curl_multi_socket_action`. Everything here is owned by the
+/// thread; nothing on the per-request path allocates, locks or hops threads.
+final class EngineThread: @unchecked Sendable {
+    /// One worker of the closed model: an easy handle and the state of its current request.
+    struct Slot {
+        var easy: UnsafeMutableRawPointer
+        var shard: Int32
+        var active = false
+        var dueMicros: Int64 = 0
+        var sentMicros: Int64 = 0
+    }
+
+    let index: Int
+    private let plan: RunPlan
+    private let control: StopControl
+    private let budget: RequestBudget
+    private let mailbox: Mailbox
+    /// Run clock zero, µs monotonic.
+    private let startMicros: Int64
+    /// When sending stops (absolute µs monotonic), Int64.max without a duration.
+    private let sendEndMicros: Int64
+
+    private var loop: UnsafeMutablePointer<LoopState>
+    private var shardContexts: UnsafeMutablePointer<ShardContext>
+    private var multis: [UnsafeMutableRawPointer] = []
+    private var dirty: [Bool] = []
+    private var slots: UnsafeMutablePointer<Slot>
+    private let slotCount: Int
+    private var active = 0
+    private var headerLists: [UnsafeMutablePointer<curl_slist>?] = []
+    private var bodies: [UnsafeMutableRawBufferPointer] = []
+
+    private var recorder = Recorder()
+    private var interval: IntervalStats
+    private var events: UnsafeMutablePointer<epoll_event>
+    private let eventCapacity = 512
+
+    /// Connections per multi handle. libcurl scans a multi's whole connection cache for each transfer,
+    /// so thousands of connections on one multi handle collapse; a few dozen per handle do not.
+    static let connectionsPerShard = 32
+
+    init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget,
+         mailbox: Mailbox, startMicros: Int64, userAgent: String) throws {
+        self.index = index
+        self.plan = plan
+        self.control = control
+        self.budget = budget
+        self.mailbox = mailbox
+        self.startMicros = startMicros
+        self.sendEndMicros = plan.durationMicros.map { startMicros + $0 } ?? Int64.max
+        self.slotCount = connections
+        self.interval = IntervalStats(second: 0)
+
+        let shardCount = max(1, (connections + Self.connectionsPerShard - 1) / Self.connectionsPerShard)
+        let epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epfd >= 0 else { throw BarrageError.failure("epoll_create1 failed: \(String(cString: strerror(errno)))") }
+        let deadlines = UnsafeMutablePointer<Int64>.allocate(capacity: shardCount)
+        deadlines.initialize(repeating: -1, count: shardCount)
+        let fds = UnsafeMutablePointer<FDEntry>.allocate(capacity: 1024)
+        fds.initialize(repeating: FDEntry(), count: 1024)
+        loop = .allocate(capacity: 1)
+        loop.initialize(to: LoopState(epollFD: epfd, deadlines: deadlines, fds: fds, fdCapacity: 1024))
+        shardContexts = .allocate(capacity: shardCount)
+        events = .allocate(capacity: eventCapacity)
+        slots = .allocate(capacity: connections)
+
+        // Request bodies and header lists are built once, shared by every handle of this thread.
+        for target in plan.targets {
+            var list: UnsafeMutablePointer<curl_slist>? = nil
+            var lines = target.headers
+            if !target.body.isEmpty { lines.append("Expect:") } // never wait for 100-continue
+            for line in lines { list = curl_slist_append(list, line) }
+            headerLists.append(list)
+            let body = UnsafeMutableRawBufferPointer.allocate(byteCount: max(target.body.count, 1), alignment: 1)
+            body.copyBytes(from: target.body)
+            bodies.append(body)
+        }
+
+        for s in 0..<shardCount {
+            (shardContexts + s).initialize(to: ShardContext(loop: loop, shard: Int32(s)))
+            guard let multi = curl_multi_init() else { throw BarrageError.failure("curl_multi_init failed") }
+            barrage_multi_setopt_socket_callback(multi, socketCallback)
+            barrage_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, shardContexts + s)
+            barrage_multi_setopt_timer_callback(multi, timerCallback)
+            barrage_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, shardContexts + s)
+            barrage_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Int(Self.connectionsPerShard + 4))
+            multis.append(multi)
+            dirty.append(false)
+        }
+
+        for i in 0..<connections {
+            guard let easy = curl_easy_init() else { throw BarrageError.failure("curl_easy_init failed") }
+            let shard = Int32(i / Self.connectionsPerShard)
+            let targetIndex = i % plan.targets.count
+            try configure(easy, target: plan.targets[targetIndex], headers: headerLists[targetIndex],
+                          body: bodies[targetIndex], slot: i, userAgent: userAgent)
+            (slots + i).initialize(to: Slot(easy: easy, shard: shard))
+        }
+    }
+
+    deinit {
+        for i in 0..<slotCount {
+            let slot = slots[i]
+            if slot.active { curl_multi_remove_handle(multis[Int(slot.shard)], slot.easy) }
+            curl_easy_cleanup(slot.easy)
+        }
+        for m in multis { curl_multi_cleanup(m) }
+        for l in headerLists { curl_slist_free_all(l) }
+        for b in bodies { b.deallocate() }
+        close(loop.pointee.epollFD)
+        loop.pointee.deadlines.deallocate()
+        loop.pointee.fds.deallocate()
+        loop.deallocate()
+        shardContexts.deallocate()
+        events.deallocate()
+        slots.deallocate()
+    }
+
+    /// Options are set once per handle; the handle is reused for every request of its worker.
+    private func configure(_ easy: UnsafeMutableRawPointer, target: RequestTarget, headers: UnsafeMutablePointer<curl_slist>?,
+                           body: UnsafeMutableRawBufferPointer, slot: Int, userAgent: String) throws {
+        func check(_ code: CURLcode, _ what: String) throws {
+            if code != CURLE_OK {
+                throw BarrageError.usage("\(what): \(String(cString: curl_easy_strerror(code)))")
+            }
+        }
+        try check(barrage_easy_setopt_ptr(easy, CURLOPT_URL, target.url), "URL \(Redaction.url(target.url))")
+        barrage_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        barrage_easy_setopt_ptr(easy, CURLOPT_PRIVATE, UnsafeRawPointer(bitPattern: slot + 1))
+        barrage_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, discardBody)
+        barrage_easy_setopt_opensocket_callback(easy, openSocketCallback)
+        barrage_easy_setopt_ptr(easy, CURLOPT_OPENSOCKETDATA, loop)
+        barrage_easy_setopt_closesocket_callback(easy, closeSocketCallback)
+        barrage_easy_setopt_ptr(easy, CURLOPT_CLOSESOCKETDATA, loop)
+        // HTTP/1.1 unless told otherwise: libcurl's own default for HTTPS is HTTP/2.
+        barrage_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        barrage_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(1, plan.timeoutMicros / 1_000)))
+        barrage_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, plan.connectTimeoutMicros / 1_000)))
+        barrage_easy_setopt_ptr(easy, CURLOPT_USERAGENT, userAgent)
+        if let headers { barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, headers) }
+        let method = target.method.uppercased()
+        if method == "HEAD" {
+            barrage_easy_setopt_long(easy, CURLOPT_NOBODY, 1)
+        } else if !target.body.isEmpty {
+            barrage_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(target.body.count))
+            barrage_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, body.baseAddress)
+            if method != "POST" { barrage_easy_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, method) }
+        } else if method != "GET" {
+            barrage_easy_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, method)
+        }
+        if !plan.keepAlive { barrage_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1) }
+    }
+
+    // MARK: - The loop
+
+    func run() {
+        var now = Clock.monotonicMicros()
+        for i in 0..<slotCount {
+            if !start(i, now: now) { break }
+        }
+        while true {
+            now = Clock.monotonicMicros()
+            if control.level == .aborting {
+                abortActive(now: now)
+                break
+            }
+            closeIntervals(through: now)
+            fireTimers(now: now)
+            drainCompletions()
+            if active == 0 { break }
+
+            var wait = nextWakeMicros(now: now) - now
+            if wait < 0 { wait = 0 }
+            let waitMillis = Int32(min((wait + 999) / 1_000, 100))
+            let n = epoll_wait(loop.pointee.epollFD, events, Int32(eventCapacity), waitMillis)
+            if n > 0 {
+                for k in 0..<Int(n) {
+                    let ev = events[k]
+                    let fd = Int32(truncatingIfNeeded: ev.data.u64 & 0xFFFF_FFFF)
+                    let shard = Int(Int32(truncatingIfNeeded: ev.data.u64 >> 32))
+                    let entry = loop.pointee.entry(fd)
+                    if entry.pointee.idle || !entry.pointee.registered || entry.pointee.shard != Int32(shard) {
+                        // An idle keep-alive connection became readable (closed by the server): stop watching it;
+                        // libcurl finds it dead when it next tries to reuse it.
+                        loop.pointee.forget(fd)
+                        continue
+                    }
+                    var flags: Int32 = 0
+                    if ev.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { flags |= CURL_CSELECT_IN }
+                    if ev.events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
+                    if ev.events & EPOLLERR.rawValue != 0 { flags |= CURL_CSELECT_ERR }
+                    var running: Int32 = 0
+                    curl_multi_socket_action(multis[shard], fd, flags, &running)
+                    dirty[shard] = true
+                }
+                drainCompletions()
+            }
+        }
+        let end = Clock.monotonicMicros()
+        closeIntervals(through: end)
+        interval.inFlight = active
+        mailbox.post(.interval(worker: index, interval))
+        mailbox.post(.finished(worker: index, recorder))
+    }
+
+    /// The earliest moment the loop must wake: a libcurl timer, the end of the current second, or the end of sending.
+    private func nextWakeMicros(now: Int64) -> Int64 {
+        var wake = startMicros + Int64(interval.second + 1) * 1_000_000
+        let deadlines = loop.pointee.deadlines
+        for s in 0..<multis.count where deadlines[s] >= 0 && deadlines[s] < wake {
+            wake = deadlines[s]
+        }
+        if sendEndMicros > now && sendEndMicros < wake { wake = sendEndMicros }
+        return wake
+    }
+
+    private func fireTimers(now: Int64) {
+        let deadlines = loop.pointee.deadlines
+        for s in 0..<multis.count where deadlines[s] >= 0 && deadlines[s] <= now {
+            deadlines[s] = -1
+            var running: Int32 = 0
+            curl_multi_socket_action(multis[s], CURL_SOCKET_TIMEOUT, 0, &running)
+            dirty[s] = true
+        }
+    }
+
+    /// Starts the next request on slot `i` if the plan allows one.
+    @inline(__always)
+    private func start(_ i: Int, now: Int64) -> Bool {
+        guard control.level == .running, now < sendEndMicros, budget.take() else { return false }
+        let slot = slots + i
+        slot.pointee.dueMicros = now - startMicros
+        slot.pointee.sentMicros = now - startMicros
+        slot.pointee.active = true
+        active += 1
+        curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
+        return true
+    }
+
+    private func drainCompletions() {
+        var now: Int64 = -1
+        for s in 0..<multis.count where dirty[s] {
+            dirty[s] = false
+            let multi = multis[s]
+            var left: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+                let code = msg.pointee.data.result
+                if now < 0 { now = Clock.monotonicMicros() }
+                var priv: UnsafeMutablePointer<CChar>? = nil
+                barrage_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &priv)
+                let i = Int(bitPattern: priv) - 1
+                complete(i, code: code, now: now)
+                curl_multi_remove_handle(multi, easy)
+                slots[i].active = false
+                active -= 1
+                _ = start(i, now: now)
+            }
+        }
+    }
+
+    /// Reads what libcurl measured for the finished transfer on slot `i` and records it.
+    @inline(__always)
+    private func complete(_ i: Int, code: CURLcode, now: Int64) {
+        let slot = slots[i]
+        let easy = slot.easy
+        var status = 0, headerBytes = 0, requestBytes = 0, connects = 0
+        var downloaded: curl_off_t = 0, uploaded: curl_off_t = 0
+        var lookup: curl_off_t = 0, connect: curl_off_t = 0, appConnect: curl_off_t = 0
+        var preTransfer: curl_off_t = 0, startTransfer: curl_off_t = 0
+        barrage_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        barrage_easy_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes)
+        barrage_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestBytes)
+        barrage_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+        barrage_easy_getinfo_off(easy, CURLINFO_SIZE_DOWNLOAD_T, &downloaded)
+        barrage_easy_getinfo_off(easy, CURLINFO_SIZE_UPLOAD_T, &uploaded)
+        barrage_easy_getinfo_off(easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup)
+        barrage_easy_getinfo_off(easy, CURLINFO_CONNECT_TIME_T, &connect)
+        barrage_easy_getinfo_off(easy, CURLINFO_APPCONNECT_TIME_T, &appConnect)
+        barrage_easy_getinfo_off(easy, CURLINFO_PRETRANSFER_TIME_T, &preTransfer)
+        barrage_easy_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer)
+
+        let curlCode = Int(code.rawValue)
+        let error = ErrorClass.classify(curlCode: curlCode, httpStatus: status)
+        let isNew = connects > 0
+        let outcome = RequestOutcome(
+            dueMicros: slot.dueMicros,
+            sentMicros: slot.sentMicros,
+            doneMicros: now - startMicros,
+            status: status,
+            error: error,
+            complete: curlCode == 0 && status >= 100,
+            bytesIn: Int64(headerBytes) + Int64(downloaded),
+            bytesOut: Int64(requestBytes) + Int64(uploaded),
+            dnsMicros: isNew ? Int64(lookup) : -1,
+            connectMicros: isNew && connect > 0 ? Int64(connect - lookup) : -1,
+            tlsMicros: isNew && appConnect > 0 ? Int64(appConnect - connect) : -1,
+            ttfbMicros: startTransfer > 0 ? Int64(startTransfer - preTransfer) : -1,
+            connection: isNew ? .new : (preTransfer > 0 ? .reused : .none)
+        )
+        recordOutcome(outcome, now: now)
+    }
+
+    @inline(__always)
+    private func recordOutcome(_ outcome: RequestOutcome, now: Int64) {
+        let second = Int((now - startMicros) / 1_000_000)
+        if second != interval.second { closeIntervals(through: now) }
+        recorder.record(outcome)
+        interval.record(outcome)
+    }
+
+    /// Hands every second that has ended to the controller and starts a fresh one.
+    private func closeIntervals(through now: Int64) {
+        let second = Int((now - startMicros) / 1_000_000)
+        guard second > interval.second else { return }
+        interval.inFlight = active
+        mailbox.post(.interval(worker: index, interval))
+        interval = IntervalStats(second: second)
+    }
+
+    /// Cuts every request in flight short; each is counted as failed with class `other`.
+    private func abortActive(now: Int64) {
+        for i in 0..<slotCount where slots[i].active {
+            let slot = slots[i]
+            curl_multi_remove_handle(multis[Int(slot.shard)], slot.easy)
+            slots[i].active = false
+            active -= 1
+            recordOutcome(RequestOutcome(dueMicros: slot.dueMicros, sentMicros: slot.sentMicros,
+                                         doneMicros: now - startMicros, status: 0, error: .other, complete: false),
+                          now: now)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An HTTP/1.1 server to aim load at: the target of `barrage serve`, `barrage demo` and the tests.
+///
+/// Routes (any method; keep-alive and pipelining honoured, `Connection: close` too):
+///
+/// | path | response |
+/// | --- | --- |
+/// | `/` | 200 `ok` |
+/// | `/bytes/N` | 200 with N bytes, written in 64 KiB chunks as the peer reads them |
+/// | `/delay/MS` | 200 `ok` after MS milliseconds (at most one hour) |
+/// | `/status/CODE` | CODE when it is 200...599, else 400 |
+/// | `/drip/N?rate=BYTES_PER_SECOND` | 200 with N bytes paced at that rate (unpaced without `rate`) |
+/// | `/echo` | 200 with the request body (at most 64 MiB, else 413) |
+/// | `/stats` | 200 `{"requests": N}`, N being ``requestsReceived`` |
+/// | anything else | 404 |
+///
+/// A malformed request is answered 400 and its connection closed. Memory per connection stays
+/// bounded whatever the body lengths asked for.
+public final class TargetServer: Sendable {
+    /// The host the listener was bound to, as given to ``start(host:port:threads:)``.
+    public let host: String
+    /// The port the listener is bound to (the one picked when started with port 0).
+    public let port: Int
+    private let group: MultiThreadedEventLoopGroup
+    private let listener: Channel
+    let counters: ServerCounters
+    /// Set by the first ``shutdown()`` call.
+    private let shutdownStarted = NIOLockedValueBox(false)
+    /// Becomes `true` once the first ``shutdown()`` has finished; waiters block on it.
+    private let stopped = ConditionLock(value: false)
+
+    private init(host: String, port: Int, group: MultiThreadedEventLoopGroup, listener: Channel, counters: ServerCounters) {
+        self.host = host
+        self.port = port
+        self.group = group
+        self.listener = listener
+        self.counters = counters
+    }
+
+    /// Binds `host:port` and starts serving on `threads` event loops.
+    ///
+    /// - Parameters:
+    ///   - host: Address or name to bind; `127.0.0.1` by default.
+    ///   - port: Port to bind, 0...65535; 0 picks a free port (read it back from ``port``).
+    ///   - threads: Event-loop threads, at least 1; `System.coreCount` when `nil`.
+    /// - Throws: ``TargetServerError`` for a bad port or thread count, or NIO's error when the
+    ///   bind fails.
+    public static func start(host: String = "127.0.0.1", port: Int = 0, threads: Int? = nil) throws -> TargetServer {
+        guard (0...65535).contains(port) else { throw TargetServerError.invalidPort(port) }
+        let threadCount = threads ?? System.coreCount
+        guard threadCount >= 1 else { throw TargetServerError.invalidThreadCount(threadCount) }
+
+        let counters = ServerCounters()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threadCount)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: TargetRequestHandler.maxChunkBytes, high: 4 * TargetRequestHandler.maxChunkBytes)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(TargetRequestHandler(counters: counters))
+                }
+            }
+        let listener: Channel
+        do {
+            listener = try bootstrap.bind(host: host, port: port).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+        guard let boundPort = listener.localAddress?.port else {
+            try? listener.close().wait()
+            try? group.syncShutdownGracefully()
+            throw TargetServerError.noLocalAddress
+        }
+        return TargetServer(host: host, port: boundPort, group: group, listener: listener, counters: counters)
+    }
+
+    /// `http://HOST:PORT`, with an IPv6 host in brackets.
+    public var baseURL: String { Self.baseURL(host: host, port: port) }
+
+    /// Request heads received since start or the last ``resetCount()``, on every route
+    /// (`/stats` included).
+    public var requestsReceived: Int { counters.requestHeads.value }
+
+    /// Sets ``requestsReceived`` to 0.
+    public func resetCount() {
+        counters.requestHeads.reset()
+    }
+
+    /// Closes the listener and every connection and stops the event loops; returns once they
+    /// have stopped. Calling it again (or concurrently) waits for the first call and returns.
+    /// Must not be called from one of the server's event-loop threads.
+    public func shutdown() throws {
+        let isFirstCall = shutdownStarted.withLockedValue { started in
+            defer { started = true }
+            return !started
+        }
+        guard isFirstCall else {
+            try waitUntilClosed()
+            return
+        }
+        defer {
+            stopped.lock()
+            stopped.unlock(withValue: true)
+        }
+        // The listener may already be closed; shutting the group down closes every connection.
+        try? listener.close().wait()
+        try group.syncShutdownGracefully()
+    }
+
+    /// Blocks the calling thread until ``shutdown()`` has finished (used by `barrage serve`).
+    /// Must not be called from one of the server's event-loop threads.
+    public func waitUntilClosed() throws {
+        stopped.lock(whenValue: true)
+        stopped.unlock()
+    }
+
+    static func baseURL(host: String, port: Int) -> String {
+        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "http://\(hostPart):\(port)"
+    }
+}
+
+/// Why ``TargetServer/start(host:port:threads:)`` refused to start.
+public enum TargetServerError: Error, Equatable, Sendable {
+    /// The port is outside 0...65535.
+    case invalidPort(Int)
+    /// The thread count is below 1.
+    case invalidThreadCount(Int)
+    /// The bound listener reported no local port.
+    case noLocalAddress
+}

@@ -1,0 +1,2 @@
+import BarrageCLI
+BarrageMain.main()

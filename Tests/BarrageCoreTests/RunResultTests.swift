@@ -1,0 +1,71 @@
+import XCTest
+@testable import BarrageCore
+
+final class RunResultTests: XCTestCase {
+    private func sample() -> RunResult {
+        let plan = RunPlan(concurrency: 4, requestLimit: nil, durationMicros: 2_000_000,
+                           targets: [RequestTarget(url: "http://u:secret@127.0.0.1:1/", headers: ["Authorization: Bearer x", "Accept: */*"])],
+                           timeoutMicros: 30_000_000, connectTimeoutMicros: 10_000_000, threads: 2, keepAlive: true)
+        var r = Recorder()
+        for i in 0..<100 {
+            r.record(RequestOutcome(dueMicros: Int64(i) * 1_000, sentMicros: Int64(i) * 1_000, doneMicros: Int64(i) * 1_000 + 500,
+                                    status: 200, error: nil, complete: true, bytesIn: 10, bytesOut: 5, connection: .reused))
+        }
+        return RunResult(version: "test", plan: plan, recorder: r, timeline: [], startedEpochMillis: 1_764_094_369_123,
+                         durationMicros: 2_000_000, interrupted: false)
+    }
+
+    func testKeysAreTheContract() throws {
+        let json = try JSONSerialization.jsonObject(with: try sample().jsonData()) as! [String: Any]
+        for key in ["schema", "started_at", "started_epoch_ms", "duration_us", "plan", "requests", "status_codes", "errors",
+                    "throughput", "latency_us", "service_time_us", "phases_us", "connections", "timeline"] {
+            XCTAssertNotNil(json[key], key)
+        }
+        XCTAssertEqual(json["schema"] as? String, "barrage.result.v1")
+        let requests = json["requests"] as! [String: Int]
+        XCTAssertEqual(Set(requests.keys), ["total", "ok", "failed", "dropped"])
+        let throughput = json["throughput"] as! [String: Any]
+        XCTAssertEqual(Set(throughput.keys), ["rps", "ok_rps", "bytes_in", "bytes_out", "bytes_in_per_s"])
+        XCTAssertEqual(throughput["rps"] as? Double, 50)
+        let latency = json["latency_us"] as! [String: Any]
+        XCTAssertEqual(Set(latency.keys), ["count", "min", "mean", "stdev", "max", "p50", "p75", "p90", "p95", "p99", "p99_9", "p99_99"])
+        XCTAssertEqual(Set((json["phases_us"] as! [String: Any]).keys), ["dns", "connect", "tls", "ttfb"])
+        XCTAssertEqual(Set((json["connections"] as! [String: Any]).keys), ["new", "reused"])
+        let plan = json["plan"] as! [String: Any]
+        for key in ["model", "stages", "concurrency", "targets", "timeout_us", "threads"] { XCTAssertNotNil(plan[key], "plan.\(key)") }
+        XCTAssertTrue(plan["requests"] is NSNull, "absent limits are explicit nulls")
+    }
+
+    func testSecretsNeverReachTheFile() throws {
+        let text = String(decoding: try sample().jsonData(), as: UTF8.self)
+        XCTAssertFalse(text.contains("secret"))
+        XCTAssertFalse(text.contains("Bearer x"))
+        XCTAssertTrue(text.contains("Accept: */*"))
+    }
+
+    func testStartedAtIsRFC3339UTCWithMillis() {
+        XCTAssertEqual(RunResult.rfc3339(epochMillis: 1_764_094_369_123), "2025-11-25T18:12:49.123Z")
+        XCTAssertEqual(RunResult.rfc3339(epochMillis: 0), "1970-01-01T00:00:00.000Z")
+    }
+
+    func testRoundTrips() throws {
+        let r = sample()
+        XCTAssertEqual(try RunResult.decode(try r.jsonData()), r)
+    }
+
+    func testTextReportShowsTheNumbers() {
+        let text = TextReport.render(sample())
+        XCTAssertTrue(text.contains("100 total · 100 ok · 0 failed · 0 dropped"), text)
+        XCTAssertTrue(text.contains("50.0 req/s"), text)
+        XCTAssertTrue(text.contains("200: 100"), text)
+        XCTAssertTrue(text.contains("p99.99"), text)
+        XCTAssertFalse(text.contains("secret"))
+    }
+
+    func testGroupingAndBytes() {
+        XCTAssertEqual(TextReport.grouped(1_234_567), "1,234,567")
+        XCTAssertEqual(TextReport.grouped(999), "999")
+        XCTAssertEqual(TextReport.bytes(999), "999B")
+        XCTAssertEqual(TextReport.bytes(10_485_760), "10.5MB")
+    }
+}

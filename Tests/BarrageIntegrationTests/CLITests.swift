@@ -1,0 +1,123 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+
+/// The built binary: exit codes, one-line errors, the JSON file, signals.
+final class CLITests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws { tmp = try makeTemporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    /// Starts `barrage serve --port 0` and reads its URL from the first line.
+    private func startServer() throws -> (BarrageBinary.Running, String) {
+        let server = try BarrageBinary.start(["serve", "--port", "0"])
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let out = server.stdoutSoFar
+            if let line = out.split(separator: "\n").first, line.hasPrefix("listening on ") {
+                return (server, String(line.dropFirst("listening on ".count)))
+            }
+            usleep(20_000)
+        }
+        server.signal(SIGKILL)
+        throw XCTSkip("server did not start")
+    }
+
+    private func stats(_ base: String) throws -> Int {
+        let data = Data(try httpGet(base + "/stats").body.utf8)
+        let obj = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return obj["requests"] as! Int
+    }
+
+    func testRunWritesTheResultAndMatchesTheServer() throws {
+        let (server, base) = try startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let json = tmp.appendingPathComponent("result.json").path
+        let out = try BarrageBinary.run(["run", base + "/", "-c", "8", "-n", "500", "--json", json], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.stdout.contains("500 total · 500 ok"), out.stdout)
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(result.requests.total, 500)
+        XCTAssertEqual(result.plan.concurrency, 8)
+        // The server also counted the /stats request we are about to make.
+        XCTAssertEqual(try stats(base), 500 + 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.appendingPathComponent(".result.json.tmp-\(out.status)").path))
+    }
+
+    func testSigintStopsTheRunWritesTheJSONAndExits130() throws {
+        let (server, base) = try startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let json = tmp.appendingPathComponent("interrupted.json").path
+        let run = try BarrageBinary.start(["run", base + "/delay/50", "-c", "4", "-d", "60s", "--json", json])
+        usleep(1_000_000)
+        run.signal(SIGINT)
+        let out = run.wait(timeout: 15)
+        XCTAssertEqual(out.status, 130, out.stderr)
+        XCTAssertLessThan(out.seconds, 10)
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertTrue(result.interrupted)
+        XCTAssertGreaterThan(result.requests.ok, 0)
+        XCTAssertEqual(result.requests.total, result.requests.ok + result.requests.failed + result.requests.dropped)
+        XCTAssertEqual(try stats(base), result.requests.total + 1)
+    }
+
+    func testUsageErrorsAreOneLineAndExit2() throws {
+        let cases: [([String], String)] = [
+            (["run", "http://127.0.0.1:1/", "-d", "10x"], "--duration '10x'"),
+            (["run", "http://127.0.0.1:1/", "--timeout", "soon"], "--timeout 'soon'"),
+            (["run", "ftp://127.0.0.1/"], "URL 'ftp://127.0.0.1/'"),
+            (["run", "not a url"], "URL"),
+            (["run", "http://127.0.0.1:1/", "-c", "0"], "--concurrency 0"),
+            (["run", "http://127.0.0.1:1/", "-n", "0"], "--requests 0"),
+            (["run", "http://127.0.0.1:1/", "-H", "NoColon"], "--header 'NoColon'"),
+            (["run", "http://127.0.0.1:1/", "--body", "a", "--body-file", "/x"], "--body"),
+            (["run", "http://127.0.0.1:1/", "--body-file", "/nonexistent/file"], "--body-file /nonexistent/file"),
+            (["run", "http://127.0.0.1:1/", "--bogus"], "--bogus"),
+            (["run", "http://127.0.0.1:1/", "-c", "many"], "many"),
+            (["run"], "url"),
+            (["frobnicate"], "frobnicate"),
+            (["serve", "--port", "70000"], "--port 70000"),
+        ]
+        for (args, needle) in cases {
+            let out = try BarrageBinary.run(args, timeout: 20)
+            XCTAssertEqual(out.status, 2, "\(args): \(out.stderr)")
+            let lines = out.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(args): \(out.stderr)")
+            XCTAssertTrue(out.stderr.hasPrefix("barrage: error: "), out.stderr)
+            XCTAssertTrue(out.stderr.contains(needle), "\(args): \(out.stderr)")
+            XCTAssertEqual(out.stdout, "", "nothing run for \(args)")
+        }
+    }
+
+    func testUnwritableOutputFailsBeforeTheRun() throws {
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-n", "1", "--json", "/nonexistent-dir/r.json"], timeout: 20)
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertTrue(out.stderr.contains("/nonexistent-dir"), out.stderr)
+        XCTAssertFalse(out.stdout.contains("Running"), "nothing was sent")
+    }
+
+    func testTooFewDescriptorsIsAClearError() throws {
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-c", "900000", "-n", "1"], timeout: 20)
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertTrue(out.stderr.contains("file descriptors"), out.stderr)
+    }
+
+    func testHelpAndVersionExit0() throws {
+        let help = try BarrageBinary.run(["run", "--help"], timeout: 20)
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("--concurrency"))
+        XCTAssertTrue(help.stdout.contains("Examples"))
+        let version = try BarrageBinary.run(["--version"], timeout: 20)
+        XCTAssertEqual(version.status, 0)
+        XCTAssertTrue(version.stdout.contains("barrage"))
+    }
+
+    func testUnreachableTargetStillCompletesWithExit0() throws {
+        let json = tmp.appendingPathComponent("refused.json").path
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:9/", "-c", "2", "-n", "6", "--json", json], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(result.errors, ["connect": 6])
+    }
+}

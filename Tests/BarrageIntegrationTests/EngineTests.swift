@@ -1,0 +1,138 @@
+import XCTest
+import BarrageCore
+import BarrageEngine
+import BarrageTargetServer
+
+/// The libcurl engine against the embedded server: exact accounting, error classes, stopping.
+final class EngineTests: XCTestCase {
+    var server: TargetServer!
+
+    override func setUpWithError() throws {
+        server = try TargetServer.start(host: "127.0.0.1", port: 0)
+    }
+
+    override func tearDownWithError() throws {
+        try server?.shutdown()
+    }
+
+    private func plan(_ path: String, concurrency: Int, requests: Int? = nil, duration: Int64? = nil,
+                      timeout: Int64 = 10_000_000, threads: Int = 2, url: String? = nil) -> RunPlan {
+        RunPlan(concurrency: concurrency, requestLimit: requests, durationMicros: duration,
+                targets: [RequestTarget(url: url ?? server.baseURL + path)],
+                timeoutMicros: timeout, connectTimeoutMicros: 5_000_000, threads: threads, keepAlive: true)
+    }
+
+    private func run(_ plan: RunPlan, control: StopControl = StopControl(), tick: Engine.Tick? = nil) throws -> RunResult {
+        let out = try Engine(plan: plan, userAgent: "barrage-test").run(control: control, tick: tick)
+        return RunResult(version: "test", plan: plan, recorder: out.recorder, timeline: out.timeline,
+                         startedEpochMillis: out.startedEpochMillis, durationMicros: out.durationMicros, interrupted: false)
+    }
+
+    /// total == ok + failed + dropped, the timeline holds every request once, and the server saw each one.
+    private func assertAccounting(_ r: RunResult, serverSaw: Int?, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.requests.total, r.requests.ok + r.requests.failed + r.requests.dropped, file: file, line: line)
+        XCTAssertEqual(r.timeline.reduce(0) { $0 + $1.requests }, r.requests.total, "timeline", file: file, line: line)
+        XCTAssertEqual(r.errors.values.reduce(0, +), r.requests.failed, "errors by class", file: file, line: line)
+        if let serverSaw { XCTAssertEqual(serverSaw, r.requests.total, "server count", file: file, line: line) }
+    }
+
+    func testRequestCountIsExact() throws {
+        let r = try run(plan("/", concurrency: 10, requests: 1_000))
+        XCTAssertEqual(r.requests.total, 1_000)
+        XCTAssertEqual(r.requests.ok, 1_000)
+        XCTAssertEqual(r.status_codes, ["200": 1_000])
+        XCTAssertEqual(r.latency_us.count, 1_000)
+        XCTAssertEqual(r.connections.new, 10)
+        XCTAssertEqual(r.connections.reused, 990)
+        XCTAssertEqual(r.phases_us.connect.count, 10)
+        XCTAssertEqual(r.phases_us.ttfb.count, 1_000)
+        XCTAssertEqual(r.throughput.bytes_in > 1_000 * 2, true)
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+
+    func testFewerRequestsThanWorkers() throws {
+        let r = try run(plan("/", concurrency: 50, requests: 7))
+        XCTAssertEqual(r.requests.total, 7)
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+
+    func testTwoThousandConcurrentConnections() throws {
+        // Every worker holds its connection for 200 ms, so all 2,000 are open at once.
+        let r = try run(plan("/delay/200", concurrency: 2_000, requests: 4_000, timeout: 30_000_000))
+        XCTAssertEqual(r.requests.total, 4_000)
+        XCTAssertEqual(r.requests.ok, 4_000, "errors: \(r.errors)")
+        XCTAssertEqual(r.connections.new, 2_000)
+        XCTAssertGreaterThanOrEqual(r.latency_us.min, 200_000)
+        XCTAssertGreaterThanOrEqual(r.timeline.map(\.in_flight).max() ?? 0, 1_000)
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+
+    func testDurationStopsSendingAndDrains() throws {
+        let r = try run(plan("/delay/100", concurrency: 5, duration: 1_000_000))
+        // 5 workers × ~10 sequential 100 ms requests in 1 s; the last ones finish after the duration.
+        XCTAssertGreaterThanOrEqual(r.requests.total, 40)
+        XCTAssertLessThanOrEqual(r.requests.total, 55)
+        XCTAssertLessThan(r.duration_us, 1_400_000)
+        XCTAssertGreaterThanOrEqual(r.duration_us, 1_000_000)
+        XCTAssertEqual(r.timeline.count, 2)
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+
+    func testStatusErrorsAreCompleteResponses() throws {
+        let r = try run(plan("/status/503", concurrency: 3, requests: 30))
+        XCTAssertEqual(r.requests.failed, 30)
+        XCTAssertEqual(r.errors, ["status": 30])
+        XCTAssertEqual(r.status_codes, ["503": 30])
+        XCTAssertEqual(r.latency_us.count, 30, "latency covers complete responses of any status")
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+
+    func testTimeoutsAreClassified() throws {
+        let r = try run(plan("/delay/5000", concurrency: 2, requests: 4, timeout: 200_000))
+        XCTAssertEqual(r.errors, ["timeout": 4])
+        XCTAssertEqual(r.latency_us.count, 0)
+        XCTAssertLessThan(r.duration_us, 2_000_000)
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+
+    func testRefusedConnectionsAreClassified() throws {
+        // A port that was just free: bind, read the port, close.
+        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
+        let port = probe.port
+        try probe.shutdown()
+        let r = try run(plan("/", concurrency: 2, requests: 10, url: "http://127.0.0.1:\(port)/"))
+        XCTAssertEqual(r.errors, ["connect": 10])
+        XCTAssertEqual(r.connections.new + r.connections.reused, 0)
+        assertAccounting(r, serverSaw: nil)
+    }
+
+    func testBodiesAndMethodsAreSent() throws {
+        var p = plan("/echo", concurrency: 2, requests: 10)
+        p.targets = [RequestTarget(url: server.baseURL + "/echo", method: "PUT", headers: ["X-Test: 1"], body: Array(repeating: 65, count: 5_000))]
+        let r = try run(p)
+        XCTAssertEqual(r.requests.ok, 10)
+        XCTAssertGreaterThanOrEqual(r.throughput.bytes_in, 50_000)
+        XCTAssertGreaterThanOrEqual(r.throughput.bytes_out, 50_000)
+    }
+
+    func testAbortCutsRequestsInFlightShortAndCountsThem() throws {
+        let control = StopControl()
+        let r = try run(plan("/delay/10000", concurrency: 4, duration: 30_000_000), control: control) { elapsed in
+            if elapsed > 300_000 { control.raise(to: .aborting) }
+        }
+        XCTAssertEqual(r.requests.total, 4)
+        XCTAssertEqual(r.errors, ["other": 4])
+        XCTAssertLessThan(r.duration_us, 3_000_000)
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+
+    func testDrainingLetsRequestsInFlightFinish() throws {
+        let control = StopControl()
+        let r = try run(plan("/delay/300", concurrency: 4, duration: 30_000_000), control: control) { elapsed in
+            if elapsed > 100_000 { control.raise(to: .draining) }
+        }
+        XCTAssertEqual(r.requests.total, 4)
+        XCTAssertEqual(r.requests.ok, 4)
+        assertAccounting(r, serverSaw: server.requestsReceived)
+    }
+}

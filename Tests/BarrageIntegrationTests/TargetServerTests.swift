@@ -1,0 +1,527 @@
+import Foundation
+import XCTest
+
+@testable import BarrageTargetServer
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Live tests of the embedded target server over loopback, plus its pure routing and pacing.
+final class TargetServerTests: XCTestCase {
+    private var server: TargetServer?
+
+    override func setUpWithError() throws {
+        server = try TargetServer.start(host: "127.0.0.1", port: 0, threads: 2)
+    }
+
+    override func tearDownWithError() throws {
+        try server?.shutdown()
+        server = nil
+    }
+
+    private func connect() throws -> BlockingHTTPConnection {
+        try BlockingHTTPConnection(port: XCTUnwrap(server).port)
+    }
+
+    // MARK: Routes
+
+    func testRootReturnsOK() throws {
+        let connection = try connect()
+        let response = try connection.request(path: "/")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.bodyText, "ok")
+        XCTAssertEqual(response.headers["content-length"], "2")
+    }
+
+    func testBytesReturnsRequestedLength() throws {
+        let connection = try connect()
+        let response = try connection.request(path: "/bytes/100000")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers["content-length"], "100000")
+        XCTAssertEqual(response.body.count, 100_000)
+        XCTAssertTrue(response.body.allSatisfy { $0 == UInt8(ascii: "x") })
+        // The connection is still usable after a multi-chunk body.
+        XCTAssertEqual(try connection.request(path: "/bytes/0").body.count, 0)
+    }
+
+    func testStatusReturnsRequestedCode() throws {
+        let connection = try connect()
+        XCTAssertEqual(try connection.request(path: "/status/503").status, 503)
+        XCTAssertEqual(try connection.request(path: "/status/200").status, 200)
+        XCTAssertEqual(try connection.request(path: "/status/599").status, 599)
+        XCTAssertEqual(try connection.request(path: "/status/100").status, 400)
+        XCTAssertEqual(try connection.request(path: "/status/600").status, 400)
+        XCTAssertEqual(try connection.request(path: "/status/abc").status, 400)
+    }
+
+    func testStatus204HasNoBodyAndKeepsConnectionFramed() throws {
+        let connection = try connect()
+        let noContent = try connection.request(path: "/status/204")
+        XCTAssertEqual(noContent.status, 204)
+        XCTAssertEqual(noContent.body.count, 0)
+        XCTAssertEqual(try connection.request(path: "/").bodyText, "ok")
+    }
+
+    func testHeadRequestAdvertisesLengthWithoutBody() throws {
+        let connection = try connect()
+        let response = try connection.request(method: "HEAD", path: "/bytes/1000", expectBody: false)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers["content-length"], "1000")
+        XCTAssertEqual(try connection.request(path: "/").bodyText, "ok")
+    }
+
+    func testDelayWaitsAtLeastTheRequestedTime() throws {
+        let connection = try connect()
+        let start = ContinuousClock.now
+        let response = try connection.request(path: "/delay/100")
+        let elapsed = ContinuousClock.now - start
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.bodyText, "ok")
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(100))
+        XCTAssertLessThan(elapsed, .seconds(2))
+    }
+
+    func testDripIsPacedAtTheRequestedRate() throws {
+        let connection = try connect()
+        let start = ContinuousClock.now
+        let response = try connection.request(path: "/drip/200000?rate=1000000")
+        let seconds = (ContinuousClock.now - start).seconds
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.body.count, 200_000)
+        XCTAssertGreaterThanOrEqual(seconds, 0.15)
+        XCTAssertLessThanOrEqual(seconds, 0.6)
+    }
+
+    func testDripKeepsAbsoluteDeadlinesOverALongBody() throws {
+        let connection = try connect()
+        let start = ContinuousClock.now
+        let received = try connection.requestCountingBody(path: "/drip/10485760?rate=8738133")
+        let seconds = (ContinuousClock.now - start).seconds
+        XCTAssertEqual(received, 10_485_760)
+        // The last chunk is due (N - last chunk) / rate ≈ 1.19 s after the first.
+        XCTAssertGreaterThanOrEqual(seconds, 1.15)
+        XCTAssertLessThanOrEqual(seconds, 2.5)
+    }
+
+    func testDripWithoutRateIsUnpaced() throws {
+        let connection = try connect()
+        let start = ContinuousClock.now
+        let response = try connection.request(path: "/drip/1000000")
+        XCTAssertEqual(response.body.count, 1_000_000)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+    }
+
+    func testEchoReturnsTheRequestBody() throws {
+        let connection = try connect()
+        let payload = Array((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let response = try connection.request(method: "POST", path: "/echo", body: payload)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.body, payload)
+        let empty = try connection.request(method: "POST", path: "/echo")
+        XCTAssertEqual(empty.status, 200)
+        XCTAssertEqual(empty.body.count, 0)
+    }
+
+    func testEchoAnswers413PastTheBodyLimitAndKeepsTheConnection() throws {
+        let connection = try connect()
+        // 65 MiB, chunked: the server drains what passes 64 MiB and answers at the end.
+        let head = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        try connection.send(Array(head.utf8))
+        let chunk = [UInt8](repeating: 0x61, count: 1024 * 1024)
+        let chunkHeader = Array("\(String(chunk.count, radix: 16))\r\n".utf8)
+        for _ in 0..<65 {
+            try connection.send(chunkHeader + chunk + Array("\r\n".utf8))
+        }
+        try connection.send(Array("0\r\n\r\n".utf8))
+        let response = try connection.readResponse()
+        XCTAssertEqual(response.status, 413)
+        XCTAssertEqual(try connection.request(path: "/").bodyText, "ok")
+    }
+
+    func testUnknownPathIs404() throws {
+        let connection = try connect()
+        XCTAssertEqual(try connection.request(path: "/nope").status, 404)
+        XCTAssertEqual(try connection.request(path: "/bytes").status, 404)
+        XCTAssertEqual(try connection.request(path: "/bytes/1/2").status, 404)
+        XCTAssertEqual(try connection.request(path: "/bytes/-1").status, 400)
+    }
+
+    func testStatsReportsRequestCountAsJSON() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        _ = try connection.request(path: "/")
+        _ = try connection.request(path: "/nope")
+        let response = try connection.request(path: "/stats")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers["content-type"], "application/json")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        XCTAssertEqual(json["requests"] as? Int, 3)
+        XCTAssertEqual(server.requestsReceived, 3)
+    }
+
+    // MARK: Connections
+
+    func testKeepAliveServesThreeRequestsOnOneConnection() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        for _ in 0..<3 {
+            let response = try connection.request(path: "/")
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.bodyText, "ok")
+            XCTAssertNil(response.headers["connection"])
+        }
+        XCTAssertEqual(connection.connectCount, 1)
+        XCTAssertEqual(server.requestsReceived, 3)
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        let connection = try connect()
+        let requests = ["/bytes/70000", "/delay/20", "/status/201"]
+            .map { "GET \($0) HTTP/1.1\r\nHost: t\r\n\r\n" }
+            .joined()
+        try connection.send(Array(requests.utf8))
+        XCTAssertEqual(try connection.readResponse().body.count, 70_000)
+        XCTAssertEqual(try connection.readResponse().bodyText, "ok")
+        XCTAssertEqual(try connection.readResponse().status, 201)
+    }
+
+    func testRequestsReceivedCountsExactlyAndResets() throws {
+        let server = try XCTUnwrap(server)
+        XCTAssertEqual(server.requestsReceived, 0)
+        for path in ["/", "/bytes/10", "/status/404", "/missing", "/stats"] {
+            let connection = try connect()
+            _ = try connection.request(path: path)
+        }
+        XCTAssertEqual(server.requestsReceived, 5)
+        server.resetCount()
+        XCTAssertEqual(server.requestsReceived, 0)
+        _ = try connect().request(path: "/")
+        XCTAssertEqual(server.requestsReceived, 1)
+    }
+
+    func testConnectionCloseIsHonoured() throws {
+        let connection = try connect()
+        let response = try connection.request(path: "/", headers: [("Connection", "close")])
+        XCTAssertEqual(response.bodyText, "ok")
+        XCTAssertEqual(response.headers["connection"], "close")
+        XCTAssertTrue(try connection.readsEndOfStream())
+    }
+
+    func testHTTP10ClosesByDefault() throws {
+        let connection = try connect()
+        try connection.send(Array("GET / HTTP/1.0\r\n\r\n".utf8))
+        XCTAssertEqual(try connection.readResponse().bodyText, "ok")
+        XCTAssertTrue(try connection.readsEndOfStream())
+    }
+
+    func testMalformedRequestClosesTheConnection() throws {
+        let connection = try connect()
+        try connection.send(Array("this is not http\r\n\r\n".utf8))
+        XCTAssertTrue(try connection.readsEndOfStream())
+        XCTAssertEqual(try connect().request(path: "/").bodyText, "ok")
+    }
+
+    func testClientLeavingMidResponseLeavesServerHealthy() throws {
+        let server = try XCTUnwrap(server)
+        for path in ["/drip/10000000?rate=100000", "/delay/5000", "/bytes/100000000"] {
+            let connection = try connect()
+            try connection.send(Array("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n".utf8))
+            if !path.hasPrefix("/delay") {
+                _ = try connection.readSome()
+            }
+            connection.close()
+        }
+        XCTAssertEqual(try connect().request(path: "/").bodyText, "ok")
+        XCTAssertEqual(server.requestsReceived, 4)
+    }
+
+    func testLargeBodyIsStreamedToTheEnd() throws {
+        let connection = try connect()
+        let byteCount = 20 * 1024 * 1024
+        let received = try connection.requestCountingBody(path: "/bytes/\(byteCount)")
+        XCTAssertEqual(received, byteCount)
+    }
+
+    func testStalledReaderStopsTheWriter() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        try connection.send(Array("GET /bytes/100000000 HTTP/1.1\r\nHost: t\r\n\r\n".utf8))
+        _ = try connection.readSome()
+        // Read nothing more: the server must stop at the socket buffers and its water mark
+        // instead of queueing all 100 MB.
+        Thread.sleep(forTimeInterval: 0.3)
+        let handedOver = server.counters.streamedBodyBytes.value
+        XCTAssertGreaterThan(handedOver, 0)
+        XCTAssertLessThan(handedOver, 32 * 1024 * 1024)
+        connection.close()
+        XCTAssertEqual(try connect().request(path: "/").bodyText, "ok")
+    }
+
+    func testShutdownTwiceAndWaitUntilClosed() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        XCTAssertEqual(try connection.request(path: "/").bodyText, "ok")
+        try server.shutdown()
+        try server.shutdown()
+        try server.waitUntilClosed()
+        XCTAssertTrue(try connection.readsEndOfStream())
+        XCTAssertThrowsError(try BlockingHTTPConnection(port: server.port))
+    }
+
+    func testBaseURLUsesTheBoundPort() throws {
+        let server = try XCTUnwrap(server)
+        XCTAssertGreaterThan(server.port, 0)
+        XCTAssertEqual(server.host, "127.0.0.1")
+        XCTAssertEqual(server.baseURL, "http://127.0.0.1:\(server.port)")
+        XCTAssertEqual(TargetServer.baseURL(host: "::1", port: 8080), "http://[::1]:8080")
+    }
+
+    func testStartRejectsBadArguments() {
+        XCTAssertThrowsError(try TargetServer.start(port: 70000)) {
+            XCTAssertEqual($0 as? TargetServerError, .invalidPort(70000))
+        }
+        XCTAssertThrowsError(try TargetServer.start(threads: 0)) {
+            XCTAssertEqual($0 as? TargetServerError, .invalidThreadCount(0))
+        }
+    }
+
+    // MARK: Pure routing and pacing
+
+    func testRouteParsing() {
+        XCTAssertEqual(Route(uri: "/"), .root)
+        XCTAssertEqual(Route(uri: "/?x=1"), .root)
+        XCTAssertEqual(Route(uri: "/bytes/42"), .bytes(byteCount: 42))
+        XCTAssertEqual(Route(uri: "/bytes/+4"), .badRequest)
+        XCTAssertEqual(Route(uri: "/delay/250"), .delay(delayMillis: 250))
+        XCTAssertEqual(Route(uri: "/delay/3600001"), .badRequest)
+        XCTAssertEqual(Route(uri: "/status/418"), .status(code: 418))
+        XCTAssertEqual(Route(uri: "/status/199"), .badRequest)
+        XCTAssertEqual(Route(uri: "/drip/10"), .drip(byteCount: 10, bytesPerSecond: nil))
+        XCTAssertEqual(Route(uri: "/drip/10?rate=5"), .drip(byteCount: 10, bytesPerSecond: 5))
+        XCTAssertEqual(Route(uri: "/drip/10?a=b&rate=5"), .drip(byteCount: 10, bytesPerSecond: 5))
+        XCTAssertEqual(Route(uri: "/drip/10?rate=0"), .badRequest)
+        XCTAssertEqual(Route(uri: "/drip/10?rate=x"), .badRequest)
+        XCTAssertEqual(Route(uri: "/echo"), .echo)
+        XCTAssertEqual(Route(uri: "/stats"), .stats)
+        XCTAssertEqual(Route(uri: "/stats/"), .notFound)
+        XCTAssertEqual(Route(uri: "*"), .notFound)
+        XCTAssertEqual(Route(uri: "/bytes/99999999999999999999999"), .badRequest)
+    }
+
+    func testPacerDeadlinesAreAbsolute() {
+        var pacer = BodyPacer(totalBytes: 10_485_760, bytesPerSecond: 8_738_133, maxChunkBytes: 1 << 30)
+        XCTAssertEqual(pacer.chunkBytes, 87_381)
+        XCTAssertEqual(pacer.nextChunkDueNanos, 0)
+        var lastDue: Int64 = 0
+        while !pacer.isComplete {
+            lastDue = pacer.nextChunkDueNanos
+            pacer.recordSent(pacer.nextChunkBytes)
+        }
+        XCTAssertEqual(pacer.sentBytes, 10_485_760)
+        // The last chunk is due ≈ 1.19 s in: (N - last chunk) / rate.
+        XCTAssertEqual(Double(lastDue) / 1e9, 1.19, accuracy: 0.01)
+
+        var small = BodyPacer(totalBytes: 3, bytesPerSecond: 50, maxChunkBytes: 65_536)
+        XCTAssertEqual(small.chunkBytes, 1)
+        small.recordSent(1)
+        XCTAssertEqual(small.nextChunkDueNanos, 20_000_000)
+
+        let unpaced = BodyPacer(totalBytes: 100, bytesPerSecond: nil, maxChunkBytes: 64)
+        XCTAssertEqual(unpaced.nextChunkBytes, 64)
+        XCTAssertEqual(unpaced.nextChunkDueNanos, 0)
+
+        var huge = BodyPacer(totalBytes: Int.max, bytesPerSecond: 1, maxChunkBytes: 65_536)
+        huge.recordSent(Int.max - 1)
+        XCTAssertEqual(huge.nextChunkDueNanos, Int64.max)
+    }
+}
+
+// MARK: - A minimal blocking HTTP/1.1 client
+
+extension Duration {
+    fileprivate var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}
+
+/// A parsed response: status, lower-cased header names, body.
+private struct HTTPTestResponse {
+    var status: Int
+    var headers: [String: String]
+    var body: [UInt8]
+
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+private struct HTTPTestError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// One blocking TCP connection to 127.0.0.1 with 5 s send and receive timeouts, speaking just
+/// enough HTTP/1.1 for these tests (Content-Length framed responses).
+private final class BlockingHTTPConnection {
+    private var fd: Int32
+    private var buffered: [UInt8] = []
+    private(set) var connectCount = 0
+
+    init(port: Int, timeoutSeconds: Int = 5) throws {
+        #if canImport(Glibc)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw HTTPTestError(description: "socket: errno \(errno)") }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw HTTPTestError(description: "connect: errno \(code)")
+        }
+        connectCount += 1
+    }
+
+    deinit {
+        close()
+    }
+
+    func close() {
+        if fd >= 0 {
+            Glibc.close(fd)
+            fd = -1
+        }
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw HTTPTestError(description: "send: errno \(errno)") }
+            offset += sent
+        }
+    }
+
+    /// Reads whatever arrives next; empty at end of stream.
+    func readSome() throws -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard count >= 0 else { throw HTTPTestError(description: "recv: errno \(errno) (timeout?)") }
+        return Array(chunk[0..<count])
+    }
+
+    /// Whether the server closes the connection (after any bytes still in flight) within the timeout.
+    func readsEndOfStream() throws -> Bool {
+        buffered.removeAll()
+        while true {
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return true }
+            if count < 0 { return errno == ECONNRESET }
+        }
+    }
+
+    func request(
+        method: String = "GET",
+        path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8] = [],
+        expectBody: Bool = true
+    ) throws -> HTTPTestResponse {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for (name, value) in headers {
+            head += "\(name): \(value)\r\n"
+        }
+        if !body.isEmpty || method == "POST" {
+            head += "Content-Length: \(body.count)\r\n"
+        }
+        head += "\r\n"
+        try send(Array(head.utf8) + body)
+        return try readResponse(expectBody: expectBody)
+    }
+
+    /// Sends a GET and counts the body bytes without keeping them.
+    func requestCountingBody(path: String) throws -> Int {
+        try send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+        let (_, headers) = try readHead()
+        guard let length = headers["content-length"].flatMap({ Int($0) }) else {
+            throw HTTPTestError(description: "no content-length")
+        }
+        var received = min(buffered.count, length)
+        buffered.removeFirst(received)
+        while received < length {
+            let chunk = try readSome()
+            guard !chunk.isEmpty else { break }
+            received += chunk.count
+        }
+        return received
+    }
+
+    func readResponse(expectBody: Bool = true) throws -> HTTPTestResponse {
+        let (status, headers) = try readHead()
+        var length = 0
+        if expectBody && status != 204 && status != 304 {
+            guard let declared = headers["content-length"].flatMap({ Int($0) }) else {
+                throw HTTPTestError(description: "no content-length")
+            }
+            length = declared
+        }
+        while buffered.count < length {
+            let chunk = try readSome()
+            guard !chunk.isEmpty else { throw HTTPTestError(description: "closed mid-body") }
+            buffered += chunk
+        }
+        let body = Array(buffered[0..<length])
+        buffered.removeFirst(length)
+        return HTTPTestResponse(status: status, headers: headers, body: body)
+    }
+
+    private func readHead() throws -> (Int, [String: String]) {
+        let terminator = Array("\r\n\r\n".utf8)
+        var headEnd: Int? = nil
+        while headEnd == nil {
+            if let index = Self.find(terminator, in: buffered) {
+                headEnd = index
+                break
+            }
+            let chunk = try readSome()
+            guard !chunk.isEmpty else { throw HTTPTestError(description: "closed before response head") }
+            buffered += chunk
+        }
+        let headText = String(decoding: buffered[0..<headEnd!], as: UTF8.self)
+        buffered.removeFirst(headEnd! + terminator.count)
+        var lines = headText.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
+            throw HTTPTestError(description: "bad status line: \(headText)")
+        }
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, headers)
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+}
