@@ -26,9 +26,9 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# The main job: start the embedded target server, load it, print the summary and keep the JSON.
+# The main job: the embedded target server, 10 × 10 MB sequential vs concurrent, and a scale sweep (barrage-demo/).
 demo: release
-	@BIN="$$($(SWIFT) build -c release --show-bin-path)/barrage" scripts/demo.sh
+	"$$($(SWIFT) build -c release --show-bin-path)/barrage" demo --out barrage-demo
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin

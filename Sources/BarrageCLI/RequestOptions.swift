@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import BarrageCore
+import BarrageEngine
 
 /// Flags that shape each request, shared by every subcommand that sends requests.
 struct RequestOptions: ParsableArguments {
@@ -89,5 +90,19 @@ struct RequestOptions: ParsableArguments {
             bytes = Array(data)
         }
         return RequestTarget(url: url, method: method.uppercased(), headers: header, body: bytes)
+    }
+
+    /// A closed-model plan for these request options.
+    func plan(url: String, concurrency: Int, requests: Int?, durationMicros: Int64?, threads: Int?) throws -> RunPlan {
+        RunPlan(
+            concurrency: concurrency,
+            requestLimit: requests,
+            durationMicros: durationMicros,
+            targets: [try target(url: url)],
+            timeoutMicros: try timeoutMicros(),
+            connectTimeoutMicros: try connectTimeoutMicros(),
+            threads: threads ?? SystemLimits.availableCPUs(),
+            keepAlive: !noKeepalive
+        )
     }
 }

@@ -64,16 +64,8 @@ extension Barrage {
             } else if requests == nil {
                 durationMicros = 10_000_000
             }
-            return RunPlan(
-                concurrency: concurrency,
-                requestLimit: requests,
-                durationMicros: durationMicros,
-                targets: [try request.target(url: url)],
-                timeoutMicros: try request.timeoutMicros(),
-                connectTimeoutMicros: try request.connectTimeoutMicros(),
-                threads: threads ?? SystemLimits.availableCPUs(),
-                keepAlive: !request.noKeepalive
-            )
+            return try request.plan(url: url, concurrency: concurrency, requests: requests,
+                                    durationMicros: durationMicros, threads: threads)
         }
 
         func run() throws {
@@ -89,26 +81,19 @@ extension Barrage {
     }
 }
 
-/// Runs a plan with the process-level duties around it: descriptor limits, signals, the grace period.
+/// Runs a plan with the process-level duties around it: descriptor limits, signals, the plan line.
 struct RunExecution {
     let plan: RunPlan
     let quiet: Bool
-    /// How long requests in flight may take to finish after the first SIGINT/SIGTERM.
-    var graceMicros: Int64 = 5_000_000
 
     init(plan: RunPlan, quiet: Bool) throws {
         self.plan = plan
         self.quiet = quiet
-        let limit = SystemLimits.raiseDescriptorLimit()
-        if plan.descriptorsNeeded > limit {
-            throw BarrageError.failure(
-                "\(plan.concurrency) connections need about \(plan.descriptorsNeeded) file descriptors but the limit is \(limit); raise it (ulimit -n) or lower --concurrency")
-        }
+        try LevelRunner.checkDescriptors(for: plan)
     }
 
     func execute() throws -> RunResult {
         Signals.install()
-        let signalsBefore = Signals.count
         if !quiet {
             var shape = "\(plan.concurrency) connections, \(plan.effectiveThreads) thread\(plan.effectiveThreads == 1 ? "" : "s")"
             if let d = plan.durationMicros { shape += ", for \(DurationParser.format(micros: d))" }
@@ -116,23 +101,6 @@ struct RunExecution {
             let t = plan.targets[0]
             printFlush("Running \(t.method) \(Redaction.url(t.url)) · \(shape) · HTTP/\(plan.httpVersion)\(plan.keepAlive ? "" : " · no keep-alive")")
         }
-        let control = StopControl()
-        var graceEnd: Int64? = nil
-        let engine = Engine(plan: plan, userAgent: "barrage/\(Barrage.version)")
-        let out = try engine.run(control: control) { elapsed in
-            let signals = Signals.count - signalsBefore
-            if signals >= 1 && graceEnd == nil {
-                graceEnd = elapsed + graceMicros
-                control.raise(to: .draining)
-                writeStderr("\nbarrage: stopping: letting requests in flight finish (up to \(DurationParser.format(micros: graceMicros)); press Ctrl-C again to cut them short)\n")
-            }
-            if signals >= 2 || (graceEnd.map { elapsed > $0 } ?? false) {
-                control.raise(to: .aborting)
-            }
-        }
-        let interrupted = Signals.count > signalsBefore
-        return RunResult(version: Barrage.version, plan: plan, recorder: out.recorder, timeline: out.timeline,
-                         startedEpochMillis: out.startedEpochMillis, durationMicros: out.durationMicros,
-                         interrupted: interrupted)
+        return try LevelRunner.run(plan, signalsBefore: Signals.count).result
     }
 }

@@ -15,7 +15,10 @@ public struct RequestOutcome: Sendable {
     public var error: ErrorClass?
     /// True when a response (any status) was received completely; latency is recorded only then.
     public var complete: Bool
+    /// Response bytes received: headers and body.
     public var bytesIn: Int64
+    /// Of `bytesIn`, the body alone (as delivered, after any decoding).
+    public var bodyBytesIn: Int64
     public var bytesOut: Int64
     public var dnsMicros: Int64
     public var connectMicros: Int64
@@ -25,11 +28,11 @@ public struct RequestOutcome: Sendable {
     public var connection: ConnectionUse
 
     public init(dueMicros: Int64, sentMicros: Int64, doneMicros: Int64, status: Int, error: ErrorClass?, complete: Bool,
-                bytesIn: Int64 = 0, bytesOut: Int64 = 0, dnsMicros: Int64 = -1, connectMicros: Int64 = -1,
+                bytesIn: Int64 = 0, bodyBytesIn: Int64 = 0, bytesOut: Int64 = 0, dnsMicros: Int64 = -1, connectMicros: Int64 = -1,
                 tlsMicros: Int64 = -1, ttfbMicros: Int64 = -1, connection: ConnectionUse = .none) {
         self.dueMicros = dueMicros; self.sentMicros = sentMicros; self.doneMicros = doneMicros
         self.status = status; self.error = error; self.complete = complete
-        self.bytesIn = bytesIn; self.bytesOut = bytesOut
+        self.bytesIn = bytesIn; self.bodyBytesIn = bodyBytesIn; self.bytesOut = bytesOut
         self.dnsMicros = dnsMicros; self.connectMicros = connectMicros; self.tlsMicros = tlsMicros; self.ttfbMicros = ttfbMicros
         self.connection = connection
     }
@@ -63,7 +66,10 @@ public struct Recorder: Sendable {
     /// Complete responses by status code 0…999.
     public var statuses = [Int](repeating: 0, count: 1000)
     public var bytesIn: Int64 = 0
+    public var bodyBytesIn: Int64 = 0
     public var bytesOut: Int64 = 0
+    /// Requests in flight integrated over time (µs × requests), for the time-averaged in-flight count.
+    public var inFlightIntegralMicros: Double = 0
     public var connectionsNew = 0
     public var connectionsReused = 0
     /// Samples above the histogram range, recorded at its top instead. Reported, never hidden.
@@ -114,6 +120,7 @@ public struct Recorder: Sendable {
         case .none: break
         }
         bytesIn += o.bytesIn
+        bodyBytesIn += o.bodyBytesIn
         bytesOut += o.bytesOut
         if o.sentMicros < firstSendMicros { firstSendMicros = o.sentMicros }
         if o.doneMicros > lastDoneMicros { lastDoneMicros = o.doneMicros }
@@ -138,7 +145,9 @@ public struct Recorder: Sendable {
         for i in errors.indices { errors[i] += other.errors[i] }
         for i in statuses.indices where other.statuses[i] != 0 { statuses[i] += other.statuses[i] }
         bytesIn += other.bytesIn
+        bodyBytesIn += other.bodyBytesIn
         bytesOut += other.bytesOut
+        inFlightIntegralMicros += other.inFlightIntegralMicros
         connectionsNew += other.connectionsNew
         connectionsReused += other.connectionsReused
         clampedSamples += other.clampedSamples

@@ -15,7 +15,10 @@ public struct RunResult: Codable, Sendable, Equatable {
         /// (ok + failed) / duration.
         public var rps: Double
         public var ok_rps: Double
+        /// Response bytes: headers and body.
         public var bytes_in: Int64
+        /// Of `bytes_in`, the bodies alone.
+        public var body_bytes_in: Int64
         public var bytes_out: Int64
         public var bytes_in_per_s: Double
     }
@@ -70,7 +73,7 @@ public struct RunResult: Codable, Sendable, Equatable {
         let seconds = Double(durationMicros) / 1_000_000
         func per(_ v: Double) -> Double { seconds > 0 ? v / seconds : 0 }
         throughput = Throughput(rps: per(Double(r.ok + r.failed)), ok_rps: per(Double(r.ok)),
-                                bytes_in: r.bytesIn, bytes_out: r.bytesOut, bytes_in_per_s: per(Double(r.bytesIn)))
+                                bytes_in: r.bytesIn, body_bytes_in: r.bodyBytesIn, bytes_out: r.bytesOut, bytes_in_per_s: per(Double(r.bytesIn)))
         latency_us = HistogramSummary(r.latency)
         service_time_us = HistogramSummary(r.serviceTime)
         phases_us = Phases(dns: HistogramSummary(r.dns), connect: HistogramSummary(r.connect),

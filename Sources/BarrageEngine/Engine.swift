@@ -8,6 +8,8 @@ import BarrageCore
 public final class Engine {
     public struct Output: Sendable {
         public var recorder: Recorder
+        /// The warm-up requests (one per worker, connection setup), when asked for; kept out of `recorder`.
+        public var warmup: Recorder?
         public var timeline: [TimelineEntry]
         /// Unix time (ms) of the run clock's zero, just before the first send.
         public var startedEpochMillis: Int64
@@ -37,25 +39,25 @@ public final class Engine {
     }
 
     /// Runs the plan to its end, or until `control` says stop. Blocks the calling thread.
-    public func run(control: StopControl, tick: Tick? = nil) throws -> Output {
+    /// With `warmup`, each worker first sends one request on its own connection that is kept out of the results,
+    /// and the measured run starts when every connection is open (connection setup is reported separately).
+    public func run(control: StopControl, warmup: Bool = false, tick: Tick? = nil) throws -> Output {
         let threadCount = plan.effectiveThreads
         let budget = RequestBudget(limit: plan.requestLimit)
         let mailbox = Mailbox()
-        let startMicros = Clock.monotonicMicros()
-        let startedEpochMillis = Clock.epochMillis()
+        let startLine = StartLine(parties: threadCount)
+        let setupStarted = Clock.monotonicMicros()
 
         var workers: [EngineThread] = []
         for t in 0..<threadCount {
             let share = plan.concurrency / threadCount + (t < plan.concurrency % threadCount ? 1 : 0)
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,
-                                            mailbox: mailbox, startMicros: startMicros, userAgent: userAgent))
+                                            mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent))
         }
         // Handles are built before the clock starts counting: setup is not part of the run.
-        let zero = Clock.monotonicMicros()
-        let setupMicros = zero - startMicros
-        _ = setupMicros
-
-        var timeline = TimelineBuilder(workers: threadCount, startEpochMillis: startedEpochMillis)
+        var timeline: TimelineBuilder? = nil
+        var pending: [Mailbox.Message] = []
+        var warm = Recorder()
         var entries: [TimelineEntry] = []
         var total = Recorder()
         var finished = 0
@@ -67,24 +69,44 @@ public final class Engine {
             threads.append(thread)
             thread.start()
         }
+        /// Seconds are merged once the run clock has started (its zero fixes the timeline's epoch).
+        func applyPending(_ timeline: inout TimelineBuilder) {
+            for message in pending {
+                switch message {
+                case .interval(let worker, let stats): timeline.add(worker: worker, stats)
+                case .finished(let worker, _, _): timeline.finish(worker: worker)
+                }
+            }
+            pending.removeAll()
+        }
         while finished < threadCount {
             usleep(50_000)
             for message in mailbox.take() {
-                switch message {
-                case .interval(let worker, let stats):
-                    timeline.add(worker: worker, stats)
-                case .finished(let worker, let recorder):
-                    timeline.finish(worker: worker)
+                if case .finished(_, let recorder, let warmupRecorder) = message {
                     total.merge(recorder)
+                    warm.merge(warmupRecorder)
                     finished += 1
                 }
+                pending.append(message)
             }
-            entries += timeline.drain()
-            tick?(Clock.monotonicMicros() - startMicros)
+            if timeline == nil, startLine.startedEpochMillis != 0 {
+                timeline = TimelineBuilder(workers: threadCount, startEpochMillis: startLine.startedEpochMillis)
+            }
+            if timeline != nil {
+                applyPending(&timeline!)
+                entries += timeline!.drain()
+            }
+            tick?(Clock.monotonicMicros() - setupStarted)
         }
+        if timeline == nil { // stopped before the start line
+            timeline = TimelineBuilder(workers: threadCount, startEpochMillis: Clock.epochMillis())
+        }
+        applyPending(&timeline!)
         workers.removeAll() // handles are cleaned up here, after every thread has returned from run()
         let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
-        entries += timeline.drain(durationMicros: duration)
-        return Output(recorder: total, timeline: entries, startedEpochMillis: startedEpochMillis, durationMicros: duration)
+        entries += timeline!.drain(durationMicros: duration)
+        return Output(recorder: total, warmup: warmup ? warm : nil, timeline: entries,
+                      startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
+                      durationMicros: duration)
     }
 }

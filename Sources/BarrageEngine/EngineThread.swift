@@ -22,10 +22,15 @@ final class EngineThread: @unchecked Sendable {
     private let control: StopControl
     private let budget: RequestBudget
     private let mailbox: Mailbox
-    /// Run clock zero, µs monotonic.
-    private let startMicros: Int64
+    private let startLine: StartLine
+    /// Each worker first sends one request that is kept out of the results (connection setup), then all start together.
+    private let warmup: Bool
+    /// Run clock zero, µs monotonic: set when every thread has crossed the start line.
+    private var startMicros: Int64 = 0
     /// When sending stops (absolute µs monotonic), Int64.max without a duration.
-    private let sendEndMicros: Int64
+    private var sendEndMicros: Int64 = .max
+    /// True while the warm-up requests run.
+    private var warming = false
 
     private var loop: UnsafeMutablePointer<LoopState>
     private var shardContexts: UnsafeMutablePointer<ShardContext>
@@ -38,6 +43,7 @@ final class EngineThread: @unchecked Sendable {
     private var bodies: [UnsafeMutableRawBufferPointer] = []
 
     private var recorder = Recorder()
+    private var warmupRecorder = Recorder()
     private var interval: IntervalStats
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
@@ -47,14 +53,14 @@ final class EngineThread: @unchecked Sendable {
     static let connectionsPerShard = 32
 
     init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget,
-         mailbox: Mailbox, startMicros: Int64, userAgent: String) throws {
+         mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String) throws {
         self.index = index
         self.plan = plan
         self.control = control
         self.budget = budget
         self.mailbox = mailbox
-        self.startMicros = startMicros
-        self.sendEndMicros = plan.durationMicros.map { startMicros + $0 } ?? Int64.max
+        self.startLine = startLine
+        self.warmup = warmup
         self.slotCount = connections
         self.interval = IntervalStats(second: 0)
 
@@ -161,17 +167,43 @@ final class EngineThread: @unchecked Sendable {
     // MARK: - The loop
 
     func run() {
-        var now = Clock.monotonicMicros()
+        if warmup {
+            warming = true
+            startMicros = Clock.monotonicMicros()
+            for i in 0..<slotCount { startWarm(i) }
+            runLoop()
+            warming = false
+        }
+        startMicros = startLine.arriveAndWait(control: control)
+        sendEndMicros = plan.durationMicros.map { startMicros + $0 } ?? Int64.max
+        interval = IntervalStats(second: 0)
+        let now = Clock.monotonicMicros()
         for i in 0..<slotCount {
             if !start(i, now: now) { break }
         }
+        runLoop()
+        let end = Clock.monotonicMicros()
+        closeIntervals(through: end)
+        interval.inFlight = active
+        mailbox.post(.interval(worker: index, interval))
+        mailbox.post(.finished(worker: index, recorder, warmup: warmupRecorder))
+    }
+
+    /// Drives libcurl until no request is in flight and none may start.
+    private func runLoop() {
+        var now: Int64
+        var last = Clock.monotonicMicros()
         while true {
             now = Clock.monotonicMicros()
+            if !warming {
+                recorder.inFlightIntegralMicros += Double(active) * Double(now - last)
+            }
+            last = now
             if control.level == .aborting {
                 abortActive(now: now)
                 break
             }
-            closeIntervals(through: now)
+            if !warming { closeIntervals(through: now) }
             fireTimers(now: now)
             drainCompletions()
             if active == 0 { break }
@@ -203,11 +235,6 @@ final class EngineThread: @unchecked Sendable {
                 drainCompletions()
             }
         }
-        let end = Clock.monotonicMicros()
-        closeIntervals(through: end)
-        interval.inFlight = active
-        mailbox.post(.interval(worker: index, interval))
-        mailbox.post(.finished(worker: index, recorder))
     }
 
     /// The earliest moment the loop must wake: a libcurl timer, the end of the current second, or the end of sending.
@@ -229,6 +256,17 @@ final class EngineThread: @unchecked Sendable {
             curl_multi_socket_action(multis[s], CURL_SOCKET_TIMEOUT, 0, &running)
             dirty[s] = true
         }
+    }
+
+    /// Starts slot `i`'s warm-up request: outside the budget and the results.
+    private func startWarm(_ i: Int) {
+        let slot = slots + i
+        let now = Clock.monotonicMicros() - startMicros
+        slot.pointee.dueMicros = now
+        slot.pointee.sentMicros = now
+        slot.pointee.active = true
+        active += 1
+        curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
     }
 
     /// Starts the next request on slot `i` if the plan allows one.
@@ -261,7 +299,7 @@ final class EngineThread: @unchecked Sendable {
                 curl_multi_remove_handle(multi, easy)
                 slots[i].active = false
                 active -= 1
-                _ = start(i, now: now)
+                if !warming { _ = start(i, now: now) }
             }
         }
     }
@@ -298,6 +336,7 @@ final class EngineThread: @unchecked Sendable {
             error: error,
             complete: curlCode == 0 && status >= 100,
             bytesIn: Int64(headerBytes) + Int64(downloaded),
+            bodyBytesIn: Int64(downloaded),
             bytesOut: Int64(requestBytes) + Int64(uploaded),
             dnsMicros: isNew ? Int64(lookup) : -1,
             connectMicros: isNew && connect > 0 ? Int64(connect - lookup) : -1,
@@ -310,6 +349,10 @@ final class EngineThread: @unchecked Sendable {
 
     @inline(__always)
     private func recordOutcome(_ outcome: RequestOutcome, now: Int64) {
+        if warming {
+            warmupRecorder.record(outcome)
+            return
+        }
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
         recorder.record(outcome)

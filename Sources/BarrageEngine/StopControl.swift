@@ -1,5 +1,6 @@
 import Synchronization
 import BarrageCore
+import Glibc
 
 /// How far a run has been asked to stop. Shared by the controller and the engine threads; lock-free.
 public final class StopControl: Sendable {
@@ -51,7 +52,7 @@ final class RequestBudget: Sendable {
 final class Mailbox: Sendable {
     enum Message: Sendable {
         case interval(worker: Int, IntervalStats)
-        case finished(worker: Int, Recorder)
+        case finished(worker: Int, Recorder, warmup: Recorder)
     }
     private let messages = Mutex<[Message]>([])
 
@@ -66,4 +67,33 @@ final class Mailbox: Sendable {
             return out
         }
     }
+}
+
+/// Where the engine threads line up so the run clock starts only when every thread is ready (handles built,
+/// warm-up done): the last thread to arrive starts the clock for all.
+final class StartLine: Sendable {
+    private let parties: Int
+    private let arrived = Atomic<Int>(0)
+    private let startMicros = Atomic<Int64>(0)
+    private let epochMillis = Atomic<Int64>(0)
+
+    init(parties: Int) { self.parties = parties }
+
+    /// Blocks until every thread has arrived; returns the run clock's zero (µs monotonic).
+    func arriveAndWait(control: StopControl) -> Int64 {
+        let (before, _) = arrived.add(1, ordering: .acquiringAndReleasing)
+        if before + 1 == parties {
+            epochMillis.store(Clock.epochMillis(), ordering: .releasing)
+            startMicros.store(Clock.monotonicMicros(), ordering: .releasing)
+        }
+        while true {
+            let start = startMicros.load(ordering: .acquiring)
+            if start != 0 { return start }
+            if control.level == .aborting { return Clock.monotonicMicros() }
+            usleep(100)
+        }
+    }
+
+    /// Unix ms at the run clock's zero (0 until the start).
+    var startedEpochMillis: Int64 { epochMillis.load(ordering: .acquiring) }
 }

@@ -25,7 +25,7 @@ final class RunResultTests: XCTestCase {
         let requests = json["requests"] as! [String: Int]
         XCTAssertEqual(Set(requests.keys), ["total", "ok", "failed", "dropped"])
         let throughput = json["throughput"] as! [String: Any]
-        XCTAssertEqual(Set(throughput.keys), ["rps", "ok_rps", "bytes_in", "bytes_out", "bytes_in_per_s"])
+        XCTAssertEqual(Set(throughput.keys), ["rps", "ok_rps", "bytes_in", "body_bytes_in", "bytes_out", "bytes_in_per_s"])
         XCTAssertEqual(throughput["rps"] as? Double, 50)
         let latency = json["latency_us"] as! [String: Any]
         XCTAssertEqual(Set(latency.keys), ["count", "min", "mean", "stdev", "max", "p50", "p75", "p90", "p95", "p99", "p99_9", "p99_99"])

@@ -30,7 +30,7 @@ public enum ScaleCharts {
     ///
     /// `height` is the number of plot rows of the speedup chart; the throughput chart below it gets a little under
     /// half that. Every line is at most `width` columns (minimum 40) and the axis lines are exactly `width`. Marks:
-    /// `●` measured, `·` ideal, `~` the USL curve when `fit` is given. A summary of the fit closes the chart.
+    /// `●` measured, `·` ideal, `~` the USL curve when `fit` is given (the fit's numbers are printed by the scale table).
     public static func terminal(_ points: [ScaleSeriesPoint], fit: USLFit?, width: Int = 72, height: Int = 16) -> String {
         let width = max(width, 40)
         let speedupRows = max(height, 4)
@@ -82,16 +82,6 @@ public enum ScaleCharts {
         let centre = labelWidth + 2 + max(0, (plotWidth - axisLabel.count) / 2)
         lines.append(String(repeating: " ", count: centre) + axisLabel)
 
-        if let fit = series.fit {
-            lines.append("")
-            lines.append(
-                "USL fit: λ = \(compact(fit.lambda)) req/s, σ = \(significant(fit.sigma)), κ = \(significant(fit.kappa)), R² = \(fixed(fit.r2, 3))")
-            if let peakN = fit.peakConcurrency, let peakRPS = fit.peakRPS {
-                lines.append("modelled peak ≈ \(compact(peakN)) in flight at \(compact(peakRPS)) req/s")
-            } else {
-                lines.append("no modelled peak (κ = 0 or σ ≥ 1): throughput does not fall with concurrency")
-            }
-        }
         return finish(lines, width: width)
     }
 

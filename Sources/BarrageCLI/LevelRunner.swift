@@ -1,0 +1,50 @@
+import BarrageCore
+import BarrageEngine
+
+/// Runs one plan on the engine with the process duties around it (signals, grace period) and turns the engine's
+/// output into a result. Shared by `run`, `scale` and `demo`.
+struct LevelRunner {
+    /// How long requests in flight may take to finish after the first SIGINT/SIGTERM.
+    static let graceMicros: Int64 = 5_000_000
+
+    struct Measured {
+        var result: RunResult
+        /// Time-averaged requests in flight.
+        var inFlight: Double
+        /// The warm-up requests, when asked for.
+        var warmup: Recorder?
+    }
+
+    /// Raises the descriptor limit and fails (exit 1) before anything is sent when `connections` cannot fit.
+    static func checkDescriptors(for plan: RunPlan) throws {
+        let limit = SystemLimits.raiseDescriptorLimit()
+        if plan.descriptorsNeeded > limit {
+            throw BarrageError.failure(
+                "\(plan.concurrency) connections need about \(plan.descriptorsNeeded) file descriptors but the limit is \(limit); raise it (ulimit -n) or lower --concurrency")
+        }
+    }
+
+    /// Counts signals from `signalsBefore`: the first drains, a second (or the grace running out) aborts.
+    static func run(_ plan: RunPlan, warmup: Bool = false, signalsBefore: Int) throws -> Measured {
+        let control = StopControl()
+        var graceEnd: Int64? = nil
+        if Signals.count > signalsBefore { control.raise(to: .draining) }
+        let engine = Engine(plan: plan, userAgent: "barrage/\(Barrage.version)")
+        let out = try engine.run(control: control, warmup: warmup) { elapsed in
+            let signals = Signals.count - signalsBefore
+            if signals >= 1 && graceEnd == nil {
+                graceEnd = elapsed + graceMicros
+                control.raise(to: .draining)
+                writeStderr("\nbarrage: stopping: letting requests in flight finish (up to \(DurationParser.format(micros: graceMicros)); press Ctrl-C again to cut them short)\n")
+            }
+            if signals >= 2 || (graceEnd.map { elapsed > $0 } ?? false) {
+                control.raise(to: .aborting)
+            }
+        }
+        let result = RunResult(version: Barrage.version, plan: plan, recorder: out.recorder, timeline: out.timeline,
+                               startedEpochMillis: out.startedEpochMillis, durationMicros: out.durationMicros,
+                               interrupted: Signals.count > signalsBefore)
+        let inFlight = out.durationMicros > 0 ? out.recorder.inFlightIntegralMicros / Double(out.durationMicros) : 0
+        return Measured(result: result, inFlight: inFlight, warmup: out.warmup)
+    }
+}

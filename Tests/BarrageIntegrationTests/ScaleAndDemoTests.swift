@@ -1,0 +1,82 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `barrage scale` and `barrage demo` as a user runs them.
+final class ScaleAndDemoTests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws { tmp = try makeTemporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    private func isWellFormedXML(_ url: URL) -> Bool {
+        guard let parser = XMLParser(contentsOf: url) else { return false }
+        return parser.parse()
+    }
+
+    func testDemoReproducesTheTenfoldSpeedupWithExactBytes() throws {
+        let out = try BarrageBinary.run(["demo", "--out", tmp.path, "--no-scale"], timeout: 90)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.stdout.contains("sequential 10 × 10 MB:"), out.stdout)
+        let data = try Data(contentsOf: tmp.appendingPathComponent("downloads.json"))
+        let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let speedup = json["speedup"] as! Double
+        XCTAssertGreaterThanOrEqual(speedup, 9.5, out.stdout)
+        XCTAssertLessThanOrEqual(speedup, 10.5)
+        for half in ["sequential", "concurrent"] {
+            let r = json[half] as! [String: Any]
+            let throughput = r["throughput"] as! [String: Any]
+            XCTAssertEqual(throughput["body_bytes_in"] as? Int, 10 * 10_485_760, half)
+            XCTAssertEqual((r["requests"] as! [String: Int])["ok"], 10, half)
+        }
+        let sequentialUs = json["sequential_us"] as! Int
+        XCTAssertGreaterThan(sequentialUs, 11_500_000, "ten paced downloads one after another take ~12 s")
+        XCTAssertTrue(isWellFormedXML(tmp.appendingPathComponent("downloads.svg")))
+    }
+
+    func testScaleSweepWritesTableJSONSVGAndCSV() throws {
+        let server = try BarrageBinary.start(["serve", "--port", "0"])
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        var base = ""
+        for _ in 0..<500 where base.isEmpty {
+            if let line = server.stdoutSoFar.split(separator: "\n").first, line.hasPrefix("listening on ") {
+                base = String(line.dropFirst("listening on ".count))
+            }
+            usleep(20_000)
+        }
+        let json = tmp.appendingPathComponent("scale.json"), svg = tmp.appendingPathComponent("scale.svg"), csv = tmp.appendingPathComponent("scale.csv")
+        let out = try BarrageBinary.run(["scale", base + "/delay/20", "--levels", "1,2,4,8", "-d", "500ms",
+                                         "--json", json.path, "--svg", svg.path, "--csv", csv.path], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.stdout.contains("speedup"), out.stdout)
+        XCTAssertTrue(out.stdout.contains("USL fit"), out.stdout)
+        let doc = try JSONSerialization.jsonObject(with: try Data(contentsOf: json)) as! [String: Any]
+        XCTAssertEqual(doc["schema"] as? String, "barrage.scale.v1")
+        let levels = doc["levels"] as! [[String: Any]]
+        XCTAssertEqual(levels.map { $0["concurrency"] as! Int }, [1, 2, 4, 8])
+        let speedups = levels.map { $0["speedup"] as! Double }
+        XCTAssertEqual(speedups[0], 1)
+        XCTAssertGreaterThan(speedups[3], 5, "8 in flight against a 20 ms delay scale nearly linearly")
+        // Warm connections: no level opened more connections than its workers during the measured part.
+        for l in levels {
+            let setup = l["connection_setup_us"] as! [String: Any]
+            XCTAssertEqual(setup["count"] as? Int, l["concurrency"] as? Int)
+        }
+        XCTAssertNotNil(doc["usl"] as? [String: Any])
+        XCTAssertTrue(isWellFormedXML(svg))
+        let svgText = try String(contentsOf: svg, encoding: .utf8)
+        XCTAssertEqual(svgText.components(separatedBy: "class=\"measured\"").count - 1, 8, "4 points in each of 2 panels")
+        XCTAssertEqual(try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").count, 5)
+    }
+
+    func testScaleRejectsBadLevels() throws {
+        for levels in ["0,1", "1,x", "1,1", ""] {
+            let out = try BarrageBinary.run(["scale", "http://127.0.0.1:1/", "--levels", levels], timeout: 20)
+            XCTAssertEqual(out.status, 2, levels)
+            XCTAssertTrue(out.stderr.contains("--levels"), out.stderr)
+        }
+    }
+}
