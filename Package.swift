@@ -20,6 +20,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // zlib, for HdrHistogram's compressed V2 encoding.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // epoll, timerfd and eventfd headers (Linux), imported directly.
         .systemLibrary(name: "CLinuxEvents"),
         // Typed, non-variadic wrappers for curl_easy_setopt / getinfo / curl_multi_setopt. Nothing else.
@@ -27,7 +29,7 @@ let package = Package(
         // Pure values: plans, durations, recorder, results, reports. Imports neither libcurl nor NIO.
         .target(
             name: "BarrageCore",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["CZlib", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         // The libcurl edge: multi handles on engine threads.
         .target(name: "BarrageEngine", dependencies: ["BarrageCore", "CLibcurl", "CCurlShims", "CLinuxEvents"]),
