@@ -8,21 +8,47 @@ extension Barrage {
         static let configuration = CommandConfiguration(
             abstract: "Send load to a URL and report latency and throughput.",
             discussion: """
-            Closed model: N workers each send a request, wait for its response, and send again, until the \
-            request count or the duration is reached (with neither: 10s). Requests in flight at the end finish \
+            Closed model (default): -c workers each send a request, wait for its response, and send again, until \
+            the request count or the duration is reached (with neither: 10s). Requests in flight at the end finish \
             within the timeout and are counted.
+
+            Open model (--rate or --ramp-rate): requests are due at times set by the rate, whatever the server \
+            does, through a pool of at most --max-in-flight requests. A due request with no free slot waits and \
+            its latency counts from its due time (corrected for coordinated omission); one still unsent after \
+            --max-lateness is dropped and counted. Ramp grammar: FROM->TO:DURATION or VALUE:DURATION, \
+            comma-separated, e.g. '0->500:30s,500:60s,500->0:10s'.
 
             Examples:
               barrage run http://127.0.0.1:8080/ -c 50 -d 10s --json result.json
               barrage run http://127.0.0.1:8080/echo -m POST --body '{"a":1}' -H 'Content-Type: application/json' -n 1000
+              barrage run http://127.0.0.1:8080/ --rate 500 -d 30s --max-in-flight 200
+              barrage run http://127.0.0.1:8080/ --ramp-rate '0->500:30s,500:60s,500->0:10s' --arrival poisson --seed 42
             """
         )
 
         @Argument(help: "The URL to load (http:// or https://).")
         var url: String
 
-        @Option(name: .shortAndLong, help: "Workers: requests in flight at once, one connection each.")
-        var concurrency: Int = 50
+        @Option(name: .shortAndLong, help: "Closed model: workers, requests in flight at once, one connection each (default 50).")
+        var concurrency: Int?
+
+        @Option(help: ArgumentHelp("Open model: a constant arrival rate in requests per second (with -d or -n).", valueName: "req/s"))
+        var rate: Double?
+
+        @Option(help: ArgumentHelp("Open model: a ramping arrival rate, e.g. '0->500:30s,500:60s,500->0:10s'.", valueName: "stages"))
+        var rampRate: String?
+
+        @Option(help: "Open model: the pool, at most this many requests in flight (default 1000).")
+        var maxInFlight: Int?
+
+        @Option(help: ArgumentHelp("Open model: drop a request not sent within this long after its due time (default: --timeout).", valueName: "duration"))
+        var maxLateness: String?
+
+        @Option(help: ArgumentHelp("Open model: 'uniform' spacing or 'poisson' arrivals.", valueName: "uniform|poisson"))
+        var arrival: String = "uniform"
+
+        @Option(help: "Open model: seed for Poisson arrivals (default 1).")
+        var seed: UInt64?
 
         @Option(name: [.customShort("n"), .long], help: "Stop after this many requests in total.")
         var requests: Int?
@@ -41,10 +67,40 @@ extension Barrage {
         @Flag(help: "Print only the final summary.")
         var quiet = false
 
+        var isOpen: Bool { rate != nil || rampRate != nil }
+
         func validate() throws {
             try RequestOptions.checkURL(url)
-            guard concurrency >= 1, concurrency <= 1_000_000 else {
+            if let concurrency, concurrency < 1 || concurrency > 1_000_000 {
                 throw BarrageError.usage("--concurrency \(concurrency): must be between 1 and 1000000")
+            }
+            if rate != nil && rampRate != nil { throw BarrageError.usage("--rate and --ramp-rate: give one, not both") }
+            if isOpen {
+                if concurrency != nil {
+                    throw BarrageError.usage("--concurrency: the open model (--rate/--ramp-rate) takes --max-in-flight instead")
+                }
+                if let rate, !(rate > 0 && rate <= 10_000_000) {
+                    throw BarrageError.usage("--rate \(rate): must be above 0 and at most 10000000 req/s")
+                }
+                if rate != nil && duration == nil && requests == nil {
+                    throw BarrageError.usage("--rate: give -d DURATION or -n REQUESTS to bound the run")
+                }
+                if rampRate != nil && duration != nil {
+                    throw BarrageError.usage("--duration: --ramp-rate sets the duration through its stages")
+                }
+                if let rampRate { _ = try RampGrammar.parse(rampRate, flag: "--ramp-rate") }
+                if let maxInFlight, maxInFlight < 1 || maxInFlight > 1_000_000 {
+                    throw BarrageError.usage("--max-in-flight \(maxInFlight): must be between 1 and 1000000")
+                }
+                if let maxLateness { _ = try RequestOptions.duration(maxLateness, flag: "--max-lateness", min: 0, max: 3_600_000_000) }
+                guard arrival == "uniform" || arrival == "poisson" else {
+                    throw BarrageError.usage("--arrival '\(arrival)': expected uniform or poisson")
+                }
+            } else {
+                for (flag, given) in [("--max-in-flight", maxInFlight != nil), ("--max-lateness", maxLateness != nil),
+                                      ("--seed", seed != nil), ("--arrival", arrival != "uniform")] where given {
+                    throw BarrageError.usage("\(flag): only for the open model (--rate or --ramp-rate)")
+                }
             }
             if let requests, requests < 1 {
                 throw BarrageError.usage("--requests \(requests): must be at least 1")
@@ -58,14 +114,43 @@ extension Barrage {
         }
 
         func plan() throws -> RunPlan {
+            if isOpen { return try openPlan() }
             var durationMicros: Int64? = nil
             if let duration {
                 durationMicros = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000)
             } else if requests == nil {
                 durationMicros = 10_000_000
             }
-            return try request.plan(url: url, concurrency: concurrency, requests: requests,
+            return try request.plan(url: url, concurrency: concurrency ?? 50, requests: requests,
                                     durationMicros: durationMicros, threads: threads)
+        }
+
+        func openPlan() throws -> RunPlan {
+            let stages: [RateStage]
+            let startRate: Double
+            if let rampRate {
+                let parsed = try RampGrammar.parse(rampRate, flag: "--ramp-rate")
+                startRate = parsed.start
+                stages = parsed.stages.map { RateStage(durationMicros: $0.durationMicros, rate: $0.value) }
+            } else {
+                let r = rate!
+                let micros: Int64
+                if let duration {
+                    micros = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000)
+                } else {
+                    micros = Int64((Double(requests!) / r * 1_000_000).rounded(.up))
+                }
+                startRate = r
+                stages = [RateStage(durationMicros: micros, rate: r)]
+            }
+            let schedule = OpenSchedule(startRate: startRate, stages: stages,
+                                        arrival: arrival == "poisson" ? .poisson(seed: seed ?? 1) : .uniform)
+            let timeout = try request.timeoutMicros()
+            let lateness = try maxLateness.map { try RequestOptions.duration($0, flag: "--max-lateness", min: 0, max: 3_600_000_000) } ?? timeout
+            return RunPlan.open(schedule: schedule, maxInFlight: maxInFlight ?? 1_000, maxLatenessMicros: lateness,
+                                requestLimit: requests, targets: [try request.target(url: url)], timeoutMicros: timeout,
+                                connectTimeoutMicros: try request.connectTimeoutMicros(),
+                                threads: threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
         }
 
         func run() throws {
@@ -94,13 +179,7 @@ struct RunExecution {
 
     func execute() throws -> RunResult {
         Signals.install()
-        if !quiet {
-            var shape = "\(plan.concurrency) connections, \(plan.effectiveThreads) thread\(plan.effectiveThreads == 1 ? "" : "s")"
-            if let d = plan.durationMicros { shape += ", for \(DurationParser.format(micros: d))" }
-            if let n = plan.requestLimit { shape += ", \(TextReport.grouped(n)) requests" }
-            let t = plan.targets[0]
-            printFlush("Running \(t.method) \(Redaction.url(t.url)) · \(shape) · HTTP/\(plan.httpVersion)\(plan.keepAlive ? "" : " · no keep-alive")")
-        }
+        if !quiet { printFlush(TextReport.planLine(PlanRecord(plan))) }
         return try LevelRunner.run(plan, signalsBefore: Signals.count).result
     }
 }

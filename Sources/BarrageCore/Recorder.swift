@@ -53,6 +53,8 @@ public enum ConnectionUse: Sendable {
 public struct Recorder: Sendable {
     public var latency = LatencyHistograms.make()
     public var serviceTime = LatencyHistograms.make()
+    /// Actual send − due time, over every request sent (0 in the closed model).
+    public var sendLateness = LatencyHistograms.make()
     public var dns = LatencyHistograms.make()
     public var connect = LatencyHistograms.make()
     public var tls = LatencyHistograms.make()
@@ -105,6 +107,7 @@ public struct Recorder: Sendable {
         } else {
             ok += 1
         }
+        Self.add(o.sentMicros - o.dueMicros, to: &sendLateness, clamped: &clampedSamples)
         if o.complete {
             Self.add(o.doneMicros - o.dueMicros, to: &latency, clamped: &clampedSamples)
             Self.add(o.doneMicros - o.sentMicros, to: &serviceTime, clamped: &clampedSamples)
@@ -135,6 +138,7 @@ public struct Recorder: Sendable {
     public mutating func merge(_ other: Recorder) {
         latency.add(other.latency)
         serviceTime.add(other.serviceTime)
+        sendLateness.add(other.sendLateness)
         dns.add(other.dns)
         connect.add(other.connect)
         tls.add(other.tls)

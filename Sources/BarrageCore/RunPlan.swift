@@ -14,20 +14,37 @@ public struct RequestTarget: Sendable, Equatable {
     }
 }
 
-/// A stretch of the run with a target load. The closed model's load is a concurrency.
+/// A stretch of the run with a target load: a concurrency (closed model) or a rate reached linearly by the
+/// stage's end (open model).
 public struct Stage: Codable, Sendable, Equatable {
     /// nil: until the request count is reached.
     public var duration_us: Int64?
-    public var concurrency: Int
+    public var concurrency: Int?
+    /// Requests per second at the end of the stage (open model).
+    public var rate: Double?
+
+    public init(duration_us: Int64?, concurrency: Int? = nil, rate: Double? = nil) {
+        self.duration_us = duration_us; self.concurrency = concurrency; self.rate = rate
+    }
 }
 
 /// What a run does, fully resolved from flags (or a profile): pure data the engine executes.
 public struct RunPlan: Sendable, Equatable {
-    public enum Model: String, Sendable, Codable { case closed }
+    public enum Model: String, Sendable, Codable {
+        /// Workers that send, wait for the response, and send again.
+        case closed
+        /// Requests due at times set by a rate, whatever the server does, through a bounded pool.
+        case open
+    }
 
     public var model: Model = .closed
-    /// Workers, each with one request in flight at a time.
+    /// Closed model: workers, each with one request in flight at a time. Open model: the pool (max in flight).
+    /// Either way, the most connections the run opens.
     public var concurrency: Int
+    /// Open model: when each request is due.
+    public var schedule: OpenSchedule?
+    /// Open model: a request not sent within this long after its due time is dropped (and counted).
+    public var maxLatenessMicros: Int64 = 0
     /// Stop after this many requests in total (nil: no count limit).
     public var requestLimit: Int?
     /// Stop sending after this long (nil: no time limit).
@@ -46,6 +63,28 @@ public struct RunPlan: Sendable, Equatable {
         self.concurrency = concurrency; self.requestLimit = requestLimit; self.durationMicros = durationMicros
         self.targets = targets; self.timeoutMicros = timeoutMicros; self.connectTimeoutMicros = connectTimeoutMicros
         self.threads = threads; self.keepAlive = keepAlive
+    }
+
+    /// An open-model plan: requests due along `schedule`, at most `maxInFlight` at once.
+    public static func open(schedule: OpenSchedule, maxInFlight: Int, maxLatenessMicros: Int64, requestLimit: Int?,
+                            targets: [RequestTarget], timeoutMicros: Int64, connectTimeoutMicros: Int64, threads: Int,
+                            keepAlive: Bool) -> RunPlan {
+        var plan = RunPlan(concurrency: maxInFlight, requestLimit: requestLimit, durationMicros: schedule.totalDurationMicros,
+                           targets: targets, timeoutMicros: timeoutMicros, connectTimeoutMicros: connectTimeoutMicros,
+                           threads: threads, keepAlive: keepAlive)
+        plan.model = .open
+        plan.schedule = schedule
+        plan.maxLatenessMicros = maxLatenessMicros
+        return plan
+    }
+
+    /// Requests the plan schedules: the open model's count, or the closed model's `-n` (nil: time-bound).
+    public var expectedRequests: Int? {
+        if let schedule {
+            let n = schedule.plannedRequests
+            return requestLimit.map { Swift.min($0, n) } ?? n
+        }
+        return requestLimit
     }
 
     /// Engine threads actually used: never more than there are workers.
@@ -100,13 +139,33 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var threads: Int
     public var keepalive: Bool
     public var http_version: String
+    /// Requests the plan schedules (nil: bound by time, closed model).
+    public var expected_requests: Int?
+    /// Open model only (omitted otherwise): where the first stage's rate starts, the pool, the lateness limit, arrivals.
+    public var start_rate: Double?
+    public var max_in_flight: Int?
+    public var max_lateness_us: Int64?
+    public var arrival: String?
+    public var seed: UInt64?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
         concurrency = plan.concurrency
         requests = plan.requestLimit
         duration_us = plan.durationMicros
-        stages = [Stage(duration_us: plan.durationMicros, concurrency: plan.concurrency)]
+        if let schedule = plan.schedule {
+            stages = schedule.stages.map { Stage(duration_us: $0.durationMicros, rate: $0.rate) }
+            start_rate = schedule.startRate
+            switch schedule.arrival {
+            case .uniform: arrival = "uniform"; seed = nil
+            case .poisson(let s): arrival = "poisson"; seed = s
+            }
+            max_in_flight = plan.concurrency
+            max_lateness_us = plan.maxLatenessMicros
+        } else {
+            stages = [Stage(duration_us: plan.durationMicros, concurrency: plan.concurrency)]
+        }
+        expected_requests = plan.expectedRequests
         targets = plan.targets.map {
             Target(name: $0.name, url: Redaction.url($0.url), method: $0.method,
                    headers: $0.headers.map(Redaction.header), body_bytes: $0.body.count)
@@ -121,6 +180,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     // Encode nil limits as explicit nulls so the key set is the same in every result.
     enum CodingKeys: String, CodingKey {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
+        case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -135,5 +195,11 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encode(threads, forKey: .threads)
         try c.encode(keepalive, forKey: .keepalive)
         try c.encode(http_version, forKey: .http_version)
+        try c.encode(expected_requests, forKey: .expected_requests)
+        try c.encodeIfPresent(start_rate, forKey: .start_rate)
+        try c.encodeIfPresent(max_in_flight, forKey: .max_in_flight)
+        try c.encodeIfPresent(max_lateness_us, forKey: .max_lateness_us)
+        try c.encodeIfPresent(arrival, forKey: .arrival)
+        try c.encodeIfPresent(seed, forKey: .seed)
     }
 }

@@ -53,6 +53,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var latency_us: HistogramSummary
     /// From the actual send to completion, over complete responses.
     public var service_time_us: HistogramSummary
+    /// Actual send − due time over every request sent: how late the client itself was (0 in the closed model).
+    public var send_lateness_us: HistogramSummary
     public var phases_us: Phases
     public var connections: Connections
     /// Samples above the histograms' one-hour range, recorded at the top of the range.
@@ -76,6 +78,7 @@ public struct RunResult: Codable, Sendable, Equatable {
                                 bytes_in: r.bytesIn, body_bytes_in: r.bodyBytesIn, bytes_out: r.bytesOut, bytes_in_per_s: per(Double(r.bytesIn)))
         latency_us = HistogramSummary(r.latency)
         service_time_us = HistogramSummary(r.serviceTime)
+        send_lateness_us = HistogramSummary(r.sendLateness)
         phases_us = Phases(dns: HistogramSummary(r.dns), connect: HistogramSummary(r.connect),
                            tls: HistogramSummary(r.tls), ttfb: HistogramSummary(r.ttfb))
         connections = Connections(new: r.connectionsNew, reused: r.connectionsReused)

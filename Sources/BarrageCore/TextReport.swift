@@ -6,7 +6,9 @@ public enum TextReport {
         var out = ""
         func line(_ s: String = "") { out += s + "\n" }
         let target = r.plan.targets.first.map { "\($0.method) \($0.url)" } ?? "-"
-        var shape = "\(r.plan.concurrency) connections, \(r.plan.threads) thread\(r.plan.threads == 1 ? "" : "s")"
+        var shape = r.plan.model == "open"
+            ? "open model, pool \(r.plan.concurrency), \(r.plan.threads) thread\(r.plan.threads == 1 ? "" : "s")"
+            : "\(r.plan.concurrency) connections, \(r.plan.threads) thread\(r.plan.threads == 1 ? "" : "s")"
         if let d = r.plan.duration_us { shape += ", \(DurationParser.format(micros: d))" }
         if let n = r.plan.requests { shape += ", \(grouped(n)) requests" }
         line("Barrage \(r.barrage_version) · \(target) · \(shape)\(r.interrupted ? " · INTERRUPTED" : "")")
@@ -16,11 +18,14 @@ public enum TextReport {
         line("  Duration    \(DurationParser.format(micros: r.duration_us)) · \(fixed(r.throughput.rps, 1)) req/s · \(fixed(r.throughput.ok_rps, 1)) ok/s")
         line("  Transfer    \(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s) · \(bytes(Double(r.throughput.bytes_out))) out")
         line()
-        let closed = r.latency_us == r.service_time_us
-        line(latencyTable(rows: closed
-            ? [("Latency", r.latency_us)]
-            : [("Latency", r.latency_us), ("Service", r.service_time_us)]))
-        if closed && r.latency_us.count > 0 {
+        let open = r.plan.model == "open"
+        line(latencyTable(rows: open
+            ? [("Latency", r.latency_us), ("Service", r.service_time_us), ("Lateness", r.send_lateness_us)]
+            : [("Latency", r.latency_us)]))
+        if open {
+            line("  (latency counts from each request's due time, corrected for coordinated omission; service time from")
+            line("   the actual send; lateness = send − due)")
+        } else if r.latency_us.count > 0 {
             line("  (closed model: latency is measured from the send, so it equals service time)")
         }
         let phases: [(String, HistogramSummary)] = [
@@ -42,10 +47,55 @@ public enum TextReport {
                 .map { "\($0.key): \(grouped($0.value))" }
             line("  Errors      " + errs.joined(separator: " · "))
         }
+        for w in warnings(r) { line("  Warning     " + w) }
         if r.clamped_samples > 0 {
             line("  Warning     \(grouped(r.clamped_samples)) samples exceeded one hour and were recorded as one hour")
         }
         return out
+    }
+
+    /// What the reader must not miss: the target rate not reached, drops, a client that was itself the bottleneck.
+    public static func warnings(_ r: RunResult) -> [String] {
+        var out: [String] = []
+        if r.plan.model == "open", let planned = r.plan.expected_requests, planned > 0, !r.interrupted {
+            let scheduleSeconds = Double(r.plan.duration_us ?? 0) / 1_000_000
+            let target = scheduleSeconds > 0 ? Double(planned) / scheduleSeconds : 0
+            let sent = r.requests.ok + r.requests.failed
+            let achieved = scheduleSeconds > 0 ? Double(sent) / max(scheduleSeconds, Double(r.duration_us) / 1_000_000) : 0
+            if target > 0 && achieved < target * 0.95 {
+                out.append("achieved \(fixed(achieved, 1)) req/s, below the target \(fixed(target, 1)) req/s by more than 5 %")
+            }
+        }
+        if r.requests.dropped > 0 {
+            out.append("\(grouped(r.requests.dropped)) requests dropped: not sent within the allowed lateness (pool too small or server too slow)")
+        }
+        if r.plan.model == "open" && r.send_lateness_us.p99 > 10_000 {
+            out.append("SEND LATENESS p99 \(DurationParser.format(micros: r.send_lateness_us.p99)): requests waited to be sent — the pool was full or the client itself was saturated; latency then includes that wait")
+        }
+        return out
+    }
+
+    /// The effective plan in one line, printed before anything is sent.
+    public static func planLine(_ p: PlanRecord) -> String {
+        let t = p.targets.first.map { "\($0.method) \($0.url)" } ?? "-"
+        var parts: [String] = []
+        if p.model == "open" {
+            let stages = p.stages.map { "\(fixed($0.rate ?? 0, 1))/s by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
+            parts.append("open model: from \(fixed(p.start_rate ?? 0, 1))/s, " + stages.joined(separator: ", "))
+            if let n = p.expected_requests { parts.append("\(grouped(n)) requests planned") }
+            parts.append("pool \(grouped(p.max_in_flight ?? p.concurrency))")
+            parts.append("max lateness \(DurationParser.format(micros: p.max_lateness_us ?? 0))")
+            if p.arrival == "poisson" { parts.append("poisson arrivals (seed \(p.seed ?? 0))") }
+        } else {
+            var shape = "\(p.concurrency) connections"
+            if let d = p.duration_us { shape += " for \(DurationParser.format(micros: d))" }
+            if let n = p.requests { shape += ", \(grouped(n)) requests" }
+            parts.append(shape)
+        }
+        parts.append("\(p.threads) thread\(p.threads == 1 ? "" : "s")")
+        parts.append("timeout \(DurationParser.format(micros: p.timeout_us))")
+        parts.append("HTTP/\(p.http_version)\(p.keepalive ? "" : ", no keep-alive")")
+        return "Running \(t) · " + parts.joined(separator: " · ")
     }
 
     private static func latencyTable(rows: [(String, HistogramSummary)]) -> String {

@@ -14,6 +14,8 @@ public struct IntervalStats: Sendable {
 
     public init(second: Int) { self.second = second }
 
+    public mutating func recordDropped() { dropped += 1 }
+
     @inlinable
     public mutating func record(_ outcome: RequestOutcome) {
         if outcome.error == nil { ok += 1 } else { failed += 1 }

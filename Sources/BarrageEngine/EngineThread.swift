@@ -32,6 +32,16 @@ final class EngineThread: @unchecked Sendable {
     /// True while the warm-up requests run.
     private var warming = false
 
+    // Open model: this thread's share of the schedule (every T-th request), its next due request, and the free slots.
+    private var schedule: OpenSchedule.Iterator?
+    private var nextDue: (k: Int, dueMicros: Int64)?
+    private var freeSlots: UnsafeMutablePointer<Int32>
+    private var freeCount = 0
+    /// A timerfd in the epoll set: sub-millisecond wake-ups for due times (epoll_wait itself takes whole ms).
+    private var timerFD: Int32 = -1
+    private var timerArmedMicros: Int64 = -1
+    private static let timerTag = UInt64.max
+
     private var loop: UnsafeMutablePointer<LoopState>
     private var shardContexts: UnsafeMutablePointer<ShardContext>
     private var multis: [UnsafeMutableRawPointer] = []
@@ -76,6 +86,16 @@ final class EngineThread: @unchecked Sendable {
         shardContexts = .allocate(capacity: shardCount)
         events = .allocate(capacity: eventCapacity)
         slots = .allocate(capacity: connections)
+        freeSlots = .allocate(capacity: max(1, connections))
+        if let s = plan.schedule {
+            schedule = s.makeIterator(limit: plan.requestLimit, offset: index, stride: plan.effectiveThreads)
+            timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
+            guard timerFD >= 0 else { throw BarrageError.failure("timerfd_create failed: \(String(cString: strerror(errno)))") }
+            var ev = epoll_event()
+            ev.events = EPOLLIN.rawValue
+            ev.data.u64 = Self.timerTag
+            epoll_ctl(epfd, EPOLL_CTL_ADD, timerFD, &ev)
+        }
 
         // Request bodies and header lists are built once, shared by every handle of this thread.
         for target in plan.targets {
@@ -127,6 +147,8 @@ final class EngineThread: @unchecked Sendable {
         shardContexts.deallocate()
         events.deallocate()
         slots.deallocate()
+        freeSlots.deallocate()
+        if timerFD >= 0 { close(timerFD) }
     }
 
     /// Options are set once per handle; the handle is reused for every request of its worker.
@@ -178,8 +200,16 @@ final class EngineThread: @unchecked Sendable {
         sendEndMicros = plan.durationMicros.map { startMicros + $0 } ?? Int64.max
         interval = IntervalStats(second: 0)
         let now = Clock.monotonicMicros()
-        for i in 0..<slotCount {
-            if !start(i, now: now) { break }
+        if schedule != nil {
+            // Open model: every slot starts free; the schedule says when each request is due.
+            for i in 0..<slotCount { freeSlots[i] = Int32(slotCount - 1 - i) }
+            freeCount = slotCount
+            nextDue = schedule!.next()
+            dispatchDue(now: now)
+        } else {
+            for i in 0..<slotCount {
+                if !start(i, now: now) { break }
+            }
         }
         runLoop()
         let end = Clock.monotonicMicros()
@@ -201,20 +231,33 @@ final class EngineThread: @unchecked Sendable {
             last = now
             if control.level == .aborting {
                 abortActive(now: now)
+                if schedule != nil && !warming { dispatchDue(now: now) } // due but unsent: dropped
                 break
             }
             if !warming { closeIntervals(through: now) }
             fireTimers(now: now)
             drainCompletions()
-            if active == 0 { break }
+            if schedule != nil && !warming { dispatchDue(now: Clock.monotonicMicros()) }
+            if active == 0 && (warming || nextDue == nil) { break }
 
-            var wait = nextWakeMicros(now: now) - now
+            let wake = nextWakeMicros(now: now)
+            var wait = wake - now
             if wait < 0 { wait = 0 }
-            let waitMillis = Int32(min((wait + 999) / 1_000, 100))
+            var waitMillis = Int32(min((wait + 999) / 1_000, 100))
+            if schedule != nil && !warming && wait < 100_000 {
+                armTimer(atMicros: wake)
+                waitMillis = 100
+            }
             let n = epoll_wait(loop.pointee.epollFD, events, Int32(eventCapacity), waitMillis)
             if n > 0 {
                 for k in 0..<Int(n) {
                     let ev = events[k]
+                    if ev.data.u64 == Self.timerTag {
+                        var expirations: UInt64 = 0
+                        _ = read(timerFD, &expirations, 8)
+                        timerArmedMicros = -1
+                        continue
+                    }
                     let fd = Int32(truncatingIfNeeded: ev.data.u64 & 0xFFFF_FFFF)
                     let shard = Int(Int32(truncatingIfNeeded: ev.data.u64 >> 32))
                     let entry = loop.pointee.entry(fd)
@@ -245,7 +288,55 @@ final class EngineThread: @unchecked Sendable {
             wake = deadlines[s]
         }
         if sendEndMicros > now && sendEndMicros < wake { wake = sendEndMicros }
+        if let due = nextDue, !warming {
+            // With a free slot, wake when the next request is due; without one, when it would become too late.
+            let at = startMicros + due.dueMicros + (freeCount > 0 ? 0 : plan.maxLatenessMicros + 1)
+            if at < wake { wake = at }
+        }
         return wake
+    }
+
+    /// Arms the timerfd for an absolute monotonic time (µs), unless it is already armed for it.
+    private func armTimer(atMicros micros: Int64) {
+        guard micros != timerArmedMicros else { return }
+        var spec = itimerspec()
+        let t = max(micros, 1)
+        spec.it_value.tv_sec = Int(t / 1_000_000)
+        spec.it_value.tv_nsec = Int((t % 1_000_000) * 1_000)
+        timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
+        timerArmedMicros = micros
+    }
+
+    /// Open model: drops requests later than the allowed lateness, and sends due ones while the pool has room,
+    /// in due order. Waiting requests cost nothing but the schedule's position.
+    private func dispatchDue(now: Int64) {
+        let elapsed = now - startMicros
+        let stopping = control.level != .running
+        while let due = nextDue, due.dueMicros <= elapsed {
+            if stopping || elapsed - due.dueMicros > plan.maxLatenessMicros {
+                recordDrop(now: now)
+            } else if freeCount > 0 {
+                freeCount -= 1
+                let i = Int(freeSlots[freeCount])
+                let slot = slots + i
+                slot.pointee.dueMicros = due.dueMicros
+                slot.pointee.sentMicros = elapsed
+                slot.pointee.active = true
+                active += 1
+                curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
+            } else {
+                return
+            }
+            nextDue = schedule!.next()
+        }
+        if stopping { nextDue = nil }
+    }
+
+    private func recordDrop(now: Int64) {
+        let second = Int((now - startMicros) / 1_000_000)
+        if second != interval.second { closeIntervals(through: now) }
+        recorder.recordDropped()
+        interval.recordDropped()
     }
 
     private func fireTimers(now: Int64) {
@@ -299,7 +390,13 @@ final class EngineThread: @unchecked Sendable {
                 curl_multi_remove_handle(multi, easy)
                 slots[i].active = false
                 active -= 1
-                if !warming { _ = start(i, now: now) }
+                if warming {
+                } else if schedule != nil {
+                    freeSlots[freeCount] = Int32(i)
+                    freeCount += 1
+                } else {
+                    _ = start(i, now: now)
+                }
             }
         }
     }
