@@ -136,3 +136,61 @@ final class EngineTests: XCTestCase {
         assertAccounting(r, serverSaw: server.requestsReceived)
     }
 }
+
+/// The open model against the embedded server.
+final class OpenModelEngineTests: XCTestCase {
+    var server: TargetServer!
+
+    override func setUpWithError() throws { server = try TargetServer.start(host: "127.0.0.1", port: 0) }
+    override func tearDownWithError() throws { try server?.shutdown() }
+
+    private func run(_ path: String, schedule: OpenSchedule, pool: Int, lateness: Int64 = 5_000_000, limit: Int? = nil) throws -> RunResult {
+        let plan = RunPlan.open(schedule: schedule, maxInFlight: pool, maxLatenessMicros: lateness, requestLimit: limit,
+                                targets: [RequestTarget(url: server.baseURL + path)], timeoutMicros: 10_000_000,
+                                connectTimeoutMicros: 5_000_000, threads: 2, keepAlive: true)
+        let out = try Engine(plan: plan, userAgent: "barrage-test").run(control: StopControl())
+        return RunResult(version: "test", plan: plan, recorder: out.recorder, timeline: out.timeline,
+                         startedEpochMillis: out.startedEpochMillis, durationMicros: out.durationMicros, interrupted: false)
+    }
+
+    func testConstantRateSendsExactlyThePlan() throws {
+        let r = try run("/", schedule: OpenSchedule(startRate: 400, stages: [RateStage(durationMicros: 2_000_000, rate: 400)]), pool: 50)
+        XCTAssertEqual(r.requests.total, 800)
+        XCTAssertEqual(r.requests.ok, 800)
+        XCTAssertEqual(server.requestsReceived, 800)
+        XCTAssertEqual(r.timeline.reduce(0) { $0 + $1.requests }, 800)
+        XCTAssertEqual(r.duration_us, 2_000_000, accuracy: 200_000, "paced over the schedule, not sent at once")
+        XCTAssertLessThan(r.send_lateness_us.p50, 2_000, "sent on time")
+    }
+
+    func testRampingRateSendsTheIntegralOfItsRate() throws {
+        let s = OpenSchedule(startRate: 0, stages: [RateStage(durationMicros: 1_000_000, rate: 300), RateStage(durationMicros: 500_000, rate: 300)])
+        let r = try run("/", schedule: s, pool: 20)
+        XCTAssertEqual(r.requests.total, 300)
+        XCTAssertEqual(server.requestsReceived, 300)
+        // The 1 s ramp from 0 to 300/s holds 150 requests, the half-second hold the other 150.
+        XCTAssertEqual(Double(r.timeline.first?.requests ?? 0), 150, accuracy: 3)
+    }
+
+    func testASmallPoolDropsWhatCannotBeSentInTime() throws {
+        // 100/s of 200 ms requests need ~20 in flight; a pool of 2 with 50 ms lateness must drop most.
+        let r = try run("/delay/200", schedule: OpenSchedule(startRate: 100, stages: [RateStage(durationMicros: 1_000_000, rate: 100)]),
+                        pool: 2, lateness: 50_000)
+        XCTAssertEqual(r.requests.total, 100, "every planned request is accounted for")
+        XCTAssertGreaterThan(r.requests.dropped, 50)
+        XCTAssertEqual(r.requests.ok + r.requests.dropped, 100)
+        XCTAssertEqual(server.requestsReceived, r.requests.ok + r.requests.failed)
+        XCTAssertEqual(r.timeline.reduce(0) { $0 + $1.dropped }, r.requests.dropped)
+        XCTAssertLessThanOrEqual(r.send_lateness_us.max, 50_001)
+    }
+
+    func testLatencyCountsFromTheDueTimeWhenThePoolIsFull() throws {
+        // Pool of 1, 20/s of 100 ms requests: each waits behind the previous one, so latency from the due time
+        // grows well beyond the 100 ms service time.
+        let r = try run("/delay/100", schedule: OpenSchedule(startRate: 20, stages: [RateStage(durationMicros: 1_000_000, rate: 20)]),
+                        pool: 1, lateness: 10_000_000)
+        XCTAssertEqual(r.requests.ok, 20)
+        XCTAssertLessThan(r.service_time_us.p99, 150_000)
+        XCTAssertGreaterThan(r.latency_us.max, 1_000_000, "the last request waited ~1 s for the pool")
+    }
+}
