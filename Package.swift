@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // libcurl as the system provides it (Debian: libcurl4-openssl-dev).
@@ -29,7 +30,11 @@ let package = Package(
         // Pure values: plans, durations, recorder, results, reports. Imports neither libcurl nor NIO.
         .target(
             name: "BarrageCore",
-            dependencies: ["CZlib", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: [
+                "CZlib",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         // The libcurl edge: multi handles on engine threads.
         .target(name: "BarrageEngine", dependencies: ["BarrageCore", "CLibcurl", "CCurlShims", "CLinuxEvents"]),

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A GitHub-flavoured Markdown summary of a run, for `$GITHUB_STEP_SUMMARY` or a pull-request comment:
+/// a heading with the target and the outcome, a table of the key numbers and, when gates were given, a table of them.
+public enum MarkdownSummary {
+    public static func render(result r: RunResult, thresholds: [ThresholdResult]) -> String {
+        var out = ""
+        func line(_ s: String = "") { out += s + "\n" }
+
+        let target: String
+        switch r.plan.targets.count {
+        case 0: target = "no target"
+        case 1: target = "\(r.plan.targets[0].method) \(code(r.plan.targets[0].url))"
+        default: target = "\(r.plan.targets.count) targets"
+        }
+        line("## Barrage: \(target) — \(outcome(r, thresholds))")
+        line()
+
+        let q = r.requests
+        let latency = r.latency_us
+        func micros(_ v: Int64) -> String { latency.count == 0 ? "-" : DurationParser.format(micros: v) }
+        let answered = q.ok + q.failed
+        let rows: [(String, String)] = [
+            ("Requests", TextReport.grouped(q.total)),
+            ("OK", TextReport.grouped(q.ok)),
+            ("Failed", TextReport.grouped(q.failed)),
+            ("Dropped", TextReport.grouped(q.dropped)),
+            ("Duration", DurationParser.format(micros: r.duration_us)),
+            ("Throughput", fixed(r.throughput.rps, 1) + " req/s"),
+            ("Error rate", ThresholdFormat.percent(answered > 0 ? Double(q.failed) / Double(answered) : 0)),
+            ("Latency p50", micros(latency.p50)),
+            ("Latency p90", micros(latency.p90)),
+            ("Latency p99", micros(latency.p99)),
+            ("Latency p99.9", micros(latency.p99_9)),
+            ("Latency max", micros(latency.max)),
+        ]
+        line("| Metric | Value |")
+        line("| --- | ---: |")
+        for (name, value) in rows { line("| \(name) | \(cell(value)) |") }
+
+        if !thresholds.isEmpty {
+            line()
+            line("### Thresholds")
+            line()
+            line("| | Threshold | Measured | Limit |")
+            line("| :---: | --- | ---: | ---: |")
+            for t in thresholds {
+                let measured = t.actual == nil ? "not measured (\(t.note ?? "no data"))" : t.measuredText
+                line("| \(t.ok ? "✓" : "✗") | \(cell(code(t.expr.trimmingCharacters(in: .whitespaces)))) | \(cell(measured)) | \(cell(t.limitText)) |")
+            }
+        }
+        return out
+    }
+
+    /// `✅ passed`, `❌ 1 of 3 thresholds failed`, or without gates `completed`; `interrupted` is added when it was.
+    private static func outcome(_ r: RunResult, _ thresholds: [ThresholdResult]) -> String {
+        var text: String
+        if thresholds.isEmpty {
+            text = "completed"
+        } else {
+            let failed = thresholds.filter { !$0.ok }.count
+            text = failed == 0
+                ? "✅ passed (\(thresholds.count) threshold\(thresholds.count == 1 ? "" : "s"))"
+                : "❌ \(failed) of \(thresholds.count) threshold\(thresholds.count == 1 ? "" : "s") failed"
+        }
+        if r.interrupted { text += " · ⚠️ interrupted" }
+        return text
+    }
+
+    /// A code span that survives any backticks in its content (CommonMark: a longer fence, padded with spaces).
+    static func code(_ s: String) -> String {
+        let flat = s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        var longest = 0, run = 0
+        for ch in flat {
+            run = ch == "`" ? run + 1 : 0
+            longest = Swift.max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = longest > 0 ? " " : ""
+        return fence + pad + flat + pad + fence
+    }
+
+    /// A table cell: one line, with pipes escaped (GFM splits cells on `|` even inside code spans).
+    static func cell(_ s: String) -> String {
+        s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "|", with: "\\|")
+    }
+}

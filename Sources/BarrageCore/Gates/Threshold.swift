@@ -1,0 +1,341 @@
+import Foundation
+
+/// A pass/fail gate on one number of a run, written as a short expression: `p99 < 250ms`, `error_rate <= 1%`,
+/// `target:api p95 < 100ms`, `stage:2 rps >= 480`.
+///
+/// Grammar (whitespace optional between metric, operator and limit):
+///
+///     [SCOPE ] METRIC OP LIMIT
+///     SCOPE  = target:NAME | target:"NAME WITH SPACES" | stage:N        (stages are numbered from 1)
+///     METRIC = [latency. | service_time. | send_lateness.] STAT          (latency. is the default)
+///            | error_rate | dropped | dropped_rate | rps | status_Nxx | status_NNN
+///     STAT   = p50 | p75 | p90 | p95 | p99 | p99.9 | p99.99 | max | mean | min   (also p(99.9))
+///     OP     = < | <= | > | >= | ==
+///
+/// Limits are converted to the metric's base unit: latency limits are durations with a unit (`250ms`, parsed by
+/// `DurationParser`) stored as µs; rates (`error_rate`, `dropped_rate`) are `1%` or `0.01`, stored as a fraction;
+/// `rps` is a plain number of requests per second; counts (`dropped`, `status_…`) are whole numbers.
+///
+/// `send_lateness.*` reads `send_lateness_us` (actual send − due time). In the closed model every request is sent the
+/// moment it is due, so an empty summary there counts as 0 µs; in any other model an empty summary (nothing sent) is a
+/// failed, unmeasured gate, never a pass. Likewise `latency.*` and `service_time.*` with no complete responses.
+public struct Threshold: Sendable, Equatable, Codable {
+    public enum Op: String, Sendable, Codable, CaseIterable {
+        case lt = "<", le = "<=", gt = ">", ge = ">=", eq = "=="
+
+        /// Whether `actual OP limit` holds.
+        public func holds(_ actual: Double, _ limit: Double) -> Bool {
+            switch self {
+            case .lt: actual < limit
+            case .le: actual <= limit
+            case .gt: actual > limit
+            case .ge: actual >= limit
+            case .eq: actual == limit
+            }
+        }
+    }
+
+    /// Which part of the run a threshold looks at. Encoded as a string: `run`, `target:NAME`, `stage:N`.
+    public enum Scope: Sendable, Equatable, Codable, CustomStringConvertible {
+        case run
+        /// A request target by its `name` in the plan.
+        case target(String)
+        /// A stage of the plan, numbered from 1.
+        case stage(Int)
+
+        public var description: String {
+            switch self {
+            case .run: "run"
+            case .target(let name): "target:\(name)"
+            case .stage(let n): "stage:\(n)"
+            }
+        }
+
+        /// Reads the encoded form (`run`, `target:NAME`, `stage:N`); nil when malformed.
+        public init?(encoded text: String) {
+            if text == "run" {
+                self = .run
+            } else if text.hasPrefix("target:"), text.count > "target:".count {
+                self = .target(String(text.dropFirst("target:".count)))
+            } else if text.hasPrefix("stage:"), let n = Int(text.dropFirst("stage:".count)), n >= 1 {
+                self = .stage(n)
+            } else {
+                return nil
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            let text = try c.decode(String.self)
+            guard let scope = Scope(encoded: text) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "scope '\(text)' is not run, target:NAME or stage:N")
+            }
+            self = scope
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(description)
+        }
+    }
+
+    /// The expression as the user wrote it.
+    public var expr: String
+    /// Canonical metric name: `latency_us.p99`, `service_time_us.p99.9`, `send_lateness_us.max`, `error_rate`, `rps`,
+    /// `status_5xx`, `status_429`, `dropped`, `dropped_rate`. Latency metrics are named after the result's JSON sections.
+    public var metric: String
+    public var scope: Scope
+    public var op: Op
+    /// The limit in the metric's base unit (see `unit`).
+    public var limit: Double
+    /// The base unit of `limit` and of the measured value: `us`, `fraction`, `req/s` or `count`.
+    public var unit: String
+    /// Stop the run as soon as this threshold fails (for the live evaluator; not set by the expression syntax).
+    public var abortOnFail: Bool = false
+    /// How long into the run before `abortOnFail` may stop it, so that warm-up noise does not abort a run.
+    public var delayAbortEvalMicros: Int64 = 0
+
+    public init(expr: String, metric: String, scope: Scope = .run, op: Op, limit: Double, unit: String,
+                abortOnFail: Bool = false, delayAbortEvalMicros: Int64 = 0) {
+        self.expr = expr; self.metric = metric; self.scope = scope; self.op = op; self.limit = limit; self.unit = unit
+        self.abortOnFail = abortOnFail; self.delayAbortEvalMicros = delayAbortEvalMicros
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case expr, metric, scope, op, limit, unit
+        case abortOnFail = "abort_on_fail"
+        case delayAbortEvalMicros = "delay_abort_eval_us"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        expr = try c.decode(String.self, forKey: .expr)
+        metric = try c.decode(String.self, forKey: .metric)
+        scope = try c.decodeIfPresent(Scope.self, forKey: .scope) ?? .run
+        op = try c.decode(Op.self, forKey: .op)
+        limit = try c.decode(Double.self, forKey: .limit)
+        unit = try c.decode(String.self, forKey: .unit)
+        abortOnFail = try c.decodeIfPresent(Bool.self, forKey: .abortOnFail) ?? false
+        delayAbortEvalMicros = try c.decodeIfPresent(Int64.self, forKey: .delayAbortEvalMicros) ?? 0
+    }
+
+    // MARK: Units
+
+    public enum BaseUnit {
+        public static let micros = "us"
+        public static let fraction = "fraction"
+        public static let requestsPerSecond = "req/s"
+        public static let count = "count"
+    }
+
+    // MARK: Parsing
+
+    /// Latency statistics in the order they are listed in messages; each maps to a `HistogramSummary` field.
+    static let latencyStats = ["p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99", "max", "mean", "min"]
+    /// Accepted prefix → canonical histogram name. The canonical names are accepted too, so `metric` round-trips.
+    static let latencyPrefixes: [(prefix: String, histogram: String)] = [
+        ("latency.", "latency_us"), ("service_time.", "service_time_us"), ("send_lateness.", "send_lateness_us"),
+        ("latency_us.", "latency_us"), ("service_time_us.", "service_time_us"), ("send_lateness_us.", "send_lateness_us"),
+    ]
+    private static let operatorHelp = "use <, <=, >, >= or =="
+    private static let metricHelp = "expected p50, p75, p90, p95, p99, p99.9, p99.99, max, mean or min "
+        + "(optionally latency., service_time. or send_lateness.), error_rate, dropped, dropped_rate, rps, "
+        + "status_4xx, status_5xx or status_NNN"
+
+    /// Parses an expression. Every failure is a `BarrageError.usage` whose one-line message names the expression:
+    /// `threshold 'p99 < 250': a latency limit needs a unit, e.g. 250ms`.
+    public static func parse(_ expr: String) throws -> Threshold {
+        func fail(_ why: String) -> BarrageError { .usage("threshold '\(oneLine(expr))': \(why)") }
+
+        var rest = Substring(expr).drop(while: \.isWhitespace)
+        while let last = rest.last, last.isWhitespace { rest = rest.dropLast() }
+        guard !rest.isEmpty else { throw fail("empty expression") }
+
+        // Scope: a leading `target:` or `stage:` word.
+        var scope = Scope.run
+        let lowered = rest.lowercased()
+        if lowered.hasPrefix("target:") {
+            rest = rest.dropFirst("target:".count)
+            let name: Substring
+            if rest.first == "\"" {
+                rest = rest.dropFirst()
+                guard let close = rest.firstIndex(of: "\"") else { throw fail("unterminated quote in the target name") }
+                name = rest[..<close]
+                rest = rest[rest.index(after: close)...]
+            } else {
+                let end = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
+                name = rest[..<end]
+                rest = rest[end...]
+            }
+            guard !name.isEmpty else { throw fail("target: needs a target name, e.g. target:api p95 < 100ms") }
+            guard rest.isEmpty || rest.first!.isWhitespace else { throw fail("expected a space after the scope target:\(name)") }
+            scope = .target(String(name))
+        } else if lowered.hasPrefix("stage:") {
+            rest = rest.dropFirst("stage:".count)
+            let end = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
+            let number = rest[..<end]
+            rest = rest[end...]
+            guard !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(number) else {
+                throw fail("stage: needs a stage number, e.g. stage:2 rps >= 480")
+            }
+            guard n >= 1 else { throw fail("stages are numbered from 1") }
+            scope = .stage(n)
+        } else if let colon = rest.firstIndex(of: ":"), !rest[..<colon].contains(where: { $0.isWhitespace || isOperatorChar($0) }) {
+            throw fail("unknown scope '\(rest[...colon])' (use target:NAME or stage:N)")
+        }
+        rest = rest.drop(while: \.isWhitespace)
+        guard !rest.isEmpty else { throw fail("expected a metric after the scope") }
+
+        // Metric: letters, digits, '.', '_' and the parentheses of p(99.9).
+        let metricEnd = rest.firstIndex(where: { !isMetricChar($0) }) ?? rest.endIndex
+        let metricText = String(rest[..<metricEnd])
+        rest = rest[metricEnd...].drop(while: \.isWhitespace)
+        guard !metricText.isEmpty else {
+            throw fail(rest.first.map(isOperatorChar) == true ? "expected a metric before the operator" : "expected a metric, \(metricHelp)")
+        }
+        guard let (metric, unit) = canonicalMetric(metricText) else {
+            throw fail("unknown metric '\(metricText)', \(metricHelp)")
+        }
+
+        // Operator: the run of symbol characters that follows.
+        let opEnd = rest.firstIndex(where: { !isOperatorChar($0) }) ?? rest.endIndex
+        let opText = String(rest[..<opEnd])
+        rest = rest[opEnd...].drop(while: \.isWhitespace)
+        guard !opText.isEmpty else {
+            if rest.isEmpty { throw fail("expected an operator and a limit after '\(metricText)'") }
+            throw fail("expected an operator after '\(metricText)' (\(operatorHelp))")
+        }
+        guard let op = Op(rawValue: opText) else { throw fail("unknown operator '\(opText)' (\(operatorHelp))") }
+
+        // Limit, in the metric's unit.
+        let limitText = String(rest)
+        guard !limitText.isEmpty else { throw fail("expected a limit after '\(opText)'") }
+        let limit: Double
+        switch unit {
+        case BaseUnit.micros:
+            if let micros = DurationParser.micros(limitText) {
+                limit = Double(micros)
+            } else if plainNumber(limitText) != nil {
+                throw fail("a latency limit needs a unit, e.g. \(limitText)ms")
+            } else {
+                throw fail("limit '\(limitText)' is not a duration (e.g. 250ms, 1.5s)")
+            }
+        case BaseUnit.fraction:
+            if limitText.hasSuffix("%") {
+                let number = limitText.dropLast().trimmingCharacters(in: .whitespaces)
+                guard let percent = plainNumber(number) else { throw fail("limit '\(limitText)' is not a number") }
+                guard percent <= 100 else { throw fail("a rate cannot exceed 100%") }
+                limit = percent / 100
+            } else {
+                guard let fraction = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number") }
+                guard fraction <= 1 else { throw fail("a rate is a percentage or a fraction of 1: write \(limitText)% or \(fixedTrimmed(fraction / 100, 6))") }
+                limit = fraction
+            }
+        case BaseUnit.requestsPerSecond:
+            guard let rps = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number of requests per second") }
+            limit = rps
+        default:
+            guard let count = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number") }
+            guard count == count.rounded() else { throw fail("limit '\(limitText)' is not a whole number of requests") }
+            limit = count
+        }
+        return Threshold(expr: expr, metric: metric, scope: scope, op: op, limit: limit, unit: unit)
+    }
+
+    /// Checks the scope against the plan: a target that is not in `plan.targets` or a stage past `plan.stages`
+    /// is a usage error ("scope matches nothing") naming the expression.
+    public func validate(against plan: PlanRecord) throws {
+        switch scope {
+        case .run:
+            return
+        case .target(let name):
+            guard plan.targets.contains(where: { $0.name == name }) else {
+                let names = plan.targets.map(\.name).joined(separator: ", ")
+                throw BarrageError.usage("threshold '\(Self.oneLine(expr))': scope matches nothing: no target named '\(name)' (targets: \(names.isEmpty ? "none" : names))")
+            }
+        case .stage(let n):
+            guard n >= 1, n <= plan.stages.count else {
+                throw BarrageError.usage("threshold '\(Self.oneLine(expr))': scope matches nothing: stage \(n) but the plan has \(plan.stages.count) stage\(plan.stages.count == 1 ? "" : "s")")
+            }
+        }
+    }
+
+    /// The canonical metric and its unit for a metric as written, or nil when it is not one we know.
+    static func canonicalMetric(_ written: String) -> (metric: String, unit: String)? {
+        let text = written.lowercased()
+        for (prefix, histogram) in latencyPrefixes where text.hasPrefix(prefix) {
+            guard let stat = latencyStat(String(text.dropFirst(prefix.count))) else { return nil }
+            return ("\(histogram).\(stat)", BaseUnit.micros)
+        }
+        if let stat = latencyStat(text) { return ("latency_us.\(stat)", BaseUnit.micros) }
+        switch text {
+        case "error_rate", "dropped_rate": return (text, BaseUnit.fraction)
+        case "dropped": return (text, BaseUnit.count)
+        case "rps": return (text, BaseUnit.requestsPerSecond)
+        default: break
+        }
+        guard text.hasPrefix("status_") else { return nil }
+        let code = Array(text.dropFirst("status_".count))
+        guard code.count == 3 else { return nil }
+        if code[1] == "x" && code[2] == "x" {
+            guard let d = code[0].wholeNumberValue, code[0].isASCII, (1...5).contains(d) else { return nil }
+            return (text, BaseUnit.count)
+        }
+        guard code.allSatisfy({ $0.isASCII && $0.isNumber }), code[0] != "0" else { return nil }
+        return (text, BaseUnit.count)
+    }
+
+    /// `p99`, `p(99.9)`, `max` … → the canonical stat name, or nil.
+    private static func latencyStat(_ text: String) -> String? {
+        var stat = text
+        if stat.hasPrefix("p("), stat.hasSuffix(")") { stat = "p" + stat.dropFirst(2).dropLast() }
+        return latencyStats.contains(stat) ? stat : nil
+    }
+
+    private static func isMetricChar(_ c: Character) -> Bool {
+        c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "_" || c == "(" || c == ")")
+    }
+
+    /// Characters that make up an operator token; anything else stops it. Wide on purpose, so that `=>`, `!=` or `≤`
+    /// are reported as unknown operators rather than as a garbled metric or limit.
+    private static func isOperatorChar(_ c: Character) -> Bool {
+        !(c.isLetter || c.isNumber || c.isWhitespace || c == "." || c == "_" || c == "(" || c == ")" || c == "%" || c == "\"" || c == "-" || c == "+")
+    }
+
+    /// A plain non-negative decimal (`480`, `0.01`, `12.5`): no sign, exponent, `inf` or hex, unlike `Double(_:)`.
+    static func plainNumber(_ text: String) -> Double? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
+    /// The expression with control characters escaped, so that an error message stays on one line.
+    static func oneLine(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.properties.generalCategory == .control {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// `fixed` without trailing zeros: `0.01`, `1.5`, `480`.
+func fixedTrimmed(_ value: Double, _ digits: Int) -> String {
+    var text = fixed(value, digits)
+    if text.contains(".") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+    }
+    return text == "-0" ? "0" : text
+}

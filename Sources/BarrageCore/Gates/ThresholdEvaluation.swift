@@ -1,0 +1,246 @@
+import Foundation
+
+/// The outcome of one threshold on one run, as it appears in results and reports.
+///
+/// JSON keys are exactly `expr`, `metric`, `scope` (`run`, `target:NAME`, `stage:N`), `op`, `limit`, `actual`, `unit`
+/// and `ok`; `actual` is `null` when the run could not measure the metric, and such a threshold is never `ok`.
+/// `note` (why it was not measured) is for the human reports only and is not encoded.
+public struct ThresholdResult: Sendable, Equatable, Codable {
+    public var expr: String
+    /// Canonical metric name, as in `Threshold.metric`.
+    public var metric: String
+    public var scope: Threshold.Scope
+    public var op: Threshold.Op
+    /// The limit in `unit`.
+    public var limit: Double
+    /// The measured value in `unit`; nil when it could not be measured (see `note`).
+    public var actual: Double?
+    /// `us`, `fraction`, `req/s` or `count`.
+    public var unit: String
+    public var ok: Bool
+    /// Why `actual` is nil, or nil when it was measured. Not part of the JSON document.
+    public var note: String?
+
+    public init(expr: String, metric: String, scope: Threshold.Scope, op: Threshold.Op, limit: Double, actual: Double?,
+                unit: String, ok: Bool, note: String? = nil) {
+        self.expr = expr; self.metric = metric; self.scope = scope; self.op = op; self.limit = limit
+        self.actual = actual; self.unit = unit; self.ok = ok; self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case expr, metric, scope, op, limit, actual, unit, ok
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        expr = try c.decode(String.self, forKey: .expr)
+        metric = try c.decode(String.self, forKey: .metric)
+        scope = try c.decode(Threshold.Scope.self, forKey: .scope)
+        op = try c.decode(Threshold.Op.self, forKey: .op)
+        limit = try c.decode(Double.self, forKey: .limit)
+        actual = try c.decodeIfPresent(Double.self, forKey: .actual)
+        unit = try c.decode(String.self, forKey: .unit)
+        ok = try c.decode(Bool.self, forKey: .ok)
+        note = nil
+    }
+
+    // Encode a missing `actual` as an explicit null so the key set is the same for every threshold.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(expr, forKey: .expr)
+        try c.encode(metric, forKey: .metric)
+        try c.encode(scope, forKey: .scope)
+        try c.encode(op, forKey: .op)
+        try c.encode(limit, forKey: .limit)
+        try c.encode(actual, forKey: .actual)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(ok, forKey: .ok)
+    }
+
+    // MARK: Display
+
+    /// The metric as users write it: `p99`, `service_time.p99.9`, `error_rate`.
+    public var metricLabel: String { ThresholdFormat.label(metric: metric) }
+
+    /// The measured value with its unit (`12.3ms`, `0.25%`, `512.3 req/s`, `3`), or `not measured`.
+    public var measuredText: String { actual.map { ThresholdFormat.value($0, unit: unit) } ?? "not measured" }
+
+    /// The limit with its operator: `< 250ms`, `<= 1s`, `<= 1%`.
+    public var limitText: String { "\(op.rawValue) \(ThresholdFormat.limit(limit, unit: unit))" }
+
+    /// One summary line: `✓ p99 < 250ms   (p99 = 12.3ms)`; the expression is padded to `exprWidth` characters.
+    public func line(exprWidth: Int = 0) -> String {
+        let shown = Threshold.oneLine(expr.trimmingCharacters(in: .whitespaces))
+        let padded = shown + String(repeating: " ", count: Swift.max(0, exprWidth - shown.count))
+        let detail = actual.map { "\(metricLabel) = \(ThresholdFormat.value($0, unit: unit))" } ?? "not measured, \(note ?? "no data")"
+        return "\(ok ? "✓" : "✗") \(padded)   (\(detail))"
+    }
+}
+
+/// Applies thresholds to a finished run. Pure: reads only the `RunResult`.
+///
+/// Scoped thresholds: results carry whole-run numbers only for now. A `target:` or `stage:` scope is measured on the
+/// whole run when the plan has exactly one target or one stage (that scope is the whole run); when the plan has several,
+/// the threshold is reported unmeasured and failed, never passed on numbers that mix scopes.
+public enum ThresholdEvaluator {
+    /// The measured value of the threshold's metric in its unit, or nil when this result cannot supply it.
+    public static func actual(_ t: Threshold, in result: RunResult) -> Double? {
+        measure(t, in: result).value
+    }
+
+    /// Evaluates each threshold, in order.
+    public static func evaluate(_ thresholds: [Threshold], on result: RunResult) -> [ThresholdResult] {
+        thresholds.map { evaluate($0, on: result) }
+    }
+
+    public static func evaluate(_ t: Threshold, on result: RunResult) -> ThresholdResult {
+        let m = measure(t, in: result)
+        let ok = m.value.map { t.op.holds($0, t.limit) } ?? false
+        return ThresholdResult(expr: t.expr, metric: t.metric, scope: t.scope, op: t.op, limit: t.limit, actual: m.value,
+                               unit: t.unit, ok: ok, note: m.note)
+    }
+
+    /// True when every threshold passed (and vacuously for none).
+    public static func allPassed(_ results: [ThresholdResult]) -> Bool {
+        results.allSatisfy(\.ok)
+    }
+
+    /// The summary block for the text report: one aligned line per threshold, each ending in a newline.
+    public static func summary(_ results: [ThresholdResult]) -> String {
+        let width = results.map { Threshold.oneLine($0.expr.trimmingCharacters(in: .whitespaces)).count }.max() ?? 0
+        return results.map { $0.line(exprWidth: width) + "\n" }.joined()
+    }
+
+    // MARK: Measuring
+
+    static func measure(_ t: Threshold, in r: RunResult) -> (value: Double?, note: String?) {
+        switch t.scope {
+        case .run:
+            break
+        case .target(let name):
+            guard r.plan.targets.contains(where: { $0.name == name }) else {
+                return (nil, "scope matches nothing: no target named '\(name)'")
+            }
+            guard r.plan.targets.count == 1 else {
+                return (nil, "no per-target data: the plan has \(r.plan.targets.count) targets and the result only whole-run numbers")
+            }
+        case .stage(let n):
+            guard n >= 1, n <= r.plan.stages.count else {
+                return (nil, "scope matches nothing: the plan has \(r.plan.stages.count) stage\(r.plan.stages.count == 1 ? "" : "s")")
+            }
+            guard r.plan.stages.count == 1 else {
+                return (nil, "no per-stage data: the plan has \(r.plan.stages.count) stages and the result only whole-run numbers")
+            }
+        }
+        return wholeRun(t.metric, in: r)
+    }
+
+    private static func wholeRun(_ metric: String, in r: RunResult) -> (value: Double?, note: String?) {
+        if let dot = metric.firstIndex(of: "."), metric[..<dot].hasSuffix("_us") {
+            let histogram = String(metric[..<dot])
+            let stat = String(metric[metric.index(after: dot)...])
+            let summary: HistogramSummary
+            switch histogram {
+            case "latency_us": summary = r.latency_us
+            case "service_time_us": summary = r.service_time_us
+            case "send_lateness_us":
+                // The closed model sends each request the moment it is due, so an empty summary there means 0 µs;
+                // in any other model an empty summary means nothing was sent, and the gate is unmeasured.
+                if r.send_lateness_us.count == 0 && r.plan.model == "closed" { return (0, nil) }
+                summary = r.send_lateness_us
+            default:
+                return (nil, "unknown metric '\(metric)'")
+            }
+            // Nothing recorded: no latency was measured, and a latency gate must not pass on zeros.
+            guard summary.count > 0 else {
+                return (nil, histogram == "send_lateness_us" ? "no requests were sent" : "no complete responses, so no \(histogram)")
+            }
+            guard let micros = statValue(stat, of: summary) else { return (nil, "unknown metric '\(metric)'") }
+            return (Double(micros), nil)
+        }
+        let q = r.requests
+        switch metric {
+        case "error_rate":
+            let answered = q.ok + q.failed
+            return (answered > 0 ? Double(q.failed) / Double(answered) : 0, nil)
+        case "dropped":
+            return (Double(q.dropped), nil)
+        case "dropped_rate":
+            return (q.total > 0 ? Double(q.dropped) / Double(q.total) : 0, nil)
+        case "rps":
+            return (r.throughput.rps, nil)
+        default:
+            break
+        }
+        if metric.hasPrefix("status_") {
+            let code = metric.dropFirst("status_".count)
+            if code.count == 3, code.hasSuffix("xx"), let cls = code.first?.wholeNumberValue {
+                let sum = r.status_codes.reduce(0) { acc, entry in
+                    guard let status = Int(entry.key), status / 100 == cls, status >= 100 else { return acc }
+                    return acc + entry.value
+                }
+                return (Double(sum), nil)
+            }
+            if let status = Int(code) {
+                return (Double(r.status_codes[String(status)] ?? 0), nil)
+            }
+        }
+        return (nil, "unknown metric '\(metric)'")
+    }
+
+    private static func statValue(_ stat: String, of s: HistogramSummary) -> Int64? {
+        switch stat {
+        case "p50": s.p50
+        case "p75": s.p75
+        case "p90": s.p90
+        case "p95": s.p95
+        case "p99": s.p99
+        case "p99.9": s.p99_9
+        case "p99.99": s.p99_99
+        case "max": s.max
+        case "mean": s.mean
+        case "min": s.min
+        default: nil
+        }
+    }
+}
+
+/// Formatting of threshold values for the text, JUnit and Markdown reports.
+enum ThresholdFormat {
+    /// A value in a threshold unit: `12.3ms`, `1.5%`, `480 req/s`, `1,204`.
+    static func value(_ v: Double, unit: String) -> String {
+        switch unit {
+        case Threshold.BaseUnit.micros: DurationParser.format(microsDouble: v)
+        case Threshold.BaseUnit.fraction: percent(v)
+        case Threshold.BaseUnit.requestsPerSecond: fixedTrimmed(v, 1) + " req/s"
+        case Threshold.BaseUnit.count where v.isFinite && Swift.abs(v) < 1e15: TextReport.grouped(Int(v.rounded()))
+        default: fixedTrimmed(v, 3)
+        }
+    }
+
+    /// A limit as users write it: like `value`, without the trailing zeros that show a measurement's precision
+    /// (`1s`, not `1.00s`).
+    static func limit(_ v: Double, unit: String) -> String {
+        let text = value(v, unit: unit)
+        guard unit == Threshold.BaseUnit.micros, let dot = text.firstIndex(of: "."),
+              let unitStart = text[dot...].firstIndex(where: { !($0.isASCII && $0.isNumber) && $0 != "." }) else { return text }
+        var number = String(text[..<unitStart])
+        while number.hasSuffix("0") { number.removeLast() }
+        if number.hasSuffix(".") { number.removeLast() }
+        return number + text[unitStart...]
+    }
+
+    /// A fraction as a percentage with up to three decimals: `1%`, `0.1%`, `1.235%`.
+    static func percent(_ fraction: Double) -> String {
+        fixedTrimmed(fraction * 100, 3) + "%"
+    }
+
+    /// `latency_us.p99` → `p99`; `service_time_us.max` → `service_time.max`; others as they are.
+    static func label(metric: String) -> String {
+        if metric.hasPrefix("latency_us.") { return String(metric.dropFirst("latency_us.".count)) }
+        for histogram in ["service_time", "send_lateness"] where metric.hasPrefix(histogram + "_us.") {
+            return histogram + "." + metric.dropFirst(histogram.count + 4)
+        }
+        return metric
+    }
+}
