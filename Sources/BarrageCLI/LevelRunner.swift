@@ -25,17 +25,25 @@ struct LevelRunner {
     }
 
     /// Counts signals from `signalsBefore`: the first drains, a second (or the grace running out) aborts.
-    static func run(_ plan: RunPlan, warmup: Bool = false, signalsBefore: Int) throws -> Measured {
+    /// `abort` is asked on each tick whether a gate demands the run stop; it returns the reason.
+    static func run(_ plan: RunPlan, warmup: Bool = false, signalsBefore: Int,
+                    abort: ((Engine.Progress) -> String?)? = nil) throws -> Measured {
         let control = StopControl()
         var graceEnd: Int64? = nil
         if Signals.count > signalsBefore { control.raise(to: .draining) }
         let engine = Engine(plan: plan, userAgent: "barrage/\(Barrage.version)")
-        let out = try engine.run(control: control, warmup: warmup) { elapsed in
+        let out = try engine.run(control: control, warmup: warmup) { progress in
+            let elapsed = progress.elapsedMicros
             let signals = Signals.count - signalsBefore
             if signals >= 1 && graceEnd == nil {
                 graceEnd = elapsed + graceMicros
                 control.raise(to: .draining)
                 writeStderr("\nbarrage: stopping: letting requests in flight finish (up to \(DurationParser.format(micros: graceMicros)); press Ctrl-C again to cut them short)\n")
+            }
+            if graceEnd == nil, let reason = abort?(progress) {
+                graceEnd = elapsed + graceMicros
+                control.raise(to: .draining)
+                writeStderr("\nbarrage: stopping: \(reason)\n")
             }
             if signals >= 2 || (graceEnd.map { elapsed > $0 } ?? false) {
                 control.raise(to: .aborting)

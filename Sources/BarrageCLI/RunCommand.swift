@@ -64,6 +64,8 @@ extension Barrage {
         @Option(help: ArgumentHelp("Write the result as JSON (barrage.result.v1) to this path.", valueName: "path"))
         var json: String?
 
+        @OptionGroup var gates: GateOptions
+
         @Flag(help: "Print only the final summary.")
         var quiet = false
 
@@ -155,13 +157,22 @@ extension Barrage {
 
         func run() throws {
             let plan = try plan()
+            let thresholds = try gates.parsed()
+            for t in thresholds { try t.validate(against: PlanRecord(plan)) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }
             try output?.checkWritable()
-            let execution = try RunExecution(plan: plan, quiet: quiet)
-            let result = try execution.execute()
+            for o in gates.outputs { try o.checkWritable() }
+            let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds)
+            var result = try execution.execute()
+            result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
             printFlush(TextReport.render(result))
+            if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(result.thresholds)) }
             try output?.write(try result.jsonData())
-            if result.interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
+            try gates.writeReports(result: result, thresholds: result.thresholds)
+            if result.interrupted && result.aborted_by == nil { throw ExitCode(ExitStatus.interrupted.rawValue) }
+            if !ThresholdEvaluator.allPassed(result.thresholds) || result.aborted_by != nil {
+                throw ExitCode(ExitStatus.gateFailed.rawValue)
+            }
         }
     }
 }
@@ -170,16 +181,27 @@ extension Barrage {
 struct RunExecution {
     let plan: RunPlan
     let quiet: Bool
+    let thresholds: [Threshold]
 
-    init(plan: RunPlan, quiet: Bool) throws {
+    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = []) throws {
         self.plan = plan
         self.quiet = quiet
+        self.thresholds = thresholds
         try LevelRunner.checkDescriptors(for: plan)
     }
 
     func execute() throws -> RunResult {
         Signals.install()
         if !quiet { printFlush(TextReport.planLine(PlanRecord(plan))) }
-        return try LevelRunner.run(plan, signalsBefore: Signals.count).result
+        var watch = AbortWatch(thresholds: thresholds, plan: plan)
+        var abortedBy: String? = nil
+        var result = try LevelRunner.run(plan, signalsBefore: Signals.count) { progress in
+            guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
+            abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
+            return abortedBy
+        }.result
+        result.aborted_by = abortedBy
+        if abortedBy != nil { result.interrupted = true }
+        return result
     }
 }

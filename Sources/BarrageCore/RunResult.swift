@@ -60,6 +60,10 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// Samples above the histograms' one-hour range, recorded at the top of the range.
     public var clamped_samples: Int
     public var timeline: [TimelineEntry]
+    /// Threshold results, when thresholds were given: `{expr, metric, scope, op, limit, actual, unit, ok}`.
+    public var thresholds: [ThresholdResult] = []
+    /// Why the run stopped early, when a gate stopped it (`abort_on_fail`); nil otherwise.
+    public var aborted_by: String? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {

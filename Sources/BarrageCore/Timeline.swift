@@ -1,29 +1,19 @@
 import Histogram
 
-/// One engine thread's counts for one second of the run (bucketed by completion time).
+/// One engine thread's measurements for one second of the run (bucketed by completion time). The run's totals
+/// are the sum of these, so each outcome is recorded once, into the current second.
 public struct IntervalStats: Sendable {
-    /// Whole seconds since the run's first send.
+    /// Whole seconds since the run's start.
     public var second: Int
-    public var ok = 0
-    public var failed = 0
-    public var dropped = 0
-    /// Latency (from due time) of complete responses finished in this second.
-    public var latency = LatencyHistograms.make()
+    public var recorder = Recorder()
     /// Requests in flight on this thread when the second closed.
     public var inFlight = 0
 
     public init(second: Int) { self.second = second }
 
-    public mutating func recordDropped() { dropped += 1 }
-
-    @inlinable
-    public mutating func record(_ outcome: RequestOutcome) {
-        if outcome.error == nil { ok += 1 } else { failed += 1 }
-        if outcome.complete {
-            let v = UInt64(Swift.max(outcome.doneMicros - outcome.dueMicros, 0))
-            if !latency.record(v) { latency.record(LatencyHistograms.highestMicros) }
-        }
-    }
+    public var ok: Int { recorder.ok }
+    public var failed: Int { recorder.failed }
+    public var dropped: Int { recorder.dropped }
 }
 
 /// One second of the run in the result.
@@ -44,6 +34,15 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
     public var p50_us: Int64
     public var p99_us: Int64
     public var max_us: Int64
+    /// Failures that ended in this second, by class.
+    public var errors: [String: Int]
+
+    public init(t_s: Int, epoch_s: Double, requests: Int, ok: Int, failed: Int, dropped: Int, rps: Double, in_flight: Int,
+                p50_us: Int64, p99_us: Int64, max_us: Int64, errors: [String: Int] = [:]) {
+        self.t_s = t_s; self.epoch_s = epoch_s; self.requests = requests; self.ok = ok; self.failed = failed
+        self.dropped = dropped; self.rps = rps; self.in_flight = in_flight
+        self.p50_us = p50_us; self.p99_us = p99_us; self.max_us = max_us; self.errors = errors
+    }
 }
 
 /// Merges per-thread seconds into the run's timeline as they arrive, so that no thread keeps per-second data
@@ -60,6 +59,7 @@ public struct TimelineBuilder: Sendable {
     private struct Pending {
         var ok = 0, failed = 0, dropped = 0
         var latency = LatencyHistograms.make()
+        var errors = [Int](repeating: 0, count: ErrorClass.count)
         var inFlight: [Int: Int] = [:]
     }
 
@@ -76,7 +76,8 @@ public struct TimelineBuilder: Sendable {
         p.ok += interval.ok
         p.failed += interval.failed
         p.dropped += interval.dropped
-        p.latency.add(interval.latency)
+        p.latency.add(interval.recorder.latency)
+        for i in p.errors.indices { p.errors[i] += interval.recorder.errors[i] }
         p.inFlight[worker] = interval.inFlight
         pending[interval.second] = p
         reportedThrough[worker] = Swift.max(reportedThrough[worker], interval.second)
@@ -119,7 +120,8 @@ public struct TimelineBuilder: Sendable {
                 ok: p.ok, failed: p.failed, dropped: p.dropped,
                 rps: Double(p.ok + p.failed) / seconds,
                 in_flight: lastInFlight.reduce(0, +),
-                p50_us: summary.p50, p99_us: summary.p99, max_us: summary.max
+                p50_us: summary.p50, p99_us: summary.p99, max_us: summary.max,
+                errors: Dictionary(uniqueKeysWithValues: ErrorClass.allCases.filter { p.errors[$0.index] > 0 }.map { ($0.rawValue, p.errors[$0.index]) })
             ))
             nextToEmit += 1
         }

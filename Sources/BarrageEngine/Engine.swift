@@ -17,8 +17,20 @@ public final class Engine {
         public var durationMicros: Int64
     }
 
-    /// Called on the controller's thread about four times a second while the run lasts.
-    public typealias Tick = (_ elapsedMicros: Int64) -> Void
+    /// What the controller knows while the run lasts.
+    public struct Progress {
+        /// Since the engine started (setup included), µs.
+        public var elapsedMicros: Int64
+        /// Everything measured in the seconds closed so far (the current second is still open on the threads).
+        public var sofar: Recorder
+        /// Seconds of the run completed so far (all threads passed them).
+        public var timeline: [TimelineEntry]
+        /// Unix ms of the run's start (0 before the start line).
+        public var startedEpochMillis: Int64
+    }
+
+    /// Called on the controller's thread about twenty times a second while the run lasts.
+    public typealias Tick = (Progress) -> Void
 
     private let plan: RunPlan
     private let userAgent: String
@@ -74,7 +86,7 @@ public final class Engine {
             for message in pending {
                 switch message {
                 case .interval(let worker, let stats): timeline.add(worker: worker, stats)
-                case .finished(let worker, _, _): timeline.finish(worker: worker)
+                case .finished(let worker, _): timeline.finish(worker: worker)
                 }
             }
             pending.removeAll()
@@ -82,8 +94,9 @@ public final class Engine {
         while finished < threadCount {
             usleep(50_000)
             for message in mailbox.take() {
-                if case .finished(_, let recorder, let warmupRecorder) = message {
-                    total.merge(recorder)
+                switch message {
+                case .interval(_, let stats): total.merge(stats.recorder)
+                case .finished(_, let warmupRecorder):
                     warm.merge(warmupRecorder)
                     finished += 1
                 }
@@ -96,7 +109,8 @@ public final class Engine {
                 applyPending(&timeline!)
                 entries += timeline!.drain()
             }
-            tick?(Clock.monotonicMicros() - setupStarted)
+            tick?(Progress(elapsedMicros: Clock.monotonicMicros() - setupStarted, sofar: total, timeline: entries,
+                           startedEpochMillis: startLine.startedEpochMillis))
         }
         if timeline == nil { // stopped before the start line
             timeline = TimelineBuilder(workers: threadCount, startEpochMillis: Clock.epochMillis())

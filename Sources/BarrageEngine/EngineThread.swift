@@ -52,7 +52,6 @@ final class EngineThread: @unchecked Sendable {
     private var headerLists: [UnsafeMutablePointer<curl_slist>?] = []
     private var bodies: [UnsafeMutableRawBufferPointer] = []
 
-    private var recorder = Recorder()
     private var warmupRecorder = Recorder()
     private var interval: IntervalStats
     private var events: UnsafeMutablePointer<epoll_event>
@@ -216,7 +215,7 @@ final class EngineThread: @unchecked Sendable {
         closeIntervals(through: end)
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
-        mailbox.post(.finished(worker: index, recorder, warmup: warmupRecorder))
+        mailbox.post(.finished(worker: index, warmup: warmupRecorder))
     }
 
     /// Drives libcurl until no request is in flight and none may start.
@@ -226,7 +225,7 @@ final class EngineThread: @unchecked Sendable {
         while true {
             now = Clock.monotonicMicros()
             if !warming {
-                recorder.inFlightIntegralMicros += Double(active) * Double(now - last)
+                interval.recorder.inFlightIntegralMicros += Double(active) * Double(now - last)
             }
             last = now
             if control.level == .aborting {
@@ -335,8 +334,7 @@ final class EngineThread: @unchecked Sendable {
     private func recordDrop(now: Int64) {
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
-        recorder.recordDropped()
-        interval.recordDropped()
+        interval.recorder.recordDropped()
     }
 
     private func fireTimers(now: Int64) {
@@ -452,8 +450,7 @@ final class EngineThread: @unchecked Sendable {
         }
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
-        recorder.record(outcome)
-        interval.record(outcome)
+        interval.recorder.record(outcome)
     }
 
     /// Hands every second that has ended to the controller and starts a fresh one.

@@ -52,7 +52,7 @@ final class RequestBudget: Sendable {
 final class Mailbox: Sendable {
     enum Message: Sendable {
         case interval(worker: Int, IntervalStats)
-        case finished(worker: Int, Recorder, warmup: Recorder)
+        case finished(worker: Int, warmup: Recorder)
     }
     private let messages = Mutex<[Message]>([])
 

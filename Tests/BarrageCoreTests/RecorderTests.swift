@@ -72,9 +72,12 @@ final class RecorderTests: XCTestCase {
 final class TimelineBuilderTests: XCTestCase {
     private func interval(_ second: Int, ok: Int, failed: Int = 0, latency: UInt64 = 1_000, inFlight: Int = 0) -> IntervalStats {
         var i = IntervalStats(second: second)
-        i.ok = ok
-        i.failed = failed
-        for _ in 0..<(ok + failed) { i.latency.record(latency) }
+        for _ in 0..<ok {
+            i.recorder.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: Int64(latency), status: 200, error: nil, complete: true))
+        }
+        for _ in 0..<failed {
+            i.recorder.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: Int64(latency), status: 500, error: .status, complete: true))
+        }
         i.inFlight = inFlight
         return i
     }

@@ -117,8 +117,8 @@ final class EngineTests: XCTestCase {
 
     func testAbortCutsRequestsInFlightShortAndCountsThem() throws {
         let control = StopControl()
-        let r = try run(plan("/delay/10000", concurrency: 4, duration: 30_000_000), control: control) { elapsed in
-            if elapsed > 300_000 { control.raise(to: .aborting) }
+        let r = try run(plan("/delay/10000", concurrency: 4, duration: 30_000_000), control: control) { progress in
+            if progress.elapsedMicros > 300_000 { control.raise(to: .aborting) }
         }
         XCTAssertEqual(r.requests.total, 4)
         XCTAssertEqual(r.errors, ["other": 4])
@@ -128,8 +128,8 @@ final class EngineTests: XCTestCase {
 
     func testDrainingLetsRequestsInFlightFinish() throws {
         let control = StopControl()
-        let r = try run(plan("/delay/300", concurrency: 4, duration: 30_000_000), control: control) { elapsed in
-            if elapsed > 100_000 { control.raise(to: .draining) }
+        let r = try run(plan("/delay/300", concurrency: 4, duration: 30_000_000), control: control) { progress in
+            if progress.elapsedMicros > 100_000 { control.raise(to: .draining) }
         }
         XCTAssertEqual(r.requests.total, 4)
         XCTAssertEqual(r.requests.ok, 4)

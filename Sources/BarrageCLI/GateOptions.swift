@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import BarrageCore
+import BarrageEngine
+
+/// Threshold and CI-output flags, shared by the subcommands that gate (run, merge).
+struct GateOptions: ParsableArguments {
+    @Option(name: .customLong("threshold"), help: ArgumentHelp("Pass/fail gate, e.g. 'p99 < 250ms', 'error_rate < 1%', 'rps >= 500' (repeatable); exit 99 when one fails.", valueName: "expr"))
+    var thresholds: [String] = []
+
+    @Flag(help: "Stop the run as soon as any threshold fails (checked once a second on the values so far); exit 99.")
+    var abortOnFail = false
+
+    @Option(help: ArgumentHelp("Write the thresholds as JUnit XML.", valueName: "path"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Write a Markdown summary (also to $GITHUB_STEP_SUMMARY when set).", valueName: "path"))
+    var summaryMd: String?
+
+    func validate() throws {
+        _ = try parsed()
+    }
+
+    func parsed(extra: [Profile.ThresholdSpec] = []) throws -> [Threshold] {
+        var out = try thresholds.map { var t = try Threshold.parse($0); t.abortOnFail = abortOnFail; return t }
+        for spec in extra {
+            var t = try Threshold.parse(spec.expr)
+            t.abortOnFail = spec.abortOnFail || abortOnFail
+            t.delayAbortEvalMicros = spec.delayAbortEvalMicros
+            out.append(t)
+        }
+        return out
+    }
+
+    var outputs: [OutputFile] {
+        [junit.map { OutputFile(path: $0, flag: "--junit") }, summaryMd.map { OutputFile(path: $0, flag: "--summary-md") }].compactMap { $0 }
+    }
+
+    /// Writes the JUnit and Markdown outputs that were asked for (and the GitHub step summary).
+    func writeReports(result: RunResult, thresholds: [ThresholdResult]) throws {
+        if let junit {
+            try OutputFile(path: junit, flag: "--junit").write(Data(JUnitReport.xml(thresholds: thresholds).utf8))
+        }
+        let markdown = MarkdownSummary.render(result: result, thresholds: thresholds)
+        if let summaryMd {
+            try OutputFile(path: summaryMd, flag: "--summary-md").write(Data(markdown.utf8))
+        }
+        if let step = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !step.isEmpty {
+            // Appended, as GitHub expects; failures here must not lose the run's other outputs.
+            if let handle = FileHandle(forWritingAtPath: step) {
+                handle.seekToEndOfFile()
+                handle.write(Data((markdown + "\n").utf8))
+                handle.closeFile()
+            } else {
+                writeStderr("barrage: warning: GITHUB_STEP_SUMMARY \(step) is not writable\n")
+            }
+        }
+    }
+}
+
+/// Evaluates abort-on-fail thresholds once a second on the values measured so far.
+struct AbortWatch {
+    let thresholds: [Threshold]
+    let plan: RunPlan
+    private var lastCheckMicros: Int64 = 0
+
+    init(thresholds: [Threshold], plan: RunPlan) {
+        self.thresholds = thresholds.filter(\.abortOnFail)
+        self.plan = plan
+    }
+
+    /// The first failing abort-on-fail threshold, if its delay has passed; checked at most once per second.
+    mutating func failing(_ progress: BarrageEngine.Engine.Progress) -> ThresholdResult? {
+        guard !thresholds.isEmpty, progress.startedEpochMillis != 0 else { return nil }
+        let sinceStart = progress.timeline.count
+        guard progress.elapsedMicros - lastCheckMicros >= 1_000_000 else { return nil }
+        lastCheckMicros = progress.elapsedMicros
+        let seconds = Int64(sinceStart) * 1_000_000
+        let sofar = RunResult(version: Barrage.version, plan: plan, recorder: progress.sofar, timeline: [],
+                              startedEpochMillis: progress.startedEpochMillis, durationMicros: max(seconds, 1), interrupted: false)
+        for t in thresholds where seconds >= t.delayAbortEvalMicros {
+            let r = ThresholdEvaluator.evaluate(t, on: sofar)
+            if !r.ok && r.actual != nil { return r }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,93 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Thresholds, abort-on-fail, JUnit/Markdown outputs and `compare`, through the built binary.
+final class GateCLITests: XCTestCase {
+    var tmp: URL!
+    var server: BarrageBinary.Running!
+    var base = ""
+
+    override func setUpWithError() throws {
+        tmp = try makeTemporaryDirectory()
+        server = try BarrageBinary.start(["serve", "--port", "0"])
+        for _ in 0..<500 where base.isEmpty {
+            if let line = server.stdoutSoFar.split(separator: "\n").first, line.hasPrefix("listening on ") {
+                base = String(line.dropFirst("listening on ".count))
+            }
+            usleep(20_000)
+        }
+        XCTAssertFalse(base.isEmpty, "server started")
+    }
+
+    override func tearDownWithError() throws {
+        server.signal(SIGTERM)
+        _ = server.wait(timeout: 5)
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private func path(_ name: String) -> String { tmp.appendingPathComponent(name).path }
+
+    func testFailingThresholdExits99AndPassingExits0() throws {
+        let junit = path("j.xml"), md = path("s.md"), json = path("r.json")
+        let fail = try BarrageBinary.run(["run", base + "/delay/50", "-c", "4", "-d", "1s", "--threshold", "p99<10ms",
+                                          "--threshold", "error_rate < 1%", "--junit", junit, "--summary-md", md, "--json", json], timeout: 30)
+        XCTAssertEqual(fail.status, 99, fail.stderr)
+        XCTAssertTrue(fail.stdout.contains("✗ p99<10ms"), fail.stdout)
+        XCTAssertTrue(fail.stdout.contains("✓ error_rate < 1%"), fail.stdout)
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(result.thresholds.map(\.ok), [false, true])
+        XCTAssertEqual(result.thresholds[0].metric, "latency_us.p99")
+        XCTAssertEqual(result.thresholds[0].limit, 10_000)
+        XCTAssertGreaterThan(result.thresholds[0].actual ?? 0, 50_000)
+        // JUnit parses, with one testcase per threshold and one failure.
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        XCTAssertTrue(XMLParser(data: Data(xml.utf8)).parse())
+        XCTAssertTrue(xml.contains("tests=\"2\" failures=\"1\""), xml)
+        XCTAssertTrue(try String(contentsOfFile: md, encoding: .utf8).contains("| "))
+
+        let pass = try BarrageBinary.run(["run", base + "/delay/50", "-c", "4", "-d", "1s", "--threshold", "p99<5s"], timeout: 30)
+        XCTAssertEqual(pass.status, 0, pass.stderr)
+    }
+
+    func testAbortOnFailStopsEarlyAndStillWritesTheJSON() throws {
+        let json = path("abort.json")
+        let out = try BarrageBinary.run(["run", base + "/delay/50", "-c", "4", "-d", "60s", "--threshold", "p99<10ms",
+                                         "--abort-on-fail", "--json", json], timeout: 40)
+        XCTAssertEqual(out.status, 99, out.stderr)
+        XCTAssertLessThan(out.seconds, 15, "stopped long before 60 s")
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertNotNil(result.aborted_by)
+        XCTAssertGreaterThan(result.requests.ok, 0)
+        XCTAssertEqual(result.requests.total, result.requests.ok + result.requests.failed + result.requests.dropped)
+    }
+
+    func testBadThresholdsAreUsageErrors() throws {
+        for expr in ["p99 < 10 parsecs", "p100 < 1s", "target:nope p99 < 1s", "stage:2 rps > 1", "error_rate <"] {
+            let out = try BarrageBinary.run(["run", base + "/", "-n", "1", "--threshold", expr], timeout: 20)
+            XCTAssertEqual(out.status, 2, expr)
+            XCTAssertTrue(out.stderr.contains(expr), out.stderr)
+            XCTAssertEqual(out.stdout, "", "nothing ran for \(expr)")
+        }
+    }
+
+    func testCompareGatesARegressionAndNotNoise() throws {
+        let a = path("a.json"), b = path("b.json"), c = path("c.json")
+        XCTAssertEqual(try BarrageBinary.run(["run", base + "/delay/20", "-c", "4", "-d", "4s", "--json", a, "--quiet"], timeout: 30).status, 0)
+        XCTAssertEqual(try BarrageBinary.run(["run", base + "/delay/20", "-c", "4", "-d", "4s", "--json", b, "--quiet"], timeout: 30).status, 0)
+        XCTAssertEqual(try BarrageBinary.run(["run", base + "/delay/40", "-c", "4", "-d", "4s", "--json", c, "--quiet"], timeout: 30).status, 0)
+        let same = try BarrageBinary.run(["compare", a, b, "--max-regression", "p99=50%", "--max-regression", "rps=30%"], timeout: 30)
+        XCTAssertEqual(same.status, 0, same.stdout)
+        let slower = try BarrageBinary.run(["compare", a, c, "--max-regression", "p99=10%", "--junit", path("cmp.xml")], timeout: 30)
+        XCTAssertEqual(slower.status, 99, slower.stdout)
+        XCTAssertTrue(slower.stdout.contains("regression"), slower.stdout)
+        XCTAssertTrue(XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: path("cmp.xml")))).parse())
+        let wrong = try BarrageBinary.run(["compare", a, "/etc/hostname"], timeout: 20)
+        XCTAssertEqual(wrong.status, 2)
+        let badGate = try BarrageBinary.run(["compare", a, b, "--max-regression", "p98=1%"], timeout: 20)
+        XCTAssertEqual(badGate.status, 2)
+    }
+}
