@@ -19,6 +19,8 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
     case status
     /// Anything else, including requests cut short at shutdown.
     case other
+    /// A complete response that failed the target's `expect` check (status not listed, or body without the text).
+    case check
 
     /// Dense index for per-thread counter arrays.
     @inlinable public var index: Int {
@@ -32,10 +34,11 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
         case .write: 6
         case .status: 7
         case .other: 8
+        case .check: 9
         }
     }
 
-    public static let count = 9
+    public static let count = 10
 
     /// Classifies a finished libcurl transfer from its `CURLcode` (as a plain integer, so this stays pure)
     /// and the HTTP status it got (0 when none). Returns nil when the request is ok.

@@ -8,10 +8,25 @@ public struct RequestTarget: Sendable, Equatable {
     /// Header lines as `Name: value`.
     public var headers: [String]
     public var body: [UInt8]
+    /// Relative share of requests when the plan has several targets.
+    public var weight: Double = 1
+    /// What counts as ok; nil: a complete response with status < 400.
+    public var expect: Profile.Expect?
+    /// Overrides the plan's timeout for this target.
+    public var timeoutMicros: Int64?
 
-    public init(name: String = "default", url: String, method: String = "GET", headers: [String] = [], body: [UInt8] = []) {
+    public init(name: String = "default", url: String, method: String = "GET", headers: [String] = [], body: [UInt8] = [],
+                weight: Double = 1, expect: Profile.Expect? = nil, timeoutMicros: Int64? = nil) {
         self.name = name; self.url = url; self.method = method; self.headers = headers; self.body = body
+        self.weight = weight; self.expect = expect; self.timeoutMicros = timeoutMicros
     }
+}
+
+/// A closed-model stage: concurrency moves linearly from where the previous stage ended to `concurrency`.
+public struct ClosedStage: Sendable, Equatable {
+    public var durationMicros: Int64
+    public var concurrency: Int
+    public init(durationMicros: Int64, concurrency: Int) { self.durationMicros = durationMicros; self.concurrency = concurrency }
 }
 
 /// A stretch of the run with a target load: a concurrency (closed model) or a rate reached linearly by the
@@ -45,6 +60,17 @@ public struct RunPlan: Sendable, Equatable {
     public var schedule: OpenSchedule?
     /// Open model: a request not sent within this long after its due time is dropped (and counted).
     public var maxLatenessMicros: Int64 = 0
+    /// Closed model with stages: concurrency starts here and follows `closedStages` (k6 ramping-VUs semantics).
+    public var startConcurrency = 0
+    public var closedStages: [ClosedStage] = []
+    /// Closed model: pause between a worker's requests.
+    public var thinkTimeMicros: Int64 = 0
+    /// Requests due in the first `warmupMicros` run but are kept out of the results (reported separately).
+    public var warmupMicros: Int64 = 0
+    /// Fixes the target choice (and Poisson arrivals).
+    public var seed: UInt64 = 0
+    /// The profile's name, when the plan came from one.
+    public var name: String?
     /// Stop after this many requests in total (nil: no count limit).
     public var requestLimit: Int?
     /// Stop sending after this long (nil: no time limit).
@@ -77,6 +103,73 @@ public struct RunPlan: Sendable, Equatable {
         plan.maxLatenessMicros = maxLatenessMicros
         return plan
     }
+
+    /// A closed-model plan whose concurrency follows stages from `start`.
+    public static func closedStages(_ stages: [ClosedStage], start: Int, requestLimit: Int?, targets: [RequestTarget],
+                                    timeoutMicros: Int64, connectTimeoutMicros: Int64, threads: Int, keepAlive: Bool) -> RunPlan {
+        let peak = Swift.max(start, stages.map(\.concurrency).max() ?? 0, 1)
+        var plan = RunPlan(concurrency: peak, requestLimit: requestLimit,
+                           durationMicros: stages.reduce(0) { $0 + $1.durationMicros }, targets: targets,
+                           timeoutMicros: timeoutMicros, connectTimeoutMicros: connectTimeoutMicros, threads: threads,
+                           keepAlive: keepAlive)
+        plan.startConcurrency = start
+        plan.closedStages = stages
+        return plan
+    }
+
+    /// Closed model: the concurrency at `micros` from the start — linear within a stage, rounded down.
+    public func concurrency(atMicros micros: Int64) -> Int {
+        guard !closedStages.isEmpty else { return concurrency }
+        var from = startConcurrency
+        var t: Int64 = 0
+        for s in closedStages {
+            if micros < t + s.durationMicros {
+                let f = Double(micros - t) / Double(Swift.max(1, s.durationMicros))
+                return Int((Double(from) + Double(s.concurrency - from) * f).rounded(.down))
+            }
+            t += s.durationMicros
+            from = s.concurrency
+        }
+        return from
+    }
+
+    /// How many stages the plan has (1 for a constant load).
+    public var stageCount: Int { schedule?.stages.count ?? Swift.max(1, closedStages.count) }
+
+    /// The stage (0-based) holding time `micros`; past the end, the last stage.
+    public func stageIndex(atMicros micros: Int64) -> Int {
+        var t: Int64 = 0
+        let durations: [Int64] = schedule?.stages.map(\.durationMicros) ?? closedStages.map(\.durationMicros)
+        for (i, d) in durations.enumerated() {
+            if micros < t + d { return i }
+            t += d
+        }
+        return Swift.max(0, durations.count - 1)
+    }
+
+    /// Stage boundaries: (start µs, duration µs) for each stage.
+    public var stageSpans: [(start: Int64, duration: Int64)] {
+        let durations: [Int64] = schedule?.stages.map(\.durationMicros) ?? (closedStages.isEmpty ? [durationMicros ?? 0] : closedStages.map(\.durationMicros))
+        var t: Int64 = 0
+        return durations.map { d in defer { t += d }; return (t, d) }
+    }
+
+    /// The target of request k: a weighted pick from a hash of (seed, k), so runs are reproducible and a segmented
+    /// run sends the same requests as a whole one.
+    @inlinable
+    public func targetIndex(forRequest k: Int) -> Int {
+        if targets.count == 1 { return 0 }
+        var rng = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: k) &* 0x9E37_79B9_7F4A_7C15))
+        let u = Double(rng.next() >> 11) / Double(UInt64(1) << 53)
+        var x = u * totalWeight
+        for (i, t) in targets.enumerated() {
+            if x < t.weight { return i }
+            x -= t.weight
+        }
+        return targets.count - 1
+    }
+
+    public var totalWeight: Double { targets.reduce(0) { $0 + $1.weight } }
 
     /// Requests the plan schedules: the open model's count, or the closed model's `-n` (nil: time-bound).
     public var expectedRequests: Int? {
@@ -127,6 +220,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         public var method: String
         public var headers: [String]
         public var body_bytes: Int
+        public var weight: Double
     }
     public var model: String
     public var concurrency: Int
@@ -147,6 +241,13 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var max_lateness_us: Int64?
     public var arrival: String?
     public var seed: UInt64?
+    /// Closed model with stages: where concurrency starts; the pause between a worker's requests.
+    public var start_concurrency: Int?
+    public var think_time_us: Int64?
+    /// Requests due in this first stretch were kept out of the results (see the result's `warmup`).
+    public var warmup_us: Int64?
+    /// The profile's name.
+    public var name: String?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -162,13 +263,20 @@ public struct PlanRecord: Codable, Sendable, Equatable {
             }
             max_in_flight = plan.concurrency
             max_lateness_us = plan.maxLatenessMicros
+        } else if !plan.closedStages.isEmpty {
+            stages = plan.closedStages.map { Stage(duration_us: $0.durationMicros, concurrency: $0.concurrency) }
+            start_concurrency = plan.startConcurrency
+            think_time_us = plan.thinkTimeMicros > 0 ? plan.thinkTimeMicros : nil
         } else {
             stages = [Stage(duration_us: plan.durationMicros, concurrency: plan.concurrency)]
         }
+        warmup_us = plan.warmupMicros > 0 ? plan.warmupMicros : nil
+        name = plan.name
+        if seed == nil && plan.targets.count > 1 { seed = plan.seed } // the seed that fixed the target choice
         expected_requests = plan.expectedRequests
         targets = plan.targets.map {
             Target(name: $0.name, url: Redaction.url($0.url), method: $0.method,
-                   headers: $0.headers.map(Redaction.header), body_bytes: $0.body.count)
+                   headers: $0.headers.map(Redaction.header), body_bytes: $0.body.count, weight: $0.weight)
         }
         timeout_us = plan.timeoutMicros
         connect_timeout_us = plan.connectTimeoutMicros
@@ -181,6 +289,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
+        case start_concurrency, think_time_us, warmup_us, name
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -201,5 +310,9 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(max_lateness_us, forKey: .max_lateness_us)
         try c.encodeIfPresent(arrival, forKey: .arrival)
         try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(start_concurrency, forKey: .start_concurrency)
+        try c.encodeIfPresent(think_time_us, forKey: .think_time_us)
+        try c.encodeIfPresent(warmup_us, forKey: .warmup_us)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -33,6 +33,46 @@ public struct RunResult: Codable, Sendable, Equatable {
         public var reused: Int
     }
 
+    /// Results for a part of the run: one target, one stage, or the warm-up.
+    public struct Section: Codable, Sendable, Equatable {
+        public var requests: Requests
+        public var status_codes: [String: Int]
+        public var errors: [String: Int]
+        /// (ok + failed) per second over `duration_us`.
+        public var rps: Double
+        public var duration_us: Int64
+        public var latency_us: HistogramSummary
+        public var service_time_us: HistogramSummary
+
+        public init(_ r: Recorder, durationMicros: Int64) {
+            requests = Requests(total: r.total, ok: r.ok, failed: r.failed, dropped: r.dropped)
+            status_codes = r.statusCounts
+            errors = r.errorCounts
+            duration_us = durationMicros
+            rps = durationMicros > 0 ? Double(r.ok + r.failed) / (Double(durationMicros) / 1_000_000) : 0
+            latency_us = HistogramSummary(r.latency)
+            service_time_us = HistogramSummary(r.serviceTime)
+        }
+    }
+
+    /// One stage of the plan: its target load and what was achieved.
+    public struct StageResult: Codable, Sendable, Equatable {
+        /// Numbered from 1.
+        public var stage: Int
+        public var start_us: Int64
+        public var duration_us: Int64
+        /// Open model: the rate at the stage's end; closed: the concurrency.
+        public var target_rate: Double?
+        public var target_concurrency: Int?
+        /// Open model: requests the schedule planned in this stage per second of it.
+        public var target_rps: Double?
+        public var achieved_rps: Double
+        public var requests: Requests
+        public var errors: [String: Int]
+        public var latency_us: HistogramSummary
+        public var service_time_us: HistogramSummary
+    }
+
     public var schema: String = RunResult.schemaID
     public var barrage_version: String
     /// RFC 3339 UTC with milliseconds: when the first request was sent.
@@ -60,6 +100,12 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// Samples above the histograms' one-hour range, recorded at the top of the range.
     public var clamped_samples: Int
     public var timeline: [TimelineEntry]
+    /// Per target (by name), when the plan has more than one target.
+    public var targets: [String: Section] = [:]
+    /// Per stage, when the plan has stages.
+    public var stages: [StageResult] = []
+    /// The warm-up (requests due before `plan.warmup_us`), kept out of every other number; nil without a warm-up.
+    public var warmup: Section? = nil
     /// Threshold results, when thresholds were given: `{expr, metric, scope, op, limit, actual, unit, ok}`.
     public var thresholds: [ThresholdResult] = []
     /// Why the run stopped early, when a gate stopped it (`abort_on_fail`); nil otherwise.
@@ -113,5 +159,43 @@ public struct RunResult: Codable, Sendable, Equatable {
 
     public static func decode(_ data: Data) throws -> RunResult {
         try JSONDecoder().decode(RunResult.self, from: data)
+    }
+}
+
+extension RunResult {
+    /// Adds the per-target and per-stage sections from the engine's recorders (indexed like the plan's targets and stages).
+    public mutating func addSections(plan: RunPlan, targets perTarget: [Recorder], stages perStage: [Recorder], warmup: Recorder?) {
+        if plan.targets.count > 1 {
+            for (i, t) in plan.targets.enumerated() where i < perTarget.count {
+                targets[t.name] = Section(perTarget[i], durationMicros: duration_us)
+            }
+        }
+        let spans = plan.stageSpans
+        if spans.count > 1 || plan.schedule != nil || !plan.closedStages.isEmpty {
+            stages = spans.enumerated().map { i, span in
+                let r = i < perStage.count ? perStage[i] : Recorder()
+                // A stage's time runs from its start to its end, or to the last completion for the last stage.
+                let end = i == spans.count - 1 ? Swift.max(span.start + span.duration, duration_us) : span.start + span.duration
+                let length = Double(Swift.max(1, end - span.start)) / 1_000_000
+                var targetRPS: Double? = nil
+                if let schedule = plan.schedule, i < schedule.stages.count {
+                    let a = schedule.stageStartRate(i), b = schedule.stages[i].rate
+                    targetRPS = (a + b) / 2
+                }
+                return StageResult(
+                    stage: i + 1, start_us: span.start, duration_us: span.duration,
+                    target_rate: plan.schedule.map { i < $0.stages.count ? $0.stages[i].rate : 0 },
+                    target_concurrency: plan.schedule == nil ? (plan.closedStages.isEmpty ? plan.concurrency : plan.closedStages[i].concurrency) : nil,
+                    target_rps: targetRPS,
+                    achieved_rps: Double(r.ok + r.failed) / length,
+                    requests: Requests(total: r.total, ok: r.ok, failed: r.failed, dropped: r.dropped),
+                    errors: r.errorCounts,
+                    latency_us: HistogramSummary(r.latency),
+                    service_time_us: HistogramSummary(r.serviceTime))
+            }
+        }
+        if let warmup, plan.warmupMicros > 0 {
+            self.warmup = Section(warmup, durationMicros: plan.warmupMicros)
+        }
     }
 }

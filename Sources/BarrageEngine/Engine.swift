@@ -8,8 +8,12 @@ import BarrageCore
 public final class Engine {
     public struct Output: Sendable {
         public var recorder: Recorder
-        /// The warm-up requests (one per worker, connection setup), when asked for; kept out of `recorder`.
+        /// The warm-up requests (one per worker, connection setup, or those due within the plan's warm-up); kept
+        /// out of `recorder`.
         public var warmup: Recorder?
+        /// Per target and per stage (indexed like the plan's), when the plan has more than one.
+        public var targets: [Recorder]
+        public var stages: [Recorder]
         public var timeline: [TimelineEntry]
         /// Unix time (ms) of the run clock's zero, just before the first send.
         public var startedEpochMillis: Int64
@@ -70,6 +74,8 @@ public final class Engine {
         var timeline: TimelineBuilder? = nil
         var pending: [Mailbox.Message] = []
         var warm = Recorder()
+        var perTarget: [Recorder] = []
+        var perStage: [Recorder] = []
         var entries: [TimelineEntry] = []
         var total = Recorder()
         var finished = 0
@@ -86,7 +92,7 @@ public final class Engine {
             for message in pending {
                 switch message {
                 case .interval(let worker, let stats): timeline.add(worker: worker, stats)
-                case .finished(let worker, _): timeline.finish(worker: worker)
+                case .finished(let worker, _, _, _): timeline.finish(worker: worker)
                 }
             }
             pending.removeAll()
@@ -96,8 +102,10 @@ public final class Engine {
             for message in mailbox.take() {
                 switch message {
                 case .interval(_, let stats): total.merge(stats.recorder)
-                case .finished(_, let warmupRecorder):
+                case .finished(_, let warmupRecorder, let t, let s):
                     warm.merge(warmupRecorder)
+                    if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
+                    if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
                     finished += 1
                 }
                 pending.append(message)
@@ -119,7 +127,8 @@ public final class Engine {
         workers.removeAll() // handles are cleaned up here, after every thread has returned from run()
         let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
         entries += timeline!.drain(durationMicros: duration)
-        return Output(recorder: total, warmup: warmup ? warm : nil, timeline: entries,
+        return Output(recorder: total, warmup: warmup || plan.warmupMicros > 0 ? warm : nil, targets: perTarget, stages: perStage,
+                      timeline: entries,
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
                       durationMicros: duration)
     }

@@ -8,13 +8,20 @@ import BarrageCore
 /// connections), all driven by one epoll loop with `curl_multi_socket_action`. Everything here is owned by the
 /// thread; nothing on the per-request path allocates, locks or hops threads.
 final class EngineThread: @unchecked Sendable {
-    /// One worker of the closed model: an easy handle and the state of its current request.
+    /// One worker (closed model) or pool slot (open model): an easy handle per target — all on the same shard, so
+    /// they share its connections — and the state of its current request.
     struct Slot {
-        var easy: UnsafeMutableRawPointer
+        /// One easy handle per target of the plan.
+        var easies: UnsafeMutablePointer<UnsafeMutableRawPointer>
         var shard: Int32
         var active = false
+        /// Closed model with think time: waiting to send again.
+        var thinking = false
+        /// The target of the current request.
+        var target: Int32 = 0
         var dueMicros: Int64 = 0
         var sentMicros: Int64 = 0
+        var easy: UnsafeMutableRawPointer { easies[Int(target)] }
     }
 
     let index: Int
@@ -53,6 +60,16 @@ final class EngineThread: @unchecked Sendable {
     private var bodies: [UnsafeMutableRawBufferPointer] = []
 
     private var warmupRecorder = Recorder()
+    /// Per target and per stage, only when the plan has more than one of them.
+    private var targetRecorders: [Recorder] = []
+    private var stageRecorders: [Recorder] = []
+    /// Per (slot × target) body checks, for targets with `expect.body_contains`; nil entries for the others.
+    private var bodyChecks: UnsafeMutablePointer<BodyCheck>?
+    /// Closed model: slots in use (active or thinking), and a FIFO of slots thinking until a time.
+    private var busy = 0
+    private var thinkQueue: UnsafeMutablePointer<(slot: Int32, until: Int64)>
+    private var thinkHead = 0, thinkCount = 0
+    private let targetCount: Int
     private var interval: IntervalStats
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
@@ -72,6 +89,10 @@ final class EngineThread: @unchecked Sendable {
         self.warmup = warmup
         self.slotCount = connections
         self.interval = IntervalStats(second: 0)
+        self.targetCount = plan.targets.count
+        thinkQueue = .allocate(capacity: max(1, connections))
+        if plan.targets.count > 1 { targetRecorders = Array(repeating: Recorder(), count: plan.targets.count) }
+        if plan.stageCount > 1 { stageRecorders = Array(repeating: Recorder(), count: plan.stageCount) }
 
         let shardCount = max(1, (connections + Self.connectionsPerShard - 1) / Self.connectionsPerShard)
         let epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -120,13 +141,26 @@ final class EngineThread: @unchecked Sendable {
             dirty.append(false)
         }
 
+        let checked = plan.targets.contains { $0.expect?.bodyContains?.isEmpty == false }
+        if checked {
+            bodyChecks = .allocate(capacity: connections * plan.targets.count)
+        }
         for i in 0..<connections {
-            guard let easy = curl_easy_init() else { throw BarrageError.failure("curl_easy_init failed") }
             let shard = Int32(i / Self.connectionsPerShard)
-            let targetIndex = i % plan.targets.count
-            try configure(easy, target: plan.targets[targetIndex], headers: headerLists[targetIndex],
-                          body: bodies[targetIndex], slot: i, userAgent: userAgent)
-            (slots + i).initialize(to: Slot(easy: easy, shard: shard))
+            let easies = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: plan.targets.count)
+            for (t, target) in plan.targets.enumerated() {
+                guard let easy = curl_easy_init() else { throw BarrageError.failure("curl_easy_init failed") }
+                var check: UnsafeMutablePointer<BodyCheck>? = nil
+                if let bodyChecks {
+                    let c = bodyChecks + (i * plan.targets.count + t)
+                    c.initialize(to: BodyCheck(needle: target.expect?.bodyContains ?? ""))
+                    check = c
+                }
+                try configure(easy, target: target, headers: headerLists[t], body: bodies[t], slot: i,
+                              bodyCheck: target.expect?.bodyContains?.isEmpty == false ? check : nil, userAgent: userAgent)
+                (easies + t).initialize(to: easy)
+            }
+            (slots + i).initialize(to: Slot(easies: easies, shard: shard))
         }
     }
 
@@ -134,8 +168,14 @@ final class EngineThread: @unchecked Sendable {
         for i in 0..<slotCount {
             let slot = slots[i]
             if slot.active { curl_multi_remove_handle(multis[Int(slot.shard)], slot.easy) }
-            curl_easy_cleanup(slot.easy)
+            for t in 0..<targetCount { curl_easy_cleanup(slot.easies[t]) }
+            slot.easies.deallocate()
         }
+        if let bodyChecks {
+            for k in 0..<(slotCount * targetCount) { bodyChecks[k].release() }
+            bodyChecks.deallocate()
+        }
+        thinkQueue.deallocate()
         for m in multis { curl_multi_cleanup(m) }
         for l in headerLists { curl_slist_free_all(l) }
         for b in bodies { b.deallocate() }
@@ -152,7 +192,8 @@ final class EngineThread: @unchecked Sendable {
 
     /// Options are set once per handle; the handle is reused for every request of its worker.
     private func configure(_ easy: UnsafeMutableRawPointer, target: RequestTarget, headers: UnsafeMutablePointer<curl_slist>?,
-                           body: UnsafeMutableRawBufferPointer, slot: Int, userAgent: String) throws {
+                           body: UnsafeMutableRawBufferPointer, slot: Int, bodyCheck: UnsafeMutablePointer<BodyCheck>?,
+                           userAgent: String) throws {
         func check(_ code: CURLcode, _ what: String) throws {
             if code != CURLE_OK {
                 throw BarrageError.usage("\(what): \(String(cString: curl_easy_strerror(code)))")
@@ -161,14 +202,19 @@ final class EngineThread: @unchecked Sendable {
         try check(barrage_easy_setopt_ptr(easy, CURLOPT_URL, target.url), "URL \(Redaction.url(target.url))")
         barrage_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         barrage_easy_setopt_ptr(easy, CURLOPT_PRIVATE, UnsafeRawPointer(bitPattern: slot + 1))
-        barrage_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, discardBody)
+        if let bodyCheck {
+            barrage_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, checkBody)
+            barrage_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, bodyCheck)
+        } else {
+            barrage_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, discardBody)
+        }
         barrage_easy_setopt_opensocket_callback(easy, openSocketCallback)
         barrage_easy_setopt_ptr(easy, CURLOPT_OPENSOCKETDATA, loop)
         barrage_easy_setopt_closesocket_callback(easy, closeSocketCallback)
         barrage_easy_setopt_ptr(easy, CURLOPT_CLOSESOCKETDATA, loop)
         // HTTP/1.1 unless told otherwise: libcurl's own default for HTTPS is HTTP/2.
         barrage_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
-        barrage_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(1, plan.timeoutMicros / 1_000)))
+        barrage_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(1, (target.timeoutMicros ?? plan.timeoutMicros) / 1_000)))
         barrage_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, plan.connectTimeoutMicros / 1_000)))
         barrage_easy_setopt_ptr(easy, CURLOPT_USERAGENT, userAgent)
         if let headers { barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, headers) }
@@ -206,16 +252,14 @@ final class EngineThread: @unchecked Sendable {
             nextDue = schedule!.next()
             dispatchDue(now: now)
         } else {
-            for i in 0..<slotCount {
-                if !start(i, now: now) { break }
-            }
+            startIdleSlots(now: now)
         }
         runLoop()
         let end = Clock.monotonicMicros()
         closeIntervals(through: end)
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
-        mailbox.post(.finished(worker: index, warmup: warmupRecorder))
+        mailbox.post(.finished(worker: index, warmup: warmupRecorder, targets: targetRecorders, stages: stageRecorders))
     }
 
     /// Drives libcurl until no request is in flight and none may start.
@@ -236,13 +280,15 @@ final class EngineThread: @unchecked Sendable {
             if !warming { closeIntervals(through: now) }
             fireTimers(now: now)
             drainCompletions()
-            if schedule != nil && !warming { dispatchDue(now: Clock.monotonicMicros()) }
-            if active == 0 && (warming || nextDue == nil) { break }
+            if !warming {
+                if schedule != nil { dispatchDue(now: Clock.monotonicMicros()) } else { resumeClosed(now: Clock.monotonicMicros()) }
+            }
+            if active == 0 && (warming || (nextDue == nil && thinkCount == 0 && !mayStartMore(now: now))) { break }
 
             let wake = nextWakeMicros(now: now)
             var wait = wake - now
             if wait < 0 { wait = 0 }
-            var waitMillis = Int32(min((wait + 999) / 1_000, 100))
+            var waitMillis = Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10))
             if schedule != nil && !warming && wait < 100_000 {
                 armTimer(atMicros: wake)
                 waitMillis = 100
@@ -287,6 +333,7 @@ final class EngineThread: @unchecked Sendable {
             wake = deadlines[s]
         }
         if sendEndMicros > now && sendEndMicros < wake { wake = sendEndMicros }
+        if thinkCount > 0 && thinkQueue[thinkHead].until < wake { wake = thinkQueue[thinkHead].until }
         if let due = nextDue, !warming {
             // With a free slot, wake when the next request is due; without one, when it would become too late.
             let at = startMicros + due.dueMicros + (freeCount > 0 ? 0 : plan.maxLatenessMicros + 1)
@@ -313,15 +360,17 @@ final class EngineThread: @unchecked Sendable {
         let stopping = control.level != .running
         while let due = nextDue, due.dueMicros <= elapsed {
             if stopping || elapsed - due.dueMicros > plan.maxLatenessMicros {
-                recordDrop(now: now)
+                recordDrop(now: now, dueMicros: due.dueMicros, target: plan.targetIndex(forRequest: due.k))
             } else if freeCount > 0 {
                 freeCount -= 1
                 let i = Int(freeSlots[freeCount])
                 let slot = slots + i
+                slot.pointee.target = Int32(plan.targetIndex(forRequest: due.k))
                 slot.pointee.dueMicros = due.dueMicros
                 slot.pointee.sentMicros = elapsed
                 slot.pointee.active = true
                 active += 1
+                resetCheck(i)
                 curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
             } else {
                 return
@@ -331,10 +380,16 @@ final class EngineThread: @unchecked Sendable {
         if stopping { nextDue = nil }
     }
 
-    private func recordDrop(now: Int64) {
+    private func recordDrop(now: Int64, dueMicros: Int64, target: Int) {
+        if dueMicros < plan.warmupMicros {
+            warmupRecorder.recordDropped()
+            return
+        }
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
         interval.recorder.recordDropped()
+        if !targetRecorders.isEmpty { targetRecorders[target].recordDropped() }
+        if !stageRecorders.isEmpty { stageRecorders[plan.stageIndex(atMicros: dueMicros)].recordDropped() }
     }
 
     private func fireTimers(now: Int64) {
@@ -358,17 +413,62 @@ final class EngineThread: @unchecked Sendable {
         curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
     }
 
+    /// Closed model: this thread's share of the plan's concurrency at `now` (the whole split exactly over threads).
+    @inline(__always)
+    private func allowedSlots(now: Int64) -> Int {
+        if plan.closedStages.isEmpty { return slotCount }
+        let c = plan.concurrency(atMicros: now - startMicros)
+        let threads = plan.effectiveThreads
+        return min(slotCount, c / threads + (index < c % threads ? 1 : 0))
+    }
+
+    /// Closed model: whether a new request may start now (time, signals; the budget is checked when taking one).
+    @inline(__always)
+    private func mayStartMore(now: Int64) -> Bool {
+        schedule == nil && control.level == .running && now < sendEndMicros && !budget.spent
+    }
+
+    /// Closed model: starts slots that are idle and allowed by the current concurrency.
+    private func startIdleSlots(now: Int64) {
+        let allowed = allowedSlots(now: now)
+        guard busy < allowed else { return }
+        for i in 0..<allowed where !slots[i].active && !slots[i].thinking {
+            if !start(i, now: now) { return }
+        }
+    }
+
+    /// Closed model: slots whose think time is over send again; ramps start or retire workers.
+    private func resumeClosed(now: Int64) {
+        while thinkCount > 0 && thinkQueue[thinkHead].until <= now {
+            let i = Int(thinkQueue[thinkHead].slot)
+            thinkHead = (thinkHead + 1) % slotCount
+            thinkCount -= 1
+            slots[i].thinking = false
+            busy -= 1
+            if i < allowedSlots(now: now) { _ = start(i, now: now) }
+        }
+        if !plan.closedStages.isEmpty { startIdleSlots(now: now) }
+    }
+
     /// Starts the next request on slot `i` if the plan allows one.
     @inline(__always)
     private func start(_ i: Int, now: Int64) -> Bool {
-        guard control.level == .running, now < sendEndMicros, budget.take() else { return false }
+        guard control.level == .running, now < sendEndMicros, let k = budget.take() else { return false }
         let slot = slots + i
+        slot.pointee.target = Int32(plan.targetIndex(forRequest: k))
         slot.pointee.dueMicros = now - startMicros
         slot.pointee.sentMicros = now - startMicros
         slot.pointee.active = true
         active += 1
+        busy += 1
+        resetCheck(i)
         curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
         return true
+    }
+
+    @inline(__always)
+    private func resetCheck(_ i: Int) {
+        if let bodyChecks { bodyChecks[i * targetCount + Int(slots[i].target)].reset() }
     }
 
     private func drainCompletions() {
@@ -392,8 +492,13 @@ final class EngineThread: @unchecked Sendable {
                 } else if schedule != nil {
                     freeSlots[freeCount] = Int32(i)
                     freeCount += 1
+                } else if plan.thinkTimeMicros > 0 && mayStartMore(now: now) {
+                    slots[i].thinking = true
+                    thinkQueue[(thinkHead + thinkCount) % slotCount] = (Int32(i), now + plan.thinkTimeMicros)
+                    thinkCount += 1
                 } else {
-                    _ = start(i, now: now)
+                    busy -= 1
+                    if i < allowedSlots(now: now) { _ = start(i, now: now) }
                 }
             }
         }
@@ -421,7 +526,15 @@ final class EngineThread: @unchecked Sendable {
         barrage_easy_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer)
 
         let curlCode = Int(code.rawValue)
-        let error = ErrorClass.classify(curlCode: curlCode, httpStatus: status)
+        var error = ErrorClass.classify(curlCode: curlCode, httpStatus: status)
+        if curlCode == 0, let expect = plan.targets[Int(slot.target)].expect {
+            if let statuses = expect.statuses {
+                error = statuses.contains(status) ? nil : .check
+            }
+            if error == nil, let bodyChecks, !bodyChecks[i * targetCount + Int(slot.target)].matched {
+                error = .check
+            }
+        }
         let isNew = connects > 0
         let outcome = RequestOutcome(
             dueMicros: slot.dueMicros,
@@ -439,15 +552,17 @@ final class EngineThread: @unchecked Sendable {
             ttfbMicros: startTransfer > 0 ? Int64(startTransfer - preTransfer) : -1,
             connection: isNew ? .new : (preTransfer > 0 ? .reused : .none)
         )
-        recordOutcome(outcome, now: now)
+        recordOutcome(outcome, target: Int(slot.target), now: now)
     }
 
     @inline(__always)
-    private func recordOutcome(_ outcome: RequestOutcome, now: Int64) {
-        if warming {
+    private func recordOutcome(_ outcome: RequestOutcome, target: Int, now: Int64) {
+        if warming || outcome.dueMicros < plan.warmupMicros {
             warmupRecorder.record(outcome)
             return
         }
+        if !targetRecorders.isEmpty { targetRecorders[target].record(outcome) }
+        if !stageRecorders.isEmpty { stageRecorders[plan.stageIndex(atMicros: outcome.dueMicros)].record(outcome) }
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
         interval.recorder.record(outcome)
@@ -471,7 +586,7 @@ final class EngineThread: @unchecked Sendable {
             active -= 1
             recordOutcome(RequestOutcome(dueMicros: slot.dueMicros, sentMicros: slot.sentMicros,
                                          doneMicros: now - startMicros, status: 0, error: .other, complete: false),
-                          now: now)
+                          target: Int(slot.target), now: now)
         }
     }
 }

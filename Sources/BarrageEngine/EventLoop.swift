@@ -145,3 +145,70 @@ let closeSocketCallback: curl_closesocket_callback = { clientp, fd in
 let discardBody: curl_write_callback = { _, size, count, _ in
     size &* count
 }
+
+/// Streaming search for `expect.body_contains` across the chunks libcurl hands the write callback, without
+/// allocating per request: the needle and a carry of its length − 1 bytes are allocated once per handle.
+struct BodyCheck {
+    let needle: UnsafeMutablePointer<UInt8>
+    let needleCount: Int
+    /// The last `needleCount − 1` bytes seen, to find a match that spans two chunks.
+    let carry: UnsafeMutablePointer<UInt8>
+    var carryCount = 0
+    var matched = false
+
+    init(needle text: String) {
+        let bytes = Array(text.utf8)
+        needleCount = bytes.count
+        needle = .allocate(capacity: max(1, bytes.count))
+        needle.initialize(from: bytes, count: bytes.count)
+        carry = .allocate(capacity: max(1, 2 * bytes.count))
+    }
+
+    mutating func reset() {
+        carryCount = 0
+        matched = needleCount == 0
+    }
+
+    func release() {
+        needle.deallocate()
+        carry.deallocate()
+    }
+
+    mutating func feed(_ data: UnsafePointer<UInt8>, _ count: Int) {
+        guard !matched, needleCount > 0, count > 0 else { return }
+        // A match across the boundary: carry + the chunk's first needleCount − 1 bytes.
+        if carryCount > 0 {
+            let head = min(count, needleCount - 1)
+            (carry + carryCount).update(from: data, count: head)
+            if memmem(carry, carryCount + head, needle, needleCount) != nil { matched = true; return }
+        }
+        if memmem(data, count, needle, needleCount) != nil { matched = true; return }
+        // Keep the last needleCount − 1 bytes of (carry + chunk).
+        let keep = needleCount - 1
+        if keep == 0 { return }
+        if count >= keep {
+            carry.update(from: data + (count - keep), count: keep)
+            carryCount = keep
+        } else {
+            let fromCarry = min(carryCount, keep - count)
+            // Move the tail of the old carry to the front, then append the chunk.
+            memmove(carry, carry + (carryCount - fromCarry), fromCarry)
+            (carry + fromCarry).update(from: data, count: count)
+            carryCount = fromCarry + count
+        }
+    }
+}
+
+/// CURLOPT_WRITEFUNCTION for targets with a body check: feeds the check, keeps nothing else.
+let checkBody: curl_write_callback = { data, size, count, userdata in
+    let n = size &* count
+    if let data, let userdata {
+        let check = userdata.assumingMemoryBound(to: BodyCheck.self)
+        data.withMemoryRebound(to: UInt8.self, capacity: n) { check.pointee.feed($0, n) }
+    }
+    return n
+}
+
+/// memmem is a GNU extension the Glibc module does not expose.
+@_silgen_name("memmem")
+private func memmem(_ haystack: UnsafeRawPointer, _ haystackCount: Int, _ needle: UnsafeRawPointer, _ needleCount: Int) -> UnsafeMutableRawPointer?

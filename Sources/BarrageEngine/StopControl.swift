@@ -39,12 +39,18 @@ final class RequestBudget: Sendable {
 
     init(limit: Int?) { self.limit = limit }
 
-    /// Takes one request from the budget; false once the budget is spent.
+    /// Takes one request from the budget: its number k in the whole run, or nil once the budget is spent.
     @inline(__always)
-    func take() -> Bool {
-        guard let limit else { return true }
+    func take() -> Int? {
         let (before, _) = started.add(1, ordering: .relaxed)
-        return before < limit
+        if let limit, before >= limit { return nil }
+        return before
+    }
+
+    /// True once every request of a limited budget has been taken.
+    var spent: Bool {
+        guard let limit else { return false }
+        return started.load(ordering: .relaxed) >= limit
     }
 }
 
@@ -52,7 +58,7 @@ final class RequestBudget: Sendable {
 final class Mailbox: Sendable {
     enum Message: Sendable {
         case interval(worker: Int, IntervalStats)
-        case finished(worker: Int, warmup: Recorder)
+        case finished(worker: Int, warmup: Recorder, targets: [Recorder], stages: [Recorder])
     }
     private let messages = Mutex<[Message]>([])
 

@@ -1,3 +1,5 @@
+import NIOCore
+
 #if os(Linux)
 import Synchronization
 
@@ -9,10 +11,19 @@ final class AtomicCounter: Sendable {
         count.wrappingAdd(amount, ordering: .sequentiallyConsistent)
     }
 
+    /// Adds 1 and returns the value before the addition.
+    func next() -> Int {
+        count.wrappingAdd(1, ordering: .sequentiallyConsistent).oldValue
+    }
+
     var value: Int { count.load(ordering: .sequentiallyConsistent) }
 
+    func store(_ newValue: Int) {
+        count.store(newValue, ordering: .sequentiallyConsistent)
+    }
+
     func reset() {
-        count.store(0, ordering: .sequentiallyConsistent)
+        store(0)
     }
 }
 #else
@@ -24,22 +35,52 @@ final class AtomicCounter: Sendable {
     private let count = NIOLockedValueBox(0)
 
     func add(_ amount: Int) {
-        count.withLockedValue { $0 += amount }
+        count.withLockedValue { $0 &+= amount }
+    }
+
+    /// Adds 1 and returns the value before the addition.
+    func next() -> Int {
+        count.withLockedValue { value in
+            defer { value &+= 1 }
+            return value
+        }
     }
 
     var value: Int { count.withLockedValue { $0 } }
 
+    func store(_ newValue: Int) {
+        count.withLockedValue { $0 = newValue }
+    }
+
     func reset() {
-        count.withLockedValue { $0 = 0 }
+        store(0)
     }
 }
 #endif
 
-/// What every connection of one server counts.
+/// What every connection of one server counts and shares.
 struct ServerCounters: Sendable {
     /// Request heads received (``TargetServer/requestsReceived``).
     let requestHeads = AtomicCounter()
     /// `/bytes` and `/drip` body bytes handed to channels; shows that a stalled reader stops the
     /// writer (backpressure) rather than queueing the whole body.
     let streamedBodyBytes = AtomicCounter()
+    /// Connections currently open (active and not yet inactive); shows that stalled and faulted
+    /// connections are released.
+    let openConnections = AtomicCounter()
+    /// `/fault/ratio` requests seen: the route's own request numbers, 0-based.
+    let ratioRequests = AtomicCounter()
+    /// The `/stall` clock's zero, in `NIODeadline.uptimeNanoseconds`: the server's start or its
+    /// last ``TargetServer/resetClock()``.
+    let stallClockStartNanos = AtomicCounter()
+
+    /// Starts the `/stall` clock now.
+    func resetStallClock() {
+        stallClockStartNanos.store(Int(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds))
+    }
+
+    /// The `/stall` clock's zero.
+    var stallClockStart: NIODeadline {
+        .uptimeNanoseconds(UInt64(truncatingIfNeeded: stallClockStartNanos.value))
+    }
 }

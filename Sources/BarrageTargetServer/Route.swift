@@ -2,7 +2,10 @@
 ///
 /// Parsing is a pure function of the request target so the routing table can be tested without a
 /// socket. A known route with a malformed or out-of-range parameter is `.badRequest` (400); an
-/// unknown path is `.notFound` (404).
+/// unknown path is `.notFound` (404). Unknown query parameters are ignored; a repeated one takes
+/// its last value.
+///
+/// Durations (`DUR`) are whole numbers with a unit: `500ms`, `3s`.
 enum Route: Equatable, Sendable {
     /// `/`: 200 `ok`.
     case root
@@ -19,13 +22,82 @@ enum Route: Equatable, Sendable {
     case echo
     /// `/stats`: 200 JSON `{"requests": N}`.
     case stats
+    /// `/stall?at=DUR&for=DUR[&delay=MS]`: 200 `ok`, but the server as a whole stalls once, a
+    /// coordinated-omission test aid. The stall window is `[start + at, start + at + for)`, where
+    /// `start` is the server's start or its last ``TargetServer/resetClock()``. A request that
+    /// arrives inside the window is answered when the window ends; one arriving outside it is
+    /// answered after `delayMillis` (0 by default), except that a response falling due inside the
+    /// window is held until the window ends (nothing is answered during the stall). `at` and `for`
+    /// are required, each at most ``maxStallMillis``; `delay` is at most ``maxDelayMillis``.
+    case stall(atMillis: Int64, forMillis: Int64, delayMillis: Int64)
+    /// `/fault/…`: a deliberately broken or unreliable response; see ``Fault``. Counted in
+    /// ``TargetServer/requestsReceived`` like any request.
+    case fault(Fault)
     /// An unknown path.
     case notFound
     /// A known route whose parameter does not parse or is out of range.
     case badRequest
 
-    /// The longest `/delay` accepted (one hour), so the delay always fits a `TimeAmount`.
+    /// The failures served under `/fault/`.
+    enum Fault: Equatable, Sendable {
+        /// `/fault/reset?after=N`: a 200 head with `Content-Length: 1000`, `bodyBytes` body bytes
+        /// (default 10, at most 999), then a TCP reset (`SO_LINGER` 0, then close: the peer sees
+        /// `ECONNRESET`).
+        case reset(bodyBytes: Int)
+        /// `/fault/close`: the connection is closed without any response.
+        case close
+        /// `/fault/stall-headers`: `HTTP/1.1 200 OK\r\n` and then nothing, ever. The connection
+        /// stays open (no timer) until the peer closes it or the server shuts down.
+        case stallHeaders
+        /// `/fault/truncate?send=N&claim=M`: a 200 head with `Content-Length: M` (default 1000),
+        /// `sentBytes` body bytes (fewer than `claimedBytes`; default 100, or `claim - 1` when
+        /// that is smaller), then the connection is closed (FIN).
+        case truncate(sentBytes: Int, claimedBytes: Int)
+        /// `/fault/bad-status`: the raw bytes `HTTP/1.1 abc OK\r\n\r\n` (a malformed status line),
+        /// then the connection is closed.
+        case badStatus
+        /// `/fault/huge-headers?kb=N`: a 200 `ok` whose filler header lines (`x-filler-NNNNN`, 1 KiB
+        /// each, CRLF included) total `kilobytes` KiB: 400 by default (past libcurl's 300 KB
+        /// limit), at most ``maxHugeHeaderKilobytes``.
+        case hugeHeaders(kilobytes: Int)
+        /// `/fault/ratio?p=P&seed=S`: 503 for a fraction `failureFraction` (0...1, required) of
+        /// requests, 200 `ok` otherwise; `seed` (0...2^64-1, default 0) shifts the pattern. See
+        /// ``ratioFails(requestIndex:failureFraction:seed:)``.
+        case ratio(failureFraction: Double, seed: UInt64)
+        /// `/fault/close-every?n=N`: 200 `ok`, but when it is the N-th, 2N-th, … request on its
+        /// connection (counting every request on that connection) the response carries
+        /// `Connection: close` and the connection is closed after it. `n` is required, at least 1.
+        case closeEvery(requests: Int)
+
+        /// Whether request `requestIndex` (0-based, from the `/fault/ratio` route's own counter)
+        /// fails.
+        ///
+        /// A Sturmian (Bresenham) sequence: with `x = requestIndex · p + φ`, the request fails
+        /// when `⌊x + p⌋ > ⌊x⌋`, i.e. when the running total `⌊(i + 1)·p + φ⌋` steps up. The phase
+        /// `φ` is the fractional part of `seed · 0.6180339887…`. So any N consecutive requests
+        /// hold exactly `⌊N·p⌋` or `⌈N·p⌉` failures (300 ± 0 or 1 of 1,000 at p = 0.3), whatever
+        /// the seed and wherever the run starts. Computed in 64-bit fixed point, wrapping, so the
+        /// result is exact and the same on every platform.
+        static func ratioFails(requestIndex: UInt64, failureFraction: Double, seed: UInt64) -> Bool {
+            guard failureFraction < 1 else { return true }
+            guard failureFraction > 0 else { return false }
+            // p and φ as fractions of 2^64; a carry out of the low word is ⌊x⌋ stepping up.
+            let step = UInt64(failureFraction * 18_446_744_073_709_551_616.0)
+            let phase = seed &* 0x9E37_79B9_7F4A_7C15
+            let position = requestIndex &* step &+ phase
+            return position > UInt64.max - step
+        }
+    }
+
+    /// The longest `/delay` (and `/stall` `delay`) accepted (one hour), so the delay always fits
+    /// a `TimeAmount`.
     static let maxDelayMillis: Int64 = 3_600_000
+    /// The longest `/stall` `at` or `for` accepted (one day).
+    static let maxStallMillis: Int64 = 86_400_000
+    /// `/fault/reset` always claims this many body bytes.
+    static let resetClaimedBytes = 1000
+    /// The largest `/fault/huge-headers` `kb` accepted (4 MiB of headers).
+    static let maxHugeHeaderKilobytes = 4096
 
     /// Routes the request target `uri` (origin form, e.g. `/drip/10?rate=5`).
     init(uri: String) {
@@ -78,16 +150,112 @@ enum Route: Equatable, Sendable {
                 bytesPerSecond = rate
             }
             self = .drip(byteCount: byteCount, bytesPerSecond: bytesPerSecond)
+        case ("stall", 1):
+            self = Route.stall(query: Route.parameters(query)) ?? .badRequest
+        case ("fault", 2):
+            let parameters = Route.parameters(query)
+            let fault: Fault?
+            switch segments[1] {
+            case "reset":
+                fault = Route.int(parameters["after"], default: 10, in: 0...(Route.resetClaimedBytes - 1))
+                    .map { .reset(bodyBytes: $0) }
+            case "close":
+                fault = .close
+            case "stall-headers":
+                fault = .stallHeaders
+            case "truncate":
+                if let claimed = Route.int(parameters["claim"], default: 1000, in: 1...Int.max),
+                    let sent = Route.int(parameters["send"], default: min(100, claimed - 1), in: 0...(claimed - 1))
+                {
+                    fault = .truncate(sentBytes: sent, claimedBytes: claimed)
+                } else {
+                    fault = nil
+                }
+            case "bad-status":
+                fault = .badStatus
+            case "huge-headers":
+                fault = Route.int(parameters["kb"], default: 400, in: 0...Route.maxHugeHeaderKilobytes)
+                    .map { .hugeHeaders(kilobytes: $0) }
+            case "ratio":
+                let seed: UInt64? = parameters["seed"].map { Route.isDigits($0) ? UInt64($0) : nil } ?? 0
+                if let p = parameters["p"].flatMap(Route.fraction), let seed {
+                    fault = .ratio(failureFraction: p, seed: seed)
+                } else {
+                    fault = nil
+                }
+            case "close-every":
+                fault = Route.int(parameters["n"], default: 0, in: 1...Int.max).map { .closeEvery(requests: $0) }
+            default:
+                self = .notFound
+                return
+            }
+            self = fault.map { .fault($0) } ?? .badRequest
         default:
             self = .notFound
         }
     }
 
-    /// Decimal digits only (no sign, no spaces), fitting an `Int`.
-    private static func nonNegativeInt(_ text: Substring) -> Int? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+    /// `/stall`'s parameters, or `nil` when one is missing, malformed or out of range.
+    private static func stall(query parameters: [Substring: Substring]) -> Route? {
+        guard let at = parameters["at"].flatMap(durationMillis), at <= maxStallMillis,
+            let length = parameters["for"].flatMap(durationMillis), length <= maxStallMillis
+        else { return nil }
+        var delay: Int64 = 0
+        if let text = parameters["delay"] {
+            guard let millis = nonNegativeInt(text), Int64(millis) <= maxDelayMillis else { return nil }
+            delay = Int64(millis)
+        }
+        return .stall(atMillis: at, forMillis: length, delayMillis: delay)
+    }
+
+    /// The query's `key=value` pairs; a key without `=` maps to the empty string (which no
+    /// parameter accepts), and a repeated key keeps its last value.
+    private static func parameters(_ query: Substring?) -> [Substring: Substring] {
+        var parameters: [Substring: Substring] = [:]
+        for pair in (query ?? "").split(separator: "&") {
+            let keyValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            parameters[keyValue[0]] = keyValue.count == 2 ? keyValue[1] : ""
+        }
+        return parameters
+    }
+
+    /// An optional integer parameter: `defaultValue` when absent, `nil` when malformed or outside
+    /// `range`.
+    private static func int(_ text: Substring?, default defaultValue: Int, in range: ClosedRange<Int>) -> Int? {
+        guard let text else { return range.contains(defaultValue) ? defaultValue : nil }
+        guard let value = nonNegativeInt(text), range.contains(value) else { return nil }
+        return value
+    }
+
+    /// `DIGITSms` or `DIGITSs` in milliseconds; `nil` when malformed or past `Int64`.
+    static func durationMillis(_ text: Substring) -> Int64? {
+        if text.hasSuffix("ms") {
+            return nonNegativeInt(text.dropLast(2)).map(Int64.init)
+        }
+        if text.hasSuffix("s") {
+            let (millis, overflow) = nonNegativeInt(text.dropLast()).map(Int64.init)?
+                .multipliedReportingOverflow(by: 1000) ?? (0, true)
+            return overflow ? nil : millis
+        }
+        return nil
+    }
+
+    /// `DIGITS` or `DIGITS.DIGITS` in 0...1.
+    private static func fraction(_ text: Substring) -> Double? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ isDigits($0) }), let value = Double(text), (0...1).contains(value) else {
             return nil
         }
+        return value
+    }
+
+    /// Decimal digits only (no sign, no spaces), fitting an `Int`.
+    private static func nonNegativeInt(_ text: Substring) -> Int? {
+        guard isDigits(text) else { return nil }
         return Int(text)
+    }
+
+    private static func isDigits(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }

@@ -1,14 +1,24 @@
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Serves the target server's routes on one HTTP/1.1 connection.
 ///
 /// Sits behind `configureHTTPServerPipeline`, whose pipelining handler hands over one request at a
 /// time and holds the next until this handler writes `.end`. Everything runs on the channel's
 /// event loop. Long bodies (`/bytes`, `/drip`) are written from one shared 64 KiB buffer while the
 /// channel is writable and resume on `channelWritabilityChanged`, so memory stays bounded whatever
-/// the body length. Timers (`/delay`, paced `/drip`) are `scheduleTask`s cancelled when the
-/// connection goes away.
+/// the body length. Timers (`/delay`, `/stall`, paced `/drip`) are `scheduleTask`s cancelled when
+/// the connection goes away.
+///
+/// Faults (`/fault/…`) that stay valid HTTP up to the break (reset, truncate, huge headers) go
+/// through the normal encoder and simply stop early; the two that must put malformed bytes on the
+/// wire (`bad-status`, `stall-headers`) bypass the encoder, see ``writeRaw(context:_:)``.
 final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -24,24 +34,49 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     private struct PendingRequest {
         let head: HTTPRequestHead
         let route: Route
+        /// When the head arrived (what `/stall` windows are checked against).
+        let arrival: NIODeadline
         /// Body gathered for `/echo`.
         var echoBody: ByteBuffer? = nil
         /// Whether an `/echo` body passed `maxEchoBodyBytes`.
         var echoBodyTooLarge = false
     }
 
+    /// What follows the last body byte of a streamed response.
+    private enum StreamEnding {
+        /// `.end`; the connection is closed afterwards unless it is kept alive.
+        case end(keepAlive: Bool)
+        /// No `.end`: the connection is closed (FIN) once the bytes are written (`/fault/truncate`).
+        case close
+        /// No `.end`: the connection is reset (RST) once the bytes are written (`/fault/reset`).
+        case reset
+    }
+
     /// A long body being written.
     private final class BodyStream {
         var pacer: BodyPacer
         let startDeadline: NIODeadline
-        let keepAlive: Bool
+        let ending: StreamEnding
         /// The timer for the next paced chunk, while one is set.
         var timer: Scheduled<Void>?
+        /// The last write's outcome, kept for the `.close` and `.reset` endings, which must not
+        /// close before the bytes reach the socket (closing fails pending writes).
+        var lastWrite: EventLoopFuture<Void>?
 
-        init(pacer: BodyPacer, startDeadline: NIODeadline, keepAlive: Bool) {
+        init(pacer: BodyPacer, startDeadline: NIODeadline, ending: StreamEnding) {
             self.pacer = pacer
             self.startDeadline = startDeadline
-            self.keepAlive = keepAlive
+            self.ending = ending
+        }
+
+        /// A promise for the next write when the ending needs to know it completed.
+        func promiseForWrite(on eventLoop: EventLoop) -> EventLoopPromise<Void>? {
+            guard case .end = ending else {
+                let promise = eventLoop.makePromise(of: Void.self)
+                lastWrite = promise.futureResult
+                return promise
+            }
+            return nil
         }
     }
 
@@ -54,7 +89,18 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         case responding
         /// The last response is written and the connection is closing (or closed): input is ignored.
         case closing
+        /// A `/fault/stall-headers` response has begun and never ends: input is ignored and the
+        /// connection stays open, holding no timer, until the peer or the server closes it.
+        case hung
     }
+
+    /// The raw bytes of `/fault/bad-status`.
+    static let badStatusBytes = ByteBuffer(string: "HTTP/1.1 abc OK\r\n\r\n")
+    /// The raw bytes of `/fault/stall-headers`.
+    static let stalledHeadBytes = ByteBuffer(string: "HTTP/1.1 200 OK\r\n")
+    /// The value of each `/fault/huge-headers` filler line: `x-filler-NNNNN: ` (16 bytes), the
+    /// value and CRLF make 1 KiB.
+    static let fillerHeaderValue = String(repeating: "h", count: 1024 - 16 - 2)
 
     private let counters: ServerCounters
     private var state = State.idle
@@ -67,6 +113,10 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     /// Set while `pump` runs, so a writability change fired from inside a flush does not recurse.
     private var isPumping = false
     private var pumpAgain = false
+    /// Request heads received on this connection (for `/fault/close-every`).
+    private var requestsOnConnection = 0
+    /// Whether `channelActive` counted this connection in `openConnections`.
+    private var countedAsOpen = false
 
     init(counters: ServerCounters) {
         self.counters = counters
@@ -78,7 +128,8 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
             counters.requestHeads.add(1)
-            var request = PendingRequest(head: head, route: Route(uri: head.uri))
+            requestsOnConnection += 1
+            var request = PendingRequest(head: head, route: Route(uri: head.uri), arrival: .now())
             if request.route == .echo, let length = head.headers.first(name: "content-length").flatMap({ Int($0) }),
                 length > Self.maxEchoBodyBytes
             {
@@ -103,7 +154,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             pending = nil
             state = .responding
             respond(context: context, to: request)
-        case (_, .closing):
+        case (_, .closing), (_, .hung):
             break
         case (.head, _), (.body, _), (.end, _):
             // Out of sequence: the pipelining handler should make this impossible.
@@ -118,9 +169,21 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         context.fireChannelWritabilityChanged()
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        if !countedAsOpen {
+            countedAsOpen = true
+            counters.openConnections.add(1)
+        }
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         cancelResponse()
         state = .closing
+        if countedAsOpen {
+            countedAsOpen = false
+            counters.openConnections.add(-1)
+        }
         context.fireChannelInactive()
     }
 
@@ -143,14 +206,37 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         case .root:
             respondFixed(context: context, request: head, status: .ok, body: "ok")
         case .bytes(let byteCount):
-            startStream(context: context, request: head, byteCount: byteCount, bytesPerSecond: nil)
+            startStream(
+                context: context,
+                request: head,
+                contentLength: byteCount,
+                byteCount: byteCount,
+                bytesPerSecond: nil,
+                ending: .end(keepAlive: head.isKeepAlive)
+            )
         case .drip(let byteCount, let bytesPerSecond):
-            startStream(context: context, request: head, byteCount: byteCount, bytesPerSecond: bytesPerSecond)
+            startStream(
+                context: context,
+                request: head,
+                contentLength: byteCount,
+                byteCount: byteCount,
+                bytesPerSecond: bytesPerSecond,
+                ending: .end(keepAlive: head.isKeepAlive)
+            )
         case .delay(let delayMillis):
-            delayTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delayMillis)) {
-                self.delayTimer = nil
-                self.respondFixed(context: context, request: head, status: .ok, body: "ok")
+            respondOK(context: context, request: head, at: .now() + .milliseconds(delayMillis))
+        case .stall(let atMillis, let forMillis, let delayMillis):
+            let windowStart = counters.stallClockStart + .milliseconds(atMillis)
+            let windowEnd = windowStart + .milliseconds(forMillis)
+            // Inside the window: answered when it ends. Outside: after the delay, unless that
+            // falls inside the window, as the server sends nothing during its stall.
+            var due = request.arrival + .milliseconds(delayMillis)
+            if (windowStart..<windowEnd).contains(request.arrival) || (windowStart..<windowEnd).contains(due) {
+                due = windowEnd
             }
+            respondOK(context: context, request: head, at: due)
+        case .fault(let fault):
+            respond(context: context, to: head, fault: fault)
         case .status(let code):
             let status = HTTPResponseStatus(statusCode: code)
             let text = status.reasonPhrase.isEmpty ? "\(code)" : "\(code) \(status.reasonPhrase)"
@@ -183,66 +269,169 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
+    /// Answers 200 `ok` at `deadline` (at once when it has passed), on the `/delay` timer.
+    private func respondOK(context: ChannelHandlerContext, request: HTTPRequestHead, at deadline: NIODeadline) {
+        guard deadline > .now() else {
+            respondFixed(context: context, request: request, status: .ok, body: "ok")
+            return
+        }
+        delayTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.delayTimer = nil
+            self.respondFixed(context: context, request: request, status: .ok, body: "ok")
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, to request: HTTPRequestHead, fault: Route.Fault) {
+        switch fault {
+        case .reset(let bodyBytes):
+            startStream(
+                context: context,
+                request: request,
+                contentLength: Route.resetClaimedBytes,
+                byteCount: bodyBytes,
+                bytesPerSecond: nil,
+                ending: .reset
+            )
+        case .close:
+            closeConnection(context: context)
+        case .stallHeaders:
+            // Nothing more is ever written; `channelInactive` (peer close, or the event loops
+            // shutting down) ends it. The pipelining handler holds any further requests, reading
+            // nothing more until then, so the connection buffers at most one socket read.
+            state = .hung
+            writeRaw(context: context, Self.stalledHeadBytes)
+        case .truncate(let sentBytes, let claimedBytes):
+            startStream(
+                context: context,
+                request: request,
+                contentLength: claimedBytes,
+                byteCount: sentBytes,
+                bytesPerSecond: nil,
+                ending: .close
+            )
+        case .badStatus:
+            state = .closing
+            writeRaw(context: context, Self.badStatusBytes).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        case .hugeHeaders(let kilobytes):
+            var headers = HTTPHeaders()
+            headers.reserveCapacity(kilobytes)
+            for line in 0..<kilobytes {
+                headers.add(name: Self.fillerHeaderName(line), value: Self.fillerHeaderValue)
+            }
+            respond(
+                context: context,
+                request: request,
+                status: .ok,
+                contentType: "text/plain",
+                body: ByteBuffer(string: "ok"),
+                extraHeaders: headers
+            )
+        case .ratio(let failureFraction, let seed):
+            let index = UInt64(bitPattern: Int64(counters.ratioRequests.next()))
+            if Route.Fault.ratioFails(requestIndex: index, failureFraction: failureFraction, seed: seed) {
+                respondFixed(
+                    context: context,
+                    request: request,
+                    status: .serviceUnavailable,
+                    body: "503 Service Unavailable"
+                )
+            } else {
+                respondFixed(context: context, request: request, status: .ok, body: "ok")
+            }
+        case .closeEvery(let requests):
+            respondFixed(
+                context: context,
+                request: request,
+                status: .ok,
+                body: "ok",
+                forceClose: requestsOnConnection % requests == 0
+            )
+        }
+    }
+
+    /// `x-filler-NNNNN` (14 bytes; five digits cover ``Route/maxHugeHeaderKilobytes``).
+    private static func fillerHeaderName(_ line: Int) -> String {
+        let digits = String(line)
+        return "x-filler-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
+    }
+
     private func respondFixed(
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
         status: HTTPResponseStatus,
-        body: String
+        body: String,
+        forceClose: Bool = false
     ) {
         respond(
             context: context,
             request: request,
             status: status,
             contentType: "text/plain",
-            body: ByteBuffer(string: body)
+            body: ByteBuffer(string: body),
+            forceClose: forceClose
         )
     }
 
-    /// Writes a whole response with a body held in memory.
+    /// Writes a whole response with a body held in memory. `forceClose` closes the connection
+    /// after it (saying `Connection: close`) even when the request asked to keep it alive.
     private func respond(
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
         status: HTTPResponseStatus,
         contentType: String,
-        body: ByteBuffer
+        body: ByteBuffer,
+        extraHeaders: HTTPHeaders = [:],
+        forceClose: Bool = false
     ) {
+        let keepAlive = request.isKeepAlive && !forceClose
         let sendsBody = Self.responseCarriesBody(request: request, status: status)
-        let head = Self.responseHead(
+        var head = Self.responseHead(
             request: request,
             status: status,
             contentType: contentType,
-            contentLength: body.readableBytes
+            contentLength: body.readableBytes,
+            keepAlive: keepAlive
         )
+        head.headers.add(contentsOf: extraHeaders)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if sendsBody && body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
-        finishResponse(context: context, keepAlive: request.isKeepAlive)
+        finishResponse(context: context, keepAlive: keepAlive)
     }
 
-    /// Writes the head of a `/bytes` or `/drip` response and starts its body.
+    /// Writes the head of a streamed response (`/bytes`, `/drip`, `/fault/reset`,
+    /// `/fault/truncate`) announcing `contentLength` bytes and starts its body of `byteCount`
+    /// bytes, which `ending` follows.
     private func startStream(
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
+        contentLength: Int,
         byteCount: Int,
-        bytesPerSecond: Int?
+        bytesPerSecond: Int?,
+        ending: StreamEnding
     ) {
+        // A fault ending closes the connection without warning: the head looks like any other.
         let head = Self.responseHead(
             request: request,
             status: .ok,
             contentType: "application/octet-stream",
-            contentLength: byteCount
-        )
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        guard Self.responseCarriesBody(request: request, status: .ok) else {
-            finishResponse(context: context, keepAlive: request.isKeepAlive)
-            return
-        }
-        stream = BodyStream(
-            pacer: BodyPacer(totalBytes: byteCount, bytesPerSecond: bytesPerSecond, maxChunkBytes: Self.maxChunkBytes),
-            startDeadline: .now(),
+            contentLength: contentLength,
             keepAlive: request.isKeepAlive
         )
+        let newStream = BodyStream(
+            pacer: BodyPacer(
+                totalBytes: Self.responseCarriesBody(request: request, status: .ok) ? byteCount : 0,
+                bytesPerSecond: bytesPerSecond,
+                maxChunkBytes: Self.maxChunkBytes
+            ),
+            startDeadline: .now(),
+            ending: ending
+        )
+        context.write(wrapOutboundOut(.head(head)), promise: newStream.promiseForWrite(on: context.eventLoop))
+        stream = newStream
         pump(context: context)
     }
 
@@ -284,13 +473,58 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             }
             let chunkBytes = stream.pacer.nextChunkBytes
             let chunk = Self.bodyPattern.getSlice(at: Self.bodyPattern.readerIndex, length: chunkBytes)!
-            context.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(chunk))),
+                promise: stream.promiseForWrite(on: context.eventLoop)
+            )
             stream.pacer.recordSent(chunkBytes)
             counters.streamedBodyBytes.add(chunkBytes)
         }
         guard self.stream === stream else { return }
         self.stream = nil
-        finishResponse(context: context, keepAlive: stream.keepAlive)
+        switch stream.ending {
+        case .end(let keepAlive):
+            finishResponse(context: context, keepAlive: keepAlive)
+        case .close, .reset:
+            // No `.end`: the response stays short of its Content-Length.
+            state = .closing
+            context.flush()
+            let reset = if case .reset = stream.ending { true } else { false }
+            let written = stream.lastWrite ?? context.eventLoop.makeSucceededVoidFuture()
+            written.assumeIsolated().whenComplete { _ in
+                if reset {
+                    // SO_LINGER on with a zero timeout makes close() send RST and drop the
+                    // socket at once instead of a FIN.
+                    _ = (context.channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                }
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// Writes `bytes` to the socket as they are, flushed, bypassing `HTTPResponseEncoder`.
+    ///
+    /// The pipeline is `HTTPResponseEncoder`, the request decoder, `HTTPServerPipelineHandler`,
+    /// `HTTPServerProtocolErrorHandler`, then this handler. A write from this handler's context
+    /// passes through the pipelining and error handlers and the encoder, all typed for
+    /// `HTTPServerResponsePart` (a raw `ByteBuffer` would trap in their unwrap, and the encoder
+    /// would re-frame it). A write issued from the *encoder's* context instead starts at the
+    /// handler before it, i.e. the channel's head, so the bytes reach the socket unchanged, in
+    /// order after anything already written, and the HTTP handlers never see them (the
+    /// pipelining handler keeps waiting for a response `.end`, so it holds later requests). No
+    /// handler is added or removed, so nothing needs restoring on a connection we close or hang
+    /// anyway.
+    @discardableResult
+    private func writeRaw(context: ChannelHandlerContext, _ bytes: ByteBuffer) -> EventLoopFuture<Void> {
+        do {
+            let encoderContext = try context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            encoderContext.writeAndFlush(NIOAny(IOData.byteBuffer(bytes)), promise: promise)
+            return promise.futureResult
+        } catch {
+            closeConnection(context: context)
+            return context.eventLoop.makeFailedFuture(error)
+        }
     }
 
     /// Ends the response; closes the connection once it is written unless it is kept alive.
@@ -329,16 +563,18 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         request.method != .HEAD && request.method != .CONNECT && status.mayHaveResponseBody
     }
 
+    /// A response head; `keepAlive` is false when the connection closes after this response.
     private static func responseHead(
         request: HTTPRequestHead,
         status: HTTPResponseStatus,
         contentType: String,
-        contentLength: Int
+        contentLength: Int,
+        keepAlive: Bool
     ) -> HTTPResponseHead {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: contentType)
         headers.add(name: "content-length", value: String(contentLength))
-        if !request.isKeepAlive {
+        if !keepAlive {
             headers.add(name: "connection", value: "close")
         } else if request.version.major == 1 && request.version.minor == 0 {
             headers.add(name: "connection", value: "keep-alive")

@@ -16,10 +16,23 @@ import NIOPosix
 /// | `/drip/N?rate=BYTES_PER_SECOND` | 200 with N bytes paced at that rate (unpaced without `rate`) |
 /// | `/echo` | 200 with the request body (at most 64 MiB, else 413) |
 /// | `/stats` | 200 `{"requests": N}`, N being ``requestsReceived`` |
+/// | `/stall?at=DUR&for=DUR[&delay=MS]` | 200 `ok`; the server stalls once, from `at` to `at + for` after start or ``resetClock()``: requests arriving then are answered when the window ends; others after `delay` ms (0 by default) |
+/// | `/fault/reset?after=N` | 200 head claiming 1000 body bytes, N of them (default 10), then a TCP reset |
+/// | `/fault/close` | the connection closed without a response |
+/// | `/fault/stall-headers` | `HTTP/1.1 200 OK\r\n`, then nothing until the peer or ``shutdown()`` closes the connection |
+/// | `/fault/truncate?send=N&claim=M` | 200 head claiming M bytes (default 1000), N of them (default 100), then close |
+/// | `/fault/bad-status` | the raw bytes `HTTP/1.1 abc OK\r\n\r\n`, then close |
+/// | `/fault/huge-headers?kb=N` | 200 `ok` with N KiB (default 400) of filler header lines |
+/// | `/fault/ratio?p=P&seed=S` | 503 for a fraction P of the route's requests (evenly spread, deterministic), else 200 `ok` |
+/// | `/fault/close-every?n=N` | 200 `ok`; every N-th request on a connection gets `Connection: close` and the connection is closed |
 /// | anything else | 404 |
 ///
+/// DUR is a whole number of `ms` or `s` (`500ms`, `3s`). ``Route`` documents every parameter and
+/// its range; a bad parameter is answered 400.
+///
 /// A malformed request is answered 400 and its connection closed. Memory per connection stays
-/// bounded whatever the body lengths asked for.
+/// bounded whatever the body lengths asked for. Stalled connections (`/stall`, `/delay`,
+/// `/fault/stall-headers`) hold at most one timer each and are closed by ``shutdown()``.
 public final class TargetServer: Sendable {
     /// The host the listener was bound to, as given to ``start(host:port:threads:)``.
     public let host: String
@@ -55,6 +68,8 @@ public final class TargetServer: Sendable {
         guard threadCount >= 1 else { throw TargetServerError.invalidThreadCount(threadCount) }
 
         let counters = ServerCounters()
+        // "Server start" for `/stall` windows, set before any connection can arrive.
+        counters.resetStallClock()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threadCount)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -93,9 +108,17 @@ public final class TargetServer: Sendable {
     /// (`/stats` included).
     public var requestsReceived: Int { counters.requestHeads.value }
 
-    /// Sets ``requestsReceived`` to 0.
+    /// Sets ``requestsReceived`` to 0, and restarts `/fault/ratio`'s request numbering so its
+    /// failure pattern repeats from the start.
     public func resetCount() {
         counters.requestHeads.reset()
+        counters.ratioRequests.reset()
+    }
+
+    /// Restarts the clock that `/stall` windows are measured from (initially the server's start),
+    /// so `/stall?at=…` counts from now. Call it right before a run.
+    public func resetClock() {
+        counters.resetStallClock()
     }
 
     /// Closes the listener and every connection and stops the event loops; returns once they

@@ -288,7 +288,365 @@ final class TargetServerTests: XCTestCase {
         }
     }
 
+    // MARK: Stall (coordinated-omission aid)
+
+    func testStallHoldsARequestInsideTheWindowUntilItEnds() throws {
+        let server = try XCTUnwrap(server)
+        // Connect first so connection setup is not part of any measurement.
+        let before = try connect()
+        let inside = try connect()
+        let after = try connect()
+        let path = "/stall?at=400ms&for=600ms"
+        server.resetClock()
+        let start = ContinuousClock.now
+
+        var sent = ContinuousClock.now
+        XCTAssertEqual(try before.request(path: path).bodyText, "ok")
+        XCTAssertLessThan(ContinuousClock.now - sent, .milliseconds(100), "before the window: immediate")
+
+        sleep(until: start + .milliseconds(550))
+        let response = try inside.request(path: path)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.bodyText, "ok")
+        XCTAssertEqual((ContinuousClock.now - start).seconds, 1.0, accuracy: 0.1, "answered when the window ends")
+
+        sent = ContinuousClock.now
+        XCTAssertEqual(try after.request(path: path).bodyText, "ok")
+        XCTAssertLessThan(ContinuousClock.now - sent, .milliseconds(100), "after the window: immediate")
+    }
+
+    func testStallAnswersEveryArrivalInTheWindowAtItsEnd() throws {
+        let server = try XCTUnwrap(server)
+        let early = try connect()
+        let late = try connect()
+        server.resetClock()
+        let start = ContinuousClock.now
+        sleep(until: start + .milliseconds(250))
+        try early.sendGet(path: "/stall?at=200ms&for=600ms")
+        sleep(until: start + .milliseconds(650))
+        try late.sendGet(path: "/stall?at=200ms&for=600ms")
+        XCTAssertEqual(try early.readResponse().status, 200)
+        XCTAssertEqual((ContinuousClock.now - start).seconds, 0.8, accuracy: 0.1)
+        XCTAssertEqual(try late.readResponse().status, 200)
+        XCTAssertEqual((ContinuousClock.now - start).seconds, 0.8, accuracy: 0.1)
+    }
+
+    func testStallDelayAppliesOutsideTheWindowAndIsHeldByIt() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        let path = "/stall?at=300ms&for=300ms&delay=200"
+        server.resetClock()
+        let start = ContinuousClock.now
+        // Arrives at ~0: due at ~200 ms, before the window.
+        XCTAssertEqual(try connection.request(path: path).status, 200)
+        XCTAssertEqual((ContinuousClock.now - start).seconds, 0.2, accuracy: 0.1)
+        // Arrives at ~200 ms: due at ~400 ms, inside the window, so held until it ends at 600 ms.
+        XCTAssertEqual(try connection.request(path: path).status, 200)
+        XCTAssertEqual((ContinuousClock.now - start).seconds, 0.6, accuracy: 0.1)
+        // Arrives at ~600 ms, after the window: the plain delay again.
+        let sent = ContinuousClock.now
+        XCTAssertEqual(try connection.request(path: path).status, 200)
+        XCTAssertEqual((ContinuousClock.now - sent).seconds, 0.2, accuracy: 0.1)
+    }
+
+    func testResetClockRestartsTheStallWindow() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        server.resetClock()
+        Thread.sleep(forTimeInterval: 0.35)
+        // Now inside the window [300 ms, 2.3 s): a request would wait about 2 s. Reset the clock
+        // and the window lies 300 ms ahead again, so the request is immediate.
+        server.resetClock()
+        let sent = ContinuousClock.now
+        XCTAssertEqual(try connection.request(path: "/stall?at=300ms&for=2s").status, 200)
+        XCTAssertLessThan(ContinuousClock.now - sent, .milliseconds(100))
+    }
+
+    // MARK: Faults
+
+    func testFaultResetSendsPartOfTheBodyThenResets() throws {
+        for (query, bodyBytes) in [("", 10), ("?after=0", 0), ("?after=500", 500)] {
+            let connection = try connect()
+            try connection.sendGet(path: "/fault/reset\(query)")
+            let head = try connection.readHeadMeasured()
+            XCTAssertEqual(head.status, 200)
+            XCTAssertEqual(head.headers["content-length"], "1000")
+            let (body, end) = connection.readToEnd()
+            XCTAssertEqual(body.count, bodyBytes, query)
+            // SO_LINGER 0 sends RST; Linux reports it as ECONNRESET after the data.
+            XCTAssertEqual(end, .reset, query)
+        }
+    }
+
+    func testFaultCloseClosesWithoutAResponse() throws {
+        let connection = try connect()
+        try connection.sendGet(path: "/fault/close")
+        let (bytes, end) = connection.readToEnd()
+        XCTAssertEqual(bytes.count, 0)
+        XCTAssertEqual(end, .endOfStream)
+    }
+
+    func testFaultStallHeadersSendsTheStatusLineAndThenNothing() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        try connection.sendGet(path: "/fault/stall-headers")
+        connection.setReceiveTimeout(milliseconds: 500)
+        let (bytes, end) = connection.readToEnd()
+        XCTAssertEqual(String(decoding: bytes, as: UTF8.self), "HTTP/1.1 200 OK\r\n")
+        XCTAssertEqual(end, .timedOut)
+        XCTAssertEqual(server.counters.openConnections.value, 1)
+        // The client giving up releases the connection on the server side too.
+        connection.close()
+        XCTAssertTrue(waitUntil { server.counters.openConnections.value == 0 })
+        XCTAssertEqual(try connect().request(path: "/").bodyText, "ok")
+    }
+
+    func testShutdownClosesStalledConnections() throws {
+        let server = try XCTUnwrap(server)
+        let hung = try connect()
+        try hung.sendGet(path: "/fault/stall-headers")
+        XCTAssertEqual(try hung.readSome(), Array("HTTP/1.1 200 OK\r\n".utf8))
+        let stalled = try connect()
+        server.resetClock()
+        try stalled.sendGet(path: "/stall?at=0ms&for=3600s")
+        let delayed = try connect()
+        try delayed.sendGet(path: "/delay/3600000")
+        XCTAssertTrue(waitUntil { server.requestsReceived == 3 })
+        let start = ContinuousClock.now
+        try server.shutdown()
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+        for connection in [hung, stalled, delayed] {
+            XCTAssertEqual(connection.readToEnd().end, .endOfStream)
+        }
+    }
+
+    func testFaultTruncateClaimsMoreThanItSends() throws {
+        for (query, sent, claimed) in [("", 100, 1000), ("?send=5000&claim=200000", 5000, 200_000), ("?claim=50", 49, 50)] {
+            let connection = try connect()
+            try connection.sendGet(path: "/fault/truncate\(query)")
+            let head = try connection.readHeadMeasured()
+            XCTAssertEqual(head.status, 200)
+            XCTAssertEqual(head.headers["content-length"], String(claimed))
+            XCTAssertNil(head.headers["connection"], "no warning of the close")
+            let (body, end) = connection.readToEnd()
+            XCTAssertEqual(body.count, sent, query)
+            XCTAssertEqual(end, .endOfStream, query)
+        }
+    }
+
+    func testFaultBadStatusWritesAMalformedStatusLine() throws {
+        let connection = try connect()
+        try connection.sendGet(path: "/fault/bad-status")
+        let (bytes, end) = connection.readToEnd()
+        XCTAssertEqual(bytes, Array("HTTP/1.1 abc OK\r\n\r\n".utf8))
+        XCTAssertEqual(end, .endOfStream)
+    }
+
+    func testFaultHugeHeadersExceedsLibcurlsLimit() throws {
+        let connection = try connect()
+        try connection.sendGet(path: "/fault/huge-headers")
+        let head = try connection.readHeadMeasured()
+        XCTAssertEqual(head.status, 200)
+        // 400 filler lines of exactly 1 KiB, plus the status line and the few usual headers.
+        XCTAssertGreaterThanOrEqual(head.byteCount, 400 * 1024)
+        XCTAssertLessThan(head.byteCount, 400 * 1024 + 256)
+        XCTAssertGreaterThan(head.byteCount, 300 * 1024)
+        XCTAssertEqual(head.headers.keys.filter { $0.hasPrefix("x-filler-") }.count, 400)
+        XCTAssertEqual(head.headers["content-length"], "2")
+        // The small body follows and the connection stays usable.
+        XCTAssertEqual(try connection.readBody(length: 2), Array("ok".utf8))
+        XCTAssertEqual(try connection.request(path: "/").bodyText, "ok")
+    }
+
+    func testFaultHugeHeadersSizeIsConfigurable() throws {
+        let connection = try connect()
+        try connection.sendGet(path: "/fault/huge-headers?kb=1000")
+        let head = try connection.readHeadMeasured()
+        XCTAssertEqual(head.status, 200)
+        XCTAssertGreaterThanOrEqual(head.byteCount, 1000 * 1024)
+        XCTAssertLessThan(head.byteCount, 1000 * 1024 + 256)
+        XCTAssertEqual(try connection.readBody(length: 2), Array("ok".utf8))
+        XCTAssertEqual(try connection.request(path: "/fault/huge-headers?kb=0").bodyText, "ok")
+        XCTAssertEqual(try connection.request(path: "/").bodyText, "ok")
+        XCTAssertEqual(connection.connectCount, 1)
+    }
+
+    func testFaultRatioFailsTheRequestedFractionOnKeepAlive() throws {
+        let server = try XCTUnwrap(server)
+        let connection = try connect()
+        var statuses: [Int] = []
+        for _ in 0..<1000 {
+            let response = try connection.request(path: "/fault/ratio?p=0.3")
+            XCTAssertTrue(response.status == 200 ? response.bodyText == "ok" : response.status == 503)
+            statuses.append(response.status)
+        }
+        XCTAssertEqual(connection.connectCount, 1)
+        let failures = statuses.filter { $0 == 503 }.count
+        XCTAssertTrue((299...301).contains(failures), "\(failures) failures")
+        XCTAssertEqual(statuses.count - failures, 1000 - failures)
+
+        // Deterministic: after resetCount the same pattern comes back.
+        server.resetCount()
+        for index in 0..<50 {
+            XCTAssertEqual(try connection.request(path: "/fault/ratio?p=0.3").status, statuses[index])
+        }
+
+        // Another fraction and seed, spread over several connections.
+        server.resetCount()
+        var seededFailures = 0
+        for _ in 0..<10 {
+            let other = try connect()
+            for _ in 0..<100 where try other.request(path: "/fault/ratio?p=0.05&seed=42").status == 503 {
+                seededFailures += 1
+            }
+        }
+        XCTAssertTrue((49...51).contains(seededFailures), "\(seededFailures) failures")
+        XCTAssertEqual(server.requestsReceived, 1000)
+    }
+
+    func testFaultCloseEveryClosesAfterTheNthRequestOnAConnection() throws {
+        let connection = try connect()
+        for _ in 0..<2 {
+            let response = try connection.request(path: "/fault/close-every?n=3")
+            XCTAssertEqual(response.bodyText, "ok")
+            XCTAssertNil(response.headers["connection"])
+        }
+        let third = try connection.request(path: "/fault/close-every?n=3")
+        XCTAssertEqual(third.bodyText, "ok")
+        XCTAssertEqual(third.headers["connection"], "close")
+        XCTAssertEqual(connection.readToEnd().end, .endOfStream)
+
+        // Every request on the connection counts towards N; a fresh connection starts again.
+        let next = try connect()
+        XCTAssertNil(try next.request(path: "/").headers["connection"])
+        XCTAssertEqual(try next.request(path: "/fault/close-every?n=2").headers["connection"], "close")
+        XCTAssertTrue(try next.readsEndOfStream())
+
+        let everyTime = try connect()
+        XCTAssertEqual(try everyTime.request(path: "/fault/close-every?n=1").headers["connection"], "close")
+        XCTAssertTrue(try everyTime.readsEndOfStream())
+    }
+
+    func testRequestsReceivedCountsFaultedRequests() throws {
+        let server = try XCTUnwrap(server)
+        server.resetCount()
+        var observed = 0
+        // Each request is observed from the client before counting, so its head was received.
+        for path in ["/fault/reset", "/fault/close", "/fault/truncate", "/fault/bad-status"] {
+            let connection = try connect()
+            try connection.sendGet(path: path)
+            let end = connection.readToEnd().end
+            XCTAssertTrue(end == .reset || end == .endOfStream, path)
+            observed += 1
+        }
+        let hung = try connect()
+        try hung.sendGet(path: "/fault/stall-headers")
+        _ = try hung.readSome()
+        observed += 1
+        let keepAlive = try connect()
+        for path in ["/fault/huge-headers?kb=1", "/fault/ratio?p=1", "/fault/ratio?p=0", "/stall?at=3600s&for=1s", "/fault/close-every?n=50"] {
+            _ = try keepAlive.request(path: path)
+            observed += 1
+        }
+        XCTAssertEqual(try keepAlive.request(path: "/fault/ratio?p=1").status, 503)
+        observed += 1
+        XCTAssertEqual(server.requestsReceived, observed)
+        XCTAssertEqual(observed, 11)
+        // A malformed fault parameter is still a request.
+        XCTAssertEqual(try keepAlive.request(path: "/fault/ratio?p=2").status, 400)
+        XCTAssertEqual(try keepAlive.request(path: "/fault/nope").status, 404)
+        XCTAssertEqual(server.requestsReceived, 13)
+    }
+
+    /// Sleeps until `instant` (at once when it has passed).
+    private func sleep(until instant: ContinuousClock.Instant) {
+        let remaining = instant - ContinuousClock.now
+        if remaining > .zero {
+            Thread.sleep(forTimeInterval: remaining.seconds)
+        }
+    }
+
+    /// Polls `condition` every 10 ms for up to `seconds`.
+    private func waitUntil(seconds: Double = 2, _ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return condition()
+    }
+
     // MARK: Pure routing and pacing
+
+    func testStallAndFaultRouteParsing() {
+        XCTAssertEqual(Route(uri: "/stall?at=3s&for=500ms"), .stall(atMillis: 3000, forMillis: 500, delayMillis: 0))
+        XCTAssertEqual(Route(uri: "/stall?for=1s&at=0ms&delay=25"), .stall(atMillis: 0, forMillis: 1000, delayMillis: 25))
+        XCTAssertEqual(Route(uri: "/stall?at=3s"), .badRequest)
+        XCTAssertEqual(Route(uri: "/stall?at=3&for=1s"), .badRequest)
+        XCTAssertEqual(Route(uri: "/stall?at=1.5s&for=1s"), .badRequest)
+        XCTAssertEqual(Route(uri: "/stall?at=s&for=1s"), .badRequest)
+        XCTAssertEqual(Route(uri: "/stall?at=86401s&for=1s"), .badRequest)
+        XCTAssertEqual(Route(uri: "/stall?at=1s&for=1s&delay=3600001"), .badRequest)
+        XCTAssertEqual(Route(uri: "/stall?at=99999999999999999999s&for=1s"), .badRequest)
+        XCTAssertEqual(Route(uri: "/stall/x"), .notFound)
+
+        XCTAssertEqual(Route(uri: "/fault/reset"), .fault(.reset(bodyBytes: 10)))
+        XCTAssertEqual(Route(uri: "/fault/reset?after=999"), .fault(.reset(bodyBytes: 999)))
+        XCTAssertEqual(Route(uri: "/fault/reset?after=1000"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/close"), .fault(.close))
+        XCTAssertEqual(Route(uri: "/fault/stall-headers"), .fault(.stallHeaders))
+        XCTAssertEqual(Route(uri: "/fault/truncate"), .fault(.truncate(sentBytes: 100, claimedBytes: 1000)))
+        XCTAssertEqual(Route(uri: "/fault/truncate?send=7&claim=8"), .fault(.truncate(sentBytes: 7, claimedBytes: 8)))
+        XCTAssertEqual(Route(uri: "/fault/truncate?claim=10"), .fault(.truncate(sentBytes: 9, claimedBytes: 10)))
+        XCTAssertEqual(Route(uri: "/fault/truncate?send=8&claim=8"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/truncate?claim=0"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/bad-status"), .fault(.badStatus))
+        XCTAssertEqual(Route(uri: "/fault/huge-headers"), .fault(.hugeHeaders(kilobytes: 400)))
+        XCTAssertEqual(Route(uri: "/fault/huge-headers?kb=4096"), .fault(.hugeHeaders(kilobytes: 4096)))
+        XCTAssertEqual(Route(uri: "/fault/huge-headers?kb=4097"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/ratio?p=0.3"), .fault(.ratio(failureFraction: 0.3, seed: 0)))
+        XCTAssertEqual(Route(uri: "/fault/ratio?p=1&seed=18446744073709551615"), .fault(.ratio(failureFraction: 1, seed: .max)))
+        XCTAssertEqual(Route(uri: "/fault/ratio"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/ratio?p=1.5"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/ratio?p=nan"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/ratio?p=.5"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/ratio?p=0.5&seed=-1"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/close-every?n=4"), .fault(.closeEvery(requests: 4)))
+        XCTAssertEqual(Route(uri: "/fault/close-every?n=0"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/close-every"), .badRequest)
+        XCTAssertEqual(Route(uri: "/fault/unknown"), .notFound)
+        XCTAssertEqual(Route(uri: "/fault"), .notFound)
+        XCTAssertEqual(Route(uri: "/fault/close/x"), .notFound)
+    }
+
+    func testRatioFailuresAreEvenlySpreadInEveryWindow() {
+        for seed: UInt64 in [0, 1, 42, 1 << 40, .max] {
+            for p in [0.001, 0.05, 0.068, 0.3, 0.5, 0.618034, 0.9, 0.999] {
+                let fails = (0..<4000).map {
+                    Route.Fault.ratioFails(requestIndex: UInt64($0), failureFraction: p, seed: seed) ? 1 : 0
+                }
+                // Every run of 1,000 consecutive requests fails ⌊1000p⌋ or ⌈1000p⌉ times.
+                var inWindow = fails[0..<1000].reduce(0, +)
+                let expected = (1000 * p).rounded()
+                for start in 0...3000 {
+                    if start > 0 { inWindow += fails[start + 999] - fails[start - 1] }
+                    XCTAssertLessThanOrEqual(abs(Double(inWindow) - expected), 1, "p \(p) seed \(seed) at \(start)")
+                }
+            }
+        }
+        XCTAssertTrue((0..<100).allSatisfy { Route.Fault.ratioFails(requestIndex: $0, failureFraction: 1, seed: 3) })
+        XCTAssertTrue((0..<100).allSatisfy { !Route.Fault.ratioFails(requestIndex: $0, failureFraction: 0, seed: 3) })
+    }
+
+    func testDurationParsing() {
+        XCTAssertEqual(Route.durationMillis("500ms"), 500)
+        XCTAssertEqual(Route.durationMillis("3s"), 3000)
+        XCTAssertEqual(Route.durationMillis("0s"), 0)
+        XCTAssertNil(Route.durationMillis("3"))
+        XCTAssertNil(Route.durationMillis("ms"))
+        XCTAssertNil(Route.durationMillis("-3s"))
+        XCTAssertNil(Route.durationMillis("3m"))
+    }
 
     func testRouteParsing() {
         XCTAssertEqual(Route(uri: "/"), .root)
@@ -490,19 +848,30 @@ private final class BlockingHTTPConnection {
     }
 
     private func readHead() throws -> (Int, [String: String]) {
+        let head = try readHeadMeasured()
+        return (head.status, head.headers)
+    }
+
+    /// Reads a response head, leaving any body bytes after it buffered; `byteCount` is the head's
+    /// size including the blank line.
+    func readHeadMeasured() throws -> (status: Int, headers: [String: String], byteCount: Int) {
         let terminator = Array("\r\n\r\n".utf8)
         var headEnd: Int? = nil
+        // Only the bytes that arrived since the last look (and 3 before them) need searching.
+        var searchFrom = 0
         while headEnd == nil {
-            if let index = Self.find(terminator, in: buffered) {
+            if let index = Self.find(terminator, in: buffered, from: searchFrom) {
                 headEnd = index
                 break
             }
+            searchFrom = max(0, buffered.count - (terminator.count - 1))
             let chunk = try readSome()
             guard !chunk.isEmpty else { throw HTTPTestError(description: "closed before response head") }
             buffered += chunk
         }
         let headText = String(decoding: buffered[0..<headEnd!], as: UTF8.self)
-        buffered.removeFirst(headEnd! + terminator.count)
+        let byteCount = headEnd! + terminator.count
+        buffered.removeFirst(byteCount)
         var lines = headText.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst().split(separator: " ")
         guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
@@ -514,14 +883,71 @@ private final class BlockingHTTPConnection {
             let name = line[..<colon].lowercased()
             headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        return (status, headers)
+        return (status, headers, byteCount)
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int = 0) -> Int? {
+        guard haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        for start in from...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
             return start
         }
         return nil
+    }
+
+    /// How a read-to-the-end finished.
+    enum StreamEnd: Equatable {
+        /// A FIN: `recv` returned 0.
+        case endOfStream
+        /// A TCP reset: `recv` failed with `ECONNRESET`.
+        case reset
+        /// Nothing arrived within the receive timeout.
+        case timedOut
+        /// Another `recv` error.
+        case failed(errno: Int32)
+    }
+
+    /// Returns every byte that arrives (starting with any already buffered after a head) until
+    /// the stream ends, is reset, fails or times out, and how it ended.
+    func readToEnd() -> (bytes: [UInt8], end: StreamEnd) {
+        var bytes = buffered
+        buffered.removeAll()
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                bytes += chunk[0..<count]
+                continue
+            }
+            if count == 0 { return (bytes, .endOfStream) }
+            let code = errno
+            switch code {
+            case ECONNRESET: return (bytes, .reset)
+            case EAGAIN, EWOULDBLOCK: return (bytes, .timedOut)
+            default: return (bytes, .failed(errno: code))
+            }
+        }
+    }
+
+    /// Reads exactly `length` body bytes after a head.
+    func readBody(length: Int) throws -> [UInt8] {
+        while buffered.count < length {
+            let chunk = try readSome()
+            guard !chunk.isEmpty else { throw HTTPTestError(description: "closed mid-body") }
+            buffered += chunk
+        }
+        let body = Array(buffered[0..<length])
+        buffered.removeFirst(length)
+        return body
+    }
+
+    /// Changes the receive timeout (5 s from `init` otherwise).
+    func setReceiveTimeout(milliseconds: Int) {
+        var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: .init((milliseconds % 1000) * 1000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Sends a GET without reading anything back.
+    func sendGet(path: String) throws {
+        try send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
     }
 }
