@@ -49,9 +49,13 @@ struct LevelRunner {
                 control.raise(to: .aborting)
             }
         }
-        let result = RunResult(version: Barrage.version, plan: plan, recorder: out.recorder, timeline: out.timeline,
-                               startedEpochMillis: out.startedEpochMillis, durationMicros: out.durationMicros,
+        // With a warm-up, durations and rates cover the measured time after it; the timeline covers the whole run.
+        let measured = max(0, out.durationMicros - plan.warmupMicros)
+        var result = RunResult(version: Barrage.version, plan: plan, recorder: out.recorder, timeline: out.timeline,
+                               startedEpochMillis: out.startedEpochMillis, durationMicros: measured,
                                interrupted: Signals.count > signalsBefore)
+        result.addSections(plan: plan, targets: out.targets, stages: out.stages,
+                           warmup: plan.warmupMicros > 0 ? out.warmup : nil, runMicros: out.durationMicros)
         let inFlight = out.durationMicros > 0 ? out.recorder.inFlightIntegralMicros / Double(out.durationMicros) : 0
         return Measured(result: result, inFlight: inFlight, warmup: out.warmup)
     }

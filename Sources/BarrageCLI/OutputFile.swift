@@ -30,6 +30,7 @@ struct OutputFile {
 
     /// Writes `data` to a temporary file beside the target, flushes it, and renames it over the target.
     func write(_ data: Data) throws {
+        let data = Secrets.scrub(data)
         let tmp = tempPath()
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {

@@ -5,8 +5,10 @@ import BarrageEngine
 
 /// Flags that shape each request, shared by every subcommand that sends requests.
 struct RequestOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "HTTP method.")
-    var method: String = "GET"
+    @Option(name: [.customShort("m"), .customLong("method")], help: "HTTP method (default GET).")
+    var methodFlag: String?
+
+    var method: String { methodFlag ?? "GET" }
 
     @Option(name: [.customShort("H"), .long], help: ArgumentHelp("Request header, 'Name: value' (repeatable).", valueName: "header"))
     var header: [String] = []
@@ -17,11 +19,14 @@ struct RequestOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Request body read from a file.", valueName: "path"))
     var bodyFile: String?
 
-    @Option(help: ArgumentHelp("Per-request timeout (e.g. 500ms, 30s).", valueName: "duration"))
-    var timeout: String = "30s"
+    @Option(name: .customLong("timeout"), help: ArgumentHelp("Per-request timeout (default 30s).", valueName: "duration"))
+    var timeoutFlag: String?
 
-    @Option(help: ArgumentHelp("Connection timeout.", valueName: "duration"))
-    var connectTimeout: String = "10s"
+    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Connection timeout (default 10s).", valueName: "duration"))
+    var connectTimeoutFlag: String?
+
+    var timeout: String { timeoutFlag ?? "30s" }
+    var connectTimeout: String { connectTimeoutFlag ?? "10s" }
 
     @Flag(help: "Open a new connection for every request.")
     var noKeepalive = false
@@ -104,5 +109,26 @@ struct RequestOptions: ParsableArguments {
             threads: threads ?? SystemLimits.availableCPUs(),
             keepAlive: !noKeepalive
         )
+    }
+
+    /// Applies the flags that override a profile: method, headers (same name replaces), body, timeouts.
+    func override(_ plan: inout RunPlan) throws {
+        var bodyBytes: [UInt8]? = nil
+        if let body { bodyBytes = Array(body.utf8) }
+        if let bodyFile {
+            guard let data = FileManager.default.contents(atPath: bodyFile) else {
+                throw BarrageError.usage("--body-file \(bodyFile): cannot read the file")
+            }
+            bodyBytes = Array(data)
+        }
+        for i in plan.targets.indices {
+            if let methodFlag { plan.targets[i].method = methodFlag.uppercased() }
+            if let bodyBytes { plan.targets[i].body = bodyBytes }
+            plan.targets[i].headers = HeaderLines.merge(plan.targets[i].headers, header)
+            if timeoutFlag != nil { plan.targets[i].timeoutMicros = nil }
+        }
+        if timeoutFlag != nil { plan.timeoutMicros = try timeoutMicros() }
+        if connectTimeoutFlag != nil { plan.connectTimeoutMicros = try connectTimeoutMicros() }
+        if noKeepalive { plan.keepAlive = false }
     }
 }

@@ -26,8 +26,11 @@ extension Barrage {
             """
         )
 
-        @Argument(help: "The URL to load (http:// or https://).")
+        @Argument(help: "The URL to load (http:// or https://), or a load profile (.yaml, .yml or .json).")
         var url: String
+
+        @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("Set a profile variable ${NAME} (repeatable; wins over the environment).", valueName: "NAME=VALUE"))
+        var variables: [String] = []
 
         @Option(name: .shortAndLong, help: "Closed model: workers, requests in flight at once, one connection each (default 50).")
         var concurrency: Int?
@@ -70,8 +73,21 @@ extension Barrage {
         var quiet = false
 
         var isOpen: Bool { rate != nil || rampRate != nil }
+        var isProfile: Bool { ProfileInput.isProfile(url) }
 
         func validate() throws {
+            _ = try ProfileInput.variables(variables)
+            if isProfile {
+                let shape: [(String, Bool)] = [("--concurrency", concurrency != nil), ("--requests", requests != nil),
+                    ("--duration", duration != nil), ("--rate", rate != nil), ("--ramp-rate", rampRate != nil),
+                    ("--max-in-flight", maxInFlight != nil), ("--max-lateness", maxLateness != nil),
+                    ("--arrival", arrival != "uniform"), ("--seed", seed != nil)]
+                for (flag, given) in shape where given {
+                    throw BarrageError.usage("\(flag): the profile \(url) sets the load shape (load.stages); edit the profile instead")
+                }
+                return
+            }
+            if !variables.isEmpty { throw BarrageError.usage("--env: only for profiles") }
             try RequestOptions.checkURL(url)
             if let concurrency, concurrency < 1 || concurrency > 1_000_000 {
                 throw BarrageError.usage("--concurrency \(concurrency): must be between 1 and 1000000")
@@ -116,6 +132,7 @@ extension Barrage {
         }
 
         func plan() throws -> RunPlan {
+            if isProfile { return try ProfileInput.load(url, variables: variables, request: request, threads: threads).plan }
             if isOpen { return try openPlan() }
             var durationMicros: Int64? = nil
             if let duration {
@@ -156,8 +173,16 @@ extension Barrage {
         }
 
         func run() throws {
-            let plan = try plan()
-            let thresholds = try gates.parsed()
+            var profileThresholds: [Profile.ThresholdSpec] = []
+            let plan: RunPlan
+            if isProfile {
+                let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: threads)
+                plan = loaded.plan
+                profileThresholds = loaded.profile.thresholds
+            } else {
+                plan = try self.plan()
+            }
+            let thresholds = try gates.parsed(extra: profileThresholds)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }
             try output?.checkWritable()

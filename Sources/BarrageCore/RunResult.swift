@@ -164,7 +164,9 @@ public struct RunResult: Codable, Sendable, Equatable {
 
 extension RunResult {
     /// Adds the per-target and per-stage sections from the engine's recorders (indexed like the plan's targets and stages).
-    public mutating func addSections(plan: RunPlan, targets perTarget: [Recorder], stages perStage: [Recorder], warmup: Recorder?) {
+    /// `runMicros` is the whole run (start to last completion), warm-up included.
+    public mutating func addSections(plan: RunPlan, targets perTarget: [Recorder], stages perStage: [Recorder], warmup: Recorder?,
+                                     runMicros: Int64) {
         if plan.targets.count > 1 {
             for (i, t) in plan.targets.enumerated() where i < perTarget.count {
                 targets[t.name] = Section(perTarget[i], durationMicros: duration_us)
@@ -175,11 +177,13 @@ extension RunResult {
             stages = spans.enumerated().map { i, span in
                 let r = i < perStage.count ? perStage[i] : Recorder()
                 // A stage's time runs from its start to its end, or to the last completion for the last stage.
-                let end = i == spans.count - 1 ? Swift.max(span.start + span.duration, duration_us) : span.start + span.duration
-                let length = Double(Swift.max(1, end - span.start)) / 1_000_000
+                let end = i == spans.count - 1 ? Swift.max(span.start + span.duration, runMicros) : span.start + span.duration
+                // The measured part of the stage starts after any warm-up.
+                let measuredStart = Swift.min(Swift.max(span.start, plan.warmupMicros), end)
+                let length = Double(Swift.max(1, end - measuredStart)) / 1_000_000
                 var targetRPS: Double? = nil
                 if let schedule = plan.schedule, i < schedule.stages.count {
-                    let a = schedule.stageStartRate(i), b = schedule.stages[i].rate
+                    let a = schedule.rate(atMicros: measuredStart), b = schedule.stages[i].rate
                     targetRPS = (a + b) / 2
                 }
                 return StageResult(

@@ -47,6 +47,32 @@ public enum TextReport {
                 .map { "\($0.key): \(grouped($0.value))" }
             line("  Errors      " + errs.joined(separator: " · "))
         }
+        if !r.targets.isEmpty {
+            line()
+            var rows = [["target", "requests", "ok", "failed", "dropped", "req/s", "p50", "p99", "errors"]]
+            for t in r.plan.targets {
+                guard let sct = r.targets[t.name] else { continue }
+                rows.append([t.name, grouped(sct.requests.total), grouped(sct.requests.ok), grouped(sct.requests.failed),
+                             grouped(sct.requests.dropped), fixed(sct.rps, 1), durationOrDash(sct.latency_us, sct.latency_us.p50),
+                             durationOrDash(sct.latency_us, sct.latency_us.p99),
+                             sct.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")])
+            }
+            line(table(rows))
+        }
+        if r.stages.count > 1 {
+            line()
+            var rows = [["stage", "length", "target", "achieved", "requests", "dropped", "p50", "p99"]]
+            for st in r.stages {
+                let target = st.target_rps.map { fixed($0, 1) + "/s avg" } ?? st.target_concurrency.map { "\($0) workers" } ?? "-"
+                rows.append([String(st.stage), DurationParser.format(micros: st.duration_us), target, fixed(st.achieved_rps, 1) + "/s",
+                             grouped(st.requests.total), grouped(st.requests.dropped),
+                             durationOrDash(st.latency_us, st.latency_us.p50), durationOrDash(st.latency_us, st.latency_us.p99)])
+            }
+            line(table(rows))
+        }
+        if let w = r.warmup {
+            line("  Warm-up     \(grouped(w.requests.total)) requests in the first \(DurationParser.format(micros: w.duration_us)), kept out of the numbers above (p99 \(durationOrDash(w.latency_us, w.latency_us.p99)))")
+        }
         for w in warnings(r) { line("  Warning     " + w) }
         if r.clamped_samples > 0 {
             line("  Warning     \(grouped(r.clamped_samples)) samples exceeded one hour and were recorded as one hour")
@@ -57,8 +83,9 @@ public enum TextReport {
     /// What the reader must not miss: the target rate not reached, drops, a client that was itself the bottleneck.
     public static func warnings(_ r: RunResult) -> [String] {
         var out: [String] = []
-        if r.plan.model == "open", let planned = r.plan.expected_requests, planned > 0, !r.interrupted {
-            let scheduleSeconds = Double(r.plan.duration_us ?? 0) / 1_000_000
+        if r.plan.model == "open", let allPlanned = r.plan.expected_requests, allPlanned > 0, !r.interrupted {
+            let planned = allPlanned - (r.warmup?.requests.total ?? 0)
+            let scheduleSeconds = Double((r.plan.duration_us ?? 0) - (r.plan.warmup_us ?? 0)) / 1_000_000
             let target = scheduleSeconds > 0 ? Double(planned) / scheduleSeconds : 0
             let sent = r.requests.ok + r.requests.failed
             let achieved = scheduleSeconds > 0 ? Double(sent) / max(scheduleSeconds, Double(r.duration_us) / 1_000_000) : 0
@@ -86,16 +113,41 @@ public enum TextReport {
             parts.append("pool \(grouped(p.max_in_flight ?? p.concurrency))")
             parts.append("max lateness \(DurationParser.format(micros: p.max_lateness_us ?? 0))")
             if p.arrival == "poisson" { parts.append("poisson arrivals (seed \(p.seed ?? 0))") }
+        } else if let start = p.start_concurrency {
+            let stages = p.stages.map { "\($0.concurrency ?? 0) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
+            parts.append("closed model: from \(start) workers, " + stages.joined(separator: ", "))
+            if let n = p.requests { parts.append("at most \(grouped(n)) requests") }
+            if let think = p.think_time_us { parts.append("think time \(DurationParser.format(micros: think))") }
         } else {
             var shape = "\(p.concurrency) connections"
             if let d = p.duration_us { shape += " for \(DurationParser.format(micros: d))" }
             if let n = p.requests { shape += ", \(grouped(n)) requests" }
             parts.append(shape)
         }
+        if p.targets.count > 1 {
+            parts.append("targets " + p.targets.map { "\($0.name)×\(fixed($0.weight, $0.weight == $0.weight.rounded() ? 0 : 2))" }.joined(separator: " "))
+        }
+        if let w = p.warmup_us { parts.append("warm-up \(DurationParser.format(micros: w))") }
         parts.append("\(p.threads) thread\(p.threads == 1 ? "" : "s")")
         parts.append("timeout \(DurationParser.format(micros: p.timeout_us))")
         parts.append("HTTP/\(p.http_version)\(p.keepalive ? "" : ", no keep-alive")")
         return "Running \(t) · " + parts.joined(separator: " · ")
+    }
+
+    private static func durationOrDash(_ s: HistogramSummary, _ v: Int64) -> String {
+        s.count == 0 ? "-" : DurationParser.format(micros: v)
+    }
+
+    /// Right-aligned columns (the first left-aligned), indented by two spaces.
+    static func table(_ rows: [[String]]) -> String {
+        var widths = Array(repeating: 0, count: rows.map(\.count).max() ?? 0)
+        for row in rows { for (i, c) in row.enumerated() { widths[i] = Swift.max(widths[i], c.count) } }
+        return rows.map { row in
+            "  " + row.enumerated().map { i, c in
+                i == 0 ? c + String(repeating: " ", count: widths[i] - c.count)
+                       : String(repeating: " ", count: widths[i] - c.count) + c
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
     }
 
     private static func latencyTable(rows: [(String, HistogramSummary)]) -> String {

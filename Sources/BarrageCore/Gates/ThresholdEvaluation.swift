@@ -79,9 +79,9 @@ public struct ThresholdResult: Sendable, Equatable, Codable {
 
 /// Applies thresholds to a finished run. Pure: reads only the `RunResult`.
 ///
-/// Scoped thresholds: results carry whole-run numbers only for now. A `target:` or `stage:` scope is measured on the
-/// whole run when the plan has exactly one target or one stage (that scope is the whole run); when the plan has several,
-/// the threshold is reported unmeasured and failed, never passed on numbers that mix scopes.
+/// Scoped thresholds: a `target:` scope is measured on the result's per-target section, a `stage:` scope on its
+/// per-stage section (with one target or one stage, that scope is the whole run). A scope whose data is missing is
+/// reported unmeasured and failed, never passed on numbers that mix scopes.
 public enum ThresholdEvaluator {
     /// The measured value of the threshold's metric in its unit, or nil when this result cannot supply it.
     public static func actual(_ t: Threshold, in result: RunResult) -> Double? {
@@ -113,7 +113,20 @@ public enum ThresholdEvaluator {
 
     // MARK: Measuring
 
+    /// The numbers a threshold is measured on: the whole run, one target's section, or one stage's.
+    struct ScopeView {
+        var latency: HistogramSummary
+        var service: HistogramSummary
+        var lateness: HistogramSummary?
+        var requests: RunResult.Requests
+        var statusCodes: [String: Int]?
+        var rps: Double
+        var model: String
+    }
+
     static func measure(_ t: Threshold, in r: RunResult) -> (value: Double?, note: String?) {
+        var view = ScopeView(latency: r.latency_us, service: r.service_time_us, lateness: r.send_lateness_us,
+                             requests: r.requests, statusCodes: r.status_codes, rps: r.throughput.rps, model: r.plan.model)
         switch t.scope {
         case .run:
             break
@@ -121,33 +134,39 @@ public enum ThresholdEvaluator {
             guard r.plan.targets.contains(where: { $0.name == name }) else {
                 return (nil, "scope matches nothing: no target named '\(name)'")
             }
-            guard r.plan.targets.count == 1 else {
-                return (nil, "no per-target data: the plan has \(r.plan.targets.count) targets and the result only whole-run numbers")
+            if r.plan.targets.count > 1 {
+                guard let section = r.targets[name] else { return (nil, "no per-target data for '\(name)' in this result") }
+                view = ScopeView(latency: section.latency_us, service: section.service_time_us, lateness: nil,
+                                 requests: section.requests, statusCodes: section.status_codes, rps: section.rps, model: r.plan.model)
             }
         case .stage(let n):
             guard n >= 1, n <= r.plan.stages.count else {
                 return (nil, "scope matches nothing: the plan has \(r.plan.stages.count) stage\(r.plan.stages.count == 1 ? "" : "s")")
             }
-            guard r.plan.stages.count == 1 else {
-                return (nil, "no per-stage data: the plan has \(r.plan.stages.count) stages and the result only whole-run numbers")
+            if r.plan.stages.count > 1 {
+                guard n <= r.stages.count else { return (nil, "no per-stage data in this result") }
+                let st = r.stages[n - 1]
+                view = ScopeView(latency: st.latency_us, service: st.service_time_us, lateness: nil, requests: st.requests,
+                                 statusCodes: nil, rps: st.achieved_rps, model: r.plan.model)
             }
         }
-        return wholeRun(t.metric, in: r)
+        return value(t.metric, in: view)
     }
 
-    private static func wholeRun(_ metric: String, in r: RunResult) -> (value: Double?, note: String?) {
+    private static func value(_ metric: String, in r: ScopeView) -> (value: Double?, note: String?) {
         if let dot = metric.firstIndex(of: "."), metric[..<dot].hasSuffix("_us") {
             let histogram = String(metric[..<dot])
             let stat = String(metric[metric.index(after: dot)...])
             let summary: HistogramSummary
             switch histogram {
-            case "latency_us": summary = r.latency_us
-            case "service_time_us": summary = r.service_time_us
+            case "latency_us": summary = r.latency
+            case "service_time_us": summary = r.service
             case "send_lateness_us":
+                guard let lateness = r.lateness else { return (nil, "send lateness is recorded for the whole run only") }
                 // The closed model sends each request the moment it is due, so an empty summary there means 0 µs;
                 // in any other model an empty summary means nothing was sent, and the gate is unmeasured.
-                if r.send_lateness_us.count == 0 && r.plan.model == "closed" { return (0, nil) }
-                summary = r.send_lateness_us
+                if lateness.count == 0 && r.model == "closed" { return (0, nil) }
+                summary = lateness
             default:
                 return (nil, "unknown metric '\(metric)'")
             }
@@ -168,21 +187,22 @@ public enum ThresholdEvaluator {
         case "dropped_rate":
             return (q.total > 0 ? Double(q.dropped) / Double(q.total) : 0, nil)
         case "rps":
-            return (r.throughput.rps, nil)
+            return (r.rps, nil)
         default:
             break
         }
         if metric.hasPrefix("status_") {
+            guard let statusCodes = r.statusCodes else { return (nil, "status codes are recorded per run and per target, not per stage") }
             let code = metric.dropFirst("status_".count)
             if code.count == 3, code.hasSuffix("xx"), let cls = code.first?.wholeNumberValue {
-                let sum = r.status_codes.reduce(0) { acc, entry in
+                let sum = statusCodes.reduce(0) { acc, entry in
                     guard let status = Int(entry.key), status / 100 == cls, status >= 100 else { return acc }
                     return acc + entry.value
                 }
                 return (Double(sum), nil)
             }
             if let status = Int(code) {
-                return (Double(r.status_codes[String(status)] ?? 0), nil)
+                return (Double(statusCodes[String(status)] ?? 0), nil)
             }
         }
         return (nil, "unknown metric '\(metric)'")

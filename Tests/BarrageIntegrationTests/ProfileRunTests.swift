@@ -1,0 +1,175 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+import BarrageTargetServer
+
+/// Every example profile in profiles/ run against the embedded server through the built binary, plus the
+/// coordinated-omission case and closed-model ramps.
+final class ProfileRunTests: XCTestCase {
+    var tmp: URL!
+    var server: TargetServer!
+
+    static let profilesDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("profiles")
+
+    override func setUpWithError() throws {
+        tmp = try makeTemporaryDirectory()
+        server = try TargetServer.start(host: "127.0.0.1", port: 0)
+    }
+
+    override func tearDownWithError() throws {
+        try server?.shutdown()
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private func runProfile(_ name: String, extra: [String] = []) throws -> (BarrageBinary.Outcome, RunResult) {
+        let json = tmp.appendingPathComponent("\(name).json").path
+        let profile = Self.profilesDir.appendingPathComponent(name).path
+        let out = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=\(server.baseURL)", "-e", "STAGING_TOKEN=tok-9f8e7d6c5b",
+                                         "--json", json] + extra, timeout: 90)
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        return (out, result)
+    }
+
+    private func assertAccounted(_ r: RunResult, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.requests.total, r.requests.ok + r.requests.failed + r.requests.dropped, file: file, line: line)
+        let warm = r.warmup.map { $0.requests.ok + $0.requests.failed } ?? 0
+        XCTAssertEqual(server.requestsReceived, r.requests.ok + r.requests.failed + warm, "server saw each sent request", file: file, line: line)
+    }
+
+    func testEveryExampleProfileValidates() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.profilesDir.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 7)
+        for name in names {
+            let out = try BarrageBinary.run(["validate", Self.profilesDir.appendingPathComponent(name).path,
+                                             "-e", "BASE_URL=http://127.0.0.1:1", "-e", "STAGING_TOKEN=x-token-x"], timeout: 20)
+            XCTAssertEqual(out.status, 0, "\(name): \(out.stderr)")
+        }
+    }
+
+    func testSmoke() throws {
+        let (out, r) = try runProfile("smoke.yaml")
+        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        XCTAssertGreaterThan(r.requests.ok, 100)
+        XCTAssertEqual(r.thresholds.count, 2)
+        assertAccounted(r)
+    }
+
+    func testConstantRateSendsExactlyThePlan() throws {
+        let (out, r) = try runProfile("constant-rate.yaml")
+        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        XCTAssertEqual(r.requests.total, 1_000)
+        XCTAssertEqual(r.plan.expected_requests, 1_000)
+        assertAccounted(r)
+    }
+
+    func testRampingRateWithTargetsChecksAndWarmup() throws {
+        let (out, r) = try runProfile("ramping-rate.yaml")
+        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        XCTAssertEqual(Set(r.targets.keys), ["home", "search", "order"])
+        XCTAssertEqual(r.stages.count, 3)
+        let warm = try XCTUnwrap(r.warmup)
+        XCTAssertGreaterThan(warm.requests.total, 0)
+        // Poisson arrivals: the whole plan (warm-up included) is close to the integral of the rate (1,050).
+        XCTAssertEqual(Double(r.requests.total + warm.requests.total), 1_050, accuracy: 1_050 * 0.1)
+        // Weighted choice 8:2:1.
+        let home = Double(r.targets["home"]!.requests.total), order = Double(r.targets["order"]!.requests.total)
+        XCTAssertEqual(home / order, 8, accuracy: 3)
+        XCTAssertEqual(r.errors, [:], "expect checks pass: /echo returns the body containing 'results'")
+        assertAccounted(r)
+    }
+
+    func testExpectCheckFailuresAreClassCheck() throws {
+        let profile = tmp.appendingPathComponent("check.yaml")
+        try """
+        targets:
+          - { url: "\(server.baseURL)/status/200", expect: { body_contains: "nope" } }
+          - { url: "\(server.baseURL)/status/404", expect: { status: [404] } }
+          - { url: "\(server.baseURL)/status/500", expect: { status: [200] } }
+        load: { model: closed, requests: 30, stages: [ { duration: 10s, concurrency: 3 } ] }
+        """.write(to: profile, atomically: true, encoding: .utf8)
+        let json = tmp.appendingPathComponent("check.json").path
+        let out = try BarrageBinary.run(["run", profile.path, "--json", json], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(r.requests.total, 30)
+        XCTAssertEqual(r.targets["target2"]?.requests.failed, 0, "404 listed as expected")
+        XCTAssertEqual(r.targets["target1"]?.errors, ["check": r.targets["target1"]!.requests.total])
+        XCTAssertEqual(r.targets["target3"]?.errors, ["check": r.targets["target3"]!.requests.total])
+    }
+
+    func testClosedRampFollowsTheStages() throws {
+        let (out, r) = try runProfile("closed-ramp.yaml")
+        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        XCTAssertEqual(r.stages.map(\.target_concurrency), [50, 50, 0])
+        // The ramp (0 → 50 over 2 s) sends less than the 2 s hold at 50 (about half when the client is not CPU-bound);
+        // at most 50 connections (workers that think share idle connections of their shard).
+        XCTAssertLessThan(r.stages[0].requests.total, r.stages[1].requests.total)
+        XCTAssertLessThan(r.stages[2].requests.total, r.stages[1].requests.total)
+        XCTAssertLessThanOrEqual(r.connections.new, 50)
+        XCTAssertLessThan(r.duration_us, 6_500_000)
+        XCTAssertEqual(r.thresholds.count, 2)
+        XCTAssertNotNil(r.thresholds[1].actual, "target:slow is measured on its own section")
+        assertAccounted(r)
+    }
+
+    func testSpike() throws {
+        let (out, r) = try runProfile("spike.yaml")
+        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        XCTAssertEqual(r.requests.total, 925)
+        XCTAssertEqual(r.stages.count, 5)
+        assertAccounted(r)
+    }
+
+    func testStagingTokenIsRedactedEverywhere() throws {
+        let (out, r) = try runProfile("staging-api.yaml", extra: ["--summary-md", tmp.appendingPathComponent("s.md").path])
+        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        XCTAssertEqual(r.requests.total, 200)
+        let json = try String(contentsOf: tmp.appendingPathComponent("staging-api.yaml.json"), encoding: .utf8)
+        for text in [json, out.stdout, out.stderr, try String(contentsOf: tmp.appendingPathComponent("s.md"), encoding: .utf8)] {
+            XCTAssertFalse(text.contains("tok-9f8e7d6c5b"), "the token leaked")
+        }
+        XCTAssertTrue(json.contains("[REDACTED]"))
+        XCTAssertTrue(json.contains(server.baseURL), "BASE_URL stays visible")
+    }
+
+    func testTenDownloadsProfile() throws {
+        let (out, r) = try runProfile("downloads-10x10MB.yaml")
+        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        XCTAssertEqual(r.requests.ok, 10)
+        XCTAssertEqual(r.throughput.body_bytes_in, 104_857_600)
+        XCTAssertLessThan(r.duration_us, 3_000_000, "ten at once take about as long as one")
+    }
+
+    func testCoordinatedOmissionIsCorrected() throws {
+        // 100/s through a pool of 1 for 5 s; the server stalls once for 1 s at t = 2 s. Requests due during the stall
+        // wait for the pool: their latency from the due time is up to 1 s, while service time stays small.
+        server.resetClock()
+        let json = tmp.appendingPathComponent("co.json").path
+        let out = try BarrageBinary.run(["run", server.baseURL + "/stall?at=2s&for=1s", "--rate", "100", "-d", "5s",
+                                         "--max-in-flight", "1", "--json", json], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(r.requests.total, 500)
+        XCTAssertEqual(r.requests.dropped, 0)
+        XCTAssertGreaterThan(r.latency_us.p99, 700_000, "corrected p99 near 1 s")
+        XCTAssertLessThan(r.service_time_us.p99, 50_000, "service time p99 stays at a few ms")
+        XCTAssertGreaterThan(r.service_time_us.max, 500_000, "the one stalled request")
+    }
+
+    func testProfileErrorsNameFileLineAndField() throws {
+        let bad = tmp.appendingPathComponent("bad.yaml")
+        try "targets:\n  - { url: \"http://127.0.0.1:1/\" }\nload:\n  model: open\n  stages:\n    - { duration: 5s, rate: fast }\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let out = try BarrageBinary.run(["run", bad.path], timeout: 20)
+        XCTAssertEqual(out.status, 2)
+        XCTAssertTrue(out.stderr.contains("bad.yaml:6: load.stages[0].rate"), out.stderr)
+        let shape = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("smoke.yaml").path, "-c", "10",
+                                           "-e", "BASE_URL=http://127.0.0.1:1"], timeout: 20)
+        XCTAssertEqual(shape.status, 2)
+        XCTAssertTrue(shape.stderr.contains("--concurrency"), shape.stderr)
+        let unset = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("smoke.yaml").path], timeout: 20)
+        XCTAssertEqual(unset.status, 2)
+        XCTAssertTrue(unset.stderr.contains("BASE_URL"), unset.stderr)
+    }
+}
