@@ -14,7 +14,7 @@ public struct Barrage: ParsableCommand {
         99 a threshold or gate failed · 130 interrupted (results still written).
         """,
         version: "barrage \(Barrage.version)",
-        subcommands: [Run.self, Validate.self, Scale.self, Demo.self, CompareRuns.self, Serve.self]
+        subcommands: [Run.self, Validate.self, Scale.self, Demo.self, CompareRuns.self, Merge.self, Report.self, Serve.self]
     )
 
     public init() {}

@@ -69,6 +69,8 @@ extension Barrage {
 
         @OptionGroup var gates: GateOptions
 
+        @OptionGroup var exports: ExportOptions
+
         @Flag(help: "Print only the final summary.")
         var quiet = false
 
@@ -187,12 +189,14 @@ extension Barrage {
             let output = json.map { OutputFile(path: $0, flag: "--json") }
             try output?.checkWritable()
             for o in gates.outputs { try o.checkWritable() }
+            try exports.checkWritable()
             let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds)
             var result = try execution.execute()
             result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
             printFlush(TextReport.render(result))
             if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(result.thresholds)) }
             try output?.write(try result.jsonData())
+            try exports.write(result)
             try gates.writeReports(result: result, thresholds: result.thresholds)
             if result.interrupted && result.aborted_by == nil { throw ExitCode(ExitStatus.interrupted.rawValue) }
             if !ThresholdEvaluator.allPassed(result.thresholds) || result.aborted_by != nil {

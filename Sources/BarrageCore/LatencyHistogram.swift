@@ -27,6 +27,9 @@ public struct HistogramSummary: Codable, Sendable, Equatable {
     public var p99: Int64
     public var p99_9: Int64
     public var p99_99: Int64
+    /// The whole distribution: HdrHistogram's standard V2 compressed encoding, base64 ("HISTF…"), readable by every
+    /// HdrHistogram implementation. Absent in summaries built from numbers alone.
+    public var hdr: String?
 
     public static let empty = HistogramSummary(count: 0, min: 0, mean: 0, stdev: 0, max: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p99_9: 0, p99_99: 0)
 
@@ -41,6 +44,7 @@ public struct HistogramSummary: Codable, Sendable, Equatable {
     public init(_ histogram: LatencyHistogram) {
         guard histogram.totalCount > 0 else {
             self = .empty
+            hdr = HdrCodec.encodeCompressedBase64(histogram)
             return
         }
         let maxRecorded = Int64(histogram.maxRecorded)
@@ -53,6 +57,13 @@ public struct HistogramSummary: Codable, Sendable, Equatable {
             max: maxRecorded,
             p50: at(50), p75: at(75), p90: at(90), p95: at(95), p99: at(99), p99_9: at(99.9), p99_99: at(99.99)
         )
+        hdr = HdrCodec.encodeCompressedBase64(histogram)
+    }
+
+    /// The distribution carried in `hdr`, decoded; nil when absent. Throws on a malformed or foreign blob.
+    public func histogram() throws -> LatencyHistogram? {
+        guard let hdr else { return nil }
+        return try HdrCodec.decode(base64: hdr)
     }
 
     /// The named percentiles in display order, for reports.

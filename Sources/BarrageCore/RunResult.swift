@@ -113,12 +113,18 @@ public struct RunResult: Codable, Sendable, Equatable {
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
+        self.init(version: version, planRecord: PlanRecord(plan), recorder: r, timeline: timeline,
+                  startedEpochMillis: startedEpochMillis, durationMicros: durationMicros, interrupted: interrupted)
+    }
+
+    public init(version: String, planRecord: PlanRecord, recorder r: Recorder, timeline: [TimelineEntry],
+                startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
         barrage_version = version
         started_at = RunResult.rfc3339(epochMillis: startedEpochMillis)
         started_epoch_ms = startedEpochMillis
         duration_us = durationMicros
         self.interrupted = interrupted
-        self.plan = PlanRecord(plan)
+        self.plan = planRecord
         requests = Requests(total: r.total, ok: r.ok, failed: r.failed, dropped: r.dropped)
         status_codes = r.statusCounts
         errors = r.errorCounts
@@ -201,5 +207,97 @@ extension RunResult {
         if let warmup, plan.warmupMicros > 0 {
             self.warmup = Section(warmup, durationMicros: plan.warmupMicros)
         }
+    }
+}
+
+// MARK: - Decoding files written by earlier versions
+//
+// Result keys are only ever added, so a baseline written by an older Barrage must still load: every key added after
+// the first version decodes with a default when absent.
+
+extension RunResult {
+    enum CodingKeys: String, CodingKey {
+        case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
+             errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
+             timeline, targets, stages, warmup, thresholds, aborted_by
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decode(String.self, forKey: .schema)
+        barrage_version = try c.decodeIfPresent(String.self, forKey: .barrage_version) ?? "unknown"
+        started_at = try c.decode(String.self, forKey: .started_at)
+        started_epoch_ms = try c.decode(Int64.self, forKey: .started_epoch_ms)
+        duration_us = try c.decode(Int64.self, forKey: .duration_us)
+        interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
+        plan = try c.decode(PlanRecord.self, forKey: .plan)
+        requests = try c.decode(Requests.self, forKey: .requests)
+        status_codes = try c.decode([String: Int].self, forKey: .status_codes)
+        errors = try c.decode([String: Int].self, forKey: .errors)
+        throughput = try c.decode(Throughput.self, forKey: .throughput)
+        latency_us = try c.decode(HistogramSummary.self, forKey: .latency_us)
+        service_time_us = try c.decode(HistogramSummary.self, forKey: .service_time_us)
+        send_lateness_us = try c.decodeIfPresent(HistogramSummary.self, forKey: .send_lateness_us) ?? .empty
+        phases_us = try c.decode(Phases.self, forKey: .phases_us)
+        connections = try c.decode(Connections.self, forKey: .connections)
+        clamped_samples = try c.decodeIfPresent(Int.self, forKey: .clamped_samples) ?? 0
+        timeline = try c.decode([TimelineEntry].self, forKey: .timeline)
+        targets = try c.decodeIfPresent([String: Section].self, forKey: .targets) ?? [:]
+        stages = try c.decodeIfPresent([StageResult].self, forKey: .stages) ?? []
+        warmup = try c.decodeIfPresent(Section.self, forKey: .warmup)
+        thresholds = try c.decodeIfPresent([ThresholdResult].self, forKey: .thresholds) ?? []
+        aborted_by = try c.decodeIfPresent(String.self, forKey: .aborted_by)
+    }
+}
+
+extension RunResult.Throughput {
+    enum CodingKeys: String, CodingKey { case rps, ok_rps, bytes_in, body_bytes_in, bytes_out, bytes_in_per_s }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rps = try c.decode(Double.self, forKey: .rps)
+        ok_rps = try c.decode(Double.self, forKey: .ok_rps)
+        bytes_in = try c.decode(Int64.self, forKey: .bytes_in)
+        body_bytes_in = try c.decodeIfPresent(Int64.self, forKey: .body_bytes_in) ?? 0
+        bytes_out = try c.decode(Int64.self, forKey: .bytes_out)
+        bytes_in_per_s = try c.decode(Double.self, forKey: .bytes_in_per_s)
+    }
+}
+
+extension PlanRecord.Target {
+    enum CodingKeys: String, CodingKey { case name, url, method, headers, body_bytes, weight }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        url = try c.decode(String.self, forKey: .url)
+        method = try c.decode(String.self, forKey: .method)
+        headers = try c.decode([String].self, forKey: .headers)
+        body_bytes = try c.decode(Int.self, forKey: .body_bytes)
+        weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? 1
+    }
+}
+
+extension TimelineEntry {
+    enum CodingKeys: String, CodingKey {
+        case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, p50_us, p99_us, max_us, errors, hdr, targets_hdr
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        t_s = try c.decode(Int.self, forKey: .t_s)
+        epoch_s = try c.decode(Double.self, forKey: .epoch_s)
+        requests = try c.decode(Int.self, forKey: .requests)
+        ok = try c.decode(Int.self, forKey: .ok)
+        failed = try c.decode(Int.self, forKey: .failed)
+        dropped = try c.decode(Int.self, forKey: .dropped)
+        rps = try c.decode(Double.self, forKey: .rps)
+        in_flight = try c.decode(Int.self, forKey: .in_flight)
+        p50_us = try c.decode(Int64.self, forKey: .p50_us)
+        p99_us = try c.decode(Int64.self, forKey: .p99_us)
+        max_us = try c.decode(Int64.self, forKey: .max_us)
+        errors = try c.decodeIfPresent([String: Int].self, forKey: .errors) ?? [:]
+        hdr = try c.decodeIfPresent(String.self, forKey: .hdr)
+        targets_hdr = try c.decodeIfPresent([String: String].self, forKey: .targets_hdr)
     }
 }

@@ -6,10 +6,15 @@ public struct IntervalStats: Sendable {
     /// Whole seconds since the run's start.
     public var second: Int
     public var recorder = Recorder()
+    /// Per target, the latency of complete responses (only when the plan has several targets).
+    public var targetLatency: [LatencyHistogram] = []
     /// Requests in flight on this thread when the second closed.
     public var inFlight = 0
 
-    public init(second: Int) { self.second = second }
+    public init(second: Int, targets: Int = 1) {
+        self.second = second
+        if targets > 1 { targetLatency = (0..<targets).map { _ in LatencyHistograms.make() } }
+    }
 
     public var ok: Int { recorder.ok }
     public var failed: Int { recorder.failed }
@@ -36,12 +41,17 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
     public var max_us: Int64
     /// Failures that ended in this second, by class.
     public var errors: [String: Int]
+    /// This second's latency distribution (HdrHistogram V2 compressed, base64).
+    public var hdr: String?
+    /// Per target (several targets only): this second's latency distribution of that target, by name.
+    public var targets_hdr: [String: String]?
 
     public init(t_s: Int, epoch_s: Double, requests: Int, ok: Int, failed: Int, dropped: Int, rps: Double, in_flight: Int,
-                p50_us: Int64, p99_us: Int64, max_us: Int64, errors: [String: Int] = [:]) {
+                p50_us: Int64, p99_us: Int64, max_us: Int64, hdr: String? = nil, targets_hdr: [String: String]? = nil,
+                errors: [String: Int] = [:]) {
         self.t_s = t_s; self.epoch_s = epoch_s; self.requests = requests; self.ok = ok; self.failed = failed
         self.dropped = dropped; self.rps = rps; self.in_flight = in_flight
-        self.p50_us = p50_us; self.p99_us = p99_us; self.max_us = max_us; self.errors = errors
+        self.p50_us = p50_us; self.p99_us = p99_us; self.max_us = max_us; self.errors = errors; self.hdr = hdr; self.targets_hdr = targets_hdr
     }
 }
 
@@ -60,10 +70,15 @@ public struct TimelineBuilder: Sendable {
         var ok = 0, failed = 0, dropped = 0
         var latency = LatencyHistograms.make()
         var errors = [Int](repeating: 0, count: ErrorClass.count)
+        var targetLatency: [LatencyHistogram] = []
         var inFlight: [Int: Int] = [:]
     }
 
-    public init(workers: Int, startEpochMillis: Int64) {
+    /// Target names, for per-target blobs in each second (several targets only).
+    private let targetNames: [String]
+
+    public init(workers: Int, startEpochMillis: Int64, targetNames: [String] = []) {
+        self.targetNames = targetNames
         self.workers = workers
         self.startEpochMillis = startEpochMillis
         self.reportedThrough = Array(repeating: -1, count: workers)
@@ -78,6 +93,10 @@ public struct TimelineBuilder: Sendable {
         p.dropped += interval.dropped
         p.latency.add(interval.recorder.latency)
         for i in p.errors.indices { p.errors[i] += interval.recorder.errors[i] }
+        if !interval.targetLatency.isEmpty {
+            if p.targetLatency.isEmpty { p.targetLatency = interval.targetLatency }
+            else { for i in p.targetLatency.indices { p.targetLatency[i].add(interval.targetLatency[i]) } }
+        }
         p.inFlight[worker] = interval.inFlight
         pending[interval.second] = p
         reportedThrough[worker] = Swift.max(reportedThrough[worker], interval.second)
@@ -120,7 +139,12 @@ public struct TimelineBuilder: Sendable {
                 ok: p.ok, failed: p.failed, dropped: p.dropped,
                 rps: Double(p.ok + p.failed) / seconds,
                 in_flight: lastInFlight.reduce(0, +),
-                p50_us: summary.p50, p99_us: summary.p99, max_us: summary.max,
+                p50_us: summary.p50, p99_us: summary.p99, max_us: summary.max, hdr: summary.hdr,
+                targets_hdr: targetNames.count > 1
+                    ? Dictionary(uniqueKeysWithValues: targetNames.enumerated().map { i, name in
+                        (name, HdrCodec.encodeCompressedBase64(i < p.targetLatency.count ? p.targetLatency[i] : LatencyHistograms.make()))
+                    })
+                    : nil,
                 errors: Dictionary(uniqueKeysWithValues: ErrorClass.allCases.filter { p.errors[$0.index] > 0 }.map { ($0.rawValue, p.errors[$0.index]) })
             ))
             nextToEmit += 1

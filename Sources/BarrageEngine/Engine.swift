@@ -111,7 +111,8 @@ public final class Engine {
                 pending.append(message)
             }
             if timeline == nil, startLine.startedEpochMillis != 0 {
-                timeline = TimelineBuilder(workers: threadCount, startEpochMillis: startLine.startedEpochMillis)
+                timeline = TimelineBuilder(workers: threadCount, startEpochMillis: startLine.startedEpochMillis,
+                                           targetNames: plan.targets.map(\.name))
             }
             if timeline != nil {
                 applyPending(&timeline!)

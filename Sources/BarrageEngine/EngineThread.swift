@@ -243,7 +243,7 @@ final class EngineThread: @unchecked Sendable {
         }
         startMicros = startLine.arriveAndWait(control: control)
         sendEndMicros = plan.durationMicros.map { startMicros + $0 } ?? Int64.max
-        interval = IntervalStats(second: 0)
+        interval = IntervalStats(second: 0, targets: targetCount)
         let now = Clock.monotonicMicros()
         if schedule != nil {
             // Open model: every slot starts free; the schedule says when each request is due.
@@ -561,7 +561,13 @@ final class EngineThread: @unchecked Sendable {
             warmupRecorder.record(outcome)
             return
         }
-        if !targetRecorders.isEmpty { targetRecorders[target].record(outcome) }
+        if !targetRecorders.isEmpty {
+            targetRecorders[target].record(outcome)
+            if outcome.complete {
+                let v = UInt64(max(0, min(outcome.doneMicros - outcome.dueMicros, Int64(LatencyHistograms.highestMicros))))
+                interval.targetLatency[target].record(v)
+            }
+        }
         if !stageRecorders.isEmpty { stageRecorders[plan.stageIndex(atMicros: outcome.dueMicros)].record(outcome) }
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
@@ -574,7 +580,7 @@ final class EngineThread: @unchecked Sendable {
         guard second > interval.second else { return }
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
-        interval = IntervalStats(second: second)
+        interval = IntervalStats(second: second, targets: targetCount)
     }
 
     /// Cuts every request in flight short; each is counted as failed with class `other`.

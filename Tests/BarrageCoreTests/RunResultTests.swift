@@ -28,7 +28,7 @@ final class RunResultTests: XCTestCase {
         XCTAssertEqual(Set(throughput.keys), ["rps", "ok_rps", "bytes_in", "body_bytes_in", "bytes_out", "bytes_in_per_s"])
         XCTAssertEqual(throughput["rps"] as? Double, 50)
         let latency = json["latency_us"] as! [String: Any]
-        XCTAssertEqual(Set(latency.keys), ["count", "min", "mean", "stdev", "max", "p50", "p75", "p90", "p95", "p99", "p99_9", "p99_99"])
+        XCTAssertEqual(Set(latency.keys), ["count", "min", "mean", "stdev", "max", "p50", "p75", "p90", "p95", "p99", "p99_9", "p99_99", "hdr"])
         XCTAssertEqual(Set((json["phases_us"] as! [String: Any]).keys), ["dns", "connect", "tls", "ttfb"])
         XCTAssertEqual(Set((json["connections"] as! [String: Any]).keys), ["new", "reused"])
         let plan = json["plan"] as! [String: Any]

@@ -1,0 +1,194 @@
+import Foundation
+import Histogram
+
+/// Merges results of the same plan — repeated runs, or the segments of a segmented run — exactly: counters add,
+/// histograms add (decoded from each summary's `hdr`), percentiles are recomputed from the merged histograms,
+/// timelines are aligned on whole Unix seconds.
+public enum ResultMerge {
+    /// Throws `BarrageError.usage` naming the problem: another schema, a missing histogram, different plans
+    /// (unless `force`), or a foreign histogram layout.
+    public static func merge(_ inputs: [(name: String, result: RunResult)], force: Bool = false) throws -> RunResult {
+        guard let first = inputs.first else { throw BarrageError.usage("merge: no inputs") }
+        for (name, r) in inputs where r.schema != RunResult.schemaID {
+            throw BarrageError.usage("\(name): schema \(r.schema), expected \(RunResult.schemaID)")
+        }
+        if !force {
+            let base = comparablePlan(first.result.plan)
+            for (name, r) in inputs.dropFirst() {
+                let other = comparablePlan(r.plan)
+                if other != base {
+                    throw BarrageError.usage("\(name): its plan differs from \(first.name)'s (\(differences(base, other).joined(separator: "; "))); use --force to merge anyway")
+                }
+            }
+        }
+        var total = Recorder()
+        var warm = Recorder()
+        var anyWarm = false
+        for (name, r) in inputs {
+            total.merge(try recorder(of: r, name: name))
+            if let w = r.warmup { warm.merge(try recorder(section: w, name: name + " warmup")); anyWarm = true }
+        }
+        // The run's time: the union of the inputs' [start, end] spans (parallel segments overlap; repeats add up).
+        let spans = inputs.map { (start: $0.result.started_epoch_ms * 1000, end: $0.result.started_epoch_ms * 1000 + $0.result.duration_us) }
+            .sorted { $0.start < $1.start }
+        var duration: Int64 = 0
+        var current: (start: Int64, end: Int64)? = nil
+        for s in spans {
+            if let c = current, s.start <= c.end { current = (c.start, Swift.max(c.end, s.end)) }
+            else { if let c = current { duration += c.end - c.start }; current = s }
+        }
+        if let c = current { duration += c.end - c.start }
+        let startMillis = inputs.map(\.result.started_epoch_ms).min() ?? first.result.started_epoch_ms
+        let plan = first.result.plan
+        var merged = RunResult(version: first.result.barrage_version, planRecord: plan, recorder: total,
+                               timeline: try mergeTimelines(inputs), startedEpochMillis: startMillis,
+                               durationMicros: duration, interrupted: inputs.contains { $0.result.interrupted })
+        // Per-target and per-stage sections.
+        var targetNames: [String] = []
+        for (_, r) in inputs { for k in r.targets.keys where !targetNames.contains(k) { targetNames.append(k) } }
+        for t in targetNames {
+            var rec = Recorder()
+            for (name, r) in inputs { if let s = r.targets[t] { rec.merge(try recorder(section: s, name: "\(name) targets.\(t)")) } }
+            merged.targets[t] = RunResult.Section(rec, durationMicros: duration)
+        }
+        let stageCount = inputs.map(\.result.stages.count).max() ?? 0
+        for i in 0..<stageCount {
+            var rec = Recorder()
+            var template: RunResult.StageResult? = nil
+            var achieved = 0.0
+            for (name, r) in inputs where i < r.stages.count {
+                let st = r.stages[i]
+                template = template ?? st
+                achieved += st.achieved_rps
+                rec.merge(try recorder(stage: st, name: "\(name) stages[\(i)]"))
+            }
+            guard var st = template else { continue }
+            st.requests = RunResult.Requests(total: rec.total, ok: rec.ok, failed: rec.failed, dropped: rec.dropped)
+            st.errors = rec.errorCounts
+            st.latency_us = HistogramSummary(rec.latency)
+            st.service_time_us = HistogramSummary(rec.serviceTime)
+            st.achieved_rps = achieved
+            merged.stages.append(st)
+        }
+        if anyWarm { merged.warmup = RunResult.Section(warm, durationMicros: first.result.warmup?.duration_us ?? 0) }
+        return merged
+    }
+
+    /// The plan without what legitimately differs between segments or repeats (threads, and later the segment).
+    static func comparablePlan(_ p: PlanRecord) -> PlanRecord {
+        var c = p
+        c.threads = 0
+        return c
+    }
+
+    static func differences(_ a: PlanRecord, _ b: PlanRecord) -> [String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let da = try? JSONSerialization.jsonObject(with: encoder.encode(a)) as? [String: Any],
+              let db = try? JSONSerialization.jsonObject(with: encoder.encode(b)) as? [String: Any] else { return ["plans differ"] }
+        var out: [String] = []
+        for key in Set(da.keys).union(db.keys).sorted() {
+            let va = da[key].map { "\($0)" } ?? "absent", vb = db[key].map { "\($0)" } ?? "absent"
+            if va != vb { out.append("\(key): \(va.prefix(60)) vs \(vb.prefix(60))") }
+        }
+        return out.isEmpty ? ["plans differ"] : out
+    }
+
+    /// Rebuilds what a result measured as a Recorder, from its counters and its histograms' `hdr` blobs.
+    public static func recorder(of r: RunResult, name: String) throws -> Recorder {
+        var rec = Recorder()
+        rec.latency = try histogram(r.latency_us, "\(name): latency_us")
+        rec.serviceTime = try histogram(r.service_time_us, "\(name): service_time_us")
+        rec.sendLateness = try histogram(r.send_lateness_us, "\(name): send_lateness_us")
+        rec.dns = try histogram(r.phases_us.dns, "\(name): phases_us.dns")
+        rec.connect = try histogram(r.phases_us.connect, "\(name): phases_us.connect")
+        rec.tls = try histogram(r.phases_us.tls, "\(name): phases_us.tls")
+        rec.ttfb = try histogram(r.phases_us.ttfb, "\(name): phases_us.ttfb")
+        fill(&rec, requests: r.requests, statuses: r.status_codes, errors: r.errors)
+        rec.bytesIn = r.throughput.bytes_in
+        rec.bodyBytesIn = r.throughput.body_bytes_in
+        rec.bytesOut = r.throughput.bytes_out
+        rec.connectionsNew = r.connections.new
+        rec.connectionsReused = r.connections.reused
+        rec.clampedSamples = r.clamped_samples
+        rec.firstSendMicros = 0
+        rec.lastDoneMicros = r.duration_us
+        return rec
+    }
+
+    static func recorder(section s: RunResult.Section, name: String) throws -> Recorder {
+        var rec = Recorder()
+        rec.latency = try histogram(s.latency_us, "\(name).latency_us")
+        rec.serviceTime = try histogram(s.service_time_us, "\(name).service_time_us")
+        fill(&rec, requests: s.requests, statuses: s.status_codes, errors: s.errors)
+        return rec
+    }
+
+    static func recorder(stage s: RunResult.StageResult, name: String) throws -> Recorder {
+        var rec = Recorder()
+        rec.latency = try histogram(s.latency_us, "\(name).latency_us")
+        rec.serviceTime = try histogram(s.service_time_us, "\(name).service_time_us")
+        fill(&rec, requests: s.requests, statuses: [:], errors: s.errors)
+        return rec
+    }
+
+    private static func fill(_ rec: inout Recorder, requests: RunResult.Requests, statuses: [String: Int], errors: [String: Int]) {
+        rec.ok = requests.ok
+        rec.failed = requests.failed
+        rec.dropped = requests.dropped
+        for (code, n) in statuses { if let c = Int(code), c >= 0, c < rec.statuses.count { rec.statuses[c] += n } }
+        for (cls, n) in errors { if let c = ErrorClass(rawValue: cls) { rec.errors[c.index] += n } else { rec.errors[ErrorClass.other.index] += n } }
+    }
+
+    private static func histogram(_ s: HistogramSummary, _ what: String) throws -> LatencyHistogram {
+        if s.count == 0 && s.hdr == nil { return LatencyHistograms.make() }
+        do {
+            guard let h = try s.histogram() else {
+                throw BarrageError.usage("\(what): no histogram (hdr) in this file, so it cannot be merged exactly")
+            }
+            guard h.totalCount == UInt64(s.count) else {
+                throw BarrageError.usage("\(what): the histogram holds \(h.totalCount) samples but count says \(s.count)")
+            }
+            return h
+        } catch let e as HdrCodecError {
+            throw BarrageError.usage("\(what): \(e)")
+        }
+    }
+
+    /// Seconds aligned on whole Unix seconds; counts add, latencies merge from each second's `hdr`.
+    static func mergeTimelines(_ inputs: [(name: String, result: RunResult)]) throws -> [TimelineEntry] {
+        struct Acc { var e: TimelineEntry; var h: LatencyHistogram; var targets: [String: LatencyHistogram] }
+        var bySecond: [Int64: Acc] = [:]
+        for (name, r) in inputs {
+            for e in r.timeline {
+                let key = Int64(e.epoch_s.rounded())
+                var h = LatencyHistograms.make()
+                if let blob = e.hdr {
+                    do { h = try HdrCodec.decode(base64: blob) } catch { throw BarrageError.usage("\(name): timeline[\(e.t_s)].hdr: \(error)") }
+                }
+                var targets: [String: LatencyHistogram] = [:]
+                for (t, blob) in e.targets_hdr ?? [:] { targets[t] = try? HdrCodec.decode(base64: blob) }
+                if var acc = bySecond[key] {
+                    acc.e.requests += e.requests; acc.e.ok += e.ok; acc.e.failed += e.failed; acc.e.dropped += e.dropped
+                    acc.e.rps += e.rps; acc.e.in_flight += e.in_flight
+                    for (k, v) in e.errors { acc.e.errors[k, default: 0] += v }
+                    acc.h.add(h)
+                    for (t, th) in targets { if acc.targets[t] != nil { acc.targets[t]!.add(th) } else { acc.targets[t] = th } }
+                    bySecond[key] = acc
+                } else {
+                    bySecond[key] = Acc(e: e, h: h, targets: targets)
+                }
+            }
+        }
+        let start = bySecond.keys.min() ?? 0
+        return bySecond.keys.sorted().map { key in
+            var acc = bySecond[key]!
+            let s = HistogramSummary(acc.h)
+            acc.e.t_s = Int(key - start)
+            acc.e.epoch_s = Double(key)
+            acc.e.p50_us = s.p50; acc.e.p99_us = s.p99; acc.e.max_us = s.max; acc.e.hdr = s.hdr
+            if !acc.targets.isEmpty { acc.e.targets_hdr = acc.targets.mapValues { HdrCodec.encodeCompressedBase64($0) } }
+            return acc.e
+        }
+    }
+}
