@@ -118,6 +118,9 @@ extension Barrage {
         @Flag(help: "Merge even when the plans differ.")
         var force = false
 
+        @Flag(help: "Merge segments even when some are missing; the result is marked partial.")
+        var allowPartial = false
+
         @OptionGroup var gates: GateOptions
         @OptionGroup var exports: ExportOptions
 
@@ -132,7 +135,8 @@ extension Barrage {
                 guard let data = FileManager.default.contents(atPath: path) else { throw BarrageError.usage("\(path): cannot read the file") }
                 loaded.append((path, try Compare.load(data, name: path)))
             }
-            var merged = try ResultMerge.merge(loaded, force: force)
+            var merged = try ResultMerge.merge(loaded, force: force, allowPartial: allowPartial)
+            if merged.partial == true { writeStderr("barrage: warning: merged a partial set of segments; the result is marked partial\n") }
             let thresholds = try gates.parsed()
             for t in thresholds { try t.validate(against: merged.plan) }
             merged.thresholds = ThresholdEvaluator.evaluate(thresholds, on: merged)

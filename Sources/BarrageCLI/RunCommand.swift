@@ -71,13 +71,40 @@ extension Barrage {
 
         @OptionGroup var exports: ExportOptions
 
+        @Option(help: ArgumentHelp("Run one exact share of the plan, I of N (also BARRAGE_SEGMENT=I/N).", valueName: "I/N"))
+        var segment: String?
+
+        @Option(help: ArgumentHelp("Run share JOB_COMPLETION_INDEX + 1 of N (Kubernetes Indexed Jobs).", valueName: "N"))
+        var segments: Int?
+
+        @Option(help: ArgumentHelp("Wait until this moment before starting: RFC 3339 (2026-11-25T20:00:00Z) or +DURATION.", valueName: "time"))
+        var startAt: String?
+
         @Flag(help: "Print only the final summary.")
         var quiet = false
 
         var isOpen: Bool { rate != nil || rampRate != nil }
+
+        /// --segment I/N, --segments N with JOB_COMPLETION_INDEX, or BARRAGE_SEGMENT=I/N.
+        func resolvedSegment() throws -> Segment? {
+            let env = ProcessInfo.processInfo.environment
+            if segment != nil && segments != nil { throw BarrageError.usage("--segment and --segments: give one, not both") }
+            if let segment { return try Segment.parse(segment, flag: "--segment") }
+            if let segments {
+                guard segments >= 1, segments <= 10_000 else { throw BarrageError.usage("--segments \(segments): must be between 1 and 10000") }
+                guard let raw = env["JOB_COMPLETION_INDEX"], let index = Int(raw), index >= 0, index < segments else {
+                    throw BarrageError.usage("--segments \(segments): JOB_COMPLETION_INDEX must be set to 0…\(segments - 1) (Kubernetes sets it in Indexed Jobs)")
+                }
+                return Segment(index: index + 1, count: segments)
+            }
+            if let raw = env["BARRAGE_SEGMENT"], !raw.isEmpty { return try Segment.parse(raw, flag: "BARRAGE_SEGMENT") }
+            return nil
+        }
         var isProfile: Bool { ProfileInput.isProfile(url) }
 
         func validate() throws {
+            _ = try resolvedSegment()
+            if let startAt { _ = try StartAt.parse(startAt) }
             _ = try ProfileInput.variables(variables)
             if isProfile {
                 let shape: [(String, Bool)] = [("--concurrency", concurrency != nil), ("--requests", requests != nil),
@@ -176,7 +203,7 @@ extension Barrage {
 
         func run() throws {
             var profileThresholds: [Profile.ThresholdSpec] = []
-            let plan: RunPlan
+            var plan: RunPlan
             if isProfile {
                 let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: threads)
                 plan = loaded.plan
@@ -184,6 +211,7 @@ extension Barrage {
             } else {
                 plan = try self.plan()
             }
+            plan.segment = try resolvedSegment()
             let thresholds = try gates.parsed(extra: profileThresholds)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }
@@ -191,6 +219,7 @@ extension Barrage {
             for o in gates.outputs { try o.checkWritable() }
             try exports.checkWritable()
             let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds)
+            if let startAt { try StartAt.wait(until: try StartAt.parse(startAt), quiet: quiet) }
             var result = try execution.execute()
             result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
             printFlush(TextReport.render(result))

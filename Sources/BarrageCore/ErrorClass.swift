@@ -52,8 +52,28 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
     /// - 55 SEND_ERROR, 25 UPLOAD_FAILED, 26 READ_ERROR (reading the request body) → `write`
     /// - 8 WEIRD_SERVER_REPLY, 18 PARTIAL_FILE, 16 HTTP2, 92 HTTP2_STREAM, 61 BAD_CONTENT_ENCODING,
     ///   47 TOO_MANY_REDIRECTS, 100 TOO_LARGE, 95 HTTP3 → `protocol`
+    /// - 1 UNSUPPORTED_PROTOCOL → `protocol`: URLs are checked before a run (http and https only), so during one
+    ///   libcurl returns it only for a response it cannot parse as HTTP — a malformed status line
+    ///   (`HTTP/1.1 abc OK`: "Unsupported HTTP version in response"), or an HTTP/0.9 reply
     /// - 0 OK with status ≥ 400 → `status`; 0 OK without a valid status (< 100) → `protocol`
     /// - anything else → `other`
+    ///
+    /// What the embedded server's faults give with libcurl 7.88 (HTTP/1.1):
+    ///
+    /// | fault | libcurl | class |
+    /// | --- | --- | --- |
+    /// | `/fault/reset` (reset mid-body) | 56 RECV_ERROR "Connection reset by peer" | `read` |
+    /// | `/fault/close` (no response) | 52 GOT_NOTHING "Empty reply from server" | `read` |
+    /// | `/fault/truncate` | 18 PARTIAL_FILE "transfer closed with N bytes remaining" | `protocol` |
+    /// | `/fault/bad-status` | 1 UNSUPPORTED_PROTOCOL "Unsupported HTTP version in response" | `protocol` |
+    /// | `/fault/huge-headers` (> 300 KB) | 56 RECV_ERROR "Too large response headers: N > 307200" | `read` (see below) |
+    /// | `/fault/stall-headers` | 28 OPERATION_TIMEDOUT (status 200 already parsed) | `timeout` |
+    /// | `/fault/ratio` (503) | 0 with status 503 | `status` |
+    ///
+    /// libcurl 7.88 reports its 300 KB response-header limit with the same code as a reset (56), so the code alone
+    /// cannot tell that size problem from a transport failure and it stays `read`; telling them apart needs more than
+    /// the code (e.g. `CURLINFO_HEADER_SIZE` past the limit: 307,262 bytes there, 81 for a reset). Where libcurl
+    /// reports it as 100 TOO_LARGE instead, it is `protocol`.
     @inlinable
     public static func classify(curlCode: Int, httpStatus: Int) -> ErrorClass? {
         switch curlCode {
@@ -66,7 +86,7 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
         case 35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98: return .tls
         case 52, 56: return .read
         case 25, 26, 55: return .write
-        case 8, 16, 18, 47, 61, 92, 95, 100: return .protocol
+        case 1, 8, 16, 18, 47, 61, 92, 95, 100: return .protocol
         default: return .other
         }
     }

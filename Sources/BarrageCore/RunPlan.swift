@@ -71,6 +71,8 @@ public struct RunPlan: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// The profile's name, when the plan came from one.
     public var name: String?
+    /// This process runs one exact share of the plan (`--segment I/N`); every other field describes the whole plan.
+    public var segment: Segment?
     /// Stop after this many requests in total (nil: no count limit).
     public var requestLimit: Int?
     /// Stop sending after this long (nil: no time limit).
@@ -117,8 +119,15 @@ public struct RunPlan: Sendable, Equatable {
         return plan
     }
 
-    /// Closed model: the concurrency at `micros` from the start — linear within a stage, rounded down.
+    /// Closed model: this process's concurrency at `micros` from the start — the whole plan's (linear within a stage,
+    /// rounded down), split exactly when the plan is segmented.
     public func concurrency(atMicros micros: Int64) -> Int {
+        let whole = wholeConcurrency(atMicros: micros)
+        return segment.map { $0.share(of: whole) } ?? whole
+    }
+
+    /// The whole plan's closed-model concurrency at `micros`.
+    public func wholeConcurrency(atMicros micros: Int64) -> Int {
         guard !closedStages.isEmpty else { return concurrency }
         var from = startConcurrency
         var t: Int64 = 0
@@ -180,11 +189,29 @@ public struct RunPlan: Sendable, Equatable {
         return requestLimit
     }
 
+    /// Workers (closed) or pool slots (open) this process runs: the whole plan's, or its segment's share.
+    public var processConcurrency: Int { Swift.max(1, segment.map { $0.share(of: concurrency) } ?? concurrency) }
+
+    /// The closed model's request budget of this process (its share of `-n`); the open model bounds the whole plan's
+    /// request numbers instead, so there it stays whole.
+    public var processRequestLimit: Int? {
+        guard schedule == nil, let n = requestLimit else { return requestLimit }
+        return segment.map { $0.share(of: n) } ?? n
+    }
+
+    /// Requests this process schedules (its segment's share of `expectedRequests`).
+    public var processExpectedRequests: Int? {
+        guard let whole = expectedRequests else { return nil }
+        guard let seg = segment else { return whole }
+        if schedule != nil { return seg.residueCount(below: whole) }
+        return seg.share(of: whole)
+    }
+
     /// Engine threads actually used: never more than there are workers.
-    public var effectiveThreads: Int { Swift.max(1, Swift.min(threads, concurrency)) }
+    public var effectiveThreads: Int { Swift.max(1, Swift.min(threads, processConcurrency)) }
 
     /// File descriptors the plan needs: one per connection, a few per thread, and some headroom.
-    public var descriptorsNeeded: Int { concurrency + 4 * effectiveThreads + 64 }
+    public var descriptorsNeeded: Int { processConcurrency + 4 * effectiveThreads + 64 }
 }
 
 /// Header names whose values never reach an export, a report or a log.
@@ -248,6 +275,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var warmup_us: Int64?
     /// The profile's name.
     public var name: String?
+    /// This process's share, when the plan was segmented; the other fields describe the whole plan.
+    public var segment: Segment?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -272,6 +301,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         }
         warmup_us = plan.warmupMicros > 0 ? plan.warmupMicros : nil
         name = plan.name
+        segment = plan.segment
         if seed == nil && plan.targets.count > 1 { seed = plan.seed } // the seed that fixed the target choice
         expected_requests = plan.expectedRequests
         targets = plan.targets.map {
@@ -289,7 +319,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
-        case start_concurrency, think_time_us, warmup_us, name
+        case start_concurrency, think_time_us, warmup_us, name, segment
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -314,5 +344,51 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(think_time_us, forKey: .think_time_us)
         try c.encodeIfPresent(warmup_us, forKey: .warmup_us)
         try c.encodeIfPresent(name, forKey: .name)
+        try c.encodeIfPresent(segment, forKey: .segment)
+    }
+}
+
+/// One share of a plan split over N processes (`--segment I/N`, I from 1).
+public struct Segment: Codable, Sendable, Equatable {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) { self.index = index; self.count = count }
+
+    /// Parses `I/N`.
+    public static func parse(_ text: String, flag: String) throws -> Segment {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+              let n = Int(parts[1].trimmingCharacters(in: .whitespaces)), n >= 1, n <= 10_000, i >= 1, i <= n else {
+            throw BarrageError.usage("\(flag) '\(text)': expected I/N with 1 ≤ I ≤ N ≤ 10000")
+        }
+        return Segment(index: i, count: n)
+    }
+
+    /// This segment's share of a whole that is split so the shares sum exactly (10 over 3 → 4, 3, 3).
+    public func share(of whole: Int) -> Int {
+        whole / count + (index - 1 < whole % count ? 1 : 0)
+    }
+
+    /// How many request numbers k < `whole` belong to this segment (k mod N == I − 1).
+    public func residueCount(below whole: Int) -> Int {
+        whole > index - 1 ? (whole - (index - 1) + count - 1) / count : 0
+    }
+}
+
+extension PlanRecord {
+    /// A short hash of the plan without what differs between its segments and repeats (threads, the segment):
+    /// results with the same fingerprint ran the same plan.
+    public var fingerprint: String {
+        var c = self
+        c.threads = 0
+        c.segment = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(c)).map { Array($0) } ?? []
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

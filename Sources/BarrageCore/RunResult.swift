@@ -110,6 +110,12 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var thresholds: [ThresholdResult] = []
     /// Why the run stopped early, when a gate stopped it (`abort_on_fail`); nil otherwise.
     public var aborted_by: String? = nil
+    /// A hash of the plan without the segment: results of one plan share it (`barrage merge` checks it).
+    public var plan_fingerprint: String = ""
+    /// This process's share of a segmented plan (`--segment I/N`); absent otherwise.
+    public var segment: Segment? = nil
+    /// True for a merge that is missing segments (`barrage merge --allow-partial`); absent otherwise.
+    public var partial: Bool? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -125,6 +131,8 @@ public struct RunResult: Codable, Sendable, Equatable {
         duration_us = durationMicros
         self.interrupted = interrupted
         self.plan = planRecord
+        plan_fingerprint = planRecord.fingerprint
+        segment = planRecord.segment
         requests = Requests(total: r.total, ok: r.ok, failed: r.failed, dropped: r.dropped)
         status_codes = r.statusCounts
         errors = r.errorCounts
@@ -219,7 +227,7 @@ extension RunResult {
     enum CodingKeys: String, CodingKey {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
-             timeline, targets, stages, warmup, thresholds, aborted_by
+             timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial
     }
 
     public init(from decoder: any Decoder) throws {
@@ -247,6 +255,9 @@ extension RunResult {
         warmup = try c.decodeIfPresent(Section.self, forKey: .warmup)
         thresholds = try c.decodeIfPresent([ThresholdResult].self, forKey: .thresholds) ?? []
         aborted_by = try c.decodeIfPresent(String.self, forKey: .aborted_by)
+        plan_fingerprint = try c.decodeIfPresent(String.self, forKey: .plan_fingerprint) ?? plan.fingerprint
+        segment = try c.decodeIfPresent(Segment.self, forKey: .segment)
+        partial = try c.decodeIfPresent(Bool.self, forKey: .partial)
     }
 }
 

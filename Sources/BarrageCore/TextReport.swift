@@ -84,7 +84,9 @@ public enum TextReport {
     public static func warnings(_ r: RunResult) -> [String] {
         var out: [String] = []
         if r.plan.model == "open", let allPlanned = r.plan.expected_requests, allPlanned > 0, !r.interrupted {
-            let planned = allPlanned - (r.warmup?.requests.total ?? 0)
+            var wholeOrShare = allPlanned
+            if let seg = r.plan.segment { wholeOrShare = seg.residueCount(below: allPlanned) }
+            let planned = wholeOrShare - (r.warmup?.requests.total ?? 0)
             let scheduleSeconds = Double((r.plan.duration_us ?? 0) - (r.plan.warmup_us ?? 0)) / 1_000_000
             let target = scheduleSeconds > 0 ? Double(planned) / scheduleSeconds : 0
             let sent = r.requests.ok + r.requests.failed
@@ -128,6 +130,7 @@ public enum TextReport {
             parts.append("targets " + p.targets.map { "\($0.name)×\(fixed($0.weight, $0.weight == $0.weight.rounded() ? 0 : 2))" }.joined(separator: " "))
         }
         if let w = p.warmup_us { parts.append("warm-up \(DurationParser.format(micros: w))") }
+        if let seg = p.segment { parts.append("segment \(seg.index)/\(seg.count) of this plan") }
         parts.append("\(p.threads) thread\(p.threads == 1 ? "" : "s")")
         parts.append("timeout \(DurationParser.format(micros: p.timeout_us))")
         parts.append("HTTP/\(p.http_version)\(p.keepalive ? "" : ", no keep-alive")")

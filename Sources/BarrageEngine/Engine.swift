@@ -59,14 +59,14 @@ public final class Engine {
     /// and the measured run starts when every connection is open (connection setup is reported separately).
     public func run(control: StopControl, warmup: Bool = false, tick: Tick? = nil) throws -> Output {
         let threadCount = plan.effectiveThreads
-        let budget = RequestBudget(limit: plan.requestLimit)
+        let budget = RequestBudget(limit: plan.processRequestLimit)
         let mailbox = Mailbox()
         let startLine = StartLine(parties: threadCount)
         let setupStarted = Clock.monotonicMicros()
 
         var workers: [EngineThread] = []
         for t in 0..<threadCount {
-            let share = plan.concurrency / threadCount + (t < plan.concurrency % threadCount ? 1 : 0)
+            let share = plan.processConcurrency / threadCount + (t < plan.processConcurrency % threadCount ? 1 : 0)
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,
                                             mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent))
         }

@@ -108,7 +108,10 @@ final class EngineThread: @unchecked Sendable {
         slots = .allocate(capacity: connections)
         freeSlots = .allocate(capacity: max(1, connections))
         if let s = plan.schedule {
-            schedule = s.makeIterator(limit: plan.requestLimit, offset: index, stride: plan.effectiveThreads)
+            // Request k belongs to segment (k mod N) + 1, and within it to thread t of T every T-th time.
+            let n = plan.segment?.count ?? 1
+            let segmentOffset = (plan.segment?.index ?? 1) - 1
+            schedule = s.makeIterator(limit: plan.requestLimit, offset: segmentOffset + n * index, stride: n * plan.effectiveThreads)
             timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
             guard timerFD >= 0 else { throw BarrageError.failure("timerfd_create failed: \(String(cString: strerror(errno)))") }
             var ev = epoll_event()

@@ -48,7 +48,7 @@ final class ErrorClassTests: XCTestCase {
             (6, 0, .dns), (5, 0, .dns), (7, 0, .connect), (28, 0, .timeout), (28, 200, .timeout),
             (35, 0, .tls), (60, 0, .tls), (77, 0, .tls), (52, 0, .read), (56, 0, .read),
             (55, 0, .write), (8, 0, .protocol), (18, 200, .protocol), (16, 0, .protocol), (92, 0, .protocol),
-            (1, 0, .other), (3, 0, .other), (27, 0, .other),
+            (1, 0, .protocol), (100, 0, .protocol), (3, 0, .other), (27, 0, .other),
         ]
         for (code, status, expected) in cases {
             XCTAssertEqual(ErrorClass.classify(curlCode: code, httpStatus: status), expected, "curl \(code) status \(status)")

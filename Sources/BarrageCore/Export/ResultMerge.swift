@@ -7,16 +7,18 @@ import Histogram
 public enum ResultMerge {
     /// Throws `BarrageError.usage` naming the problem: another schema, a missing histogram, different plans
     /// (unless `force`), or a foreign histogram layout.
-    public static func merge(_ inputs: [(name: String, result: RunResult)], force: Bool = false) throws -> RunResult {
+    public static func merge(_ inputs: [(name: String, result: RunResult)], force: Bool = false,
+                             allowPartial: Bool = false) throws -> RunResult {
         guard let first = inputs.first else { throw BarrageError.usage("merge: no inputs") }
         for (name, r) in inputs where r.schema != RunResult.schemaID {
             throw BarrageError.usage("\(name): schema \(r.schema), expected \(RunResult.schemaID)")
         }
+        let missing = try checkSegments(inputs, allowPartial: allowPartial)
         if !force {
             let base = comparablePlan(first.result.plan)
             for (name, r) in inputs.dropFirst() {
                 let other = comparablePlan(r.plan)
-                if other != base {
+                if other.fingerprint != base.fingerprint {
                     throw BarrageError.usage("\(name): its plan differs from \(first.name)'s (\(differences(base, other).joined(separator: "; "))); use --force to merge anyway")
                 }
             }
@@ -39,7 +41,8 @@ public enum ResultMerge {
         }
         if let c = current { duration += c.end - c.start }
         let startMillis = inputs.map(\.result.started_epoch_ms).min() ?? first.result.started_epoch_ms
-        let plan = first.result.plan
+        var plan = first.result.plan
+        plan.segment = nil
         var merged = RunResult(version: first.result.barrage_version, planRecord: plan, recorder: total,
                                timeline: try mergeTimelines(inputs), startedEpochMillis: startMillis,
                                durationMicros: duration, interrupted: inputs.contains { $0.result.interrupted })
@@ -71,7 +74,40 @@ public enum ResultMerge {
             merged.stages.append(st)
         }
         if anyWarm { merged.warmup = RunResult.Section(warm, durationMicros: first.result.warmup?.duration_us ?? 0) }
+        if !missing.isEmpty { merged.partial = true }
         return merged
+    }
+
+    /// Segments: one plan fingerprint, one N, and each index 1…N exactly once. Returns the missing indices (only
+    /// when `allowPartial`); throws naming a duplicated or missing segment.
+    static func checkSegments(_ inputs: [(name: String, result: RunResult)], allowPartial: Bool) throws -> [Int] {
+        let segmented = inputs.filter { $0.result.segment != nil }
+        guard !segmented.isEmpty else { return [] }
+        if let whole = inputs.first(where: { $0.result.segment == nil }) {
+            throw BarrageError.usage("\(whole.name): not a segment, but \(segmented[0].name) is; merge segments of one plan together")
+        }
+        let first = segmented[0]
+        let n = first.result.segment!.count
+        var seen: [Int: String] = [:]
+        for (name, r) in segmented {
+            let seg = r.segment!
+            guard seg.count == n else {
+                throw BarrageError.usage("\(name): segment \(seg.index)/\(seg.count), but \(first.name) is one of \(n)")
+            }
+            guard r.plan_fingerprint == first.result.plan_fingerprint else {
+                throw BarrageError.usage("\(name): plan fingerprint \(r.plan_fingerprint) differs from \(first.name)'s \(first.result.plan_fingerprint): not segments of the same plan")
+            }
+            if let other = seen[seg.index] {
+                throw BarrageError.usage("segment \(seg.index)/\(n) appears twice (\(other) and \(name))")
+            }
+            seen[seg.index] = name
+        }
+        let missing = (1...n).filter { seen[$0] == nil }
+        if !missing.isEmpty && !allowPartial {
+            let list = missing.map { "\($0)/\(n)" }.joined(separator: ", ")
+            throw BarrageError.usage("segment\(missing.count == 1 ? "" : "s") \(list) missing; merge all \(n) or pass --allow-partial")
+        }
+        return missing
     }
 
     /// The plan without what legitimately differs between segments or repeats (threads, and later the segment).

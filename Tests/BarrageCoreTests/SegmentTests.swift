@@ -1,0 +1,78 @@
+import XCTest
+@testable import BarrageCore
+
+final class SegmentTests: XCTestCase {
+    func testSharesSumExactly() {
+        XCTAssertEqual((1...3).map { Segment(index: $0, count: 3).share(of: 10) }, [4, 3, 3])
+        for whole in [0, 1, 2, 7, 100, 1_001] {
+            for n in [1, 2, 3, 7, 150] {
+                XCTAssertEqual((1...n).map { Segment(index: $0, count: n).share(of: whole) }.reduce(0, +), whole, "\(whole) over \(n)")
+            }
+        }
+        XCTAssertEqual(Segment(index: 5, count: 8).share(of: 3), 0, "N larger than the concurrency")
+    }
+
+    func testResidueCounts() {
+        // k < 10 with k mod 3 == 0: 0,3,6,9 → 4; == 1: 1,4,7 → 3; == 2: 2,5,8 → 3.
+        XCTAssertEqual((1...3).map { Segment(index: $0, count: 3).residueCount(below: 10) }, [4, 3, 3])
+        XCTAssertEqual(Segment(index: 3, count: 3).residueCount(below: 2), 0)
+    }
+
+    func testParse() throws {
+        XCTAssertEqual(try Segment.parse("2/3", flag: "--segment"), Segment(index: 2, count: 3))
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0", "-1/2", ""] {
+            XCTAssertThrowsError(try Segment.parse(bad, flag: "--segment"), bad)
+        }
+    }
+
+    func testOpenSegmentsPartitionTheRequests() {
+        // What each engine thread of each segment walks: offset (I−1) + N·t, stride N·T.
+        let s = OpenSchedule(startRate: 0, stages: [RateStage(durationMicros: 3_000_000, rate: 200)], arrival: .poisson(seed: 3))
+        var all: [Int] = []
+        var whole = s.makeIterator()
+        while let d = whole.next() { all.append(d.k) }
+        var union: [Int] = []
+        let n = 3, threads = 2
+        for i in 1...n {
+            for t in 0..<threads {
+                var it = s.makeIterator(offset: (i - 1) + n * t, stride: n * threads)
+                while let d = it.next() {
+                    XCTAssertEqual(d.k % n, i - 1, "request k belongs to segment (k mod N) + 1")
+                    union.append(d.k)
+                }
+            }
+        }
+        XCTAssertEqual(union.sorted(), all)
+    }
+
+    func testClosedConcurrencySplitsAtEveryMoment() {
+        var plan = RunPlan.closedStages([ClosedStage(durationMicros: 10_000_000, concurrency: 10), ClosedStage(durationMicros: 5_000_000, concurrency: 10)],
+                                        start: 0, requestLimit: 100, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                                        timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 2, keepAlive: true)
+        for t in stride(from: Int64(0), to: 15_000_000, by: 250_000) {
+            let whole = plan.wholeConcurrency(atMicros: t)
+            var sum = 0
+            for i in 1...3 {
+                plan.segment = Segment(index: i, count: 3)
+                sum += plan.concurrency(atMicros: t)
+            }
+            XCTAssertEqual(sum, whole, "at \(t) µs")
+            plan.segment = nil
+        }
+        plan.segment = Segment(index: 1, count: 3)
+        XCTAssertEqual(plan.processConcurrency, 4)
+        XCTAssertEqual(plan.processRequestLimit, 34)
+    }
+
+    func testFingerprintIgnoresSegmentAndThreads() {
+        var plan = RunPlan(concurrency: 10, requestLimit: 100, durationMicros: nil, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 2, keepAlive: true)
+        let whole = PlanRecord(plan).fingerprint
+        plan.segment = Segment(index: 2, count: 3)
+        plan.threads = 1
+        XCTAssertEqual(PlanRecord(plan).fingerprint, whole)
+        plan.concurrency = 11
+        XCTAssertNotEqual(PlanRecord(plan).fingerprint, whole)
+        XCTAssertEqual(whole.count, 16)
+    }
+}

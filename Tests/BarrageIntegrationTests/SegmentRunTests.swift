@@ -1,0 +1,77 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+import BarrageTargetServer
+
+/// Three segments as three processes against one server, merged exactly.
+final class SegmentRunTests: XCTestCase {
+    var tmp: URL!
+    var server: TargetServer!
+
+    override func setUpWithError() throws {
+        tmp = try makeTemporaryDirectory()
+        server = try TargetServer.start(host: "127.0.0.1", port: 0)
+    }
+
+    override func tearDownWithError() throws {
+        try server?.shutdown()
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private func path(_ name: String) -> String { tmp.appendingPathComponent(name).path }
+
+    private func runSegments(_ args: [String]) throws -> [RunResult] {
+        let processes = try (1...3).map { i in
+            try BarrageBinary.start(["run", server.baseURL + "/"] + args + ["--segment", "\(i)/3", "--start-at", "+1s",
+                                                                            "--json", path("part-\(i).json"), "--quiet"])
+        }
+        for p in processes {
+            let out = p.wait(timeout: 60)
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        return try (1...3).map { try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("part-\($0).json")))) }
+    }
+
+    func testOpenModelSegmentsSendExactlyThePlan() throws {
+        let parts = try runSegments(["--rate", "300", "-d", "2s"])
+        XCTAssertEqual(parts.map(\.requests.total), [200, 200, 200])
+        XCTAssertEqual(Set(parts.map(\.plan_fingerprint)).count, 1)
+        XCTAssertEqual(parts.map { $0.segment?.index }, [1, 2, 3])
+        let merge = try BarrageBinary.run(["merge", path("part-1.json"), path("part-2.json"), path("part-3.json"), "-o", path("merged.json"),
+                                           "--threshold", "error_rate == 0"], timeout: 30)
+        XCTAssertEqual(merge.status, 0, merge.stderr)
+        let merged = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("merged.json"))))
+        XCTAssertEqual(merged.requests.total, 600, "exactly the requests of the plan")
+        XCTAssertEqual(server.requestsReceived, 600, "and the server saw exactly that many")
+        XCTAssertNil(merged.segment)
+        XCTAssertEqual(merged.plan.expected_requests, 600)
+        XCTAssertLessThan(merged.duration_us, 3_000_000, "the segments ran side by side")
+
+        let partial = try BarrageBinary.run(["merge", path("part-1.json"), path("part-3.json"), "-o", path("p.json")], timeout: 30)
+        XCTAssertEqual(partial.status, 2)
+        XCTAssertTrue(partial.stderr.contains("segment 2/3 missing"), partial.stderr)
+        let allowed = try BarrageBinary.run(["merge", path("part-1.json"), path("part-3.json"), "-o", path("p.json"), "--allow-partial"], timeout: 30)
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("p.json")))).partial, true)
+        let twice = try BarrageBinary.run(["merge", path("part-1.json"), path("part-1.json"), path("part-2.json"), "-o", path("t.json")], timeout: 30)
+        XCTAssertEqual(twice.status, 2)
+        XCTAssertTrue(twice.stderr.contains("appears twice"), twice.stderr)
+    }
+
+    func testClosedModelSplitsConcurrencyAndRequests() throws {
+        let parts = try runSegments(["-c", "10", "-n", "100"])
+        XCTAssertEqual(parts.map(\.requests.total), [34, 33, 33])
+        XCTAssertEqual(parts.map(\.connections.new), [4, 3, 3])
+        XCTAssertEqual(server.requestsReceived, 100)
+    }
+
+    func testSegmentsFlagReadsTheJobIndex() throws {
+        let out = try BarrageBinary.run(["run", server.baseURL + "/", "-n", "1", "--segments", "3"], timeout: 20)
+        XCTAssertEqual(out.status, 2, "JOB_COMPLETION_INDEX is not set here")
+        XCTAssertTrue(out.stderr.contains("JOB_COMPLETION_INDEX"), out.stderr)
+        let bad = try BarrageBinary.run(["run", server.baseURL + "/", "-n", "1", "--segment", "4/3"], timeout: 20)
+        XCTAssertEqual(bad.status, 2)
+        let badStart = try BarrageBinary.run(["run", server.baseURL + "/", "-n", "1", "--start-at", "tomorrow"], timeout: 20)
+        XCTAssertEqual(badStart.status, 2)
+    }
+}
