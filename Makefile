@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 
-.PHONY: all deps build release test demo install clean
+.PHONY: all deps build release test demo install man clean
 
 all: build
 
@@ -30,9 +30,22 @@ test: deps
 demo: release
 	"$$($(SWIFT) build -c release --show-bin-path)/barrage" demo --out barrage-demo
 
+# The binary, the man page (docs/barrage.1) and shell completions for bash, zsh and fish.
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/barrage" $(DESTDIR)$(PREFIX)/bin/barrage
+	@BIN="$$($(SWIFT) build -c release --show-bin-path)/barrage"; \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d && \
+	install -m 0755 "$$BIN" $(DESTDIR)$(PREFIX)/bin/barrage && \
+	install -m 0644 docs/barrage.1 $(DESTDIR)$(PREFIX)/share/man/man1/barrage.1 && \
+	"$$BIN" --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/barrage && \
+	"$$BIN" --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_barrage && \
+	"$$BIN" --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/barrage.fish && \
+	echo "installed barrage, its man page and completions under $(DESTDIR)$(PREFIX)"
+
+# Regenerates docs/barrage.1 from the commands' help (swift-argument-parser's generate-manual plugin).
+man: deps
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug -o docs
 
 clean:
 	rm -rf .build barrage-demo

@@ -16,23 +16,27 @@ struct LevelRunner {
     }
 
     /// Raises the descriptor limit and fails (exit 1) before anything is sent when `connections` cannot fit.
-    static func checkDescriptors(for plan: RunPlan) throws {
+    @discardableResult
+    static func checkDescriptors(for plan: RunPlan) throws -> Int {
         let limit = SystemLimits.raiseDescriptorLimit()
         if plan.descriptorsNeeded > limit {
             throw BarrageError.failure(
-                "\(plan.concurrency) connections need about \(plan.descriptorsNeeded) file descriptors but the limit is \(limit); raise it (ulimit -n) or lower --concurrency")
+                "\(plan.processConcurrency) connections need about \(plan.descriptorsNeeded) file descriptors but the limit is \(limit); raise it (ulimit -n) or lower --concurrency")
         }
+        return limit
     }
 
     /// Counts signals from `signalsBefore`: the first drains, a second (or the grace running out) aborts.
     /// `abort` is asked on each tick whether a gate demands the run stop; it returns the reason.
     static func run(_ plan: RunPlan, warmup: Bool = false, signalsBefore: Int,
-                    abort: ((Engine.Progress) -> String?)? = nil) throws -> Measured {
+                    abort: ((Engine.Progress) -> String?)? = nil,
+                    observe: ((Engine.Progress) -> Void)? = nil) throws -> Measured {
         let control = StopControl()
         var graceEnd: Int64? = nil
         if Signals.count > signalsBefore { control.raise(to: .draining) }
         let engine = Engine(plan: plan, userAgent: "barrage/\(Barrage.version)")
         let out = try engine.run(control: control, warmup: warmup) { progress in
+            observe?(progress)
             let elapsed = progress.elapsedMicros
             let signals = Signals.count - signalsBefore
             if signals >= 1 && graceEnd == nil {

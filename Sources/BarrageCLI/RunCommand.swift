@@ -83,6 +83,8 @@ extension Barrage {
         @Flag(help: "Print only the final summary.")
         var quiet = false
 
+        @OptionGroup var live: LiveOptions
+
         var isOpen: Bool { rate != nil || rampRate != nil }
 
         /// --segment I/N, --segments N with JOB_COMPLETION_INDEX, or BARRAGE_SEGMENT=I/N.
@@ -218,7 +220,7 @@ extension Barrage {
             try output?.checkWritable()
             for o in gates.outputs { try o.checkWritable() }
             try exports.checkWritable()
-            let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds)
+            let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live)
             if let startAt { try StartAt.wait(until: try StartAt.parse(startAt), quiet: quiet) }
             var result = try execution.execute()
             result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
@@ -240,24 +242,35 @@ struct RunExecution {
     let plan: RunPlan
     let quiet: Bool
     let thresholds: [Threshold]
+    let live: LiveOptions?
+    let descriptorLimit: Int
 
-    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = []) throws {
+    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil) throws {
         self.plan = plan
         self.quiet = quiet
         self.thresholds = thresholds
-        try LevelRunner.checkDescriptors(for: plan)
+        self.live = live
+        descriptorLimit = try LevelRunner.checkDescriptors(for: plan)
     }
 
     func execute() throws -> RunResult {
         Signals.install()
-        if !quiet { printFlush(TextReport.planLine(PlanRecord(plan))) }
+        if !quiet {
+            printFlush(TextReport.planLine(PlanRecord(plan)))
+            let https = plan.targets.contains { $0.url.lowercased().hasPrefix("https://") }
+            printFlush("  \(plan.processConcurrency) connection\(plan.processConcurrency == 1 ? "" : "s") need ~\(plan.descriptorsNeeded) file descriptors (limit \(descriptorLimit))"
+                + (https ? " · TLS certificates verified" : ""))
+        }
         var watch = AbortWatch(thresholds: thresholds, plan: plan)
         var abortedBy: String? = nil
-        var result = try LevelRunner.run(plan, signalsBefore: Signals.count) { progress in
+        let reporter = try live.map { try LiveReporter(plan: plan, options: $0, quiet: quiet) }
+        defer { reporter?.finish() }
+        var result = try LevelRunner.run(plan, signalsBefore: Signals.count, abort: { progress in
             guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
             return abortedBy
-        }.result
+        }, observe: { reporter?.update($0) }).result
+        reporter?.finish()
         result.aborted_by = abortedBy
         if abortedBy != nil { result.interrupted = true }
         return result

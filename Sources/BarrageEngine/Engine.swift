@@ -25,6 +25,8 @@ public final class Engine {
     public struct Progress {
         /// Since the engine started (setup included), µs.
         public var elapsedMicros: Int64
+        /// Since the run's start line (0 before it), µs.
+        public var runElapsedMicros: Int64
         /// Everything measured in the seconds closed so far (the current second is still open on the threads).
         public var sofar: Recorder
         /// Seconds of the run completed so far (all threads passed them).
@@ -118,7 +120,9 @@ public final class Engine {
                 applyPending(&timeline!)
                 entries += timeline!.drain()
             }
-            tick?(Progress(elapsedMicros: Clock.monotonicMicros() - setupStarted, sofar: total, timeline: entries,
+            let now = Clock.monotonicMicros()
+            let zero = startLine.startedMicros
+            tick?(Progress(elapsedMicros: now - setupStarted, runElapsedMicros: zero == 0 ? 0 : now - zero, sofar: total, timeline: entries,
                            startedEpochMillis: startLine.startedEpochMillis))
         }
         if timeline == nil { // stopped before the start line

@@ -102,4 +102,7 @@ final class StartLine: Sendable {
 
     /// Unix ms at the run clock's zero (0 until the start).
     var startedEpochMillis: Int64 { epochMillis.load(ordering: .acquiring) }
+
+    /// The run clock's zero, µs monotonic (0 until the start).
+    var startedMicros: Int64 { startMicros.load(ordering: .acquiring) }
 }
