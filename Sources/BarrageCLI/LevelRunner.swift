@@ -58,6 +58,7 @@ struct LevelRunner {
         var result = RunResult(version: Barrage.version, plan: plan, recorder: out.recorder, timeline: out.timeline,
                                startedEpochMillis: out.startedEpochMillis, durationMicros: measured,
                                interrupted: Signals.count > signalsBefore)
+        result.error_messages = out.firstErrors
         result.addSections(plan: plan, targets: out.targets, stages: out.stages,
                            warmup: plan.warmupMicros > 0 ? out.warmup : nil, runMicros: out.durationMicros)
         let inFlight = out.durationMicros > 0 ? out.recorder.inFlightIntegralMicros / Double(out.durationMicros) : 0

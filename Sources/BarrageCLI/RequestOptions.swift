@@ -31,6 +31,51 @@ struct RequestOptions: ParsableArguments {
     @Flag(help: "Open a new connection for every request.")
     var noKeepalive = false
 
+    @Option(name: .customLong("http"), help: ArgumentHelp("HTTP version: 1.1, 2 (h2 over TLS, h2c with prior knowledge on http://) or auto (h2 when TLS offers it).", valueName: "1.1|2|auto"))
+    var httpVersion: String = "1.1"
+
+    @Option(help: ArgumentHelp("HTTP/2: at most this many streams per connection.", valueName: "n"))
+    var maxStreams: Int?
+
+    @Flag(help: "Do not verify TLS certificates (noted in the summary and the result).")
+    var insecure = false
+
+    @Option(help: ArgumentHelp("Verify TLS peers with these CA certificates (PEM).", valueName: "path"))
+    var cacert: String?
+
+    @Option(help: ArgumentHelp("Client certificate for mutual TLS (PEM).", valueName: "path"))
+    var cert: String?
+
+    @Option(help: ArgumentHelp("Private key of the client certificate (PEM).", valueName: "path"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("Lowest TLS version to accept.", valueName: "1.2|1.3"))
+    var tlsMin: String?
+
+    @Option(help: ArgumentHelp("Resolve HOST:PORT to ADDR (repeatable), keeping the name for SNI and Host.", valueName: "host:port:addr"))
+    var resolve: [String] = []
+
+    @Option(help: ArgumentHelp("Connect to HOST2:PORT2 for requests to HOST:PORT (repeatable).", valueName: "host:port:host2:port2"))
+    var connectTo: [String] = []
+
+    @Option(help: ArgumentHelp("Follow up to N redirects (default: do not follow; redirects are counted by status).", valueName: "n"))
+    var followRedirects: Int?
+
+    @Flag(help: "Ask for compressed bodies (Accept-Encoding) and count decoded bytes.")
+    var compressed = false
+
+    @Option(help: ArgumentHelp("Send requests through this proxy.", valueName: "url"))
+    var proxy: String?
+
+    @Option(help: ArgumentHelp("Connect through this Unix domain socket.", valueName: "path"))
+    var unixSocket: String?
+
+    @Option(help: ArgumentHelp("Local source address, repeatable: used round-robin across connections.", valueName: "addr"))
+    var localAddress: [String] = []
+
+    @Option(help: ArgumentHelp("Replace a connection once it is this old (whole seconds).", valueName: "duration"))
+    var maxConnectionAge: String?
+
     func validate() throws {
         let m = method
         guard !m.isEmpty, m.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-" || $0 == "_") }) else {
@@ -42,6 +87,66 @@ struct RequestOptions: ParsableArguments {
         }
         _ = try timeoutMicros()
         _ = try connectTimeoutMicros()
+        _ = try transport()
+        guard ["1.1", "2", "auto"].contains(httpVersion) else {
+            throw BarrageError.usage("--http '\(httpVersion)': expected 1.1, 2 or auto")
+        }
+    }
+
+    /// h2c with prior knowledge breaks on connection reuse before libcurl 8.0.0 (curl issue 10634): refuse it there
+    /// rather than report a run of framing errors.
+    static func checkH2C(httpVersion: String, urls: [String]) throws {
+        guard httpVersion == "2", urls.contains(where: { $0.lowercased().hasPrefix("http://") }) else { return }
+        let version = Engine.curlVersionNumber
+        if version < 0x08_00_00 {
+            throw BarrageError.usage("--http 2 on http:// (h2c with prior knowledge) needs libcurl 8.0.0 or later; this one is \(Engine.curlVersionString), whose reused h2c connections fail (curl issue 10634). Use https:// for HTTP/2")
+        }
+    }
+
+    /// The TLS and connection controls, checked.
+    func transport() throws -> Transport {
+        var t = Transport()
+        t.insecure = insecure
+        for (flag, path) in [("--cacert", cacert), ("--cert", cert), ("--key", key)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw BarrageError.usage("\(flag) \(path): cannot read the file")
+            }
+        }
+        if (cert == nil) != (key == nil) { throw BarrageError.usage("--cert and --key: give both for mutual TLS") }
+        t.caCert = cacert
+        t.clientCert = cert
+        t.clientKey = key
+        if let tlsMin, !["1.2", "1.3"].contains(tlsMin) { throw BarrageError.usage("--tls-min '\(tlsMin)': expected 1.2 or 1.3") }
+        t.tlsMin = tlsMin
+        for r in resolve where r.split(separator: ":", omittingEmptySubsequences: false).count < 3 || Int(r.split(separator: ":")[1]) == nil {
+            throw BarrageError.usage("--resolve '\(r)': expected HOST:PORT:ADDR")
+        }
+        t.resolve = resolve
+        for c in connectTo where c.split(separator: ":", omittingEmptySubsequences: false).count != 4 {
+            throw BarrageError.usage("--connect-to '\(c)': expected HOST:PORT:HOST2:PORT2")
+        }
+        t.connectTo = connectTo
+        if let maxStreams, maxStreams < 1 || maxStreams > 1_000_000 {
+            throw BarrageError.usage("--max-streams \(maxStreams): must be between 1 and 1000000")
+        }
+        t.maxStreams = maxStreams
+        if let followRedirects, followRedirects < 0 || followRedirects > 1_000 {
+            throw BarrageError.usage("--follow-redirects \(followRedirects): must be between 0 and 1000")
+        }
+        t.followRedirects = followRedirects
+        t.compressed = compressed
+        if let proxy {
+            guard let u = URLComponents(string: proxy), u.scheme != nil, u.host != nil else {
+                throw BarrageError.usage("--proxy '\(Redaction.url(proxy))': expected a URL like http://host:port")
+            }
+        }
+        t.proxy = proxy
+        t.unixSocket = unixSocket
+        t.localAddresses = localAddress
+        if let age = maxConnectionAge {
+            t.maxConnectionAgeMicros = try Self.duration(age, flag: "--max-connection-age", min: 1_000_000, max: 86_400_000_000)
+        }
+        return t
     }
 
     static func checkHeader(_ h: String) throws {
@@ -108,7 +213,7 @@ struct RequestOptions: ParsableArguments {
             connectTimeoutMicros: try connectTimeoutMicros(),
             threads: threads ?? SystemLimits.availableCPUs(),
             keepAlive: !noKeepalive
-        )
+        ).withTransport(try transport(), httpVersion: httpVersion)
     }
 
     /// Applies the flags that override a profile: method, headers (same name replaces), body, timeouts.
@@ -130,5 +235,16 @@ struct RequestOptions: ParsableArguments {
         if timeoutFlag != nil { plan.timeoutMicros = try timeoutMicros() }
         if connectTimeoutFlag != nil { plan.connectTimeoutMicros = try connectTimeoutMicros() }
         if noKeepalive { plan.keepAlive = false }
+        plan.transport = try transport()
+        plan.httpVersion = httpVersion
+    }
+}
+
+extension RunPlan {
+    func withTransport(_ t: Transport, httpVersion: String) -> RunPlan {
+        var p = self
+        p.transport = t
+        p.httpVersion = httpVersion
+        return p
     }
 }

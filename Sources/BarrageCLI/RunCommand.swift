@@ -201,6 +201,7 @@ extension Barrage {
                                 requestLimit: requests, targets: [try request.target(url: url)], timeoutMicros: timeout,
                                 connectTimeoutMicros: try request.connectTimeoutMicros(),
                                 threads: threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
+                .withTransport(try request.transport(), httpVersion: request.httpVersion)
         }
 
         func run() throws {
@@ -214,6 +215,7 @@ extension Barrage {
                 plan = try self.plan()
             }
             plan.segment = try resolvedSegment()
+            try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             let thresholds = try gates.parsed(extra: profileThresholds)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }

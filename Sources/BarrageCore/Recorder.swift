@@ -26,6 +26,8 @@ public struct RequestOutcome: Sendable {
     public var ttfbMicros: Int64
     /// Whether this request opened a connection, reused one, or never got one.
     public var connection: ConnectionUse
+    /// The HTTP version used: 10, 11, 20, 30; 0 when none.
+    public var httpVersion: Int = 0
 
     public init(dueMicros: Int64, sentMicros: Int64, doneMicros: Int64, status: Int, error: ErrorClass?, complete: Bool,
                 bytesIn: Int64 = 0, bodyBytesIn: Int64 = 0, bytesOut: Int64 = 0, dnsMicros: Int64 = -1, connectMicros: Int64 = -1,
@@ -72,6 +74,8 @@ public struct Recorder: Sendable {
     public var bytesOut: Int64 = 0
     /// Requests in flight integrated over time (µs × requests), for the time-averaged in-flight count.
     public var inFlightIntegralMicros: Double = 0
+    /// Transfers by HTTP version actually used (index: 0 none, 1 HTTP/1.0, 2 HTTP/1.1, 3 HTTP/2, 4 HTTP/3).
+    public var httpVersions = [Int](repeating: 0, count: 5)
     public var connectionsNew = 0
     public var connectionsReused = 0
     /// Samples above the histogram range, recorded at its top instead. Reported, never hidden.
@@ -117,6 +121,13 @@ public struct Recorder: Sendable {
         if o.connectMicros >= 0 { Self.add(o.connectMicros, to: &connect, clamped: &clampedSamples) }
         if o.tlsMicros >= 0 { Self.add(o.tlsMicros, to: &tls, clamped: &clampedSamples) }
         if o.ttfbMicros >= 0 { Self.add(o.ttfbMicros, to: &ttfb, clamped: &clampedSamples) }
+        switch o.httpVersion {
+        case 10: httpVersions[1] += 1
+        case 11: httpVersions[2] += 1
+        case 20: httpVersions[3] += 1
+        case 30: httpVersions[4] += 1
+        default: break
+        }
         switch o.connection {
         case .new: connectionsNew += 1
         case .reused: connectionsReused += 1
@@ -152,6 +163,7 @@ public struct Recorder: Sendable {
         bodyBytesIn += other.bodyBytesIn
         bytesOut += other.bytesOut
         inFlightIntegralMicros += other.inFlightIntegralMicros
+        for i in httpVersions.indices { httpVersions[i] += other.httpVersions[i] }
         connectionsNew += other.connectionsNew
         connectionsReused += other.connectionsReused
         clampedSamples += other.clampedSamples

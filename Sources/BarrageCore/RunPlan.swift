@@ -73,6 +73,8 @@ public struct RunPlan: Sendable, Equatable {
     public var name: String?
     /// This process runs one exact share of the plan (`--segment I/N`); every other field describes the whole plan.
     public var segment: Segment?
+    /// TLS, HTTP version and connection controls.
+    public var transport = Transport()
     /// Stop after this many requests in total (nil: no count limit).
     public var requestLimit: Int?
     /// Stop sending after this long (nil: no time limit).
@@ -277,6 +279,10 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var name: String?
     /// This process's share, when the plan was segmented; the other fields describe the whole plan.
     public var segment: Segment?
+    /// False with `--insecure`: certificates were not verified.
+    public var tls_verify: Bool?
+    /// Connection controls that were set (absent when none): follow_redirects, compressed, proxy (redacted), unix_socket, local_addresses, max_connection_age_us, max_streams, tls_min, resolve, connect_to.
+    public var transport: [String: String]?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -302,6 +308,22 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         warmup_us = plan.warmupMicros > 0 ? plan.warmupMicros : nil
         name = plan.name
         segment = plan.segment
+        let t = plan.transport
+        tls_verify = t.insecure ? false : nil
+        var controls: [String: String] = [:]
+        if let n = t.followRedirects { controls["follow_redirects"] = String(n) }
+        if t.compressed { controls["compressed"] = "true" }
+        if let p = t.proxy { controls["proxy"] = Redaction.url(p) }
+        if let u = t.unixSocket { controls["unix_socket"] = u }
+        if !t.localAddresses.isEmpty { controls["local_addresses"] = t.localAddresses.joined(separator: ",") }
+        if let a = t.maxConnectionAgeMicros { controls["max_connection_age_us"] = String(a) }
+        if let m = t.maxStreams { controls["max_streams"] = String(m) }
+        if let v = t.tlsMin { controls["tls_min"] = v }
+        if !t.resolve.isEmpty { controls["resolve"] = t.resolve.joined(separator: ",") }
+        if !t.connectTo.isEmpty { controls["connect_to"] = t.connectTo.joined(separator: ",") }
+        if t.caCert != nil { controls["cacert"] = "set" }
+        if t.clientCert != nil { controls["client_cert"] = "set" }
+        transport = controls.isEmpty ? nil : controls
         if seed == nil && plan.targets.count > 1 { seed = plan.seed } // the seed that fixed the target choice
         expected_requests = plan.expectedRequests
         targets = plan.targets.map {
@@ -319,7 +341,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
-        case start_concurrency, think_time_us, warmup_us, name, segment
+        case start_concurrency, think_time_us, warmup_us, name, segment, tls_verify, transport
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -345,7 +367,38 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(warmup_us, forKey: .warmup_us)
         try c.encodeIfPresent(name, forKey: .name)
         try c.encodeIfPresent(segment, forKey: .segment)
+        try c.encodeIfPresent(tls_verify, forKey: .tls_verify)
+        try c.encodeIfPresent(transport, forKey: .transport)
     }
+}
+
+/// TLS, protocol and connection controls, set once on every easy handle.
+public struct Transport: Sendable, Equatable {
+    /// Skip certificate and host name verification (loudly noted in the summary and the result).
+    public var insecure = false
+    public var caCert: String?
+    public var clientCert: String?
+    public var clientKey: String?
+    /// "1.2" or "1.3".
+    public var tlsMin: String?
+    /// `HOST:PORT:ADDR` (libcurl's CURLOPT_RESOLVE).
+    public var resolve: [String] = []
+    /// `HOST:PORT:HOST2:PORT2` (CURLOPT_CONNECT_TO).
+    public var connectTo: [String] = []
+    /// Streams per HTTP/2 connection (nil: the server's limit).
+    public var maxStreams: Int?
+    /// Follow up to this many redirects (nil: do not follow).
+    public var followRedirects: Int?
+    /// Ask for compressed bodies (Accept-Encoding) and count decoded bytes.
+    public var compressed = false
+    public var proxy: String?
+    public var unixSocket: String?
+    /// Local source addresses, used round-robin across connections.
+    public var localAddresses: [String] = []
+    /// Close and reopen a connection once it is this old (whole seconds).
+    public var maxConnectionAgeMicros: Int64?
+
+    public init() {}
 }
 
 /// One share of a plan split over N processes (`--segment I/N`, I from 1).

@@ -99,6 +99,10 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var connections: Connections
     /// Samples above the histograms' one-hour range, recorded at the top of the range.
     public var clamped_samples: Int
+    /// Transfers by the HTTP version actually negotiated: `{"HTTP/1.1": n, "HTTP/2": m}`.
+    public var protocols: [String: Int] = [:]
+    /// The first message seen for each error class (libcurl's explanation), e.g. `{"connect": "Failed to connect …"}`.
+    public var error_messages: [String: String] = [:]
     public var timeline: [TimelineEntry]
     /// Per target (by name), when the plan has more than one target.
     public var targets: [String: Section] = [:]
@@ -147,6 +151,9 @@ public struct RunResult: Codable, Sendable, Equatable {
                            tls: HistogramSummary(r.tls), ttfb: HistogramSummary(r.ttfb))
         connections = Connections(new: r.connectionsNew, reused: r.connectionsReused)
         clamped_samples = r.clampedSamples
+        for (i, label) in ["", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"].enumerated() where i > 0 && r.httpVersions[i] > 0 {
+            protocols[label] = r.httpVersions[i]
+        }
         self.timeline = timeline
     }
 
@@ -227,7 +234,8 @@ extension RunResult {
     enum CodingKeys: String, CodingKey {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
-             timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial
+             timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
+             error_messages
     }
 
     public init(from decoder: any Decoder) throws {
@@ -258,6 +266,8 @@ extension RunResult {
         plan_fingerprint = try c.decodeIfPresent(String.self, forKey: .plan_fingerprint) ?? plan.fingerprint
         segment = try c.decodeIfPresent(Segment.self, forKey: .segment)
         partial = try c.decodeIfPresent(Bool.self, forKey: .partial)
+        protocols = try c.decodeIfPresent([String: Int].self, forKey: .protocols) ?? [:]
+        error_messages = try c.decodeIfPresent([String: String].self, forKey: .error_messages) ?? [:]
     }
 }
 

@@ -34,7 +34,8 @@ public enum TextReport {
         if !phases.isEmpty {
             line("  Phases      " + phases.map { "\($0.0) \(DurationParser.format(micros: $0.1.mean)) mean/\(DurationParser.format(micros: $0.1.p99)) p99 (\(grouped($0.1.count)))" }.joined(separator: " · "))
         }
-        line("  Connections \(grouped(r.connections.new)) new · \(grouped(r.connections.reused)) reused")
+        line("  Connections \(grouped(r.connections.new)) new · \(grouped(r.connections.reused)) reused"
+            + (r.protocols.isEmpty ? "" : " · " + r.protocols.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: " · ")))
         line()
         if !r.status_codes.isEmpty {
             let codes = r.status_codes.sorted { $0.key < $1.key }.map { "\($0.key): \(grouped($0.value))" }
@@ -46,6 +47,9 @@ public enum TextReport {
             let errs = r.errors.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
                 .map { "\($0.key): \(grouped($0.value))" }
             line("  Errors      " + errs.joined(separator: " · "))
+            for (cls, _) in r.errors.sorted(by: { $0.value > $1.value }).prefix(3) {
+                if let message = r.error_messages[cls] { line("              \(cls): \(message)") }
+            }
         }
         if !r.targets.isEmpty {
             line()
@@ -94,6 +98,9 @@ public enum TextReport {
             if target > 0 && achieved < target * 0.95 {
                 out.append("achieved \(fixed(achieved, 1)) req/s, below the target \(fixed(target, 1)) req/s by more than 5 %")
             }
+        }
+        if r.plan.tls_verify == false {
+            out.append("INSECURE: TLS certificates were not verified (--insecure)")
         }
         if r.requests.dropped > 0 {
             out.append("\(grouped(r.requests.dropped)) requests dropped: not sent within the allowed lateness (pool too small or server too slow)")

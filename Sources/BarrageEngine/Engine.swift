@@ -14,6 +14,8 @@ public final class Engine {
         /// Per target and per stage (indexed like the plan's), when the plan has more than one.
         public var targets: [Recorder]
         public var stages: [Recorder]
+        /// The first message seen for each error class.
+        public var firstErrors: [String: String]
         public var timeline: [TimelineEntry]
         /// Unix time (ms) of the run clock's zero, just before the first send.
         public var startedEpochMillis: Int64
@@ -56,6 +58,16 @@ public final class Engine {
         String(cString: curl_version())
     }
 
+    /// libcurl's version as 0xXXYYZZ.
+    public static var curlVersionNumber: Int {
+        Int(curl_version_info(CURLVERSION_FIRST).pointee.version_num)
+    }
+
+    /// libcurl's version as "7.88.1".
+    public static var curlVersionString: String {
+        String(cString: curl_version_info(CURLVERSION_FIRST).pointee.version)
+    }
+
     /// Runs the plan to its end, or until `control` says stop. Blocks the calling thread.
     /// With `warmup`, each worker first sends one request on its own connection that is kept out of the results,
     /// and the measured run starts when every connection is open (connection setup is reported separately).
@@ -78,6 +90,7 @@ public final class Engine {
         var warm = Recorder()
         var perTarget: [Recorder] = []
         var perStage: [Recorder] = []
+        var firstErrors: [String: String] = [:]
         var entries: [TimelineEntry] = []
         var total = Recorder()
         var finished = 0
@@ -94,7 +107,7 @@ public final class Engine {
             for message in pending {
                 switch message {
                 case .interval(let worker, let stats): timeline.add(worker: worker, stats)
-                case .finished(let worker, _, _, _): timeline.finish(worker: worker)
+                case .finished(let worker, _, _, _, _): timeline.finish(worker: worker)
                 }
             }
             pending.removeAll()
@@ -104,7 +117,8 @@ public final class Engine {
             for message in mailbox.take() {
                 switch message {
                 case .interval(_, let stats): total.merge(stats.recorder)
-                case .finished(_, let warmupRecorder, let t, let s):
+                case .finished(_, let warmupRecorder, let t, let s, let fe):
+                    for (k, v) in fe where firstErrors[k] == nil { firstErrors[k] = v }
                     warm.merge(warmupRecorder)
                     if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
                     if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
@@ -133,7 +147,7 @@ public final class Engine {
         let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
         entries += timeline!.drain(durationMicros: duration)
         return Output(recorder: total, warmup: warmup || plan.warmupMicros > 0 ? warm : nil, targets: perTarget, stages: perStage,
-                      timeline: entries,
+                      firstErrors: firstErrors, timeline: entries,
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
                       durationMicros: duration)
     }

@@ -57,6 +57,9 @@ final class EngineThread: @unchecked Sendable {
     private let slotCount: Int
     private var active = 0
     private var headerLists: [UnsafeMutablePointer<curl_slist>?] = []
+    /// CURLOPT_RESOLVE and CURLOPT_CONNECT_TO lists, built once.
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
+    private var connectToList: UnsafeMutablePointer<curl_slist>?
     private var bodies: [UnsafeMutableRawBufferPointer] = []
 
     private var warmupRecorder = Recorder()
@@ -70,6 +73,9 @@ final class EngineThread: @unchecked Sendable {
     private var thinkQueue: UnsafeMutablePointer<(slot: Int32, until: Int64)>
     private var thinkHead = 0, thinkCount = 0
     private let targetCount: Int
+    /// CURLOPT_ERRORBUFFER of every handle (CURL_ERROR_SIZE bytes each), and the first message seen per error class.
+    private let errorBuffers: UnsafeMutablePointer<CChar>
+    private var firstErrors: [String: String] = [:]
     private var interval: IntervalStats
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
@@ -91,6 +97,8 @@ final class EngineThread: @unchecked Sendable {
         self.interval = IntervalStats(second: 0)
         self.targetCount = plan.targets.count
         thinkQueue = .allocate(capacity: max(1, connections))
+        errorBuffers = .allocate(capacity: max(1, connections * plan.targets.count) * Int(CURL_ERROR_SIZE))
+        errorBuffers.initialize(repeating: 0, count: max(1, connections * plan.targets.count) * Int(CURL_ERROR_SIZE))
         if plan.targets.count > 1 { targetRecorders = Array(repeating: Recorder(), count: plan.targets.count) }
         if plan.stageCount > 1 { stageRecorders = Array(repeating: Recorder(), count: plan.stageCount) }
 
@@ -120,6 +128,8 @@ final class EngineThread: @unchecked Sendable {
             epoll_ctl(epfd, EPOLL_CTL_ADD, timerFD, &ev)
         }
 
+        for line in plan.transport.resolve { resolveList = curl_slist_append(resolveList, line) }
+        for line in plan.transport.connectTo { connectToList = curl_slist_append(connectToList, line) }
         // Request bodies and header lists are built once, shared by every handle of this thread.
         for target in plan.targets {
             var list: UnsafeMutablePointer<curl_slist>? = nil
@@ -140,6 +150,9 @@ final class EngineThread: @unchecked Sendable {
             barrage_multi_setopt_timer_callback(multi, timerCallback)
             barrage_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, shardContexts + s)
             barrage_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Int(Self.connectionsPerShard + 4))
+            if let streams = plan.transport.maxStreams {
+                barrage_multi_setopt_long(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, streams)
+            }
             multis.append(multi)
             dirty.append(false)
         }
@@ -159,6 +172,7 @@ final class EngineThread: @unchecked Sendable {
                     c.initialize(to: BodyCheck(needle: target.expect?.bodyContains ?? ""))
                     check = c
                 }
+                barrage_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffers + (i * plan.targets.count + t) * Int(CURL_ERROR_SIZE))
                 try configure(easy, target: target, headers: headerLists[t], body: bodies[t], slot: i,
                               bodyCheck: target.expect?.bodyContains?.isEmpty == false ? check : nil, userAgent: userAgent)
                 (easies + t).initialize(to: easy)
@@ -179,8 +193,11 @@ final class EngineThread: @unchecked Sendable {
             bodyChecks.deallocate()
         }
         thinkQueue.deallocate()
+        errorBuffers.deallocate()
         for m in multis { curl_multi_cleanup(m) }
         for l in headerLists { curl_slist_free_all(l) }
+        curl_slist_free_all(resolveList)
+        curl_slist_free_all(connectToList)
         for b in bodies { b.deallocate() }
         close(loop.pointee.epollFD)
         loop.pointee.deadlines.deallocate()
@@ -216,7 +233,48 @@ final class EngineThread: @unchecked Sendable {
         barrage_easy_setopt_closesocket_callback(easy, closeSocketCallback)
         barrage_easy_setopt_ptr(easy, CURLOPT_CLOSESOCKETDATA, loop)
         // HTTP/1.1 unless told otherwise: libcurl's own default for HTTPS is HTTP/2.
-        barrage_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        let https = target.url.lowercased().hasPrefix("https://")
+        var version = CURL_HTTP_VERSION_1_1
+        switch plan.httpVersion {
+        case "2": version = https ? CURL_HTTP_VERSION_2_0 : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+        case "auto": version = https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1
+        default: break
+        }
+        barrage_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, version)
+        if version != CURL_HTTP_VERSION_1_1 {
+            // Multiplex on an existing HTTP/2 connection rather than opening new ones. Only for HTTP/2: on HTTP/1.1
+            // PIPEWAIT would make transfers wait for one another.
+            barrage_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
+        }
+        let t = plan.transport
+        if t.insecure {
+            barrage_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
+            barrage_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        if let ca = t.caCert { try check(barrage_easy_setopt_ptr(easy, CURLOPT_CAINFO, ca), "--cacert \(ca)") }
+        if let cert = t.clientCert { try check(barrage_easy_setopt_ptr(easy, CURLOPT_SSLCERT, cert), "--cert \(cert)") }
+        if let key = t.clientKey { try check(barrage_easy_setopt_ptr(easy, CURLOPT_SSLKEY, key), "--key \(key)") }
+        switch t.tlsMin {
+        case "1.2": barrage_easy_setopt_long(easy, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2)
+        case "1.3": barrage_easy_setopt_long(easy, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_3)
+        default: break
+        }
+        if let resolveList { barrage_easy_setopt_ptr(easy, CURLOPT_RESOLVE, resolveList) }
+        if let connectToList { barrage_easy_setopt_ptr(easy, CURLOPT_CONNECT_TO, connectToList) }
+        if let n = t.followRedirects {
+            barrage_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
+            barrage_easy_setopt_long(easy, CURLOPT_MAXREDIRS, n)
+        }
+        if t.compressed { barrage_easy_setopt_ptr(easy, CURLOPT_ACCEPT_ENCODING, "") }
+        if let proxy = t.proxy { try check(barrage_easy_setopt_ptr(easy, CURLOPT_PROXY, proxy), "--proxy") }
+        if let socket = t.unixSocket { try check(barrage_easy_setopt_ptr(easy, CURLOPT_UNIX_SOCKET_PATH, socket), "--unix-socket \(socket)") }
+        if !t.localAddresses.isEmpty {
+            let address = t.localAddresses[(index * 7919 + slot) % t.localAddresses.count]
+            try check(barrage_easy_setopt_ptr(easy, CURLOPT_INTERFACE, "host!" + address), "--local-address \(address)")
+        }
+        if let age = t.maxConnectionAgeMicros {
+            barrage_easy_setopt_long(easy, CURLOPT_MAXLIFETIME_CONN, Int(max(1, age / 1_000_000)))
+        }
         barrage_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(1, (target.timeoutMicros ?? plan.timeoutMicros) / 1_000)))
         barrage_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, plan.connectTimeoutMicros / 1_000)))
         barrage_easy_setopt_ptr(easy, CURLOPT_USERAGENT, userAgent)
@@ -262,7 +320,8 @@ final class EngineThread: @unchecked Sendable {
         closeIntervals(through: end)
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
-        mailbox.post(.finished(worker: index, warmup: warmupRecorder, targets: targetRecorders, stages: stageRecorders))
+        mailbox.post(.finished(worker: index, warmup: warmupRecorder, targets: targetRecorders, stages: stageRecorders,
+                               firstErrors: firstErrors))
     }
 
     /// Drives libcurl until no request is in flight and none may start.
@@ -471,6 +530,7 @@ final class EngineThread: @unchecked Sendable {
 
     @inline(__always)
     private func resetCheck(_ i: Int) {
+        errorBuffers[(i * targetCount + Int(slots[i].target)) * Int(CURL_ERROR_SIZE)] = 0
         if let bodyChecks { bodyChecks[i * targetCount + Int(slots[i].target)].reset() }
     }
 
@@ -527,6 +587,8 @@ final class EngineThread: @unchecked Sendable {
         barrage_easy_getinfo_off(easy, CURLINFO_APPCONNECT_TIME_T, &appConnect)
         barrage_easy_getinfo_off(easy, CURLINFO_PRETRANSFER_TIME_T, &preTransfer)
         barrage_easy_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer)
+        var httpVersion = 0
+        barrage_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &httpVersion)
 
         let curlCode = Int(code.rawValue)
         var error = ErrorClass.classify(curlCode: curlCode, httpStatus: status)
@@ -539,7 +601,7 @@ final class EngineThread: @unchecked Sendable {
             }
         }
         let isNew = connects > 0
-        let outcome = RequestOutcome(
+        var outcome = RequestOutcome(
             dueMicros: slot.dueMicros,
             sentMicros: slot.sentMicros,
             doneMicros: now - startMicros,
@@ -555,6 +617,20 @@ final class EngineThread: @unchecked Sendable {
             ttfbMicros: startTransfer > 0 ? Int64(startTransfer - preTransfer) : -1,
             connection: isNew ? .new : (preTransfer > 0 ? .reused : .none)
         )
+        if let error, firstErrors[error.rawValue] == nil {
+            // Rare (once per class per thread): the first message of each class, for the summary.
+            let buffer = errorBuffers + (i * targetCount + Int(slot.target)) * Int(CURL_ERROR_SIZE)
+            var text = buffer.pointee != 0 ? String(cString: buffer) : String(cString: curl_easy_strerror(code))
+            if error == .status || error == .check { text = "HTTP \(status)" + (error == .check ? " failed the expect check" : "") }
+            firstErrors[error.rawValue] = "\(text) (curl \(curlCode))"
+        }
+        switch httpVersion {
+        case CURL_HTTP_VERSION_1_0: outcome.httpVersion = 10
+        case CURL_HTTP_VERSION_1_1: outcome.httpVersion = 11
+        case CURL_HTTP_VERSION_2_0: outcome.httpVersion = 20
+        case CURL_HTTP_VERSION_3: outcome.httpVersion = 30
+        default: break
+        }
         recordOutcome(outcome, target: Int(slot.target), now: now)
     }
 

@@ -58,7 +58,7 @@ final class RequestBudget: Sendable {
 final class Mailbox: Sendable {
     enum Message: Sendable {
         case interval(worker: Int, IntervalStats)
-        case finished(worker: Int, warmup: Recorder, targets: [Recorder], stages: [Recorder])
+        case finished(worker: Int, warmup: Recorder, targets: [Recorder], stages: [Recorder], firstErrors: [String: String])
     }
     private let messages = Mutex<[Message]>([])
 

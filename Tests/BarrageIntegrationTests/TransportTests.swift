@@ -1,0 +1,198 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+import BarrageTargetServer
+
+/// TLS, HTTP/2 and connection controls against real peers on loopback: `openssl s_server` and `nghttpd` from Debian's
+/// packages, with certificates generated here by the openssl CLI.
+final class TransportTests: XCTestCase {
+    var tmp: URL!
+    var peers: [Process] = []
+
+    override func setUpWithError() throws {
+        tmp = try makeTemporaryDirectory()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else { throw XCTSkip("openssl is not installed") }
+    }
+
+    override func tearDownWithError() throws {
+        for p in peers where p.isRunning { p.terminate(); p.waitUntilExit() }
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private func path(_ name: String) -> String { tmp.appendingPathComponent(name).path }
+
+    @discardableResult
+    private func shell(_ executable: String, _ args: [String]) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// A self-signed certificate for localhost and 127.0.0.1.
+    private func makeCertificate(_ name: String) throws {
+        XCTAssertEqual(try shell("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("\(name).key"),
+                                                      "-out", path("\(name).pem"), "-days", "1", "-subj", "/CN=localhost",
+                                                      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]), 0)
+    }
+
+    private func freePort() throws -> Int {
+        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? probe.shutdown() }
+        return probe.port
+    }
+
+    /// Starts a peer and waits until its port accepts connections.
+    private func startPeer(_ executable: String, _ args: [String], port: Int) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = Pipe()
+        try p.run()
+        peers.append(p)
+        for _ in 0..<100 {
+            if (try? httpGetRaw(port: port)) == true { return }
+            usleep(50_000)
+        }
+    }
+
+    private func httpGetRaw(port: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private func run(_ args: [String]) throws -> (BarrageBinary.Outcome, RunResult?) {
+        let json = path("r-\(UUID().uuidString).json")
+        let out = try BarrageBinary.run(["run"] + args + ["--json", json, "--quiet"], timeout: 60)
+        let result = (try? Data(contentsOf: URL(fileURLWithPath: json))).flatMap { try? RunResult.decode($0) }
+        return (out, result)
+    }
+
+    func testSelfSignedIsRejectedByDefaultAndAcceptedWithCACertOrInsecure() throws {
+        try makeCertificate("server")
+        let port = try freePort()
+        try startPeer("/usr/bin/openssl", ["s_server", "-accept", String(port), "-cert", path("server.pem"), "-key", path("server.key"),
+                                           "-www", "-quiet"], port: port)
+        let url = "https://127.0.0.1:\(port)/"
+        let (rejected, r1) = try run([url, "-c", "1", "-n", "2"])
+        XCTAssertEqual(rejected.status, 0, rejected.stderr)
+        XCTAssertEqual(r1?.errors, ["tls": 2], "verification on by default")
+        XCTAssertTrue(r1?.error_messages["tls"]?.contains("certificate") ?? false, "\(r1?.error_messages ?? [:])")
+
+        let (trusted, r2) = try run([url, "-c", "1", "-n", "2", "--cacert", path("server.pem")])
+        XCTAssertEqual(trusted.status, 0, trusted.stderr)
+        XCTAssertEqual(r2?.requests.ok, 2)
+        XCTAssertEqual(r2?.phases_us.tls.count, 2, "TLS handshake times recorded")
+        XCTAssertNil(r2?.plan.tls_verify)
+
+        let json = path("insecure.json")
+        let insecure = try BarrageBinary.run(["run", url, "-c", "1", "-n", "2", "--insecure", "--json", json], timeout: 60)
+        XCTAssertEqual(insecure.status, 0)
+        XCTAssertTrue(insecure.stdout.contains("INSECURE"), insecure.stdout)
+        let r3 = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(r3.requests.ok, 2)
+        XCTAssertEqual(r3.plan.tls_verify, false, "noted in the result")
+
+        // --resolve keeps the name for SNI and verification while connecting to the chosen address.
+        let (resolved, r4) = try run(["https://staging.example.invalid:\(port)/", "-c", "1", "-n", "1", "--insecure",
+                                      "--resolve", "staging.example.invalid:\(port):127.0.0.1"])
+        XCTAssertEqual(resolved.status, 0, resolved.stderr)
+        XCTAssertEqual(r4?.requests.ok, 1)
+        let (tls13, r5) = try run([url, "-c", "1", "-n", "1", "--insecure", "--tls-min", "1.3"])
+        XCTAssertEqual(tls13.status, 0)
+        XCTAssertEqual(r5?.requests.ok, 1, "openssl 3 speaks TLS 1.3")
+    }
+
+    func testMutualTLS() throws {
+        try makeCertificate("server")
+        try makeCertificate("client")
+        let port = try freePort()
+        try startPeer("/usr/bin/openssl", ["s_server", "-accept", String(port), "-cert", path("server.pem"), "-key", path("server.key"),
+                                           "-Verify", "1", "-CAfile", path("client.pem"), "-www", "-quiet"], port: port)
+        let url = "https://127.0.0.1:\(port)/"
+        let (ok, r1) = try run([url, "-c", "1", "-n", "2", "--cacert", path("server.pem"), "--cert", path("client.pem"), "--key", path("client.key")])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(r1?.requests.ok, 2)
+        // Without a client certificate the server refuses; TLS 1.3 reports that refusal after the handshake, as a read error.
+        let (refused, r2) = try run([url, "-c", "1", "-n", "2", "--cacert", path("server.pem")])
+        XCTAssertEqual(refused.status, 0)
+        XCTAssertEqual(r2?.requests.ok, 0)
+        XCTAssertEqual(r2?.requests.failed, 2)
+        XCTAssertTrue(Set(r2?.errors.keys.map { $0 } ?? []).isSubset(of: ["tls", "read"]), "\(r2?.errors ?? [:])")
+    }
+
+    func testHTTP2OverTLSIsNegotiatedAndMultiplexed() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nghttpd") else { throw XCTSkip("nghttpd (nghttp2-server) is not installed") }
+        try makeCertificate("server")
+        let docroot = tmp.appendingPathComponent("www")
+        try FileManager.default.createDirectory(at: docroot, withIntermediateDirectories: true)
+        try "hello\n".write(to: docroot.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        let port = try freePort()
+        try startPeer("/usr/sbin/nghttpd", ["-d", docroot.path, String(port), path("server.key"), path("server.pem")], port: port)
+        let url = "https://127.0.0.1:\(port)/index.html"
+        let (out, r) = try run([url, "-c", "20", "-n", "400", "--http", "2", "--insecure", "--threads", "1"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(r?.requests.ok, 400)
+        XCTAssertEqual(r?.protocols, ["HTTP/2": 400], "the negotiated protocol is recorded")
+        XCTAssertLessThanOrEqual(r?.connections.new ?? 99, 2, "20 streams multiplexed on one connection per shard")
+        let (auto, r2) = try run([url, "-c", "2", "-n", "10", "--http", "auto", "--insecure"])
+        XCTAssertEqual(auto.status, 0)
+        XCTAssertEqual(r2?.protocols, ["HTTP/2": 10])
+        // Without --http, HTTP/1.1 is offered (never libcurl's HTTPS default of HTTP/2): nghttpd speaks only h2.
+        let (plain, r3) = try run([url, "-c", "1", "-n", "2", "--insecure"])
+        XCTAssertEqual(plain.status, 0)
+        XCTAssertNil(r3?.protocols["HTTP/2"])
+    }
+
+    func testConnectionControlsOnTheEmbeddedServer() throws {
+        let server = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? server.shutdown() }
+        // --max-connection-age: a 1 s age over 2.5 s opens new connections.
+        let (aged, r1) = try run([server.baseURL + "/delay/50", "-c", "1", "-d", "2500ms", "--max-connection-age", "1s"])
+        XCTAssertEqual(aged.status, 0, aged.stderr)
+        XCTAssertGreaterThanOrEqual(r1?.connections.new ?? 0, 2)
+        // --local-address: round-robin over loopback source addresses.
+        let (local, r2) = try run([server.baseURL + "/", "-c", "4", "-n", "40", "--local-address", "127.0.0.2", "--local-address", "127.0.0.3"])
+        XCTAssertEqual(local.status, 0, local.stderr)
+        XCTAssertEqual(r2?.requests.ok, 40)
+        // --connect-to: a name pointed at the embedded server.
+        let (pointed, r3) = try run(["http://api.example.invalid:80/", "-c", "1", "-n", "3", "--connect-to", "api.example.invalid:80:127.0.0.1:\(server.port)"])
+        XCTAssertEqual(pointed.status, 0, pointed.stderr)
+        XCTAssertEqual(r3?.requests.ok, 3)
+        // --compressed sends Accept-Encoding (the embedded server answers uncompressed; the run still succeeds).
+        let (compressed, r4) = try run([server.baseURL + "/bytes/1000", "-c", "1", "-n", "3", "--compressed"])
+        XCTAssertEqual(compressed.status, 0)
+        XCTAssertEqual(r4?.throughput.body_bytes_in, 3_000)
+        // --follow-redirects with a server that redirects: /status/302 has no Location, so it is a complete 302.
+        let (redirect, r5) = try run([server.baseURL + "/status/302", "-c", "1", "-n", "2", "--follow-redirects", "3"])
+        XCTAssertEqual(redirect.status, 0)
+        XCTAssertEqual(r5?.status_codes, ["302": 2], "redirects are counted by status")
+    }
+
+    func testBadTransportFlagsAreUsageErrors() throws {
+        let cases: [[String]] = [["--tls-min", "1.1"], ["--cacert", "/nonexistent.pem"], ["--cert", "/etc/hostname"],
+                                 ["--resolve", "nohostport"], ["--connect-to", "a:1:b"], ["--http", "3"], ["--max-streams", "0"],
+                                 ["--proxy", "not a url"], ["--max-connection-age", "10ms"], ["--follow-redirects", "-1"]]
+        for extra in cases {
+            let out = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-n", "1"] + extra, timeout: 20)
+            XCTAssertEqual(out.status, 2, "\(extra): \(out.stderr)")
+            XCTAssertTrue(out.stderr.contains(extra[0]), "\(extra): \(out.stderr)")
+        }
+        let h2c = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-n", "1", "--http", "2"], timeout: 20)
+        XCTAssertEqual(h2c.status, 2)
+        XCTAssertTrue(h2c.stderr.contains("10634"), h2c.stderr)
+    }
+}
