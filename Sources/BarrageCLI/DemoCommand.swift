@@ -127,10 +127,6 @@ struct DemoDownloads: Encodable {
     var concurrent: RunResult?
 
     func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try JSONOutput.encode(self)
     }
 }

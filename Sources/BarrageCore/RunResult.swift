@@ -171,11 +171,7 @@ public struct RunResult: Codable, Sendable, Equatable {
 
     /// The document as pretty-printed JSON with a trailing newline.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try JSONOutput.encode(self)
     }
 
     public static func decode(_ data: Data) throws -> RunResult {

@@ -375,7 +375,8 @@ final class EngineThread: @unchecked Sendable {
                         continue
                     }
                     var flags: Int32 = 0
-                    if ev.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { flags |= CURL_CSELECT_IN }
+                    // An error (a reset) is also readable: libcurl must read the socket to report it as a receive failure.
+                    if ev.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { flags |= CURL_CSELECT_IN }
                     if ev.events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
                     if ev.events & EPOLLERR.rawValue != 0 { flags |= CURL_CSELECT_ERR }
                     var running: Int32 = 0
@@ -592,6 +593,9 @@ final class EngineThread: @unchecked Sendable {
 
         let curlCode = Int(code.rawValue)
         var error = ErrorClass.classify(curlCode: curlCode, httpStatus: status)
+        if curlCode == 56 && headerBytes > 300 * 1024 {
+            error = .protocol // libcurl 7.88 reports "Too large response headers" with the code of a reset
+        }
         if curlCode == 0, let expect = plan.targets[Int(slot.target)].expect {
             if let statuses = expect.statuses {
                 error = statuses.contains(status) ? nil : .check

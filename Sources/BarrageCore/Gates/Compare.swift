@@ -547,11 +547,7 @@ public struct Comparison: Codable, Sendable, Equatable {
 
     /// The document as pretty-printed JSON with a trailing newline.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try JSONOutput.encode(self)
     }
 
     /// The human table: metric, base, new, change, relative change, 95 % interval and verdict; then gates and warnings.

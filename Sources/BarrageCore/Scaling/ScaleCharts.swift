@@ -575,25 +575,8 @@ public enum ScaleCharts {
         return trimmedDecimal(v, digits: 1)
     }
 
-    /// Escapes the five XML special characters and drops control characters XML 1.0 forbids.
-    static func xmlEscape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// Escapes text for XML content and attributes (shared with the HTML report).
+    static func xmlEscape(_ s: String) -> String { HTMLReport.escape(s) }
 
     static func truncate(_ s: String, to limit: Int) -> String {
         s.count <= limit ? s : String(s.prefix(max(0, limit - 1))) + "…"

@@ -122,11 +122,7 @@ public struct ScaleResult: Codable, Sendable, Equatable {
     }
 
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try JSONOutput.encode(self)
     }
 
     public var chartPoints: [ScaleSeriesPoint] {
