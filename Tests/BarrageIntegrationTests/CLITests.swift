@@ -1,6 +1,7 @@
 import XCTest
 import BarrageCore
 import BarrageTestSupport
+import BarrageTargetServer
 
 /// The built binary: exit codes, one-line errors, the JSON file, signals.
 final class CLITests: XCTestCase {
@@ -119,5 +120,39 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.stderr)
         let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
         XCTAssertEqual(result.errors, ["connect": 6])
+    }
+}
+
+/// Nothing lost: a full disk names the path, exits 1, and leaves an older file whole.
+final class DiskFullTests: XCTestCase {
+    func testAFullDiskKeepsTheOlderFileAndNamesThePath() throws {
+        guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root") }
+        let dir = try makeTemporaryDirectory()
+        defer { _ = shell(["umount", dir.path]); try? FileManager.default.removeItem(at: dir) }
+        guard shell(["mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", dir.path]) == 0 else { throw XCTSkip("cannot mount tmpfs here") }
+        let report = dir.appendingPathComponent("report.html").path
+        try "older report\n".write(toFile: report, atomically: false, encoding: .utf8)
+        let server = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? server.shutdown() }
+        // The HTML report (well over 12 KB) cannot fit; the writability probe before the run still passes.
+        let out = try BarrageBinary.run(["run", server.baseURL + "/", "-c", "2", "-n", "200", "--html", report], timeout: 60)
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertTrue(out.stderr.contains(report), out.stderr)
+        XCTAssertTrue(out.stdout.contains("200 total"), "the summary was printed before the write failed")
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), "older report\n", "the older file is intact")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [], "no temporary file left behind")
+    }
+
+    @discardableResult
+    private func shell(_ args: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
     }
 }
