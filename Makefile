@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 
-.PHONY: all deps build release test demo install man clean
+.PHONY: all deps build release test demo install man fuzz clean bench
 
 all: build
 
@@ -43,9 +43,27 @@ install: release
 	"$$BIN" --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/barrage.fish && \
 	echo "installed barrage, its man page and completions under $(DESTDIR)$(PREFIX)"
 
+# libFuzzer on the profile decoder, the duration/ramp grammar and the threshold parser, FUZZ_SECONDS each (default 30).
+# Corpora in Tests/Fuzz/ (copied, so findings do not dirty the tree); crashes are written to .build-fuzz/crashes/.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@mkdir -p .build-fuzz/crashes
+	@for t in Profile Duration Threshold; do \
+		lower=$$(echo $$t | tr A-Z a-z); \
+		$(SWIFT) build --package-path Fuzz --sanitize=fuzzer -Xswiftc -parse-as-library --product Fuzz$$t --scratch-path .build-fuzz || exit 1; \
+		rm -rf .build-fuzz/corpus-$$lower && cp -r Tests/Fuzz/$$lower .build-fuzz/corpus-$$lower; \
+		echo "fuzzing $$t for $(FUZZ_SECONDS)s"; \
+		SWIFT_BACKTRACE=enable=no .build-fuzz/debug/Fuzz$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-artifact_prefix=.build-fuzz/crashes/$$lower- .build-fuzz/corpus-$$lower || exit 1; \
+	done
+
 # Regenerates docs/barrage.1 from the commands' help (swift-argument-parser's generate-manual plugin).
 man: deps
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug -o docs
 
 clean:
 	rm -rf .build barrage-demo
+
+# Barrage against the bare-libcurl C ceiling, wrk, h2load, ab, hey and k6 on loopback (bench/README.md).
+bench:
+	bash bench/run.sh
