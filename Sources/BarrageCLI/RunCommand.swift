@@ -23,6 +23,7 @@ extension Barrage {
               barrage run http://127.0.0.1:8080/echo -m POST --body '{"a":1}' -H 'Content-Type: application/json' -n 1000
               barrage run http://127.0.0.1:8080/ --rate 500 -d 30s --max-in-flight 200
               barrage run http://127.0.0.1:8080/ --ramp-rate '0->500:30s,500:60s,500->0:10s' --arrival poisson --seed 42
+              barrage run http://127.0.0.1:8080/ --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
             """
         )
 
@@ -40,6 +41,9 @@ extension Barrage {
 
         @Option(help: ArgumentHelp("Open model: a ramping arrival rate, e.g. '0->500:30s,500:60s,500->0:10s'.", valueName: "stages"))
         var rampRate: String?
+
+        @Option(help: ArgumentHelp("Closed model: concurrency along stages, e.g. '0->200:30s,200:60s'.", valueName: "stages"))
+        var rampConcurrency: String?
 
         @Option(help: "Open model: the pool, at most this many requests in flight (default 1000).")
         var maxInFlight: Int?
@@ -109,7 +113,7 @@ extension Barrage {
             if let startAt { _ = try StartAt.parse(startAt) }
             _ = try ProfileInput.variables(variables)
             if isProfile {
-                let shape: [(String, Bool)] = [("--concurrency", concurrency != nil), ("--requests", requests != nil),
+                let shape: [(String, Bool)] = [("--concurrency", concurrency != nil), ("--requests", requests != nil), ("--ramp-concurrency", rampConcurrency != nil),
                     ("--duration", duration != nil), ("--rate", rate != nil), ("--ramp-rate", rampRate != nil),
                     ("--max-in-flight", maxInFlight != nil), ("--max-lateness", maxLateness != nil),
                     ("--arrival", arrival != "uniform"), ("--seed", seed != nil)]
@@ -124,6 +128,15 @@ extension Barrage {
                 throw BarrageError.usage("--concurrency \(concurrency): must be between 1 and 1000000")
             }
             if rate != nil && rampRate != nil { throw BarrageError.usage("--rate and --ramp-rate: give one, not both") }
+            if let rampConcurrency {
+                if isOpen { throw BarrageError.usage("--ramp-concurrency: the closed model's ramp; the open model takes --ramp-rate") }
+                if concurrency != nil { throw BarrageError.usage("--ramp-concurrency and --concurrency: give one, not both") }
+                if duration != nil { throw BarrageError.usage("--duration: --ramp-concurrency sets the duration through its stages") }
+                let parsed = try RampGrammar.parse(rampConcurrency, flag: "--ramp-concurrency")
+                for v in [parsed.start] + parsed.stages.map(\.value) where v != v.rounded(.down) || v > 1_000_000 {
+                    throw BarrageError.usage("--ramp-concurrency '\(rampConcurrency)': concurrency must be a whole number up to 1000000")
+                }
+            }
             if isOpen {
                 if concurrency != nil {
                     throw BarrageError.usage("--concurrency: the open model (--rate/--ramp-rate) takes --max-in-flight instead")
@@ -165,6 +178,14 @@ extension Barrage {
         func plan() throws -> RunPlan {
             if isProfile { return try ProfileInput.load(url, variables: variables, request: request, threads: threads).plan }
             if isOpen { return try openPlan() }
+            if let rampConcurrency {
+                let parsed = try RampGrammar.parse(rampConcurrency, flag: "--ramp-concurrency")
+                return RunPlan.closedStages(parsed.stages.map { ClosedStage(durationMicros: $0.durationMicros, concurrency: Int($0.value)) },
+                                            start: Int(parsed.start), requestLimit: requests, targets: [try request.target(url: url)],
+                                            timeoutMicros: try request.timeoutMicros(), connectTimeoutMicros: try request.connectTimeoutMicros(),
+                                            threads: threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
+                    .withTransport(try request.transport(), httpVersion: request.httpVersion)
+            }
             var durationMicros: Int64? = nil
             if let duration {
                 durationMicros = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000)

@@ -103,6 +103,20 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var protocols: [String: Int] = [:]
     /// The first message seen for each error class (libcurl's explanation), e.g. `{"connect": "Failed to connect …"}`.
     public var error_messages: [String: String] = [:]
+    /// Barrage's own CPU use during the run, to tell when the client itself was the bottleneck.
+    public var client: ClientUsage? = nil
+
+    public struct ClientUsage: Codable, Sendable, Equatable {
+        public var cpu_user_us: Int64
+        public var cpu_system_us: Int64
+        public var threads: Int
+        /// CPU time / (wall time × engine threads): near 1 means the engine threads were saturated.
+        public var cpu_utilization: Double
+        public init(cpu_user_us: Int64, cpu_system_us: Int64, threads: Int, cpu_utilization: Double) {
+            self.cpu_user_us = cpu_user_us; self.cpu_system_us = cpu_system_us; self.threads = threads
+            self.cpu_utilization = cpu_utilization
+        }
+    }
     public var timeline: [TimelineEntry]
     /// Per target (by name), when the plan has more than one target.
     public var targets: [String: Section] = [:]
@@ -231,7 +245,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages
+             error_messages, client
     }
 
     public init(from decoder: any Decoder) throws {
@@ -264,6 +278,7 @@ extension RunResult {
         partial = try c.decodeIfPresent(Bool.self, forKey: .partial)
         protocols = try c.decodeIfPresent([String: Int].self, forKey: .protocols) ?? [:]
         error_messages = try c.decodeIfPresent([String: String].self, forKey: .error_messages) ?? [:]
+        client = try c.decodeIfPresent(ClientUsage.self, forKey: .client)
     }
 }
 
@@ -297,7 +312,7 @@ extension PlanRecord.Target {
 
 extension TimelineEntry {
     enum CodingKeys: String, CodingKey {
-        case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, p50_us, p99_us, max_us, errors, hdr, targets_hdr
+        case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, p50_us, p99_us, max_us, errors, hdr, targets_hdr, target
     }
 
     public init(from decoder: any Decoder) throws {
@@ -316,5 +331,6 @@ extension TimelineEntry {
         errors = try c.decodeIfPresent([String: Int].self, forKey: .errors) ?? [:]
         hdr = try c.decodeIfPresent(String.self, forKey: .hdr)
         targets_hdr = try c.decodeIfPresent([String: String].self, forKey: .targets_hdr)
+        target = try c.decodeIfPresent(Double.self, forKey: .target)
     }
 }

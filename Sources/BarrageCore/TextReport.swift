@@ -28,6 +28,7 @@ public enum TextReport {
         } else if r.latency_us.count > 0 {
             line("  (closed model: latency is measured from the send, so it equals service time)")
         }
+        if let chart = histogramChart(r.latency_us) { line(chart) }
         let phases: [(String, HistogramSummary)] = [
             ("dns", r.phases_us.dns), ("connect", r.phases_us.connect), ("tls", r.phases_us.tls), ("ttfb", r.phases_us.ttfb),
         ].filter { $0.1.count > 0 }
@@ -105,6 +106,14 @@ public enum TextReport {
         if r.requests.dropped > 0 {
             out.append("\(grouped(r.requests.dropped)) requests dropped: not sent within the allowed lateness (pool too small or server too slow)")
         }
+        if let c = r.client, c.cpu_utilization >= 0.9, r.duration_us >= 1_000_000 {
+            out.append("CLIENT SATURATED: Barrage used \(fixed(c.cpu_utilization * 100, 0)) % of its \(c.threads) engine thread\(c.threads == 1 ? "" : "s")' CPU — the numbers describe Barrage's limits as much as the server's (add --threads or machines)")
+        }
+        if let dominant = r.errors.max(by: { $0.value < $1.value }), r.requests.failed > 0,
+           Double(dominant.value) >= 0.9 * Double(r.requests.failed), r.requests.failed * 100 >= r.requests.total {
+            let message = r.error_messages[dominant.key].map { ": \($0)" } ?? ""
+            out.append("errors are mostly \(dominant.key) (\(grouped(dominant.value)) of \(grouped(r.requests.failed)))\(message)")
+        }
         if r.plan.model == "open" && r.send_lateness_us.p99 > 10_000 {
             out.append("SEND LATENESS p99 \(DurationParser.format(micros: r.send_lateness_us.p99)): requests waited to be sent — the pool was full or the client itself was saturated; latency then includes that wait")
         }
@@ -142,6 +151,42 @@ public enum TextReport {
         parts.append("timeout \(DurationParser.format(micros: p.timeout_us))")
         parts.append("HTTP/\(p.http_version)\(p.keepalive ? "" : ", no keep-alive")")
         return "Running \(t) · " + parts.joined(separator: " · ")
+    }
+
+    /// A small bar chart of the latency distribution: complete responses per range, ranges on a 1-2-5 scale.
+    static func histogramChart(_ s: HistogramSummary) -> String? {
+        guard s.count > 1, s.max > s.min, let h = try? s.histogram() else { return nil }
+        var edges: [Int64] = []
+        var e: Int64 = 1
+        while e <= s.min { e = nextEdge(e) }
+        while e < s.max { edges.append(e); e = nextEdge(e) }
+        // At most 8 rows: merge the smallest edges away.
+        while edges.count > 7 { edges.remove(at: edges.count / 2 % 2 == 0 ? 1 : 0); edges = Array(Set(edges)).sorted() }
+        var bounds = [s.min] + edges + [s.max]
+        bounds = Array(Set(bounds)).sorted()
+        guard bounds.count >= 2 else { return nil }
+        var bars: [(label: String, value: Double, text: String)] = []
+        var below: UInt64 = 0
+        for i in 0..<(bounds.count - 1) {
+            let hi = UInt64(bounds[i + 1])
+            // Differences of cumulative counts, so that every sample lands in exactly one row.
+            let cumulative = i == bounds.count - 2 ? h.totalCount : h.count(within: 0...hi)
+            let n = cumulative - below
+            below = cumulative
+            let share = Double(n) / Double(s.count)
+            bars.append(("≤ " + DurationParser.format(micros: Int64(hi)), Double(n), "\(grouped(Int(n))) (\(fixed(share * 100, 1))%)"))
+        }
+        return ScaleCharts.terminalBars(bars, width: 40).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+    }
+
+    private static func nextEdge(_ e: Int64) -> Int64 {
+        var magnitude: Int64 = 1
+        while magnitude * 10 <= e { magnitude *= 10 }
+        switch e / magnitude {
+        case 1: return 2 * magnitude
+        case 2: return 5 * magnitude
+        default: return 10 * magnitude
+        }
     }
 
     private static func durationOrDash(_ s: HistogramSummary, _ v: Int64) -> String {

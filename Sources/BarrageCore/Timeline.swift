@@ -45,6 +45,8 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
     public var hdr: String?
     /// Per target (several targets only): this second's latency distribution of that target, by name.
     public var targets_hdr: [String: String]?
+    /// The plan's load at the start of this second: the rate (open model, req/s) or the concurrency (closed).
+    public var target: Double?
 
     public init(t_s: Int, epoch_s: Double, requests: Int, ok: Int, failed: Int, dropped: Int, rps: Double, in_flight: Int,
                 p50_us: Int64, p99_us: Int64, max_us: Int64, hdr: String? = nil, targets_hdr: [String: String]? = nil,

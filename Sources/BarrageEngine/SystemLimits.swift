@@ -33,6 +33,14 @@ public enum SystemLimits {
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// This process's CPU time so far (user, system), µs.
+    public static func cpuMicros() -> (user: Int64, system: Int64) {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return (Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec),
+                Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec))
+    }
+
     /// Raises the soft RLIMIT_NOFILE to the hard limit and returns the resulting soft limit.
     @discardableResult
     public static func raiseDescriptorLimit() -> Int {
