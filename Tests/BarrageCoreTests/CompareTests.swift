@@ -340,3 +340,31 @@ final class CompareTests: XCTestCase {
         XCTAssertTrue(text.contains("  PASS  rps=5%"), text)
     }
 }
+
+final class ComparePerTargetTests: XCTestCase {
+    private func result(p99: Int64, targetLatency: Int64) -> RunResult {
+        var plan = RunPlan(concurrency: 2, requestLimit: nil, durationMicros: 1_000_000,
+                           targets: [RequestTarget(name: "home", url: "http://127.0.0.1:1/"), RequestTarget(name: "search", url: "http://127.0.0.1:1/s")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        plan.seed = 1
+        var home = Recorder(), search = Recorder(), all = Recorder()
+        for i in 0..<100 {
+            let o = RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: i % 2 == 0 ? p99 : targetLatency, status: 200, error: nil, complete: true)
+            all.record(o)
+            if i % 2 == 0 { home.record(o) } else { search.record(o) }
+        }
+        var r = RunResult(version: "t", plan: plan, recorder: all, timeline: [], startedEpochMillis: 0, durationMicros: 1_000_000, interrupted: false)
+        r.addSections(plan: plan, targets: [home, search], stages: [], warmup: nil, runMicros: 1_000_000)
+        return r
+    }
+
+    func testTargetsPresentInBothRunsGetRows() throws {
+        let c = Compare.compare(base: result(p99: 1_000, targetLatency: 2_000), new: result(p99: 1_000, targetLatency: 4_000))
+        XCTAssertEqual(Set(c.targets.keys), ["home", "search"])
+        let search = try XCTUnwrap(c.targets["search"]?.first { $0.metric == .p99 })
+        XCTAssertEqual(search.verdict, .regression)
+        XCTAssertTrue(search.noise_unknown)
+        XCTAssertEqual(c.targets["home"]?.first { $0.metric == .p99 }?.verdict, .withinNoise)
+        XCTAssertTrue(c.text().contains("Per target"))
+    }
+}

@@ -173,3 +173,29 @@ final class ProfileRunTests: XCTestCase {
         XCTAssertTrue(unset.stderr.contains("BASE_URL"), unset.stderr)
     }
 }
+
+/// Closed ramps from the command line, each second's target, and the client's own CPU use.
+final class RampConcurrencyCLITests: XCTestCase {
+    func testRampConcurrencyFollowsItsStages() throws {
+        let server = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? server.shutdown() }
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("r.json").path
+        let out = try BarrageBinary.run(["run", server.baseURL + "/delay/10", "--ramp-concurrency", "0->8:1s,8:1s", "--json", json], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(r.stages.map(\.target_concurrency), [8, 8])
+        XCTAssertEqual(r.plan.start_concurrency, 0)
+        XCTAssertEqual(r.timeline.first?.target, 0, "concurrency at t = 0")
+        XCTAssertEqual(r.timeline.dropFirst().first?.target, 8, "concurrency at t = 1 s")
+        XCTAssertLessThanOrEqual(r.connections.new, 8)
+        let client = try XCTUnwrap(r.client)
+        XCTAssertGreaterThan(client.cpu_user_us + client.cpu_system_us, 0)
+        XCTAssertEqual(server.requestsReceived, r.requests.total)
+        let bad = try BarrageBinary.run(["run", server.baseURL + "/", "--ramp-concurrency", "0->8.5:1s"], timeout: 20)
+        XCTAssertEqual(bad.status, 2)
+        let both = try BarrageBinary.run(["run", server.baseURL + "/", "--ramp-concurrency", "0->8:1s", "--rate", "5"], timeout: 20)
+        XCTAssertEqual(both.status, 2)
+    }
+}

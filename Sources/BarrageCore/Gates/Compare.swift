@@ -186,7 +186,35 @@ public enum Compare {
             }
         }
         let results = gates.map { gate in evaluate(gate, rows.first { $0.metric == gate.metric }!) }
-        return Comparison(metrics: rows, gates: results, warnings: warnings)
+        var comparison = Comparison(metrics: rows, gates: results, warnings: warnings)
+        // Per target, when both runs have the same target: point changes (the timeline is whole-run only, so the noise
+        // of a target's numbers is unknown and its rows never gate).
+        for name in Set(base.targets.keys).intersection(new.targets.keys).sorted() {
+            let b = base.targets[name]!, n = new.targets[name]!
+            comparison.targets[name] = Metric.allCases.map { metric in
+                let bv = value(metric, of: b), nv = value(metric, of: n)
+                let change = nv - bv
+                return Comparison.MetricRow(metric: metric, base: bv, new: nv, change: change,
+                                            relative_change: bv != 0 ? change / bv : nil, ci_low: nil, ci_high: nil,
+                                            verdict: change == 0 ? .withinNoise : direction(of: change, metric), noise_unknown: true)
+            }
+        }
+        return comparison
+    }
+
+    /// A metric's value in one target's section of a result.
+    static func value(_ metric: Metric, of s: RunResult.Section) -> Double {
+        let l = s.latency_us
+        switch metric {
+        case .rps: return s.rps
+        case .error_rate: return errorRate(ok: s.requests.ok, failed: s.requests.failed)
+        case .mean: return Double(l.mean)
+        case .p50: return Double(l.p50)
+        case .p90: return Double(l.p90)
+        case .p99: return Double(l.p99)
+        case .p99_9: return Double(l.p99_9)
+        case .max: return Double(l.max)
+        }
     }
 
     /// The whole-run value of a metric: rps, error rate as a fraction, or microseconds of `latency_us`.
@@ -534,6 +562,8 @@ public struct Comparison: Codable, Sendable, Equatable {
     public var gates: [GateResult]
     /// Human lines: plan differences, version differences, interrupted runs, unknown noise.
     public var warnings: [String]
+    /// Per target present in both runs: the same metrics as point changes (noise unknown, never gated).
+    public var targets: [String: [MetricRow]] = [:]
 
     public init(metrics: [MetricRow], gates: [GateResult], warnings: [String]) {
         self.metrics = metrics; self.gates = gates; self.warnings = warnings
@@ -580,6 +610,17 @@ public struct Comparison: Codable, Sendable, Equatable {
         }
         out += "\n  95% CI: bootstrap over per-second timelines (\(TextReport.grouped(Compare.resamples)) resamples); "
             + "p90, p99.9 and mean borrow the p99 column's spread\n"
+        if !targets.isEmpty {
+            var rows = [["target", "metric", "base", "new", "rel", "change"]]
+            for (name, metrics) in targets.sorted(by: { $0.key < $1.key }) {
+                for r in metrics {
+                    rows.append([name, r.metric.rawValue, Self.format(r.metric, r.base), Self.format(r.metric, r.new),
+                                 r.relative_change.map { Compare.signed($0 * 100, 1) + "%" } ?? "-",
+                                 r.verdict == .withinNoise ? "same" : (r.verdict == .regression ? "worse" : "better")])
+                }
+            }
+            out += "\n  Per target (point changes; noise unknown, not gated):\n" + TextReport.table(rows) + "\n"
+        }
         if !gates.isEmpty {
             out += "\n"
             for g in gates { out += "  \(g.ok ? "PASS" : "FAIL")  \(g.spec): \(g.message)\n" }
