@@ -1,3 +1,4 @@
+import Foundation
 /// What a request asks the target server for, decided from its URI alone.
 ///
 /// Parsing is a pure function of the request target so the routing table can be tested without a
@@ -99,8 +100,15 @@ enum Route: Equatable, Sendable {
     /// The largest `/fault/huge-headers` `kb` accepted (4 MiB of headers).
     static let maxHugeHeaderKilobytes = 4096
 
-    /// Routes the request target `uri` (origin form, e.g. `/drip/10?rate=5`).
-    init(uri: String) {
+    /// Routes the request target `uri`: origin form (`/drip/10?rate=5`), or absolute form
+    /// (`http://any.host/drip/10`, as clients send through a proxy — servers must accept it, RFC 9112 §3.2.2), which
+    /// lets tests use this server as a forward proxy.
+    init(uri rawURI: String) {
+        var uri = Substring(rawURI)
+        if let scheme = uri.range(of: "://"), uri[..<scheme.lowerBound].allSatisfy({ $0.isLetter }) {
+            let afterAuthority = uri[scheme.upperBound...]
+            uri = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
+        }
         let pathAndQuery = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = pathAndQuery.first ?? ""
         let query = pathAndQuery.count > 1 ? pathAndQuery[1] : nil

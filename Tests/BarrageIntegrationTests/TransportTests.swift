@@ -176,6 +176,35 @@ final class TransportTests: XCTestCase {
         let (compressed, r4) = try run([server.baseURL + "/bytes/1000", "-c", "1", "-n", "3", "--compressed"])
         XCTAssertEqual(compressed.status, 0)
         XCTAssertEqual(r4?.throughput.body_bytes_in, 3_000)
+        // --proxy: the embedded server accepts absolute-form requests, so it can stand in for a forward proxy.
+        server.resetCount()
+        let (proxied, r6) = try run(["http://backend.example.invalid/", "-c", "1", "-n", "5", "--proxy", server.baseURL])
+        XCTAssertEqual(proxied.status, 0, proxied.stderr)
+        XCTAssertEqual(r6?.requests.ok, 5)
+        XCTAssertEqual(server.requestsReceived, 5, "every request went through the proxy")
+        // --unix-socket: a small HTTP server on a Unix domain socket.
+        let socketPath = path("http.sock")
+        let script = """
+        import http.server, socketserver, sys
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+            def do_GET(self):
+                self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')
+            def log_message(self, *a): pass
+        class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer): daemon_threads = True
+        S(sys.argv[1], H).serve_forever()
+        """
+        let py = Process()
+        py.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        py.arguments = ["python3", "-c", script, socketPath]
+        py.standardOutput = FileHandle.nullDevice
+        py.standardError = FileHandle.nullDevice
+        try py.run()
+        peers.append(py)
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) { usleep(50_000) }
+        let (unix, r7) = try run(["http://localhost/", "-c", "2", "-n", "6", "--unix-socket", socketPath])
+        XCTAssertEqual(unix.status, 0, unix.stderr)
+        XCTAssertEqual(r7?.requests.ok, 6)
         // --follow-redirects with a server that redirects: /status/302 has no Location, so it is a complete 302.
         let (redirect, r5) = try run([server.baseURL + "/status/302", "-c", "1", "-n", "2", "--follow-redirects", "3"])
         XCTAssertEqual(redirect.status, 0)
