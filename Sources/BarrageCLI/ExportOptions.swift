@@ -19,6 +19,9 @@ struct ExportOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a self-contained HTML report.", valueName: "path"))
     var html: String?
 
+    @Option(help: ArgumentHelp("run: stream every request as an NDJSON line (due, sent, done µs; target, status, bytes, error).", valueName: "path"))
+    var raw: String?
+
     var files: [OutputFile] {
         [hlog.map { OutputFile(path: $0, flag: "--hlog") }, percentiles.map { OutputFile(path: $0, flag: "--percentiles") },
          percentilesCsv.map { OutputFile(path: $0, flag: "--percentiles-csv") }, csv.map { OutputFile(path: $0, flag: "--csv") },

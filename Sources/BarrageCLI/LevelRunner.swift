@@ -30,13 +30,13 @@ struct LevelRunner {
     /// `abort` is asked on each tick whether a gate demands the run stop; it returns the reason.
     static func run(_ plan: RunPlan, warmup: Bool = false, signalsBefore: Int,
                     abort: ((Engine.Progress) -> String?)? = nil,
-                    observe: ((Engine.Progress) -> Void)? = nil) throws -> Measured {
+                    observe: ((Engine.Progress) -> Void)? = nil, raw: RawWriter? = nil) throws -> Measured {
         let control = StopControl()
         var graceEnd: Int64? = nil
         if Signals.count > signalsBefore { control.raise(to: .draining) }
         let engine = Engine(plan: plan, userAgent: "barrage/\(Barrage.version)")
         let cpuBefore = SystemLimits.cpuMicros()
-        let out = try engine.run(control: control, warmup: warmup) { progress in
+        let out = try engine.run(control: control, warmup: warmup, raw: raw.map { w in { w.append($0) } }) { progress in
             observe?(progress)
             let elapsed = progress.elapsedMicros
             let signals = Signals.count - signalsBefore

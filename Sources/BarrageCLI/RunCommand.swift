@@ -236,6 +236,7 @@ extension Barrage {
                 plan = try self.plan()
             }
             plan.segment = try resolvedSegment()
+            plan.recordRaw = exports.raw != nil
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             let thresholds = try gates.parsed(extra: profileThresholds)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }
@@ -243,7 +244,8 @@ extension Barrage {
             try output?.checkWritable()
             for o in gates.outputs { try o.checkWritable() }
             try exports.checkWritable()
-            let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live)
+            let rawWriter = try exports.raw.map { try RawWriter(path: $0) }
+            let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter)
             if let startAt { try StartAt.wait(until: try StartAt.parse(startAt), quiet: quiet) }
             var result = try execution.execute()
             result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
@@ -251,6 +253,7 @@ extension Barrage {
             if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(result.thresholds)) }
             try output?.write(try result.jsonData())
             try exports.write(result)
+            try rawWriter?.finish()
             try gates.writeReports(result: result, thresholds: result.thresholds)
             if result.interrupted && result.aborted_by == nil { throw ExitCode(ExitStatus.interrupted.rawValue) }
             if !ThresholdEvaluator.allPassed(result.thresholds) || result.aborted_by != nil {
@@ -267,8 +270,10 @@ struct RunExecution {
     let thresholds: [Threshold]
     let live: LiveOptions?
     let descriptorLimit: Int
+    let raw: RawWriter?
 
-    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil) throws {
+    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil, raw: RawWriter? = nil) throws {
+        self.raw = raw
         self.plan = plan
         self.quiet = quiet
         self.thresholds = thresholds
@@ -292,7 +297,7 @@ struct RunExecution {
             guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
             return abortedBy
-        }, observe: { reporter?.update($0) }).result
+        }, observe: { reporter?.update($0) }, raw: raw).result
         reporter?.finish()
         result.aborted_by = abortedBy
         if abortedBy != nil { result.interrupted = true }

@@ -75,6 +75,8 @@ public struct RunPlan: Sendable, Equatable {
     public var segment: Segment?
     /// TLS, HTTP version and connection controls.
     public var transport = Transport()
+    /// Stream every request as an NDJSON line (`--raw`).
+    public var recordRaw = false
     /// Stop after this many requests in total (nil: no count limit).
     public var requestLimit: Int?
     /// Stop sending after this long (nil: no time limit).

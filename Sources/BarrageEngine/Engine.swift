@@ -71,7 +71,8 @@ public final class Engine {
     /// Runs the plan to its end, or until `control` says stop. Blocks the calling thread.
     /// With `warmup`, each worker first sends one request on its own connection that is kept out of the results,
     /// and the measured run starts when every connection is open (connection setup is reported separately).
-    public func run(control: StopControl, warmup: Bool = false, tick: Tick? = nil) throws -> Output {
+    /// `raw` receives NDJSON lines (`--raw`) on the controller's thread as engine threads hand them over.
+    public func run(control: StopControl, warmup: Bool = false, raw: (([UInt8]) -> Void)? = nil, tick: Tick? = nil) throws -> Output {
         let threadCount = plan.effectiveThreads
         let budget = RequestBudget(limit: plan.processRequestLimit)
         let mailbox = Mailbox()
@@ -108,6 +109,7 @@ public final class Engine {
                 switch message {
                 case .interval(let worker, let stats): timeline.add(worker: worker, stats)
                 case .finished(let worker, _, _, _, _): timeline.finish(worker: worker)
+                case .raw: break
                 }
             }
             pending.removeAll()
@@ -117,6 +119,9 @@ public final class Engine {
             for message in mailbox.take() {
                 switch message {
                 case .interval(_, let stats): total.merge(stats.recorder)
+                case .raw(let bytes):
+                    raw?(bytes)
+                    continue
                 case .finished(_, let warmupRecorder, let t, let s, let fe):
                     for (k, v) in fe where firstErrors[k] == nil { firstErrors[k] = v }
                     warm.merge(warmupRecorder)

@@ -1,4 +1,5 @@
 import Glibc
+import Foundation
 import CLinuxEvents
 import CLibcurl
 import CCurlShims
@@ -76,6 +77,9 @@ final class EngineThread: @unchecked Sendable {
     /// CURLOPT_ERRORBUFFER of every handle (CURL_ERROR_SIZE bytes each), and the first message seen per error class.
     private let errorBuffers: UnsafeMutablePointer<CChar>
     private var firstErrors: [String: String] = [:]
+    /// `--raw`: NDJSON lines appended on the hot path into a buffer reserved once a second; target names pre-encoded.
+    private var raw: [UInt8] = []
+    private let rawTargets: [[UInt8]]
     private var interval: IntervalStats
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
@@ -96,6 +100,7 @@ final class EngineThread: @unchecked Sendable {
         self.slotCount = connections
         self.interval = IntervalStats(second: 0)
         self.targetCount = plan.targets.count
+        self.rawTargets = plan.targets.map { t in Array(String(decoding: (try? JSONOutput.encode(t.name)) ?? Data("\"\"".utf8), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8) }
         thinkQueue = .allocate(capacity: max(1, connections))
         errorBuffers = .allocate(capacity: max(1, connections * plan.targets.count) * Int(CURL_ERROR_SIZE))
         errorBuffers.initialize(repeating: 0, count: max(1, connections * plan.targets.count) * Int(CURL_ERROR_SIZE))
@@ -320,6 +325,7 @@ final class EngineThread: @unchecked Sendable {
         closeIntervals(through: end)
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
+        flushRaw()
         mailbox.post(.finished(worker: index, warmup: warmupRecorder, targets: targetRecorders, stages: stageRecorders,
                                firstErrors: firstErrors))
     }
@@ -444,6 +450,10 @@ final class EngineThread: @unchecked Sendable {
     }
 
     private func recordDrop(now: Int64, dueMicros: Int64, target: Int) {
+        if plan.recordRaw {
+            appendRaw(RequestOutcome(dueMicros: dueMicros, sentMicros: -1, doneMicros: now - startMicros, status: 0, error: nil,
+                                     complete: false), target: target, dropped: true)
+        }
         if dueMicros < plan.warmupMicros {
             warmupRecorder.recordDropped()
             return
@@ -640,6 +650,7 @@ final class EngineThread: @unchecked Sendable {
 
     @inline(__always)
     private func recordOutcome(_ outcome: RequestOutcome, target: Int, now: Int64) {
+        if plan.recordRaw && !warming { appendRaw(outcome, target: target, dropped: false) }
         if warming || outcome.dueMicros < plan.warmupMicros {
             warmupRecorder.record(outcome)
             return
@@ -657,10 +668,48 @@ final class EngineThread: @unchecked Sendable {
         interval.recorder.record(outcome)
     }
 
+    /// One NDJSON line: `{"due":…,"sent":…,"done":…,"target":"…","status":…,"bytes":…,"error":"…"|null}` (µs from the
+    /// start; `sent` is null for a dropped request, whose `error` is "dropped"). No allocation once the buffer is warm.
+    @inline(__always)
+    private func appendRaw(_ o: RequestOutcome, target: Int, dropped: Bool) {
+        func text(_ s: StaticString) { s.withUTF8Buffer { raw.append(contentsOf: $0) } }
+        func number(_ v: Int64) {
+            if v < 0 { raw.append(UInt8(ascii: "-")) }
+            var x = v.magnitude
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var n = 0
+            withUnsafeMutableBytes(of: &digits) { buf in
+                repeat { buf[n] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; n += 1 } while x > 0
+                while n > 0 { n -= 1; raw.append(buf[n]) }
+            }
+        }
+        text("{\"due\":"); number(o.dueMicros)
+        text(",\"sent\":"); if dropped { text("null") } else { number(o.sentMicros) }
+        text(",\"done\":"); number(o.doneMicros)
+        text(",\"target\":"); raw.append(contentsOf: rawTargets[target])
+        text(",\"status\":"); number(Int64(o.status))
+        text(",\"bytes\":"); number(o.bytesIn)
+        text(",\"error\":")
+        if dropped { text("\"dropped\"") }
+        else if let e = o.error { raw.append(UInt8(ascii: "\"")); raw.append(contentsOf: e.rawValue.utf8); raw.append(UInt8(ascii: "\"")) }
+        else { text("null") }
+        text("}\n")
+    }
+
+    /// Hands the NDJSON lines gathered so far to the controller, which writes them (off the engine thread).
+    private func flushRaw() {
+        guard plan.recordRaw, !raw.isEmpty else { return }
+        mailbox.post(.raw(raw))
+        raw = []
+        raw.reserveCapacity(1 << 20)
+    }
+
     /// Hands every second that has ended to the controller and starts a fresh one.
     private func closeIntervals(through now: Int64) {
         let second = Int((now - startMicros) / 1_000_000)
         guard second > interval.second else { return }
+        flushRaw()
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
         interval = IntervalStats(second: second, targets: targetCount)

@@ -58,6 +58,8 @@ final class RequestBudget: Sendable {
 final class Mailbox: Sendable {
     enum Message: Sendable {
         case interval(worker: Int, IntervalStats)
+        /// NDJSON lines of finished requests (`--raw`), handed over once a second.
+        case raw([UInt8])
         case finished(worker: Int, warmup: Recorder, targets: [Recorder], stages: [Recorder], firstErrors: [String: String])
     }
     private let messages = Mutex<[Message]>([])

@@ -142,3 +142,30 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(none.status, 2)
     }
 }
+
+final class RawExportTests: XCTestCase {
+    func testRawStreamsEveryRequestOnce() throws {
+        let server = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? server.shutdown() }
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let raw = dir.appendingPathComponent("r.ndjson").path, json = dir.appendingPathComponent("r.json").path
+        // Open model with a pool too small: some requests are dropped, and they have lines too.
+        let out = try BarrageBinary.run(["run", server.baseURL + "/delay/50", "--rate", "100", "-d", "1s", "--max-in-flight", "2",
+                                         "--max-lateness", "20ms", "--raw", raw, "--json", json, "--quiet"], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        let lines = try String(contentsOfFile: raw, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, r.requests.total)
+        var dropped = 0, ok = 0
+        for line in lines {
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            XCTAssertEqual(Set(obj.keys), ["due", "sent", "done", "target", "status", "bytes", "error"])
+            if obj["error"] as? String == "dropped" { dropped += 1; XCTAssertTrue(obj["sent"] is NSNull) }
+            if obj["error"] is NSNull { ok += 1 }
+        }
+        XCTAssertEqual(dropped, r.requests.dropped)
+        XCTAssertEqual(ok, r.requests.ok)
+        XCTAssertGreaterThan(dropped, 0)
+    }
+}
