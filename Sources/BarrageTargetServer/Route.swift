@@ -16,6 +16,8 @@ enum Route: Equatable, Sendable {
     case delay(delayMillis: Int64)
     /// `/status/CODE`: that status, for codes 200...599.
     case status(code: Int)
+    /// `/redirect/N`: 302 to `/redirect/N-1`; `/redirect/0` answers 200 `ok`.
+    case redirect(remaining: Int)
     /// `/drip/N?rate=BYTES_PER_SECOND`: 200 with `byteCount` bytes paced at `bytesPerSecond`
     /// (unpaced when `nil`).
     case drip(byteCount: Int, bytesPerSecond: Int?)
@@ -136,6 +138,12 @@ enum Route: Equatable, Sendable {
                 return
             }
             self = .delay(delayMillis: Int64(millis))
+        case ("redirect", 2):
+            guard let n = Route.nonNegativeInt(segments[1]), n <= 1_000 else {
+                self = .badRequest
+                return
+            }
+            self = .redirect(remaining: n)
         case ("status", 2):
             guard let code = Route.nonNegativeInt(segments[1]), (200...599).contains(code) else {
                 self = .badRequest

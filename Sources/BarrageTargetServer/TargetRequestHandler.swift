@@ -237,6 +237,15 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             respondOK(context: context, request: head, at: due)
         case .fault(let fault):
             respond(context: context, to: head, fault: fault)
+        case .redirect(let remaining):
+            if remaining == 0 {
+                respondFixed(context: context, request: head, status: .ok, body: "ok")
+            } else {
+                var location = HTTPHeaders()
+                location.add(name: "Location", value: "/redirect/\(remaining - 1)")
+                respond(context: context, request: head, status: .found, contentType: "text/plain",
+                        body: ByteBuffer(string: "found"), extraHeaders: location)
+            }
         case .status(let code):
             let status = HTTPResponseStatus(statusCode: code)
             let text = status.reasonPhrase.isEmpty ? "\(code)" : "\(code) \(status.reasonPhrase)"

@@ -63,6 +63,25 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try stats(base), result.requests.total + 1)
     }
 
+    func testASecondSignalCutsTheGraceShortAndStillWritesTheJSON() throws {
+        let (server, base) = try startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let json = tmp.appendingPathComponent("cut.json").path
+        // Requests that would take 10 s: the first signal waits for them (up to 5 s), the second cuts them short.
+        let run = try BarrageBinary.start(["run", base + "/delay/10000", "-c", "4", "-d", "60s", "--json", json])
+        usleep(1_000_000)
+        run.signal(SIGINT)
+        usleep(500_000)
+        run.signal(SIGTERM)
+        let out = run.wait(timeout: 15)
+        XCTAssertEqual(out.status, 130, out.stderr)
+        XCTAssertLessThan(out.seconds, 4, "not the 5 s grace, not the 10 s requests")
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertTrue(result.interrupted)
+        XCTAssertEqual(result.errors, ["other": 4], "requests cut short are failed, class other")
+        XCTAssertEqual(result.requests.total, 4)
+    }
+
     func testUsageErrorsAreOneLineAndExit2() throws {
         let cases: [([String], String)] = [
             (["run", "http://127.0.0.1:1/", "-d", "10x"], "--duration '10x'"),

@@ -205,10 +205,19 @@ final class TransportTests: XCTestCase {
         let (unix, r7) = try run(["http://localhost/", "-c", "2", "-n", "6", "--unix-socket", socketPath])
         XCTAssertEqual(unix.status, 0, unix.stderr)
         XCTAssertEqual(r7?.requests.ok, 6)
-        // --follow-redirects with a server that redirects: /status/302 has no Location, so it is a complete 302.
-        let (redirect, r5) = try run([server.baseURL + "/status/302", "-c", "1", "-n", "2", "--follow-redirects", "3"])
-        XCTAssertEqual(redirect.status, 0)
-        XCTAssertEqual(r5?.status_codes, ["302": 2], "redirects are counted by status")
+        // --follow-redirects: /redirect/2 → /redirect/1 → /redirect/0 (200). Followed, the final status counts;
+        // not followed, the 302 is the complete response.
+        server.resetCount()
+        let (followed, r5) = try run([server.baseURL + "/redirect/2", "-c", "1", "-n", "4", "--follow-redirects", "3"])
+        XCTAssertEqual(followed.status, 0)
+        XCTAssertEqual(r5?.status_codes, ["200": 4])
+        XCTAssertEqual(server.requestsReceived, 12, "three hops per request")
+        let (notFollowed, r6b) = try run([server.baseURL + "/redirect/2", "-c", "1", "-n", "2"])
+        XCTAssertEqual(notFollowed.status, 0)
+        XCTAssertEqual(r6b?.status_codes, ["302": 2], "redirects are counted by status")
+        let (tooMany, r6c) = try run([server.baseURL + "/redirect/5", "-c", "1", "-n", "2", "--follow-redirects", "2"])
+        XCTAssertEqual(tooMany.status, 0)
+        XCTAssertEqual(r6c?.errors, ["protocol": 2], "too many redirects")
     }
 
     func testBadTransportFlagsAreUsageErrors() throws {
