@@ -204,25 +204,19 @@ public enum Compare {
 
     /// A metric's value in one target's section of a result.
     static func value(_ metric: Metric, of s: RunResult.Section) -> Double {
-        let l = s.latency_us
-        switch metric {
-        case .rps: return s.rps
-        case .error_rate: return errorRate(ok: s.requests.ok, failed: s.requests.failed)
-        case .mean: return Double(l.mean)
-        case .p50: return Double(l.p50)
-        case .p90: return Double(l.p90)
-        case .p99: return Double(l.p99)
-        case .p99_9: return Double(l.p99_9)
-        case .max: return Double(l.max)
-        }
+        value(metric, latency: s.latency_us, requests: s.requests, rps: s.rps)
     }
 
     /// The whole-run value of a metric: rps, error rate as a fraction, or microseconds of `latency_us`.
     public static func value(_ metric: Metric, of run: RunResult) -> Double {
-        let l = run.latency_us
+        value(metric, latency: run.latency_us, requests: run.requests, rps: run.throughput.rps)
+    }
+
+    /// A metric from a latency summary, request counts and a rate: shared by whole runs and per-target sections.
+    static func value(_ metric: Metric, latency l: HistogramSummary, requests: RunResult.Requests, rps: Double) -> Double {
         switch metric {
-        case .rps: return run.throughput.rps
-        case .error_rate: return errorRate(ok: run.requests.ok, failed: run.requests.failed)
+        case .rps: return rps
+        case .error_rate: return errorRate(ok: requests.ok, failed: requests.failed)
         case .mean: return Double(l.mean)
         case .p50: return Double(l.p50)
         case .p90: return Double(l.p90)
