@@ -150,14 +150,21 @@ public struct RunPlan: Sendable, Equatable {
     public var stageCount: Int { schedule?.stages.count ?? Swift.max(1, closedStages.count) }
 
     /// The stage (0-based) holding time `micros`; past the end, the last stage.
+    /// Called per request by the engine when the plan has stages: no allocation.
     public func stageIndex(atMicros micros: Int64) -> Int {
         var t: Int64 = 0
-        let durations: [Int64] = schedule?.stages.map(\.durationMicros) ?? closedStages.map(\.durationMicros)
-        for (i, d) in durations.enumerated() {
-            if micros < t + d { return i }
-            t += d
+        if let stages = schedule?.stages {
+            for i in stages.indices {
+                t += stages[i].durationMicros
+                if micros < t { return i }
+            }
+            return Swift.max(0, stages.count - 1)
         }
-        return Swift.max(0, durations.count - 1)
+        for i in closedStages.indices {
+            t += closedStages[i].durationMicros
+            if micros < t { return i }
+        }
+        return Swift.max(0, closedStages.count - 1)
     }
 
     /// Stage boundaries: (start µs, duration µs) for each stage.

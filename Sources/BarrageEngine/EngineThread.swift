@@ -76,7 +76,8 @@ final class EngineThread: @unchecked Sendable {
     private let targetCount: Int
     /// CURLOPT_ERRORBUFFER of every handle (CURL_ERROR_SIZE bytes each), and the first message seen per error class.
     private let errorBuffers: UnsafeMutablePointer<CChar>
-    private var firstErrors: [String: String] = [:]
+    /// By `ErrorClass.index`: checked per failure without hashing a string.
+    private var firstErrors = [String?](repeating: nil, count: ErrorClass.count)
     /// `--raw`: NDJSON lines appended on the hot path into a buffer reserved once a second; target names pre-encoded.
     private var raw: [UInt8] = []
     private let rawTargets: [[UInt8]]
@@ -329,7 +330,8 @@ final class EngineThread: @unchecked Sendable {
         mailbox.post(.interval(worker: index, interval))
         flushRaw()
         mailbox.post(.finished(worker: index, warmup: warmupRecorder, targets: targetRecorders, stages: stageRecorders,
-                               firstErrors: firstErrors))
+                               firstErrors: Dictionary(uniqueKeysWithValues: ErrorClass.allCases.compactMap { c in
+                                   firstErrors[c.index].map { (c.rawValue, $0) } })))
     }
 
     /// Drives libcurl until no request is in flight and none may start.
@@ -633,12 +635,12 @@ final class EngineThread: @unchecked Sendable {
             ttfbMicros: startTransfer > 0 ? Int64(startTransfer - preTransfer) : -1,
             connection: isNew ? .new : (preTransfer > 0 ? .reused : .none)
         )
-        if let error, firstErrors[error.rawValue] == nil {
+        if let error, firstErrors[error.index] == nil {
             // Rare (once per class per thread): the first message of each class, for the summary.
             let buffer = errorBuffers + (i * targetCount + Int(slot.target)) * Int(CURL_ERROR_SIZE)
             var text = buffer.pointee != 0 ? String(cString: buffer) : String(cString: curl_easy_strerror(code))
             if error == .status || error == .check { text = "HTTP \(status)" + (error == .check ? " failed the expect check" : "") }
-            firstErrors[error.rawValue] = "\(text) (curl \(curlCode))"
+            firstErrors[error.index] = "\(text) (curl \(curlCode))"
         }
         switch httpVersion {
         case CURL_HTTP_VERSION_1_0: outcome.httpVersion = 10

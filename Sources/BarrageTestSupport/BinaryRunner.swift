@@ -78,6 +78,21 @@ public enum BarrageBinary {
         return Running(process: p, outURL: outURL, errURL: errURL)
     }
 
+    /// Starts `barrage serve --port 0` and reads its URL from the first line (within 10 s; killed and thrown otherwise).
+    public static func startServer() throws -> (server: Running, baseURL: String) {
+        let server = try start(["serve", "--port", "0"])
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let line = server.stdoutSoFar.split(separator: "\n").first, line.hasPrefix("listening on ") {
+                return (server, String(line.dropFirst("listening on ".count)))
+            }
+            usleep(20_000)
+        }
+        server.signal(SIGKILL)
+        _ = server.wait(timeout: 2)
+        throw NSError(domain: "BarrageBinary", code: 1, userInfo: [NSLocalizedDescriptionKey: "barrage serve did not start"])
+    }
+
     /// Runs `barrage ARGS…` to its end (killed after `timeout` seconds).
     public static func run(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
         try start(arguments).wait(timeout: timeout)

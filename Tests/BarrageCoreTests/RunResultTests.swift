@@ -69,3 +69,36 @@ final class RunResultTests: XCTestCase {
         XCTAssertEqual(TextReport.bytes(10_485_760), "10.5MB")
     }
 }
+
+final class TextReportChecksTests: XCTestCase {
+    private func result(latencies: [Int64], errors: [ErrorClass] = [], cpu: Double? = nil) -> RunResult {
+        let plan = RunPlan(concurrency: 2, requestLimit: nil, durationMicros: 2_000_000, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        var r = Recorder()
+        for v in latencies { r.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: v, status: 200, error: nil, complete: true)) }
+        for e in errors { r.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 10, status: 0, error: e, complete: false)) }
+        var result = RunResult(version: "t", plan: plan, recorder: r, timeline: [], startedEpochMillis: 0, durationMicros: 2_000_000, interrupted: false)
+        if let cpu { result.client = RunResult.ClientUsage(cpu_user_us: 1, cpu_system_us: 1, threads: 1, cpu_utilization: cpu) }
+        result.error_messages = ["connect": "Failed to connect (curl 7)"]
+        return result
+    }
+
+    func testTheLatencyChartCountsEverySampleOnce() throws {
+        let latencies = (1...997).map { Int64($0 * 37 % 90_000 + 100) }
+        let chart = try XCTUnwrap(TextReport.histogramChart(result(latencies: latencies).latency_us))
+        let counts = chart.split(separator: "\n").map { line -> Int in
+            let beforeParen = line.split(separator: "(").first!.split(separator: " ").last!
+            return Int(beforeParen.replacingOccurrences(of: ",", with: ""))!
+        }
+        XCTAssertEqual(counts.reduce(0, +), 997)
+        XCTAssertLessThanOrEqual(counts.count, 9)
+    }
+
+    func testWarningsNameADominantErrorAndASaturatedClient() {
+        let saturated = TextReport.warnings(result(latencies: [1_000], errors: Array(repeating: .connect, count: 9) + [.timeout], cpu: 0.97))
+        XCTAssertTrue(saturated.contains { $0.hasPrefix("CLIENT SATURATED") }, "\(saturated)")
+        XCTAssertTrue(saturated.contains { $0.contains("mostly connect (9 of 10): Failed to connect (curl 7)") }, "\(saturated)")
+        let calm = TextReport.warnings(result(latencies: [1_000], errors: [.connect, .timeout], cpu: 0.3))
+        XCTAssertTrue(calm.isEmpty, "\(calm)")
+    }
+}

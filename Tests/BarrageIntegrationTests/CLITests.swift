@@ -10,20 +10,7 @@ final class CLITests: XCTestCase {
     override func setUpWithError() throws { tmp = try makeTemporaryDirectory() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
-    /// Starts `barrage serve --port 0` and reads its URL from the first line.
-    private func startServer() throws -> (BarrageBinary.Running, String) {
-        let server = try BarrageBinary.start(["serve", "--port", "0"])
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let out = server.stdoutSoFar
-            if let line = out.split(separator: "\n").first, line.hasPrefix("listening on ") {
-                return (server, String(line.dropFirst("listening on ".count)))
-            }
-            usleep(20_000)
-        }
-        server.signal(SIGKILL)
-        throw XCTSkip("server did not start")
-    }
+    private func startServer() throws -> (BarrageBinary.Running, String) { try BarrageBinary.startServer() }
 
     private func stats(_ base: String) throws -> Int {
         let data = Data(try httpGet(base + "/stats").body.utf8)

@@ -13,14 +13,7 @@ final class GateCLITests: XCTestCase {
 
     override func setUpWithError() throws {
         tmp = try makeTemporaryDirectory()
-        server = try BarrageBinary.start(["serve", "--port", "0"])
-        for _ in 0..<500 where base.isEmpty {
-            if let line = server.stdoutSoFar.split(separator: "\n").first, line.hasPrefix("listening on ") {
-                base = String(line.dropFirst("listening on ".count))
-            }
-            usleep(20_000)
-        }
-        XCTAssertFalse(base.isEmpty, "server started")
+        (server, base) = try BarrageBinary.startServer()
     }
 
     override func tearDownWithError() throws {

@@ -38,15 +38,8 @@ final class ScaleAndDemoTests: XCTestCase {
     }
 
     func testScaleSweepWritesTableJSONSVGAndCSV() throws {
-        let server = try BarrageBinary.start(["serve", "--port", "0"])
+        let (server, base) = try BarrageBinary.startServer()
         defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
-        var base = ""
-        for _ in 0..<500 where base.isEmpty {
-            if let line = server.stdoutSoFar.split(separator: "\n").first, line.hasPrefix("listening on ") {
-                base = String(line.dropFirst("listening on ".count))
-            }
-            usleep(20_000)
-        }
         let json = tmp.appendingPathComponent("scale.json"), svg = tmp.appendingPathComponent("scale.svg"), csv = tmp.appendingPathComponent("scale.csv")
         let out = try BarrageBinary.run(["scale", base + "/delay/20", "--levels", "1,2,4,8", "-d", "500ms",
                                          "--json", json.path, "--svg", svg.path, "--csv", csv.path], timeout: 60)
