@@ -49,7 +49,7 @@ static const char *url;
 static int conns = 50;
 static double seconds = 10;
 static int shard_size = 32;
-static long buffer_size = 4096;
+static long buffer_size = 16384; /* libcurl's default */
 static int64_t end_us;          /* stop starting requests */
 static long long completed;     /* completed within the duration */
 static long long errors;

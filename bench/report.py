@@ -70,6 +70,12 @@ def parse_tool(tool, prefix):
             r["expected_requests"] = j.get("plan", {}).get("expected_requests")
             if r["seconds"]:
                 r["achieved_rate"] = req.get("total", 0) / r["seconds"]
+            phase = j.get("connect_phase")
+            if phase:
+                # The connect phase's requests are real requests the process paid CPU for: count them for
+                # CPU per request, and report how long opening the connections took.
+                r["connect_phase_requests"] = phase.get("requests", {}).get("total", 0)
+                r["connect_phase_s"] = phase.get("duration_us", 0) / 1e6
     elif tool.startswith("curl-"):
         m = dict(re.findall(r"(\w+)=(\S+)", out))
         if "requests" in m:
@@ -161,7 +167,7 @@ def parse_tool(tool, prefix):
         r["cpu_s"] = cpu
         r["peak_rss_kb"] = rss
         if r.get("requests"):
-            r["cpu_us_per_req"] = cpu * 1e6 / r["requests"]
+            r["cpu_us_per_req"] = cpu * 1e6 / (r["requests"] + r.get("connect_phase_requests", 0))
     return r
 
 
@@ -232,6 +238,7 @@ def summarize(manifest, facts_path, out_path):
                 "errors": sum(r.get("errors") or 0 for r in runs),
                 "requests": sum(r.get("requests") or 0 for r in runs),
                 "rounds": len(runs),
+                "connect_phase_s": median([r.get("connect_phase_s") for r in runs]),
             }
 
     def med(tool, c, key="rps"):
@@ -301,6 +308,11 @@ def summarize(manifest, facts_path, out_path):
           " req/s, CPU: medians; peak MB: the largest")
     for c, ce in sorted(ceiling.items()):
         print(f"C ceiling at {c:,}: {ce['mode']} mode, {fmt_int(ce['rps'])} req/s, {fmt(ce['cpu_us_per_req'])} µs CPU/req")
+    phases = [(c, med("barrage", c, "connect_phase_s")) for c in counts]
+    phases = [(c, p) for c, p in phases if p is not None]
+    if phases:
+        print("Barrage's connect phase (--preconnect, kept out of its measured window; the other clients count connection set-up): "
+              + ", ".join(f"{p:.2f} s at {c:,}" for c, p in phases))
 
     # growth from the smallest to the largest count: CPU per request, memory per connection
     growth = {}

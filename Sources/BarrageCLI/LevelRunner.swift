@@ -11,8 +11,8 @@ struct LevelRunner {
         var result: RunResult
         /// Time-averaged requests in flight.
         var inFlight: Double
-        /// The warm-up requests, when asked for.
-        var warmup: Recorder?
+        /// The connect phase (one request per worker before the clock started), when there was one.
+        var connectPhase: Recorder?
     }
 
     /// Raises the descriptor limit and fails (exit 1) before anything is sent when `connections` cannot fit.
@@ -28,7 +28,8 @@ struct LevelRunner {
 
     /// Counts signals from `signalsBefore`: the first drains, a second (or the grace running out) aborts.
     /// `abort` is asked on each tick whether a gate demands the run stop; it returns the reason.
-    static func run(_ plan: RunPlan, warmup: Bool = false, signalsBefore: Int,
+    /// `preconnect` runs the connect phase whatever the plan says (`scale` always does).
+    static func run(_ plan: RunPlan, preconnect: Bool = false, signalsBefore: Int,
                     abort: ((Engine.Progress) -> String?)? = nil,
                     observe: ((Engine.Progress) -> Void)? = nil, raw: RawWriter? = nil) throws -> Measured {
         let control = StopControl()
@@ -36,7 +37,7 @@ struct LevelRunner {
         if Signals.count > signalsBefore { control.raise(to: .draining) }
         let engine = Engine(plan: plan, userAgent: "barrage/\(Barrage.version)")
         let cpuBefore = SystemLimits.cpuMicros()
-        let out = try engine.run(control: control, warmup: warmup, raw: raw.map { w in { w.append($0) } }) { progress in
+        let out = try engine.run(control: control, warmup: preconnect || plan.transport.preconnect, raw: raw.map { w in { w.append($0) } }) { progress in
             observe?(progress)
             let elapsed = progress.elapsedMicros
             let signals = Signals.count - signalsBefore
@@ -78,7 +79,11 @@ struct LevelRunner {
                                               cpu_utilization: Double(user + system) / wall)
         result.addSections(plan: plan, targets: out.targets, stages: out.stages,
                            warmup: plan.warmupMicros > 0 ? out.warmup : nil, runMicros: out.durationMicros)
+        if let c = out.connectPhase {
+            result.connect_phase = RunResult.ConnectPhase(c, durationMicros: out.connectPhaseMicros,
+                                                          attemptsInFlight: Engine.connectAttemptsInFlight)
+        }
         let inFlight = out.durationMicros > 0 ? out.recorder.inFlightIntegralMicros / Double(out.durationMicros) : 0
-        return Measured(result: result, inFlight: inFlight, warmup: out.warmup)
+        return Measured(result: result, inFlight: inFlight, connectPhase: out.connectPhase)
     }
 }

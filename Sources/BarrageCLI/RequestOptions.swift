@@ -76,6 +76,12 @@ struct RequestOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Replace a connection once it is this old (whole seconds).", valueName: "duration"))
     var maxConnectionAge: String?
 
+    @Flag(help: "Open every worker's connection before the clock starts (one request each, at most 256 connection attempts at once), reported as the connect phase and kept out of the results.")
+    var preconnect = false
+
+    @Option(help: ArgumentHelp("libcurl's receive buffer per connection, 1k to 512k (default 16k; 4k from 1,000 connections per process).", valueName: "bytes"))
+    var bufferSize: String?
+
     func validate() throws {
         let m = method
         guard !m.isEmpty, m.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-" || $0 == "_") }) else {
@@ -101,6 +107,18 @@ struct RequestOptions: ParsableArguments {
         if version < 0x08_00_00 {
             throw BarrageError.usage("--http 2 on http:// (h2c with prior knowledge) needs libcurl 8.0.0 or later; this one is \(Engine.curlVersionString), whose reused h2c connections fail (curl issue 10634). Use https:// for HTTP/2")
         }
+    }
+
+    /// `4096`, `4k`, `16K`, `1m`: a byte count within [min, max].
+    static func byteSize(_ text: String, flag: String, min: Int, max: Int) throws -> Int {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var digits = t, scale = 1
+        if t.hasSuffix("k") { digits = String(t.dropLast()); scale = 1_024 }
+        else if t.hasSuffix("m") { digits = String(t.dropLast()); scale = 1_048_576 }
+        guard let n = Int(digits), n >= 0, n <= max / scale, n * scale >= min else {
+            throw BarrageError.usage("\(flag) '\(text)': expected a size from \(min / 1_024)k to \(max / 1_024)k, like 4k or 16384")
+        }
+        return n * scale
     }
 
     /// The TLS and connection controls, checked.
@@ -135,6 +153,8 @@ struct RequestOptions: ParsableArguments {
         }
         t.followRedirects = followRedirects
         t.compressed = compressed
+        t.preconnect = preconnect
+        if let bufferSize { t.bufferSize = try Self.byteSize(bufferSize, flag: "--buffer-size", min: 1_024, max: 524_288) }
         if let proxy {
             guard let u = URLComponents(string: proxy), u.scheme != nil, u.host != nil else {
                 throw BarrageError.usage("--proxy '\(Redaction.url(proxy))': expected a URL like http://host:port")

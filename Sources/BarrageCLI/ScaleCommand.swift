@@ -126,8 +126,8 @@ enum ScaleSweep {
             if !quiet {
                 printFlush("level \(level): \(level) in flight…")
             }
-            let m = try LevelRunner.run(plan, warmup: true, signalsBefore: signalsBefore)
-            let setup = m.warmup.map { HistogramSummary($0.connect) } ?? .empty
+            let m = try LevelRunner.run(plan, preconnect: true, signalsBefore: signalsBefore)
+            let setup = m.connectPhase.map { HistogramSummary($0.connect) } ?? .empty
             measured.append(ScaleLevel(concurrency: level, result: m.result, inFlight: m.inFlight, connectionSetup: setup))
             if m.result.interrupted { interrupted = true; break }
         }

@@ -290,7 +290,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var segment: Segment?
     /// False with `--insecure`: certificates were not verified.
     public var tls_verify: Bool?
-    /// Connection controls that were set (absent when none): follow_redirects, compressed, proxy (redacted), unix_socket, local_addresses, max_connection_age_us, max_streams, tls_min, resolve, connect_to.
+    /// Connection controls that were set (absent when none): follow_redirects, compressed, preconnect, buffer_size, proxy (redacted), unix_socket, local_addresses, max_connection_age_us, max_streams, tls_min, resolve, connect_to.
     public var transport: [String: String]?
 
     public init(_ plan: RunPlan) {
@@ -322,6 +322,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         var controls: [String: String] = [:]
         if let n = t.followRedirects { controls["follow_redirects"] = String(n) }
         if t.compressed { controls["compressed"] = "true" }
+        if t.preconnect { controls["preconnect"] = "true" }
+        if let b = t.bufferSize { controls["buffer_size"] = String(b) }
         if let p = t.proxy { controls["proxy"] = Redaction.url(p) }
         if let u = t.unixSocket { controls["unix_socket"] = u }
         if !t.localAddresses.isEmpty { controls["local_addresses"] = t.localAddresses.joined(separator: ",") }
@@ -406,6 +408,21 @@ public struct Transport: Sendable, Equatable {
     public var localAddresses: [String] = []
     /// Close and reopen a connection once it is this old (whole seconds).
     public var maxConnectionAgeMicros: Int64?
+    /// Open every worker's connection before the clock starts (`--preconnect`): the connect phase.
+    public var preconnect = false
+    /// libcurl's receive buffer per connection (`--buffer-size`, bytes); nil: automatic.
+    public var bufferSize: Int?
+
+    /// From this many connections in one process, the automatic receive buffer is 4 KB instead of libcurl's 16 KB:
+    /// −12 KB per connection (−105 MB at 10,000), and no slower there (bench/README.md).
+    public static let smallBufferConnections = 1_000
+    public static let smallBufferBytes = 4_096
+
+    /// The CURLOPT_BUFFERSIZE to set for a process with `connections` connections; nil: libcurl's default (16 KB).
+    public func effectiveBufferSize(connections: Int) -> Int? {
+        if let bufferSize { return bufferSize }
+        return connections >= Self.smallBufferConnections ? Self.smallBufferBytes : nil
+    }
 
     public init() {}
 }

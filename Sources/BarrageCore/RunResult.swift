@@ -55,6 +55,31 @@ public struct RunResult: Codable, Sendable, Equatable {
         }
     }
 
+    /// The connect phase (`--preconnect`): one request per worker on a connection of its own, before the clock
+    /// started, at most `max_attempts_in_flight` at once. Kept out of every other number.
+    public struct ConnectPhase: Codable, Sendable, Equatable {
+        /// Connections opened (new connections libcurl reported for the phase's requests).
+        public var connections: Int
+        public var requests: Requests
+        public var errors: [String: Int]
+        /// From the first connection attempt to the start of the measured run.
+        public var duration_us: Int64
+        public var max_attempts_in_flight: Int
+        /// TCP connect and TLS handshake times of the phase's new connections.
+        public var connect_us: HistogramSummary
+        public var tls_us: HistogramSummary
+
+        public init(_ r: Recorder, durationMicros: Int64, attemptsInFlight: Int) {
+            connections = r.connectionsNew
+            requests = Requests(total: r.total, ok: r.ok, failed: r.failed, dropped: r.dropped)
+            errors = r.errorCounts
+            duration_us = durationMicros
+            max_attempts_in_flight = attemptsInFlight
+            connect_us = HistogramSummary(r.connect)
+            tls_us = HistogramSummary(r.tls)
+        }
+    }
+
     /// One stage of the plan: its target load and what was achieved.
     public struct StageResult: Codable, Sendable, Equatable {
         /// Numbered from 1.
@@ -124,6 +149,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var stages: [StageResult] = []
     /// The warm-up (requests due before `plan.warmup_us`), kept out of every other number; nil without a warm-up.
     public var warmup: Section? = nil
+    /// The connect phase before the clock started (`--preconnect`); nil without one.
+    public var connect_phase: ConnectPhase? = nil
     /// Threshold results, when thresholds were given: `{expr, metric, scope, op, limit, actual, unit, ok}`.
     public var thresholds: [ThresholdResult] = []
     /// Why the run stopped early, when a gate stopped it (`abort_on_fail`); nil otherwise.
@@ -245,7 +272,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client
+             error_messages, client, connect_phase
     }
 
     public init(from decoder: any Decoder) throws {
@@ -279,6 +306,7 @@ extension RunResult {
         protocols = try c.decodeIfPresent([String: Int].self, forKey: .protocols) ?? [:]
         error_messages = try c.decodeIfPresent([String: String].self, forKey: .error_messages) ?? [:]
         client = try c.decodeIfPresent(ClientUsage.self, forKey: .client)
+        connect_phase = try c.decodeIfPresent(ConnectPhase.self, forKey: .connect_phase)
     }
 }
 

@@ -78,6 +78,12 @@ public enum TextReport {
         if let w = r.warmup {
             line("  Warm-up     \(grouped(w.requests.total)) requests in the first \(DurationParser.format(micros: w.duration_us)), kept out of the numbers above (p99 \(durationOrDash(w.latency_us, w.latency_us.p99)))")
         }
+        if let c = r.connect_phase {
+            var text = "  Connect     \(grouped(c.connections)) connection\(c.connections == 1 ? "" : "s") opened in \(DurationParser.format(micros: c.duration_us)) before the clock started"
+            text += " (at most \(c.max_attempts_in_flight) attempts at once, connect p99 \(durationOrDash(c.connect_us, c.connect_us.p99))"
+            if c.requests.failed > 0 { text += ", \(grouped(c.requests.failed)) failed" }
+            line(text + "), kept out of the numbers above")
+        }
         for w in warnings(r) { line("  Warning     " + w) }
         if r.clamped_samples > 0 {
             line("  Warning     \(grouped(r.clamped_samples)) samples exceeded one hour and were recorded as one hour")

@@ -8,9 +8,12 @@ import BarrageCore
 public final class Engine {
     public struct Output: Sendable {
         public var recorder: Recorder
-        /// The warm-up requests (one per worker, connection setup, or those due within the plan's warm-up); kept
-        /// out of `recorder`.
+        /// The requests due within the plan's warm-up, kept out of `recorder`; nil without a warm-up.
         public var warmup: Recorder?
+        /// The connect phase (`run(warmup: true)`): one request per worker before the clock starts; nil without it.
+        public var connectPhase: Recorder?
+        /// How long the connect phase took, from the first warm-up request to the start line.
+        public var connectPhaseMicros: Int64
         /// Per target and per stage (indexed like the plan's), when the plan has more than one.
         public var targets: [Recorder]
         public var stages: [Recorder]
@@ -42,15 +45,26 @@ public final class Engine {
 
     private let plan: RunPlan
     private let userAgent: String
+    private let mode: DriveMode?
+
+    /// How engine threads drive libcurl: `perform` (one multi handle, curl_multi_perform + curl_multi_poll) or
+    /// `socket` (shards of ≤ 128 connections, curl_multi_socket_action + epoll). By default each thread picks
+    /// perform up to 256 connections and socket beyond; `BARRAGE_ENGINE_MODE` or `mode:` force one.
+    public enum DriveMode: String, Sendable { case perform, socket }
 
     private static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_ALL))
     }()
 
-    public init(plan: RunPlan, userAgent: String) {
+    /// Connect phase: warm-up requests (connection attempts) in flight at once, over all threads. Below the listen
+    /// backlog most servers use (nginx's default is 511), so that no SYN is dropped and retried a second later.
+    public static let connectAttemptsInFlight = 256
+
+    public init(plan: RunPlan, userAgent: String, mode: DriveMode? = nil) {
         _ = Engine.globalInit
         self.plan = plan
         self.userAgent = userAgent
+        self.mode = mode
     }
 
     /// The libcurl version string (`libcurl/7.88.1 OpenSSL/3.0.x zlib/… nghttp2/…`).
@@ -69,8 +83,9 @@ public final class Engine {
     }
 
     /// Runs the plan to its end, or until `control` says stop. Blocks the calling thread.
-    /// With `warmup`, each worker first sends one request on its own connection that is kept out of the results,
-    /// and the measured run starts when every connection is open (connection setup is reported separately).
+    /// With `warmup` (the connect phase), each worker first sends one request on a connection of its own, at most
+    /// `connectAttemptsInFlight` at once, kept out of the results; the measured run starts when every worker has
+    /// its connection (the phase is reported separately, `Output.connectPhase`).
     /// `raw` receives NDJSON lines (`--raw`) on the controller's thread as engine threads hand them over.
     public func run(control: StopControl, warmup: Bool = false, raw: (([UInt8]) -> Void)? = nil, tick: Tick? = nil) throws -> Output {
         let threadCount = plan.effectiveThreads
@@ -83,12 +98,14 @@ public final class Engine {
         for t in 0..<threadCount {
             let share = plan.processConcurrency / threadCount + (t < plan.processConcurrency % threadCount ? 1 : 0)
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,
-                                            mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent))
+                                            mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent,
+                                            mode: mode ?? EngineThread.mode(connections: share)))
         }
         // Handles are built before the clock starts counting: setup is not part of the run.
         var timeline: TimelineBuilder? = nil
         var pending: [Mailbox.Message] = []
         var warm = Recorder()
+        var connect = Recorder()
         var perTarget: [Recorder] = []
         var perStage: [Recorder] = []
         var firstErrors: [String: String] = [:]
@@ -96,6 +113,7 @@ public final class Engine {
         var total = Recorder()
         var finished = 0
         var threads: [Thread] = []
+        let threadsStarted = Clock.monotonicMicros()
         for w in workers {
             let thread = Thread { w.run() }
             thread.name = "barrage-engine-\(w.index)"
@@ -108,7 +126,7 @@ public final class Engine {
             for message in pending {
                 switch message {
                 case .interval(let worker, let stats): timeline.add(worker: worker, stats)
-                case .finished(let worker, _, _, _, _): timeline.finish(worker: worker)
+                case .finished(let worker, _, _, _, _, _): timeline.finish(worker: worker)
                 case .raw: break
                 }
             }
@@ -122,9 +140,10 @@ public final class Engine {
                 case .raw(let bytes):
                     raw?(bytes)
                     continue
-                case .finished(_, let warmupRecorder, let t, let s, let fe):
+                case .finished(_, let warmupRecorder, let connectRecorder, let t, let s, let fe):
                     for (k, v) in fe where firstErrors[k] == nil { firstErrors[k] = v }
                     warm.merge(warmupRecorder)
+                    connect.merge(connectRecorder)
                     if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
                     if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
                     finished += 1
@@ -151,7 +170,9 @@ public final class Engine {
         workers.removeAll() // handles are cleaned up here, after every thread has returned from run()
         let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
         entries += timeline!.drain(durationMicros: duration)
-        return Output(recorder: total, warmup: warmup || plan.warmupMicros > 0 ? warm : nil, targets: perTarget, stages: perStage,
+        let connectMicros = warmup && startLine.startedMicros != 0 ? max(0, startLine.startedMicros - threadsStarted) : 0
+        return Output(recorder: total, warmup: plan.warmupMicros > 0 ? warm : nil, connectPhase: warmup ? connect : nil,
+                      connectPhaseMicros: connectMicros, targets: perTarget, stages: perStage,
                       firstErrors: firstErrors, timeline: entries,
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
                       durationMicros: duration)

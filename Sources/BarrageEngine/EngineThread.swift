@@ -57,6 +57,8 @@ final class EngineThread: @unchecked Sendable {
     private var slots: UnsafeMutablePointer<Slot>
     private let slotCount: Int
     private var active = 0
+    /// Transfers handed to libcurl so far (perform mode performs again at once when this moved).
+    private var added = 0
     private var headerLists: [UnsafeMutablePointer<curl_slist>?] = []
     /// CURLOPT_RESOLVE and CURLOPT_CONNECT_TO lists, built once.
     private var resolveList: UnsafeMutablePointer<curl_slist>?
@@ -64,6 +66,11 @@ final class EngineThread: @unchecked Sendable {
     private var bodies: [UnsafeMutableRawBufferPointer] = []
 
     private var warmupRecorder = Recorder()
+    /// The connect phase (`warmup`): one request per slot, kept out of the results.
+    private var connectRecorder = Recorder()
+    /// Connect phase: the next slot to warm, and how many warm-up requests may be in flight at once.
+    private var warmNext = 0
+    private let warmInFlight: Int
     /// Per target and per stage, only when the plan has more than one of them.
     private var targetRecorders: [Recorder] = []
     private var stageRecorders: [Recorder] = []
@@ -90,8 +97,24 @@ final class EngineThread: @unchecked Sendable {
     /// 128 measured no slower than 32 and saves memory and per-iteration shard walks at 10,000 connections (bench/README.md).
     static let connectionsPerShard = 128
 
+    /// Up to this many connections a thread drives one multi handle with `curl_multi_perform` + `curl_multi_poll`
+    /// (20–25 % cheaper per request than socket_action at a few dozen connections, bench/README.md); beyond it,
+    /// shards with socket_action + epoll, which keep their cost at thousands of connections.
+    static let performModeMaxConnections = 256
+
+    /// How this thread drives libcurl (`Engine.DriveMode`).
+    let mode: Engine.DriveMode
+
+    /// The default for a thread with `connections`; `BARRAGE_ENGINE_MODE=perform|socket` forces one (benchmarks).
+    static func mode(connections: Int) -> Engine.DriveMode {
+        if let forced = ProcessInfo.processInfo.environment["BARRAGE_ENGINE_MODE"].flatMap(Engine.DriveMode.init(rawValue:)) {
+            return forced
+        }
+        return connections <= performModeMaxConnections ? .perform : .socket
+    }
+
     init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget,
-         mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String) throws {
+         mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String, mode: Engine.DriveMode) throws {
         self.index = index
         self.plan = plan
         self.control = control
@@ -99,6 +122,7 @@ final class EngineThread: @unchecked Sendable {
         self.mailbox = mailbox
         self.startLine = startLine
         self.warmup = warmup
+        self.warmInFlight = max(1, Engine.connectAttemptsInFlight / max(1, plan.effectiveThreads))
         self.slotCount = connections
         self.interval = IntervalStats(second: 0)
         self.targetCount = plan.targets.count
@@ -109,7 +133,9 @@ final class EngineThread: @unchecked Sendable {
         if plan.targets.count > 1 { targetRecorders = Array(repeating: Recorder(), count: plan.targets.count) }
         if plan.stageCount > 1 { stageRecorders = Array(repeating: Recorder(), count: plan.stageCount) }
 
-        let shardCount = max(1, (connections + Self.connectionsPerShard - 1) / Self.connectionsPerShard)
+        self.mode = mode
+        let perShard = mode == .perform ? max(1, connections) : Self.connectionsPerShard
+        let shardCount = max(1, (connections + perShard - 1) / perShard)
         let epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epfd >= 0 else { throw BarrageError.failure("epoll_create1 failed: \(String(cString: strerror(errno)))") }
         let deadlines = UnsafeMutablePointer<Int64>.allocate(capacity: shardCount)
@@ -152,11 +178,13 @@ final class EngineThread: @unchecked Sendable {
         for s in 0..<shardCount {
             (shardContexts + s).initialize(to: ShardContext(loop: loop, shard: Int32(s)))
             guard let multi = curl_multi_init() else { throw BarrageError.failure("curl_multi_init failed") }
-            barrage_multi_setopt_socket_callback(multi, socketCallback)
-            barrage_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, shardContexts + s)
-            barrage_multi_setopt_timer_callback(multi, timerCallback)
-            barrage_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, shardContexts + s)
-            barrage_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Int(Self.connectionsPerShard + 4))
+            if mode == .socket {
+                barrage_multi_setopt_socket_callback(multi, socketCallback)
+                barrage_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, shardContexts + s)
+                barrage_multi_setopt_timer_callback(multi, timerCallback)
+                barrage_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, shardContexts + s)
+            }
+            barrage_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Int(perShard + 4))
             if let streams = plan.transport.maxStreams {
                 barrage_multi_setopt_long(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, streams)
             }
@@ -169,7 +197,7 @@ final class EngineThread: @unchecked Sendable {
             bodyChecks = .allocate(capacity: connections * plan.targets.count)
         }
         for i in 0..<connections {
-            let shard = Int32(i / Self.connectionsPerShard)
+            let shard = Int32(i / perShard)
             let easies = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: plan.targets.count)
             for (t, target) in plan.targets.enumerated() {
                 guard let easy = curl_easy_init() else { throw BarrageError.failure("curl_easy_init failed") }
@@ -228,6 +256,9 @@ final class EngineThread: @unchecked Sendable {
         }
         try check(barrage_easy_setopt_ptr(easy, CURLOPT_URL, target.url), "URL \(Redaction.url(target.url))")
         barrage_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        if let size = plan.transport.effectiveBufferSize(connections: plan.processConcurrency) {
+            barrage_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, size)
+        }
         barrage_easy_setopt_ptr(easy, CURLOPT_PRIVATE, UnsafeRawPointer(bitPattern: slot + 1))
         if let bodyCheck {
             barrage_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, checkBody)
@@ -275,6 +306,8 @@ final class EngineThread: @unchecked Sendable {
         if t.compressed { barrage_easy_setopt_ptr(easy, CURLOPT_ACCEPT_ENCODING, "") }
         // An explicit proxy setting: libcurl otherwise reads five proxy environment variables on every transfer.
         try check(barrage_easy_setopt_ptr(easy, CURLOPT_PROXY, t.proxy ?? ""), "--proxy")
+        // …and, without CURLOPT_NOPROXY, two more (no_proxy, NO_PROXY) per transfer.
+        barrage_easy_setopt_ptr(easy, CURLOPT_NOPROXY, "")
         if let socket = t.unixSocket { try check(barrage_easy_setopt_ptr(easy, CURLOPT_UNIX_SOCKET_PATH, socket), "--unix-socket \(socket)") }
         if !t.localAddresses.isEmpty {
             let address = t.localAddresses[(index * 7919 + slot) % t.localAddresses.count]
@@ -306,8 +339,8 @@ final class EngineThread: @unchecked Sendable {
         if warmup {
             warming = true
             startMicros = Clock.monotonicMicros()
-            for i in 0..<slotCount { startWarm(i) }
-            runLoop()
+            startWarmups()
+            drive()
             warming = false
         }
         startMicros = startLine.arriveAndWait(control: control)
@@ -323,15 +356,82 @@ final class EngineThread: @unchecked Sendable {
         } else {
             startIdleSlots(now: now)
         }
-        runLoop()
+        drive()
         let end = Clock.monotonicMicros()
         closeIntervals(through: end)
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
         flushRaw()
-        mailbox.post(.finished(worker: index, warmup: warmupRecorder, targets: targetRecorders, stages: stageRecorders,
+        mailbox.post(.finished(worker: index, warmup: warmupRecorder, connect: connectRecorder, targets: targetRecorders, stages: stageRecorders,
                                firstErrors: Dictionary(uniqueKeysWithValues: ErrorClass.allCases.compactMap { c in
                                    firstErrors[c.index].map { (c.rawValue, $0) } })))
+    }
+
+    private func drive() {
+        if mode == .perform { runPerformLoop() } else { runLoop() }
+    }
+
+    /// Whether the loop is done: nothing in flight and nothing more may start.
+    @inline(__always)
+    private func finished(now: Int64) -> Bool {
+        active == 0 && (warming ? (warmNext >= slotCount || control.level != .running) : (nextDue == nil && thinkCount == 0 && !mayStartMore(now: now)))
+    }
+
+    /// Perform mode: one multi handle, `curl_multi_perform` then `curl_multi_poll` (with the timerfd as an extra
+    /// descriptor in the open model). Transfers added after a perform are performed at once, so a worker's next
+    /// request goes out in the same iteration as the previous one's completion, without a timer round trip.
+    private func runPerformLoop() {
+        let multi = multis[0]
+        var last = Clock.monotonicMicros()
+        var extra = curl_waitfd()
+        extra.fd = timerFD
+        extra.events = Int16(CURL_WAIT_POLLIN)
+        while true {
+            let now = Clock.monotonicMicros()
+            if !warming {
+                interval.recorder.inFlightIntegralMicros += Double(active) * Double(now - last)
+            }
+            last = now
+            if control.level == .aborting {
+                abortActive(now: now)
+                if schedule != nil && !warming { dispatchDue(now: now) } // due but unsent: dropped
+                break
+            }
+            if !warming { closeIntervals(through: now) }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            let addedBefore = added
+            dirty[0] = true
+            drainCompletions()
+            if !warming {
+                if schedule != nil { dispatchDue(now: Clock.monotonicMicros()) } else { resumeClosed(now: Clock.monotonicMicros()) }
+            }
+            // New transfers were added (a completion restarts its worker): perform again before sleeping.
+            if added != addedBefore { continue }
+            if finished(now: now) { break }
+
+            let wake = nextWakeMicros(now: now)
+            var wait = wake - now
+            if wait < 0 { wait = 0 }
+            var waitMillis = Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10))
+            var useTimer = false
+            if schedule != nil && !warming && wait < 100_000 {
+                armTimer(atMicros: wake)
+                waitMillis = 100
+                useTimer = true
+            }
+            extra.revents = 0
+            if useTimer {
+                curl_multi_poll(multi, &extra, 1, waitMillis, nil)
+                if extra.revents != 0 {
+                    var expirations: UInt64 = 0
+                    _ = read(timerFD, &expirations, 8)
+                    timerArmedMicros = -1
+                }
+            } else {
+                curl_multi_poll(multi, nil, 0, waitMillis, nil)
+            }
+        }
     }
 
     /// Drives libcurl until no request is in flight and none may start.
@@ -355,7 +455,7 @@ final class EngineThread: @unchecked Sendable {
             if !warming {
                 if schedule != nil { dispatchDue(now: Clock.monotonicMicros()) } else { resumeClosed(now: Clock.monotonicMicros()) }
             }
-            if active == 0 && (warming || (nextDue == nil && thinkCount == 0 && !mayStartMore(now: now))) { break }
+            if finished(now: now) { break }
 
             let wake = nextWakeMicros(now: now)
             var wait = wake - now
@@ -445,6 +545,7 @@ final class EngineThread: @unchecked Sendable {
                 active += 1
                 resetCheck(i)
                 curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
+        added &+= 1
             } else {
                 return
             }
@@ -479,15 +580,27 @@ final class EngineThread: @unchecked Sendable {
         }
     }
 
-    /// Starts slot `i`'s warm-up request: outside the budget and the results.
+    /// Connect phase: starts warm-up requests on the next slots while fewer than `warmInFlight` are in flight, so
+    /// that connection attempts stay within the server's listen backlog.
+    private func startWarmups() {
+        while active < warmInFlight && warmNext < slotCount && control.level == .running {
+            startWarm(warmNext)
+            warmNext += 1
+        }
+    }
+
+    /// Starts slot `i`'s warm-up request: outside the budget and the results. On HTTP/1.1 it must open its own
+    /// connection (an idle one left by an earlier warm-up would otherwise be reused), so each slot leaves one behind.
     private func startWarm(_ i: Int) {
         let slot = slots + i
+        if plan.httpVersion == "1.1" { barrage_easy_setopt_long(slot.pointee.easy, CURLOPT_FRESH_CONNECT, 1) }
         let now = Clock.monotonicMicros() - startMicros
         slot.pointee.dueMicros = now
         slot.pointee.sentMicros = now
         slot.pointee.active = true
         active += 1
         curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
+        added &+= 1
     }
 
     /// Closed model: this thread's share of the plan's concurrency at `now` (the whole split exactly over threads).
@@ -540,6 +653,7 @@ final class EngineThread: @unchecked Sendable {
         busy += 1
         resetCheck(i)
         curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
+        added &+= 1
         return true
     }
 
@@ -567,6 +681,8 @@ final class EngineThread: @unchecked Sendable {
                 slots[i].active = false
                 active -= 1
                 if warming {
+                    if plan.httpVersion == "1.1" { barrage_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 0) }
+                    startWarmups()
                 } else if schedule != nil {
                     freeSlots[freeCount] = Int32(i)
                     freeCount += 1
@@ -655,7 +771,11 @@ final class EngineThread: @unchecked Sendable {
     @inline(__always)
     private func recordOutcome(_ outcome: RequestOutcome, target: Int, now: Int64) {
         if plan.recordRaw && !warming { appendRaw(outcome, target: target, dropped: false) }
-        if warming || outcome.dueMicros < plan.warmupMicros {
+        if warming {
+            connectRecorder.record(outcome)
+            return
+        }
+        if outcome.dueMicros < plan.warmupMicros {
             warmupRecorder.record(outcome)
             return
         }

@@ -60,7 +60,7 @@ final class Mailbox: Sendable {
         case interval(worker: Int, IntervalStats)
         /// NDJSON lines of finished requests (`--raw`), handed over once a second.
         case raw([UInt8])
-        case finished(worker: Int, warmup: Recorder, targets: [Recorder], stages: [Recorder], firstErrors: [String: String])
+        case finished(worker: Int, warmup: Recorder, connect: Recorder, targets: [Recorder], stages: [Recorder], firstErrors: [String: String])
     }
     private let messages = Mutex<[Message]>([])
 

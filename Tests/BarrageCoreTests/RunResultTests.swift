@@ -53,6 +53,52 @@ final class RunResultTests: XCTestCase {
         XCTAssertEqual(try RunResult.decode(try r.jsonData()), r)
     }
 
+    private func withConnectPhase(_ r: RunResult, connections: Int, failed: Int = 0, micros: Int64) -> RunResult {
+        var phase = Recorder()
+        for i in 0..<connections {
+            phase.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 900, status: i < failed ? 0 : 200,
+                                        error: i < failed ? .connect : nil, complete: i >= failed, connectMicros: 100 + Int64(i),
+                                        connection: .new))
+        }
+        var out = r
+        out.connect_phase = RunResult.ConnectPhase(phase, durationMicros: micros, attemptsInFlight: 256)
+        return out
+    }
+
+    func testConnectPhaseIsReportedAndRoundTrips() throws {
+        let r = withConnectPhase(sample(), connections: 4, failed: 1, micros: 12_000)
+        let c = try XCTUnwrap(r.connect_phase)
+        XCTAssertEqual(c.connections, 4)
+        XCTAssertEqual(c.requests.total, 4)
+        XCTAssertEqual(c.requests.failed, 1)
+        XCTAssertEqual(c.errors, ["connect": 1])
+        XCTAssertEqual(c.connect_us.count, 4)
+        XCTAssertEqual(try RunResult.decode(try r.jsonData()), r)
+        let text = TextReport.render(r)
+        XCTAssertTrue(text.contains("Connect     4 connections opened in 12.0ms before the clock started (at most 256 attempts at once"), text)
+        XCTAssertTrue(text.contains("1 failed"), text)
+        XCTAssertFalse(TextReport.render(sample()).contains("Connect     "), "no line without a connect phase")
+        let json = try JSONSerialization.jsonObject(with: try r.jsonData()) as! [String: Any]
+        let phase = json["connect_phase"] as! [String: Any]
+        XCTAssertEqual(Set(phase.keys), ["connections", "requests", "errors", "duration_us", "max_attempts_in_flight", "connect_us", "tls_us"])
+        XCTAssertNil((try JSONSerialization.jsonObject(with: try sample().jsonData()) as! [String: Any])["connect_phase"])
+    }
+
+    func testMergedConnectPhasesAddUp() throws {
+        var a = withConnectPhase(sample(), connections: 3, micros: 10_000)
+        var b = withConnectPhase(sample(), connections: 5, failed: 2, micros: 30_000)
+        a.plan.segment = Segment(index: 1, count: 2); a.segment = a.plan.segment
+        b.plan.segment = Segment(index: 2, count: 2); b.segment = b.plan.segment
+        let m = try ResultMerge.merge([("a", a), ("b", b)])
+        let c = try XCTUnwrap(m.connect_phase)
+        XCTAssertEqual(c.connections, 8)
+        XCTAssertEqual(c.requests.total, 8)
+        XCTAssertEqual(c.requests.failed, 2)
+        XCTAssertEqual(c.errors, ["connect": 2])
+        XCTAssertEqual(c.duration_us, 30_000, "the longest phase")
+        XCTAssertEqual(c.connect_us.count, 8, "histograms merged from hdr")
+    }
+
     func testTextReportShowsTheNumbers() {
         let text = TextReport.render(sample())
         XCTAssertTrue(text.contains("100 total · 100 ok · 0 failed · 0 dropped"), text)

@@ -50,6 +50,51 @@ final class EngineTests: XCTestCase {
         assertAccounting(r, serverSaw: server.requestsReceived)
     }
 
+    /// Both ways of driving libcurl count exactly, closed and open model, with and without the connect phase.
+    func testBothDriveModesCountExactly() throws {
+        for mode in [Engine.DriveMode.perform, .socket] {
+            try server.shutdown()
+            server = try TargetServer.start(host: "127.0.0.1", port: 0)
+            let closed = plan("/", concurrency: 20, requests: 2_000)
+            let out = try Engine(plan: closed, userAgent: "barrage-test", mode: mode).run(control: StopControl())
+            XCTAssertEqual(out.recorder.total, 2_000, "\(mode)")
+            XCTAssertEqual(out.recorder.ok, 2_000, "\(mode): \(out.recorder.errorCounts)")
+            XCTAssertEqual(out.recorder.connectionsNew, 20, "\(mode)")
+            XCTAssertEqual(server.requestsReceived, 2_000, "\(mode)")
+
+            let schedule = OpenSchedule(startRate: 500, stages: [RateStage(durationMicros: 1_000_000, rate: 500)])
+            let open = RunPlan.open(schedule: schedule, maxInFlight: 30, maxLatenessMicros: 5_000_000, requestLimit: nil,
+                                    targets: [RequestTarget(url: server.baseURL + "/")], timeoutMicros: 10_000_000,
+                                    connectTimeoutMicros: 5_000_000, threads: 2, keepAlive: true)
+            let o = try Engine(plan: open, userAgent: "barrage-test", mode: mode).run(control: StopControl())
+            XCTAssertEqual(o.recorder.total, 500, "\(mode)")
+            XCTAssertEqual(o.recorder.ok, 500, "\(mode): \(o.recorder.errorCounts)")
+            XCTAssertEqual(server.requestsReceived, 2_500, "\(mode)")
+            XCTAssertEqual(Double(o.durationMicros), 1_000_000, accuracy: 300_000, "\(mode): paced")
+            XCTAssertLessThan(HistogramSummary(o.recorder.sendLateness).p50, 5_000, "\(mode): sent on time")
+        }
+    }
+
+    /// The connect phase opens one connection per worker (at most `connectAttemptsInFlight` attempts at once), the
+    /// measured run then opens none, and the server saw exactly the phase's requests plus the run's.
+    func testConnectPhaseOpensEveryConnectionBeforeTheClock() throws {
+        for mode in [Engine.DriveMode.perform, .socket] {
+            try server.shutdown()
+            server = try TargetServer.start(host: "127.0.0.1", port: 0)
+            let p = plan("/", concurrency: 600, requests: 3_000)
+            let out = try Engine(plan: p, userAgent: "barrage-test", mode: mode).run(control: StopControl(), warmup: true)
+            let phase = try XCTUnwrap(out.connectPhase)
+            XCTAssertEqual(phase.total, 600, "\(mode)")
+            XCTAssertEqual(phase.ok, 600, "\(mode): \(phase.errorCounts)")
+            XCTAssertEqual(phase.connectionsNew, 600, "\(mode): one connection per worker")
+            XCTAssertGreaterThan(out.connectPhaseMicros, 0)
+            XCTAssertEqual(out.recorder.total, 3_000, "\(mode)")
+            XCTAssertEqual(out.recorder.connectionsNew, 0, "\(mode): the measured run reuses the phase's connections")
+            XCTAssertNil(out.warmup, "the plan has no warm-up of its own")
+            XCTAssertEqual(server.requestsReceived, 3_600, "\(mode)")
+        }
+    }
+
     func testFewerRequestsThanWorkers() throws {
         let r = try run(plan("/", concurrency: 50, requests: 7))
         XCTAssertEqual(r.requests.total, 7)

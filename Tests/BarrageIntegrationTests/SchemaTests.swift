@@ -56,7 +56,7 @@ final class SchemaTests: XCTestCase {
 
     func testRunResultsMatchTheResultSchema() throws {
         let closed = path("closed.json"), open = path("open.json"), gated = path("gated.json"), failing = path("failing.json")
-        let a = try BarrageBinary.run(["run", base + "/", "-c", "4", "-n", "200", "--json", closed, "--quiet"], timeout: 20)
+        let a = try BarrageBinary.run(["run", base + "/", "-c", "4", "-n", "200", "--preconnect", "--json", closed, "--quiet"], timeout: 20)
         XCTAssertEqual(a.status, 0, a.stderr)
         let b = try BarrageBinary.run(["run", base + "/", "--rate", "100", "-d", "2s", "--json", open, "--quiet"], timeout: 20)
         XCTAssertEqual(b.status, 0, b.stderr)

@@ -220,8 +220,24 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(r6c?.errors, ["protocol": 2], "too many redirects")
     }
 
+    func testPreconnectAndBufferSizeFromTheCLI() throws {
+        let server = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? server.shutdown() }
+        let (out, r) = try run([server.baseURL + "/", "-c", "300", "-n", "1500", "--preconnect", "--buffer-size", "4k"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let result = try XCTUnwrap(r)
+        XCTAssertEqual(result.requests.ok, 1_500)
+        XCTAssertEqual(result.connections.new, 0, "every connection was opened before the clock")
+        XCTAssertEqual(result.connect_phase?.connections, 300)
+        XCTAssertEqual(result.connect_phase?.requests.ok, 300)
+        XCTAssertEqual(server.requestsReceived, 1_800, "the phase's requests plus the run's, each once")
+        XCTAssertEqual(result.plan.transport?["preconnect"], "true")
+        XCTAssertEqual(result.plan.transport?["buffer_size"], "4096")
+        XCTAssertTrue(out.stdout.contains("Connect     300 connections opened in"), out.stdout)
+    }
+
     func testBadTransportFlagsAreUsageErrors() throws {
-        let cases: [[String]] = [["--tls-min", "1.1"], ["--cacert", "/nonexistent.pem"], ["--cert", "/etc/hostname"],
+        let cases: [[String]] = [["--buffer-size", "512"], ["--buffer-size", "1g"], ["--buffer-size", "lots"], ["--tls-min", "1.1"], ["--cacert", "/nonexistent.pem"], ["--cert", "/etc/hostname"],
                                  ["--resolve", "nohostport"], ["--connect-to", "a:1:b"], ["--http", "3"], ["--max-streams", "0"],
                                  ["--proxy", "not a url"], ["--max-connection-age", "10ms"], ["--follow-redirects", "-1"]]
         for extra in cases {

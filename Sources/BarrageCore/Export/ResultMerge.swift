@@ -74,6 +74,28 @@ public enum ResultMerge {
             merged.stages.append(st)
         }
         if anyWarm { merged.warmup = RunResult.Section(warm, durationMicros: first.result.warmup?.duration_us ?? 0) }
+        // Connect phases: counts add, histograms merge exactly, the longest phase is the merged one's length.
+        let phases = inputs.compactMap { i in i.result.connect_phase.map { (name: i.name, phase: $0) } }
+        if var c = phases.first?.phase {
+            var connect = LatencyHistograms.make(), tls = LatencyHistograms.make()
+            var requests = RunResult.Requests(total: 0, ok: 0, failed: 0, dropped: 0)
+            var errors: [String: Int] = [:]
+            c.connections = 0
+            for (name, p) in phases {
+                connect.add(try histogram(p.connect_us, "\(name) connect_phase.connect_us"))
+                tls.add(try histogram(p.tls_us, "\(name) connect_phase.tls_us"))
+                c.connections += p.connections
+                requests.total += p.requests.total; requests.ok += p.requests.ok
+                requests.failed += p.requests.failed; requests.dropped += p.requests.dropped
+                for (k, v) in p.errors { errors[k, default: 0] += v }
+                c.duration_us = Swift.max(c.duration_us, p.duration_us)
+            }
+            c.requests = requests
+            c.errors = errors
+            c.connect_us = HistogramSummary(connect)
+            c.tls_us = HistogramSummary(tls)
+            merged.connect_phase = c
+        }
         if !missing.isEmpty { merged.partial = true }
         return merged
     }
