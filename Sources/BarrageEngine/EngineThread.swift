@@ -102,6 +102,12 @@ final class EngineThread: @unchecked Sendable {
     /// shards with socket_action + epoll, which keep their cost at thousands of connections.
     static let performModeMaxConnections = 256
 
+    /// Open model: the shortest sleep on the timerfd. A request due sooner waits for it and goes out with the others
+    /// due by then — at high rates one wake-up sends several requests instead of one each (timerfd_settime, a poll
+    /// and a read per wake-up), for at most this much send lateness. Requests due while the loop is awake anyway
+    /// (responses arriving) go out at once.
+    static let pacerQuantumMicros: Int64 = Int64(ProcessInfo.processInfo.environment["BARRAGE_PACER_QUANTUM_US"].flatMap(Int.init) ?? 200)
+
     /// How this thread drives libcurl (`Engine.DriveMode`).
     let mode: Engine.DriveMode
 
@@ -416,7 +422,7 @@ final class EngineThread: @unchecked Sendable {
             var waitMillis = Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10))
             var useTimer = false
             if schedule != nil && !warming && wait < 100_000 {
-                armTimer(atMicros: wake)
+                armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros))
                 waitMillis = 100
                 useTimer = true
             }
@@ -462,7 +468,7 @@ final class EngineThread: @unchecked Sendable {
             if wait < 0 { wait = 0 }
             var waitMillis = Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10))
             if schedule != nil && !warming && wait < 100_000 {
-                armTimer(atMicros: wake)
+                armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros))
                 waitMillis = 100
             }
             let n = epoll_wait(loop.pointee.epollFD, events, Int32(eventCapacity), waitMillis)
