@@ -228,9 +228,18 @@ run_client() {
 
 # ---------------------------------------------------------------- closed model: everything, interleaved
 log "closed model: $ROUNDS round(s) × ${SECS}s at connections: $COUNTS; clients: $TOOLS"
+# Odd rounds run the clients in the listed order, even rounds in reverse (A B … B A): a client's position in a round
+# (first after the previous count's 10,000-connection runs, or right after k6) then weighs on every client alike,
+# and Barrage stays next to the C ceiling it is compared with.
+read -ra FORWARD <<< "$TOOLS"
 for (( r = 1; r <= ROUNDS; r++ )); do
+    order=("${FORWARD[@]}")
+    if (( r % 2 == 0 )); then
+        order=()
+        for (( i = ${#FORWARD[@]} - 1; i >= 0; i-- )); do order+=("${FORWARD[i]}"); done
+    fi
     for n in $COUNTS; do
-        for tool in $TOOLS; do run_client "$tool" "$n" "$r"; done
+        for tool in "${order[@]}"; do run_client "$tool" "$n" "$r"; done
     done
 done
 

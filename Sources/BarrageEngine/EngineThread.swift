@@ -101,6 +101,9 @@ final class EngineThread: @unchecked Sendable {
     /// (20–25 % cheaper per request than socket_action at a few dozen connections, bench/README.md); beyond it,
     /// shards with socket_action + epoll, which keep their cost at thousands of connections.
     static let performModeMaxConnections = 256
+    /// The same limit for an open-model pool: only the requests in flight cost anything in perform mode, and they are
+    /// usually far fewer than the pool (20,000 req/s of 1 ms responses keep ~20 in flight).
+    static let performModeMaxPool = 1_000
 
     /// Open model: the shortest sleep on the timerfd. A request due sooner waits for it and goes out with the others
     /// due by then — at high rates one wake-up sends several requests instead of one each (timerfd_settime, a poll
@@ -112,11 +115,11 @@ final class EngineThread: @unchecked Sendable {
     let mode: Engine.DriveMode
 
     /// The default for a thread with `connections`; `BARRAGE_ENGINE_MODE=perform|socket` forces one (benchmarks).
-    static func mode(connections: Int) -> Engine.DriveMode {
+    static func mode(connections: Int, open: Bool) -> Engine.DriveMode {
         if let forced = ProcessInfo.processInfo.environment["BARRAGE_ENGINE_MODE"].flatMap(Engine.DriveMode.init(rawValue:)) {
             return forced
         }
-        return connections <= performModeMaxConnections ? .perform : .socket
+        return connections <= (open ? performModeMaxPool : performModeMaxConnections) ? .perform : .socket
     }
 
     init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget,
