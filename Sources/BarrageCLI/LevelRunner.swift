@@ -29,7 +29,8 @@ struct LevelRunner {
     /// Counts signals from `signalsBefore`: the first drains, a second (or the grace running out) aborts.
     /// `abort` is asked on each tick whether a gate demands the run stop; it returns the reason.
     /// `preconnect` runs the connect phase whatever the plan says (`scale` always does).
-    static func run(_ plan: RunPlan, preconnect: Bool = false, signalsBefore: Int,
+    /// `startAtEpochMillis`: with a connect phase, the measured run waits for this Unix time (ms) after it.
+    static func run(_ plan: RunPlan, preconnect: Bool = false, startAtEpochMillis: Int64? = nil, signalsBefore: Int,
                     abort: ((Engine.Progress) -> String?)? = nil,
                     observe: ((Engine.Progress) -> Void)? = nil, raw: RawWriter? = nil) throws -> Measured {
         let control = StopControl()
@@ -37,7 +38,8 @@ struct LevelRunner {
         if Signals.count > signalsBefore { control.raise(to: .draining) }
         let engine = Engine(plan: plan, userAgent: "barrage/\(Barrage.version)")
         let cpuBefore = SystemLimits.cpuMicros()
-        let out = try engine.run(control: control, warmup: preconnect || plan.transport.preconnect, raw: raw.map { w in { w.append($0) } }) { progress in
+        let out = try engine.run(control: control, warmup: preconnect || plan.transport.preconnect,
+                                 startAtEpochMillis: startAtEpochMillis, raw: raw.map { w in { w.append($0) } }) { progress in
             observe?(progress)
             let elapsed = progress.elapsedMicros
             let signals = Signals.count - signalsBefore

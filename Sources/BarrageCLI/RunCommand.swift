@@ -245,9 +245,21 @@ extension Barrage {
             for o in gates.outputs { try o.checkWritable() }
             try exports.checkWritable()
             let rawWriter = try exports.raw.map { try RawWriter(path: $0) }
-            let execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter)
-            if let startAt { try StartAt.wait(until: try StartAt.parse(startAt), quiet: quiet) }
+            var execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter)
+            if let startAt {
+                let when = try StartAt.parse(startAt)
+                if plan.transport.preconnect {
+                    // Open the connections first, then wait: every segment's measured run starts at the same moment.
+                    execution.startAtEpochMillis = when
+                    if !quiet { printFlush("Opening connections, then waiting for the start time…") }
+                } else {
+                    try StartAt.wait(until: when, quiet: quiet)
+                }
+            }
             var result = try execution.execute()
+            if let when = execution.startAtEpochMillis, result.started_epoch_ms > when + 100 {
+                writeStderr("barrage: the connect phase ended \(DurationParser.format(micros: (result.started_epoch_ms - when) * 1000)) after the start time; the run started then\n")
+            }
             result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
             printFlush(TextReport.render(result))
             if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(result.thresholds)) }
@@ -271,6 +283,8 @@ struct RunExecution {
     let live: LiveOptions?
     let descriptorLimit: Int
     let raw: RawWriter?
+    /// With a connect phase: the measured run starts at this Unix time (ms) at the earliest, after the phase.
+    var startAtEpochMillis: Int64? = nil
 
     init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil, raw: RawWriter? = nil) throws {
         self.raw = raw
@@ -293,7 +307,7 @@ struct RunExecution {
         var abortedBy: String? = nil
         let reporter = try live.map { try LiveReporter(plan: plan, options: $0, quiet: quiet) }
         defer { reporter?.finish() }
-        var result = try LevelRunner.run(plan, signalsBefore: Signals.count, abort: { progress in
+        var result = try LevelRunner.run(plan, startAtEpochMillis: startAtEpochMillis, signalsBefore: Signals.count, abort: { progress in
             guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
             return abortedBy

@@ -88,11 +88,13 @@ public final class Engine {
     /// `connectAttemptsInFlight` at once, kept out of the results; the measured run starts when every worker has
     /// its connection (the phase is reported separately, `Output.connectPhase`).
     /// `raw` receives NDJSON lines (`--raw`) on the controller's thread as engine threads hand them over.
-    public func run(control: StopControl, warmup: Bool = false, raw: (([UInt8]) -> Void)? = nil, tick: Tick? = nil) throws -> Output {
+    /// `startAtEpochMillis`: the measured run starts at this Unix time (ms) at the earliest — after the connect phase.
+    public func run(control: StopControl, warmup: Bool = false, startAtEpochMillis: Int64? = nil,
+                    raw: (([UInt8]) -> Void)? = nil, tick: Tick? = nil) throws -> Output {
         let threadCount = plan.effectiveThreads
         let budget = RequestBudget(limit: plan.processRequestLimit)
         let mailbox = Mailbox()
-        let startLine = StartLine(parties: threadCount)
+        let startLine = StartLine(parties: threadCount, notBeforeEpochMillis: startAtEpochMillis)
         let setupStarted = Clock.monotonicMicros()
 
         var workers: [EngineThread] = []

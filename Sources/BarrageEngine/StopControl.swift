@@ -85,12 +85,25 @@ final class StartLine: Sendable {
     private let startMicros = Atomic<Int64>(0)
     private let epochMillis = Atomic<Int64>(0)
 
-    init(parties: Int) { self.parties = parties }
+    /// The run does not start before this Unix time (ms): `--start-at` with a connect phase, which must open the
+    /// connections first and then wait.
+    private let notBeforeEpochMillis: Int64?
 
-    /// Blocks until every thread has arrived; returns the run clock's zero (µs monotonic).
+    init(parties: Int, notBeforeEpochMillis: Int64? = nil) {
+        self.parties = parties
+        self.notBeforeEpochMillis = notBeforeEpochMillis
+    }
+
+    /// Blocks until every thread has arrived (and the start time, if any, has come); returns the run clock's zero
+    /// (µs monotonic).
     func arriveAndWait(control: StopControl) -> Int64 {
         let (before, _) = arrived.add(1, ordering: .acquiringAndReleasing)
         if before + 1 == parties {
+            if let notBefore = notBeforeEpochMillis {
+                while control.level == .running, Clock.epochMillis() < notBefore {
+                    usleep(useconds_t(max(1, min(notBefore - Clock.epochMillis(), 20)) * 1000))
+                }
+            }
             epochMillis.store(Clock.epochMillis(), ordering: .releasing)
             startMicros.store(Clock.monotonicMicros(), ordering: .releasing)
         }

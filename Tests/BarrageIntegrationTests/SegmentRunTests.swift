@@ -65,6 +65,36 @@ final class SegmentRunTests: XCTestCase {
         XCTAssertEqual(server.requestsReceived, 100)
     }
 
+    /// With --preconnect, each segment opens its connections first and then waits for the start time, so the
+    /// measured runs start together and the connect phase is merged.
+    func testPreconnectedSegmentsStartAtTheStartTime() throws {
+        let startMillis = Int64((Date().timeIntervalSince1970 + 2) * 1000)
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let at = f.string(from: Date(timeIntervalSince1970: Double(startMillis) / 1000))
+        let processes = try (1...3).map { i in
+            try BarrageBinary.start(["run", server.baseURL + "/", "-c", "30", "-n", "300", "--preconnect", "--segment", "\(i)/3",
+                                     "--start-at", at, "--json", path("pc-\(i).json"), "--quiet"])
+        }
+        for p in processes {
+            let out = p.wait(timeout: 60)
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        let parts = try (1...3).map { try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("pc-\($0).json")))) }
+        for r in parts {
+            XCTAssertGreaterThanOrEqual(r.started_epoch_ms, startMillis, "not before the start time")
+            XCTAssertLessThan(r.started_epoch_ms, startMillis + 500, "right at it: the connections were already open")
+            XCTAssertEqual(r.connect_phase?.connections, 10)
+            XCTAssertEqual(r.connections.new, 0)
+        }
+        XCTAssertEqual(server.requestsReceived, 330, "300 planned + one per connection")
+        let merge = try BarrageBinary.run(["merge", path("pc-1.json"), path("pc-2.json"), path("pc-3.json"), "-o", path("pc.json")], timeout: 30)
+        XCTAssertEqual(merge.status, 0, merge.stderr)
+        let merged = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("pc.json"))))
+        XCTAssertEqual(merged.requests.total, 300)
+        XCTAssertEqual(merged.connect_phase?.connections, 30)
+    }
+
     func testSegmentsFlagReadsTheJobIndex() throws {
         let out = try BarrageBinary.run(["run", server.baseURL + "/", "-n", "1", "--segments", "3"], timeout: 20)
         XCTAssertEqual(out.status, 2, "JOB_COMPLETION_INDEX is not set here")
