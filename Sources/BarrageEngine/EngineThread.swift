@@ -691,6 +691,9 @@ final class EngineThread: @unchecked Sendable {
                 active -= 1
                 if warming {
                     if plan.httpVersion == "1.1" { barrage_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 0) }
+                    // A connection that cannot be opened ends the phase: the other workers would only wait for the
+                    // same refusal or timeout, batch after batch. They connect in the run, where failures count.
+                    if code != CURLE_OK { warmNext = slotCount }
                     startWarmups()
                 } else if schedule != nil {
                     freeSlots[freeCount] = Int32(i)

@@ -95,6 +95,21 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    /// A target that refuses connections ends the connect phase at its first failures instead of trying every
+    /// worker batch after batch; the run then counts every planned request as failed.
+    func testConnectPhaseStopsAtTheFirstFailures() throws {
+        let p = plan("/", concurrency: 2_000, requests: 2_000, url: "http://127.0.0.1:1/")
+        let started = Date()
+        let out = try Engine(plan: p, userAgent: "barrage-test").run(control: StopControl(), warmup: true)
+        let phase = try XCTUnwrap(out.connectPhase)
+        XCTAssertGreaterThan(phase.failed, 0)
+        XCTAssertLessThanOrEqual(phase.total, Engine.connectAttemptsInFlight, "no attempt after the first batch")
+        XCTAssertEqual(phase.errorCounts, ["connect": phase.total])
+        XCTAssertEqual(out.recorder.total, 2_000, "every planned request accounted for")
+        XCTAssertEqual(out.recorder.errorCounts, ["connect": 2_000])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20)
+    }
+
     func testFewerRequestsThanWorkers() throws {
         let r = try run(plan("/", concurrency: 50, requests: 7))
         XCTAssertEqual(r.requests.total, 7)
