@@ -302,6 +302,7 @@ struct RunExecution {
             let https = plan.targets.contains { $0.url.lowercased().hasPrefix("https://") }
             printFlush("  \(plan.processConcurrency) connection\(plan.processConcurrency == 1 ? "" : "s") need ~\(plan.descriptorsNeeded) file descriptors (limit \(descriptorLimit))"
                 + (https ? " · TLS certificates verified" : ""))
+            if let hint = plan.connectStormHint { printFlush("  " + hint) }
         }
         var watch = AbortWatch(thresholds: thresholds, plan: plan)
         var abortedBy: String? = nil

@@ -123,6 +123,20 @@ public struct RunPlan: Sendable, Equatable {
         return plan
     }
 
+    /// Connections a closed-model process opens at once at the start without `--preconnect`, above which the summary
+    /// suggests it: more than nginx's default listen backlog (511) can overflow the accept queue, and a dropped SYN
+    /// is retried a second later — inside the first requests' latency.
+    public static let connectStormConnections = 512
+
+    /// A one-line hint when this plan would open more than `connectStormConnections` connections at once; nil otherwise.
+    public var connectStormHint: String? {
+        guard model == .closed, keepAlive, !transport.preconnect else { return nil }
+        let atStart = closedStages.isEmpty ? processConcurrency
+            : (segment.map { $0.share(of: startConcurrency) } ?? startConcurrency)
+        guard atStart >= Self.connectStormConnections else { return nil }
+        return "hint: \(atStart) connections open at once at the start, which can overflow the server's listen backlog (nginx's default is 511) and put 1 s SYN retries into the first requests; --preconnect opens them 256 at a time before the clock starts"
+    }
+
     /// Closed model: this process's concurrency at `micros` from the start — the whole plan's (linear within a stage,
     /// rounded down), split exactly when the plan is segmented.
     public func concurrency(atMicros micros: Int64) -> Int {

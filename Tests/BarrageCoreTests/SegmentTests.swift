@@ -76,3 +76,30 @@ final class SegmentTests: XCTestCase {
         XCTAssertEqual(whole.count, 16)
     }
 }
+
+final class ConnectStormHintTests: XCTestCase {
+    private func closed(_ c: Int) -> RunPlan {
+        RunPlan(concurrency: c, requestLimit: nil, durationMicros: 1_000_000, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 2, keepAlive: true)
+    }
+
+    func testHintOnlyWhereManyConnectionsOpenAtOnce() {
+        XCTAssertNil(closed(511).connectStormHint)
+        XCTAssertTrue(closed(512).connectStormHint?.contains("--preconnect") == true)
+        var pre = closed(10_000); pre.transport.preconnect = true
+        XCTAssertNil(pre.connectStormHint, "connections are opened before the clock")
+        var noKeepAlive = closed(10_000); noKeepAlive.keepAlive = false
+        XCTAssertNil(noKeepAlive.connectStormHint, "every request opens its own connection anyway")
+        var segmented = closed(1_200); segmented.segment = Segment(index: 1, count: 3)
+        XCTAssertNil(segmented.connectStormHint, "this process opens 400")
+        let ramp = RunPlan.closedStages([ClosedStage(durationMicros: 1_000_000, concurrency: 5_000)], start: 0, requestLimit: nil,
+                                        targets: [RequestTarget(url: "http://127.0.0.1:1/")], timeoutMicros: 1_000_000,
+                                        connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        XCTAssertNil(ramp.connectStormHint, "a ramp from 0 opens them gradually")
+        let open = RunPlan.open(schedule: OpenSchedule(startRate: 10, stages: [RateStage(durationMicros: 1_000_000, rate: 10)]),
+                                maxInFlight: 5_000, maxLatenessMicros: 1_000_000, requestLimit: nil,
+                                targets: [RequestTarget(url: "http://127.0.0.1:1/")], timeoutMicros: 1_000_000,
+                                connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        XCTAssertNil(open.connectStormHint, "the open model opens connections as requests come due")
+    }
+}
