@@ -192,6 +192,19 @@ final class HTMLReportTests: XCTestCase {
         }
     }
 
+    func testConnectPhaseIsListedWhenThereIsOne() {
+        var r = HTMLReportSample.run()
+        XCTAssertFalse(parse(HTMLReport.render(r)).text.contains("Connect phase"))
+        var phase = Recorder()
+        for _ in 0..<3 {
+            phase.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 500, status: 200, error: nil, complete: true,
+                                        connectMicros: 80, connection: .new))
+        }
+        r.connect_phase = RunResult.ConnectPhase(phase, durationMicros: 2_000, attemptsInFlight: 256)
+        let text = parse(HTMLReport.render(r)).text
+        XCTAssertTrue(text.contains("Connect phase (excluded)") && text.contains("3 connections in \(DurationParser.format(micros: 2_000))"), text)
+    }
+
     func testNoScriptsAndNoURLsButTheTargets() {
         let result = HTMLReportSample.run()
         var html = HTMLReport.render(result, scale: HTMLReportSample.scale())

@@ -797,6 +797,10 @@ public enum HTMLReport {
         if let w = r.warmup {
             pairs.append(("Warm-up (excluded)", "\(DurationParser.format(micros: p.warmup_us ?? w.duration_us)), \(TextReport.grouped(w.requests.total)) requests"))
         }
+        if let c = r.connect_phase {
+            pairs.append(("Connect phase (excluded)", "\(TextReport.grouped(c.connections)) connections in \(DurationParser.format(micros: c.duration_us))"
+                + (c.requests.failed > 0 ? ", \(TextReport.grouped(c.requests.failed)) failed" : "")))
+        }
         if let think = p.think_time_us, think > 0 { pairs.append(("Think time", DurationParser.format(micros: think))) }
         if let name = p.name { pairs.append(("Profile", name)) }
         if p.model == "open" {
