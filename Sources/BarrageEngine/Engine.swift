@@ -12,7 +12,8 @@ public final class Engine {
         public var warmup: Recorder?
         /// The connect phase (`run(warmup: true)`): one request per worker before the clock starts; nil without it.
         public var connectPhase: Recorder?
-        /// How long the connect phase took, from the first warm-up request to the start line.
+        /// How long the connect phase took, from the first warm-up request until every thread was done with it (a wait
+        /// for the start time after it is not included).
         public var connectPhaseMicros: Int64
         /// Per target and per stage (indexed like the plan's), when the plan has more than one.
         public var targets: [Recorder]
@@ -173,7 +174,7 @@ public final class Engine {
         workers.removeAll() // handles are cleaned up here, after every thread has returned from run()
         let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
         entries += timeline!.drain(durationMicros: duration)
-        let connectMicros = warmup && startLine.startedMicros != 0 ? max(0, startLine.startedMicros - threadsStarted) : 0
+        let connectMicros = warmup && startLine.allArrivedMicros != 0 ? max(0, startLine.allArrivedMicros - threadsStarted) : 0
         return Output(recorder: total, warmup: plan.warmupMicros > 0 ? warm : nil, connectPhase: warmup ? connect : nil,
                       connectPhaseMicros: connectMicros, targets: perTarget, stages: perStage,
                       firstErrors: firstErrors, timeline: entries,

@@ -71,6 +71,8 @@ final class EngineThread: @unchecked Sendable {
     /// Connect phase: the next slot to warm, and how many warm-up requests may be in flight at once.
     private var warmNext = 0
     private let warmInFlight: Int
+    /// HTTP/1.1: each warm-up request must open its own connection (HTTP/2 multiplexes its warm-up streams).
+    private let warmFresh: Bool
     /// Per target and per stage, only when the plan has more than one of them.
     private var targetRecorders: [Recorder] = []
     private var stageRecorders: [Recorder] = []
@@ -132,6 +134,7 @@ final class EngineThread: @unchecked Sendable {
         self.startLine = startLine
         self.warmup = warmup
         self.warmInFlight = max(1, Engine.connectAttemptsInFlight / max(1, plan.effectiveThreads))
+        self.warmFresh = plan.httpVersion == "1.1"
         self.slotCount = connections
         self.interval = IntervalStats(second: 0)
         self.targetCount = plan.targets.count
@@ -376,25 +379,18 @@ final class EngineThread: @unchecked Sendable {
                                    firstErrors[c.index].map { (c.rawValue, $0) } })))
     }
 
-    private func drive() {
-        if mode == .perform { runPerformLoop() } else { runLoop() }
-    }
-
     /// Whether the loop is done: nothing in flight and nothing more may start.
     @inline(__always)
     private func finished(now: Int64) -> Bool {
         active == 0 && (warming ? (warmNext >= slotCount || control.level != .running) : (nextDue == nil && thinkCount == 0 && !mayStartMore(now: now)))
     }
 
-    /// Perform mode: one multi handle, `curl_multi_perform` then `curl_multi_poll` (with the timerfd as an extra
-    /// descriptor in the open model). Transfers added after a perform are performed at once, so a worker's next
-    /// request goes out in the same iteration as the previous one's completion, without a timer round trip.
-    private func runPerformLoop() {
-        let multi = multis[0]
+    /// Drives libcurl until no request is in flight and none may start. The two modes share the loop and differ in
+    /// how libcurl is advanced and how the thread sleeps: perform mode calls `curl_multi_perform` and sleeps in
+    /// `curl_multi_poll` (with the timerfd as an extra descriptor); socket mode fires due libcurl timers and sleeps in
+    /// `epoll_wait`, handing each ready socket to `curl_multi_socket_action`.
+    private func drive() {
         var last = Clock.monotonicMicros()
-        var extra = curl_waitfd()
-        extra.fd = timerFD
-        extra.events = Int16(CURL_WAIT_POLLIN)
         while true {
             let now = Clock.monotonicMicros()
             if !warming {
@@ -407,103 +403,89 @@ final class EngineThread: @unchecked Sendable {
                 break
             }
             if !warming { closeIntervals(through: now) }
-            var running: Int32 = 0
-            curl_multi_perform(multi, &running)
             let addedBefore = added
-            dirty[0] = true
+            if mode == .perform {
+                var running: Int32 = 0
+                curl_multi_perform(multis[0], &running)
+                dirty[0] = true
+            } else {
+                fireTimers(now: now)
+            }
             drainCompletions()
             if !warming {
                 if schedule != nil { dispatchDue(now: Clock.monotonicMicros()) } else { resumeClosed(now: Clock.monotonicMicros()) }
             }
-            // New transfers were added (a completion restarts its worker): perform again before sleeping.
-            if added != addedBefore { continue }
+            // Perform mode: transfers added since the perform (a completion restarts its worker) go out at once, in
+            // this iteration, rather than after a sleep.
+            if mode == .perform && added != addedBefore { continue }
             if finished(now: now) { break }
 
-            let wake = nextWakeMicros(now: now)
-            var wait = wake - now
-            if wait < 0 { wait = 0 }
-            var waitMillis = Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10))
-            var useTimer = false
-            if schedule != nil && !warming && wait < 100_000 {
-                armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros))
-                waitMillis = 100
-                useTimer = true
-            }
-            extra.revents = 0
-            if useTimer {
-                curl_multi_poll(multi, &extra, 1, waitMillis, nil)
-                if extra.revents != 0 {
-                    var expirations: UInt64 = 0
-                    _ = read(timerFD, &expirations, 8)
-                    timerArmedMicros = -1
-                }
-            } else {
-                curl_multi_poll(multi, nil, 0, waitMillis, nil)
-            }
+            let (waitMillis, timerArmed) = sleepBudget(now: now)
+            if mode == .perform { pollMulti(waitMillis, timerArmed: timerArmed) } else { waitEpoll(waitMillis) }
         }
     }
 
-    /// Drives libcurl until no request is in flight and none may start.
-    private func runLoop() {
-        var now: Int64
-        var last = Clock.monotonicMicros()
-        while true {
-            now = Clock.monotonicMicros()
-            if !warming {
-                interval.recorder.inFlightIntegralMicros += Double(active) * Double(now - last)
-            }
-            last = now
-            if control.level == .aborting {
-                abortActive(now: now)
-                if schedule != nil && !warming { dispatchDue(now: now) } // due but unsent: dropped
-                break
-            }
-            if !warming { closeIntervals(through: now) }
-            fireTimers(now: now)
-            drainCompletions()
-            if !warming {
-                if schedule != nil { dispatchDue(now: Clock.monotonicMicros()) } else { resumeClosed(now: Clock.monotonicMicros()) }
-            }
-            if finished(now: now) { break }
+    /// How long the loop may sleep (ms). In the open model a due request sooner than 100 ms arms the timerfd instead,
+    /// no sooner than the pacer quantum.
+    private func sleepBudget(now: Int64) -> (millis: Int32, timerArmed: Bool) {
+        let wake = nextWakeMicros(now: now)
+        let wait = max(0, wake - now)
+        if schedule != nil && !warming && wait < 100_000 {
+            armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros))
+            return (100, true)
+        }
+        return (Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10)), false)
+    }
 
-            let wake = nextWakeMicros(now: now)
-            var wait = wake - now
-            if wait < 0 { wait = 0 }
-            var waitMillis = Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10))
-            if schedule != nil && !warming && wait < 100_000 {
-                armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros))
-                waitMillis = 100
-            }
-            let n = epoll_wait(loop.pointee.epollFD, events, Int32(eventCapacity), waitMillis)
-            if n > 0 {
-                for k in 0..<Int(n) {
-                    let ev = events[k]
-                    if ev.data.u64 == Self.timerTag {
-                        var expirations: UInt64 = 0
-                        _ = read(timerFD, &expirations, 8)
-                        timerArmedMicros = -1
-                        continue
-                    }
-                    let fd = Int32(truncatingIfNeeded: ev.data.u64 & 0xFFFF_FFFF)
-                    let shard = Int(Int32(truncatingIfNeeded: ev.data.u64 >> 32))
-                    let entry = loop.pointee.entry(fd)
-                    if entry.pointee.idle || !entry.pointee.registered || entry.pointee.shard != Int32(shard) {
-                        // An idle keep-alive connection became readable (closed by the server): stop watching it;
-                        // libcurl finds it dead when it next tries to reuse it.
-                        loop.pointee.forget(fd)
-                        continue
-                    }
-                    var flags: Int32 = 0
-                    // An error (a reset) is also readable: libcurl must read the socket to report it as a receive failure.
-                    if ev.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { flags |= CURL_CSELECT_IN }
-                    if ev.events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
-                    if ev.events & EPOLLERR.rawValue != 0 { flags |= CURL_CSELECT_ERR }
-                    var running: Int32 = 0
-                    curl_multi_socket_action(multis[shard], fd, flags, &running)
-                    dirty[shard] = true
+    /// Perform mode's sleep: libcurl's own descriptors, plus the timerfd when it is armed.
+    private func pollMulti(_ millis: Int32, timerArmed: Bool) {
+        guard timerArmed else {
+            curl_multi_poll(multis[0], nil, 0, millis, nil)
+            return
+        }
+        var extra = curl_waitfd()
+        extra.fd = timerFD
+        extra.events = Int16(CURL_WAIT_POLLIN)
+        curl_multi_poll(multis[0], &extra, 1, millis, nil)
+        if extra.revents != 0 { consumeTimer() }
+    }
+
+    /// The timerfd fired: read its count so it stops being readable.
+    private func consumeTimer() {
+        var expirations: UInt64 = 0
+        _ = read(timerFD, &expirations, 8)
+        timerArmedMicros = -1
+    }
+
+    /// Socket mode's sleep: `epoll_wait`, then each ready socket to its shard's `curl_multi_socket_action`.
+    private func waitEpoll(_ waitMillis: Int32) {
+        let n = epoll_wait(loop.pointee.epollFD, events, Int32(eventCapacity), waitMillis)
+        if n > 0 {
+            for k in 0..<Int(n) {
+                let ev = events[k]
+                if ev.data.u64 == Self.timerTag {
+                    consumeTimer()
+                    continue
                 }
-                drainCompletions()
+                let fd = Int32(truncatingIfNeeded: ev.data.u64 & 0xFFFF_FFFF)
+                let shard = Int(Int32(truncatingIfNeeded: ev.data.u64 >> 32))
+                let entry = loop.pointee.entry(fd)
+                if entry.pointee.idle || !entry.pointee.registered || entry.pointee.shard != Int32(shard) {
+                    // An idle keep-alive connection became readable (closed by the server): stop watching it;
+                    // libcurl finds it dead when it next tries to reuse it.
+                    loop.pointee.forget(fd)
+                    continue
+                }
+                var flags: Int32 = 0
+                // An error (a reset) is also readable: libcurl must read the socket to report it as a receive failure.
+                if ev.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { flags |= CURL_CSELECT_IN }
+                if ev.events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
+                if ev.events & EPOLLERR.rawValue != 0 { flags |= CURL_CSELECT_ERR }
+                var running: Int32 = 0
+                curl_multi_socket_action(multis[shard], fd, flags, &running)
+                dirty[shard] = true
             }
+            drainCompletions()
         }
     }
 
@@ -553,8 +535,7 @@ final class EngineThread: @unchecked Sendable {
                 slot.pointee.active = true
                 active += 1
                 resetCheck(i)
-                curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
-        added &+= 1
+                addTransfer(slot)
             } else {
                 return
             }
@@ -602,14 +583,13 @@ final class EngineThread: @unchecked Sendable {
     /// connection (an idle one left by an earlier warm-up would otherwise be reused), so each slot leaves one behind.
     private func startWarm(_ i: Int) {
         let slot = slots + i
-        if plan.httpVersion == "1.1" { barrage_easy_setopt_long(slot.pointee.easy, CURLOPT_FRESH_CONNECT, 1) }
+        if warmFresh { barrage_easy_setopt_long(slot.pointee.easy, CURLOPT_FRESH_CONNECT, 1) }
         let now = Clock.monotonicMicros() - startMicros
         slot.pointee.dueMicros = now
         slot.pointee.sentMicros = now
         slot.pointee.active = true
         active += 1
-        curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
-        added &+= 1
+        addTransfer(slot)
     }
 
     /// Closed model: this thread's share of the plan's concurrency at `now` (the whole split exactly over threads).
@@ -661,9 +641,15 @@ final class EngineThread: @unchecked Sendable {
         active += 1
         busy += 1
         resetCheck(i)
+        addTransfer(slot)
+        return true
+    }
+
+    /// Hands the slot's current transfer to its shard's multi handle.
+    @inline(__always)
+    private func addTransfer(_ slot: UnsafeMutablePointer<Slot>) {
         curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
         added &+= 1
-        return true
     }
 
     @inline(__always)
@@ -690,7 +676,7 @@ final class EngineThread: @unchecked Sendable {
                 slots[i].active = false
                 active -= 1
                 if warming {
-                    if plan.httpVersion == "1.1" { barrage_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 0) }
+                    if warmFresh { barrage_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 0) }
                     // A connection that cannot be opened ends the phase: the other workers would only wait for the
                     // same refusal or timeout, batch after batch. They connect in the run, where failures count.
                     if code != CURLE_OK { warmNext = slotCount }

@@ -84,6 +84,7 @@ final class StartLine: Sendable {
     private let arrived = Atomic<Int>(0)
     private let startMicros = Atomic<Int64>(0)
     private let epochMillis = Atomic<Int64>(0)
+    private let allArrived = Atomic<Int64>(0)
 
     /// The run does not start before this Unix time (ms): `--start-at` with a connect phase, which must open the
     /// connections first and then wait.
@@ -99,6 +100,7 @@ final class StartLine: Sendable {
     func arriveAndWait(control: StopControl) -> Int64 {
         let (before, _) = arrived.add(1, ordering: .acquiringAndReleasing)
         if before + 1 == parties {
+            allArrived.store(Clock.monotonicMicros(), ordering: .releasing)
             if let notBefore = notBeforeEpochMillis {
                 while control.level == .running, Clock.epochMillis() < notBefore {
                     usleep(useconds_t(max(1, min(notBefore - Clock.epochMillis(), 20)) * 1000))
@@ -117,6 +119,10 @@ final class StartLine: Sendable {
 
     /// Unix ms at the run clock's zero (0 until the start).
     var startedEpochMillis: Int64 { epochMillis.load(ordering: .acquiring) }
+
+    /// When the last thread arrived (µs monotonic; 0 until then): the end of the connect phase, before any wait for
+    /// the start time.
+    var allArrivedMicros: Int64 { allArrived.load(ordering: .acquiring) }
 
     /// The run clock's zero, µs monotonic (0 until the start).
     var startedMicros: Int64 { startMicros.load(ordering: .acquiring) }

@@ -83,6 +83,15 @@ final class ConnectStormHintTests: XCTestCase {
                 timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 2, keepAlive: true)
     }
 
+    func testReceiveBufferIsSmallFromAThousandConnectionsUnlessSet() {
+        var t = Transport()
+        XCTAssertNil(t.effectiveBufferSize(connections: 999), "libcurl's default")
+        XCTAssertEqual(t.effectiveBufferSize(connections: 1_000), 4_096)
+        t.bufferSize = 65_536
+        XCTAssertEqual(t.effectiveBufferSize(connections: 10_000), 65_536, "--buffer-size wins")
+        XCTAssertEqual(t.effectiveBufferSize(connections: 1), 65_536)
+    }
+
     func testHintOnlyWhereManyConnectionsOpenAtOnce() {
         XCTAssertNil(closed(511).connectStormHint)
         XCTAssertTrue(closed(512).connectStormHint?.contains("--preconnect") == true)

@@ -85,6 +85,7 @@ final class SegmentRunTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(r.started_epoch_ms, startMillis, "not before the start time")
             XCTAssertLessThan(r.started_epoch_ms, startMillis + 500, "right at it: the connections were already open")
             XCTAssertEqual(r.connect_phase?.connections, 10)
+            XCTAssertLessThan(r.connect_phase?.duration_us ?? .max, 1_000_000, "the phase, not the wait for the start time")
             XCTAssertEqual(r.connections.new, 0)
         }
         XCTAssertEqual(server.requestsReceived, 330, "300 planned + one per connection")

@@ -76,25 +76,11 @@ public enum ResultMerge {
         if anyWarm { merged.warmup = RunResult.Section(warm, durationMicros: first.result.warmup?.duration_us ?? 0) }
         // Connect phases: counts add, histograms merge exactly, the longest phase is the merged one's length.
         let phases = inputs.compactMap { i in i.result.connect_phase.map { (name: i.name, phase: $0) } }
-        if var c = phases.first?.phase {
-            var connect = LatencyHistograms.make(), tls = LatencyHistograms.make()
-            var requests = RunResult.Requests(total: 0, ok: 0, failed: 0, dropped: 0)
-            var errors: [String: Int] = [:]
-            c.connections = 0
-            for (name, p) in phases {
-                connect.add(try histogram(p.connect_us, "\(name) connect_phase.connect_us"))
-                tls.add(try histogram(p.tls_us, "\(name) connect_phase.tls_us"))
-                c.connections += p.connections
-                requests.total += p.requests.total; requests.ok += p.requests.ok
-                requests.failed += p.requests.failed; requests.dropped += p.requests.dropped
-                for (k, v) in p.errors { errors[k, default: 0] += v }
-                c.duration_us = Swift.max(c.duration_us, p.duration_us)
-            }
-            c.requests = requests
-            c.errors = errors
-            c.connect_us = HistogramSummary(connect)
-            c.tls_us = HistogramSummary(tls)
-            merged.connect_phase = c
+        if let first = phases.first?.phase {
+            var rec = Recorder()
+            for (name, p) in phases { rec.merge(try recorder(connectPhase: p, name: name + " connect_phase")) }
+            merged.connect_phase = RunResult.ConnectPhase(rec, durationMicros: phases.map(\.phase.duration_us).max() ?? 0,
+                                                          attemptsInFlight: first.max_attempts_in_flight)
         }
         if !missing.isEmpty { merged.partial = true }
         return merged
@@ -187,6 +173,15 @@ public enum ResultMerge {
         rec.latency = try histogram(s.latency_us, "\(name).latency_us")
         rec.serviceTime = try histogram(s.service_time_us, "\(name).service_time_us")
         fill(&rec, requests: s.requests, statuses: [:], errors: s.errors)
+        return rec
+    }
+
+    static func recorder(connectPhase p: RunResult.ConnectPhase, name: String) throws -> Recorder {
+        var rec = Recorder()
+        rec.connect = try histogram(p.connect_us, "\(name).connect_us")
+        rec.tls = try histogram(p.tls_us, "\(name).tls_us")
+        fill(&rec, requests: p.requests, statuses: [:], errors: p.errors)
+        rec.connectionsNew = p.connections
         return rec
     }
 
