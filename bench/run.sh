@@ -275,12 +275,12 @@ if [[ ${BENCH_SKIP_EXTRA:-0} != 1 ]]; then
     fi
 
     # ------------------------------------------------------------ open model: 20,000 req/s for OPEN_SECS
-    log "open model: --rate 20000 -d ${OPEN_SECS}s --max-in-flight 1000 against nginx"
+    log "open model: --rate 20000 -d ${OPEN_SECS}s --max-in-flight 1000 --preconnect against nginx"
     for (( r = 1; r <= ROUNDS; r++ )); do
         p="$RAW/open-barrage-1000-$r"
         timeout -k 5 $(( OPEN_SECS * 3 + 60 )) /usr/bin/time -f '%U %S %M' -o "$p.time" "${CLIENT_PIN[@]}" \
-            "$BARRAGE" run "$URL" --rate 20000 -d "${OPEN_SECS}s" --max-in-flight 1000 --threads 1 --quiet \
-            --json "$p.json" >"$p.out" 2>"$p.err" </dev/null && st=ok || st=failed
+            "$BARRAGE" run "$URL" --rate 20000 -d "${OPEN_SECS}s" --max-in-flight 1000 --threads 1 --preconnect \
+            --quiet --json "$p.json" >"$p.out" 2>"$p.err" </dev/null && st=ok || st=failed
         printf 'open-barrage\t1000\t%s\t%s\t%s\t\n' "$r" "$st" "$p" >> "$MANIFEST"
         log "$(python3 "$HERE/report.py" line barrage "$p" 1000 "$r" "$st")"
         sleep 1

@@ -113,7 +113,7 @@ public enum TextReport {
             out.append("\(grouped(r.requests.dropped)) requests dropped: not sent within the allowed lateness (pool too small or server too slow)")
         }
         if let c = r.client, c.cpu_utilization >= 0.9, r.duration_us >= 1_000_000 {
-            out.append("CLIENT SATURATED: Barrage used \(fixed(c.cpu_utilization * 100, 0)) % of its \(c.threads) engine thread\(c.threads == 1 ? "" : "s")' CPU — the numbers describe Barrage's limits as much as the server's (add --threads or machines)")
+            out.append("CLIENT SATURATED: Barrage used \(fixed(c.cpu_utilization * 100, 0)) % of its \(c.threads) engine thread\(c.threads == 1 ? "'s" : "s'") CPU — the numbers describe Barrage's limits as much as the server's (add --threads or machines)")
         }
         if let dominant = r.errors.max(by: { $0.value < $1.value }), r.requests.failed > 0,
            Double(dominant.value) >= 0.9 * Double(r.requests.failed), r.requests.failed * 100 >= r.requests.total {

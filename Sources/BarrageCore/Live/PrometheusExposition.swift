@@ -149,7 +149,7 @@ public enum PrometheusExposition {
                 sample(name + "_bucket", [("le", b.label)], count == 0 ? 0 : h.count(within: 0...b.micros))
             }
             sample(name + "_bucket", [("le", "+Inf")], count)
-            let sumSeconds = count == 0 ? 0 : h.mean * Double(count) / 1_000_000
+            let sumSeconds = count == 0 ? 0 : HistogramScan(h).mean * Double(count) / 1_000_000
             sample(name + "_sum", [], PrometheusExposition.number(sumSeconds))
             sample(name + "_count", [], count)
         }
