@@ -125,7 +125,7 @@ final class EngineThread: @unchecked Sendable {
     }
 
     init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget,
-         mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String, mode: Engine.DriveMode) throws {
+         mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String?, mode: Engine.DriveMode) throws {
         self.index = index
         self.plan = plan
         self.control = control
@@ -260,7 +260,7 @@ final class EngineThread: @unchecked Sendable {
     /// Options are set once per handle; the handle is reused for every request of its worker.
     private func configure(_ easy: UnsafeMutableRawPointer, target: RequestTarget, headers: UnsafeMutablePointer<curl_slist>?,
                            body: UnsafeMutableRawBufferPointer, slot: Int, bodyCheck: UnsafeMutablePointer<BodyCheck>?,
-                           userAgent: String) throws {
+                           userAgent: String?) throws {
         // The message is built only on failure: this runs for every handle (10,000 at 10,000 connections), and
         // redacting the URL eagerly cost 30,000 instructions a handle.
         func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws {
@@ -332,7 +332,7 @@ final class EngineThread: @unchecked Sendable {
         }
         barrage_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(1, (target.timeoutMicros ?? plan.timeoutMicros) / 1_000)))
         barrage_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, plan.connectTimeoutMicros / 1_000)))
-        barrage_easy_setopt_ptr(easy, CURLOPT_USERAGENT, userAgent)
+        if let userAgent { barrage_easy_setopt_ptr(easy, CURLOPT_USERAGENT, userAgent) }
         if let headers { barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, headers) }
         let method = target.method.uppercased()
         if method == "HEAD" {
