@@ -10,7 +10,7 @@ struct RequestOptions: ParsableArguments {
 
     var method: String { methodFlag ?? "GET" }
 
-    @Option(name: [.customShort("H"), .long], help: ArgumentHelp("Request header, 'Name: value' (repeatable).", valueName: "header"))
+    @Option(name: [.customShort("H"), .long], help: ArgumentHelp("Request header, 'Name: value' (repeatable). No User-Agent is sent unless given here.", valueName: "header"))
     var header: [String] = []
 
     @Option(help: "Request body.")
