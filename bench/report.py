@@ -368,7 +368,7 @@ def summarize(manifest, facts_path, out_path):
                       "dropped": sum(r.get("dropped") or 0 for r in open_runs),
                       "cpu_us_per_req": median([r.get("cpu_us_per_req") for r in open_runs])}
         open_model["closed_rps_at_1000"] = med("barrage", 1000)
-        print(f"\nOpen model: --rate 20000 --max-in-flight 1000 against nginx: achieved "
+        print(f"\nOpen model: --rate 20000 --max-in-flight 1000 --preconnect against nginx: achieved "
               f"{fmt_int(open_model['achieved_rate'])} req/s, send lateness p99 "
               f"{fmt_int(open_model['send_lateness_p99_us'])} µs, dropped {open_model['dropped']}, "
               f"{fmt(open_model['cpu_us_per_req'])} µs CPU/req (barrage's closed model at 1,000 connections: "

@@ -326,12 +326,8 @@ final class FaultTests: XCTestCase {
     func testListenerThatNeverAcceptsTimesOutConnecting() throws {
         // A listener with a backlog of 0 that never accepts. Linux queues one finished handshake for it; fill that
         // (and leave a few more SYNs pending) so every later SYN is dropped and a connect hangs until its timeout.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw XCTSkip("socket() failed") }
+        let (listener, port) = try listeningSocket(backlog: 0)
         defer { close(listener) }
-        var addr = loopback(port: 0)
-        guard bind(listener, &addr) == 0, listen(listener, 0) == 0 else { throw XCTSkip("bind/listen failed") }
-        let port = try localPort(listener)
         var fillers: [Int32] = []
         defer { fillers.forEach { close($0) } }
         for _ in 0..<4 {
@@ -359,12 +355,8 @@ final class FaultTests: XCTestCase {
     /// Accepts one connection on a fresh loopback listener, reads one request head, answers 200 with no body and
     /// returns the head — while `body` runs the client.
     private func captureOneRequest(_ body: (Int) throws -> Void) throws -> String {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw XCTSkip("socket() failed") }
+        let (listener, port) = try listeningSocket(backlog: 4)
         defer { close(listener) }
-        var addr = loopback(port: 0)
-        guard bind(listener, &addr) == 0, listen(listener, 4) == 0 else { throw XCTSkip("bind/listen failed") }
-        let port = try localPort(listener)
         final class Box: @unchecked Sendable { var head = "" }
         let box = Box()
         let done = DispatchSemaphore(value: 0)
@@ -411,6 +403,18 @@ final class FaultTests: XCTestCase {
     }
 
     // MARK: - Sockets
+
+    /// A loopback listener on a free port: its descriptor (the caller closes it) and port.
+    private func listeningSocket(backlog: Int32) throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw XCTSkip("socket() failed") }
+        var addr = loopback(port: 0)
+        guard bind(fd, &addr) == 0, listen(fd, backlog) == 0 else {
+            close(fd)
+            throw XCTSkip("bind/listen failed")
+        }
+        do { return (fd, try localPort(fd)) } catch { close(fd); throw error }
+    }
 
     private func loopback(port: Int) -> sockaddr_in {
         var addr = sockaddr_in()
