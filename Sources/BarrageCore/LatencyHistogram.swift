@@ -22,8 +22,9 @@ public enum LatencyHistograms {
 ///
 /// Why not call the library: those members are not `@inlinable`, so from our module they run as unspecialised
 /// generic code (a metadata look-up and a value-witness call per counts entry), and each call walks the counts from
-/// the start — a summary (mean, standard deviation, seven percentiles) walked them ten times, about 60 million
-/// instructions per histogram, which the run paid once per second for its timeline on the load core.
+/// the start — a summary (mean, standard deviation, seven percentiles) walked them ten times up to the largest value,
+/// up to 60 million instructions per histogram when latencies reach hundreds of milliseconds, paid once per second
+/// for the timeline on the load core.
 /// `recordedValues()` is `@inlinable` and specialises here.
 public struct HistogramScan {
     public let mean: Double
