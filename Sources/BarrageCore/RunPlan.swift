@@ -166,19 +166,19 @@ public struct RunPlan: Sendable, Equatable {
     /// The stage (0-based) holding time `micros`; past the end, the last stage.
     /// Called per request by the engine when the plan has stages: no allocation.
     public func stageIndex(atMicros micros: Int64) -> Int {
-        var t: Int64 = 0
-        if let stages = schedule?.stages {
-            for i in stages.indices {
-                t += stages[i].durationMicros
-                if micros < t { return i }
-            }
-            return Swift.max(0, stages.count - 1)
+        if let stages = schedule?.stages { return Self.index(of: micros, in: stages.lazy.map(\.durationMicros)) }
+        return Self.index(of: micros, in: closedStages.lazy.map(\.durationMicros))
+    }
+
+    /// The index of the duration whose span holds `micros` when the durations are laid end to end; past the end, the
+    /// last (0 when there is none).
+    private static func index(of micros: Int64, in durations: some Collection<Int64>) -> Int {
+        var end: Int64 = 0
+        for (i, d) in durations.enumerated() {
+            end += d
+            if micros < end { return i }
         }
-        for i in closedStages.indices {
-            t += closedStages[i].durationMicros
-            if micros < t { return i }
-        }
-        return Swift.max(0, closedStages.count - 1)
+        return Swift.max(0, durations.count - 1)
     }
 
     /// Stage boundaries: (start µs, duration µs) for each stage.

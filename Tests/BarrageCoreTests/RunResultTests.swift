@@ -142,7 +142,7 @@ final class TextReportChecksTests: XCTestCase {
 
     func testWarningsNameADominantErrorAndASaturatedClient() {
         let saturated = TextReport.warnings(result(latencies: [1_000], errors: Array(repeating: .connect, count: 9) + [.timeout], cpu: 0.97))
-        XCTAssertTrue(saturated.contains { $0.hasPrefix("CLIENT SATURATED") }, "\(saturated)")
+        XCTAssertTrue(saturated.contains { $0.hasPrefix("CLIENT SATURATED: Barrage used 97 % of its 1 engine thread's CPU") }, "\(saturated)")
         XCTAssertTrue(saturated.contains { $0.contains("mostly connect (9 of 10): Failed to connect (curl 7)") }, "\(saturated)")
         let calm = TextReport.warnings(result(latencies: [1_000], errors: [.connect, .timeout], cpu: 0.3))
         XCTAssertTrue(calm.isEmpty, "\(calm)")

@@ -45,6 +45,20 @@ final class SegmentTests: XCTestCase {
         XCTAssertEqual(union.sorted(), all)
     }
 
+    func testStageIndexAtTheBoundaries() {
+        let plan = RunPlan.closedStages([ClosedStage(durationMicros: 2_000_000, concurrency: 4),
+                                         ClosedStage(durationMicros: 3_000_000, concurrency: 8),
+                                         ClosedStage(durationMicros: 1_000_000, concurrency: 0)],
+                                        start: 0, requestLimit: nil, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                                        timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        let cases: [(Int64, Int)] = [(0, 0), (1_999_999, 0), (2_000_000, 1), (4_999_999, 1), (5_000_000, 2),
+                                     (5_999_999, 2), (6_000_000, 2), (60_000_000, 2)]
+        for (t, stage) in cases { XCTAssertEqual(plan.stageIndex(atMicros: t), stage, "at \(t) µs") }
+        let flat = RunPlan(concurrency: 1, requestLimit: nil, durationMicros: 1_000_000, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        XCTAssertEqual(flat.stageIndex(atMicros: 500_000), 0)
+    }
+
     func testClosedConcurrencySplitsAtEveryMoment() {
         var plan = RunPlan.closedStages([ClosedStage(durationMicros: 10_000_000, concurrency: 10), ClosedStage(durationMicros: 5_000_000, concurrency: 10)],
                                         start: 0, requestLimit: 100, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
