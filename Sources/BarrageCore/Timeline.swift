@@ -10,6 +10,8 @@ public struct IntervalStats: Sendable {
     public var targetLatency: [LatencyHistogram] = []
     /// Requests in flight on this thread when the second closed.
     public var inFlight = 0
+    /// The most requests in flight on this thread at any moment of the second (including those carried in).
+    public var inFlightMax = 0
 
     public init(second: Int, targets: Int = 1) {
         self.second = second

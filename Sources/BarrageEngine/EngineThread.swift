@@ -536,6 +536,7 @@ final class EngineThread: @unchecked Sendable {
                 slot.pointee.sentMicros = elapsed
                 slot.pointee.active = true
                 active += 1
+                if active > interval.inFlightMax { interval.inFlightMax = active }
                 resetCheck(i)
                 addTransfer(slot)
             } else {
@@ -641,6 +642,7 @@ final class EngineThread: @unchecked Sendable {
         slot.pointee.sentMicros = now - startMicros
         slot.pointee.active = true
         active += 1
+        if active > interval.inFlightMax { interval.inFlightMax = active }
         busy += 1
         resetCheck(i)
         addTransfer(slot)
@@ -837,6 +839,7 @@ final class EngineThread: @unchecked Sendable {
         interval.inFlight = active
         mailbox.post(.interval(worker: index, interval))
         interval = IntervalStats(second: second, targets: targetCount)
+        interval.inFlightMax = active // requests carried into the new second are in flight at its start
     }
 
     /// Cuts every request in flight short; each is counted as failed with class `other`.
