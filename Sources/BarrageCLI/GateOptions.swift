@@ -69,16 +69,23 @@ struct AbortWatch {
         self.plan = plan
     }
 
-    /// The first failing abort-on-fail threshold, if its delay has passed; checked at most once per second.
+    /// The first failing abort-on-fail threshold, if its delay has passed; checked at most once per second, on a
+    /// result built from the seconds closed so far exactly as the final one is (per-target and per-stage sections
+    /// included). A rate scoped to a stage is judged only once that stage has ended: before, its seconds are not all in.
     mutating func failing(_ progress: BarrageEngine.Engine.Progress) -> ThresholdResult? {
         guard !thresholds.isEmpty, progress.startedEpochMillis != 0 else { return nil }
-        let sinceStart = progress.timeline.count
         guard progress.elapsedMicros - lastCheckMicros >= 1_000_000 else { return nil }
         lastCheckMicros = progress.elapsedMicros
-        let seconds = Int64(sinceStart) * 1_000_000
-        let sofar = RunResult(version: Barrage.version, plan: plan, recorder: progress.sofar, timeline: [],
-                              startedEpochMillis: progress.startedEpochMillis, durationMicros: max(seconds, 1), interrupted: false)
+        let measurement = progress.measurement
+        guard measurement.runMicros > plan.warmupMicros else { return nil }
+        let sofar = RunResult.build(version: Barrage.version, plan: plan, measured: measurement, interrupted: false)
+        let seconds = measurement.runMicros
+        let spans = plan.stageSpans
         for t in thresholds where seconds >= t.delayAbortEvalMicros {
+            if case .stage(let n) = t.scope, t.metric == "rps", n >= 1, n <= spans.count {
+                let span = spans[n - 1]
+                if seconds < span.start + span.duration { continue }
+            }
             let r = ThresholdEvaluator.evaluate(t, on: sofar)
             if !r.ok && r.actual != nil { return r }
         }

@@ -59,30 +59,13 @@ struct LevelRunner {
                 control.raise(to: .aborting)
             }
         }
-        // Each second's target load, from the plan (the process's share when segmented).
-        var timeline = out.timeline
-        for i in timeline.indices {
-            let t = Int64(timeline[i].t_s) * 1_000_000
-            if let s = plan.schedule {
-                let rate = s.rate(atMicros: t)
-                timeline[i].target = plan.segment.map { rate / Double($0.count) } ?? rate
-            } else {
-                timeline[i].target = Double(plan.concurrency(atMicros: t))
-            }
-        }
-        // With a warm-up, durations and rates cover the measured time after it; the timeline covers the whole run.
-        let measured = max(0, out.durationMicros - plan.warmupMicros)
-        var result = RunResult(version: Barrage.version, plan: plan, recorder: out.recorder, timeline: timeline,
-                               startedEpochMillis: out.startedEpochMillis, durationMicros: measured,
-                               interrupted: Signals.count > signalsBefore)
-        result.error_messages = out.firstErrors
+        var result = RunResult.build(version: Barrage.version, plan: plan, measured: out.measurement,
+                                     interrupted: Signals.count > signalsBefore)
         let cpuAfter = SystemLimits.cpuMicros()
         let user = cpuAfter.user - cpuBefore.user, system = cpuAfter.system - cpuBefore.system
         let wall = Double(max(1, out.durationMicros)) * Double(plan.effectiveThreads)
         result.client = RunResult.ClientUsage(cpu_user_us: user, cpu_system_us: system, threads: plan.effectiveThreads,
                                               cpu_utilization: Double(user + system) / wall)
-        result.addSections(plan: plan, targets: out.targets, stages: out.stages,
-                           warmup: plan.warmupMicros > 0 ? out.warmup : nil, runMicros: out.durationMicros)
         if let c = out.connectPhase {
             result.connect_phase = RunResult.ConnectPhase(c, durationMicros: out.connectPhaseMicros,
                                                           attemptsInFlight: Engine.connectAttemptsInFlight)

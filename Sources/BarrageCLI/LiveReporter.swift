@@ -124,7 +124,8 @@ final class LiveReporter {
         return LiveSnapshot(
             plan: PlanRecord(plan), elapsedMicros: elapsed, totalMicros: plan.durationMicros,
             expectedRequests: plan.processExpectedRequests, stageIndex: stageIndex, stageTarget: stageTarget,
-            sofar: p.sofar, lastSecond: last, recentRPS: p.timeline.suffix(60).map(\.rps), inFlight: last?.in_flight ?? 0)
+            sofar: p.sofar, lastSecond: last, recentRPS: p.timeline.suffix(60).map(\.rps), inFlight: p.live.inFlight,
+            counts: p.live)
     }
 
     static func terminalWidth() -> Int {

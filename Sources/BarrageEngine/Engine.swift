@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Glibc
 import CLibcurl
 import BarrageCore
@@ -25,6 +26,12 @@ public final class Engine {
         public var startedEpochMillis: Int64
         /// From the run clock's zero to the last completion.
         public var durationMicros: Int64
+
+        /// The measurement a result is built from (`RunResult.build`).
+        public var measurement: RunMeasurement {
+            RunMeasurement(recorder: recorder, targets: targets, stages: stages, warmup: warmup, timeline: timeline,
+                        startedEpochMillis: startedEpochMillis, runMicros: durationMicros, firstErrors: firstErrors)
+        }
     }
 
     /// What the controller knows while the run lasts.
@@ -35,10 +42,21 @@ public final class Engine {
         public var runElapsedMicros: Int64
         /// Everything measured in the seconds closed so far (the current second is still open on the threads).
         public var sofar: Recorder
+        /// The same per target and per stage (indexed like the plan's; empty with one target, one stage).
+        public var targets: [Recorder]
+        public var stages: [Recorder]
+        /// Counts and requests in flight as the threads see them now, current second included (the live view's).
+        public var live: LiveCounts
         /// Seconds of the run completed so far (all threads passed them).
         public var timeline: [TimelineEntry]
         /// Unix ms of the run's start (0 before the start line).
         public var startedEpochMillis: Int64
+
+        /// The seconds closed so far as a measurement, for a result built the same way as the final one.
+        public var measurement: RunMeasurement {
+            RunMeasurement(recorder: sofar, targets: targets, stages: stages, timeline: timeline,
+                        startedEpochMillis: startedEpochMillis, runMicros: Int64(timeline.count) * 1_000_000)
+        }
     }
 
     /// Called on the controller's thread about twenty times a second while the run lasts.
@@ -47,6 +65,14 @@ public final class Engine {
     private let plan: RunPlan
     private let userAgent: String?
     private let mode: DriveMode?
+    private let faults: FaultInjection?
+
+    /// A test seam: failures the engine cannot provoke through a real server. `failAdd(thread, k)` is asked before
+    /// the k-th `curl_multi_add_handle` of an engine thread (k from 0, warm-up included); true makes it fail as if
+    /// libcurl had refused the transfer.
+    struct FaultInjection: Sendable {
+        var failAdd: @Sendable (_ thread: Int, _ k: Int) -> Bool
+    }
 
     /// How engine threads drive libcurl: `perform` (one multi handle, curl_multi_perform + curl_multi_poll) or
     /// `socket` (shards of ≤ 128 connections, curl_multi_socket_action + epoll). By default each thread picks
@@ -65,11 +91,16 @@ public final class Engine {
     /// `userAgent`: a `User-Agent` for every request; nil (the CLI's choice) sends none unless the plan's headers have
     /// one. libcurl 7.88 formats `CURLOPT_USERAGENT` twice per request, a byte at a time (about 7,000 instructions,
     /// a tenth of a keep-alive request's whole cost in libcurl and libc).
-    public init(plan: RunPlan, userAgent: String? = nil, mode: DriveMode? = nil) {
+    public convenience init(plan: RunPlan, userAgent: String? = nil, mode: DriveMode? = nil) {
+        self.init(plan: plan, userAgent: userAgent, mode: mode, faults: nil)
+    }
+
+    init(plan: RunPlan, userAgent: String? = nil, mode: DriveMode? = nil, faults: FaultInjection?) {
         _ = Engine.globalInit
         self.plan = plan
         self.userAgent = userAgent
         self.mode = mode
+        self.faults = faults
     }
 
     /// The libcurl version string (`libcurl/7.88.1 OpenSSL/3.0.x zlib/… nghttp2/…`).
@@ -102,11 +133,13 @@ public final class Engine {
         let setupStarted = Clock.monotonicMicros()
 
         var workers: [EngineThread] = []
+        let live = (0..<threadCount).map { _ in LiveCounters() }
         for t in 0..<threadCount {
             let share = plan.processConcurrency / threadCount + (t < plan.processConcurrency % threadCount ? 1 : 0)
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,
                                             mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent,
-                                            mode: mode ?? EngineThread.mode(connections: share, open: plan.schedule != nil)))
+                                            mode: mode ?? EngineThread.mode(connections: share, open: plan.schedule != nil),
+                                            live: live[t], faults: faults))
         }
         // Handles are built before the clock starts counting: setup is not part of the run.
         var timeline: TimelineBuilder? = nil
@@ -132,8 +165,8 @@ public final class Engine {
         func applyPending(_ timeline: inout TimelineBuilder) {
             for message in pending {
                 switch message {
-                case .interval(let worker, let stats): timeline.add(worker: worker, stats)
-                case .finished(let worker, _, _, _, _, _): timeline.finish(worker: worker)
+                case .interval(let worker, let stats, _, _): timeline.add(worker: worker, stats)
+                case .finished(let worker, _, _, _): timeline.finish(worker: worker)
                 case .raw: break
                 }
             }
@@ -143,16 +176,17 @@ public final class Engine {
             usleep(50_000)
             for message in mailbox.take() {
                 switch message {
-                case .interval(_, let stats): total.merge(stats.recorder)
+                case .interval(_, let stats, let t, let s):
+                    total.merge(stats.recorder)
+                    if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
+                    if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
                 case .raw(let bytes):
                     raw?(bytes)
                     continue
-                case .finished(_, let warmupRecorder, let connectRecorder, let t, let s, let fe):
+                case .finished(_, let warmupRecorder, let connectRecorder, let fe):
                     for (k, v) in fe where firstErrors[k] == nil { firstErrors[k] = v }
                     warm.merge(warmupRecorder)
                     connect.merge(connectRecorder)
-                    if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
-                    if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
                     finished += 1
                 }
                 pending.append(message)
@@ -167,8 +201,18 @@ public final class Engine {
             }
             let now = Clock.monotonicMicros()
             let zero = startLine.startedMicros
-            tick?(Progress(elapsedMicros: now - setupStarted, runElapsedMicros: zero == 0 ? 0 : now - zero, sofar: total, timeline: entries,
-                           startedEpochMillis: startLine.startedEpochMillis))
+            if let tick {
+                var counts = LiveCounts()
+                for c in live {
+                    counts.ok += c.ok.load(ordering: .relaxed)
+                    counts.failed += c.failed.load(ordering: .relaxed)
+                    counts.dropped += c.dropped.load(ordering: .relaxed)
+                    counts.inFlight += c.inFlight.load(ordering: .relaxed)
+                }
+                tick(Progress(elapsedMicros: now - setupStarted, runElapsedMicros: zero == 0 ? 0 : now - zero, sofar: total,
+                              targets: perTarget, stages: perStage, live: counts, timeline: entries,
+                              startedEpochMillis: startLine.startedEpochMillis))
+            }
         }
         if timeline == nil { // stopped before the start line
             timeline = TimelineBuilder(workers: threadCount, startEpochMillis: Clock.epochMillis())

@@ -16,8 +16,11 @@ final class EngineThread: @unchecked Sendable {
         var easies: UnsafeMutablePointer<UnsafeMutableRawPointer>
         var shard: Int32
         var active = false
-        /// Closed model with think time: waiting to send again.
+        /// Closed model: waiting to send again (think time, or a back-off after a failed connection).
         var thinking = false
+        /// Closed model: failures in a row that never reached the server (`connect`, `dns`, `tls`, or a transfer
+        /// libcurl would not take); the next back-off doubles with each. A complete response resets it.
+        var failStreak: Int32 = 0
         /// The target of the current request.
         var target: Int32 = 0
         var dueMicros: Int64 = 0
@@ -73,7 +76,8 @@ final class EngineThread: @unchecked Sendable {
     private let warmInFlight: Int
     /// HTTP/1.1: each warm-up request must open its own connection (HTTP/2 multiplexes its warm-up streams).
     private let warmFresh: Bool
-    /// Per target and per stage, only when the plan has more than one of them.
+    /// Per target and per stage, only when the plan has more than one of them: what the current second recorded,
+    /// handed to the controller with the second (so gates scoped to a target or a stage can be judged during the run).
     private var targetRecorders: [Recorder] = []
     private var stageRecorders: [Recorder] = []
     /// Per (slot × target) body checks, for targets with `expect.body_contains`; nil entries for the others.
@@ -82,6 +86,19 @@ final class EngineThread: @unchecked Sendable {
     private var busy = 0
     private var thinkQueue: UnsafeMutablePointer<(slot: Int32, until: Int64)>
     private var thinkHead = 0, thinkCount = 0
+    /// Closed model: slots backing off after a failure that never reached the server, each until its own time
+    /// (unordered: it is scanned only when the earliest, `backoffNextMicros`, has come).
+    private var backoffQueue: UnsafeMutablePointer<(slot: Int32, until: Int64)>
+    private var backoffCount = 0
+    private var backoffNextMicros = Int64.max
+    /// xorshift64 state for the back-off's jitter (per thread, so workers that failed together spread out).
+    private var jitterState: UInt64
+    /// Test seam: decides that the k-th `curl_multi_add_handle` of this thread fails (nil outside tests).
+    private let faults: Engine.FaultInjection?
+    /// Published for the live view at every loop iteration: this thread's counts since the start, and in flight.
+    private let live: LiveCounters
+    /// ok / failed / dropped of the seconds already handed to the controller.
+    private var closedOk = 0, closedFailed = 0, closedDropped = 0
     private let targetCount: Int
     /// CURLOPT_ERRORBUFFER of every handle (CURL_ERROR_SIZE bytes each), and the first message seen per error class.
     private let errorBuffers: UnsafeMutablePointer<CChar>
@@ -125,8 +142,12 @@ final class EngineThread: @unchecked Sendable {
     }
 
     init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget,
-         mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String?, mode: Engine.DriveMode) throws {
+         mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String?, mode: Engine.DriveMode,
+         live: LiveCounters, faults: Engine.FaultInjection? = nil) throws {
         self.index = index
+        self.live = live
+        self.faults = faults
+        self.jitterState = 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1)
         self.plan = plan
         self.control = control
         self.budget = budget
@@ -140,6 +161,7 @@ final class EngineThread: @unchecked Sendable {
         self.targetCount = plan.targets.count
         self.rawTargets = plan.targets.map { t in Array(String(decoding: (try? JSONOutput.encode(t.name)) ?? Data("\"\"".utf8), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8) }
         thinkQueue = .allocate(capacity: max(1, connections))
+        backoffQueue = .allocate(capacity: max(1, connections))
         errorBuffers = .allocate(capacity: max(1, connections * plan.targets.count) * Int(CURL_ERROR_SIZE))
         errorBuffers.initialize(repeating: 0, count: max(1, connections * plan.targets.count) * Int(CURL_ERROR_SIZE))
         if plan.targets.count > 1 { targetRecorders = Array(repeating: Recorder(), count: plan.targets.count) }
@@ -170,7 +192,9 @@ final class EngineThread: @unchecked Sendable {
             var ev = epoll_event()
             ev.events = EPOLLIN.rawValue
             ev.data.u64 = Self.timerTag
-            epoll_ctl(epfd, EPOLL_CTL_ADD, timerFD, &ev)
+            guard epoll_ctl(epfd, EPOLL_CTL_ADD, timerFD, &ev) == 0 else {
+                throw BarrageError.failure("epoll_ctl (the pacing timer) failed: \(String(cString: strerror(errno)))")
+            }
         }
 
         for line in plan.transport.resolve { resolveList = curl_slist_append(resolveList, line) }
@@ -240,6 +264,7 @@ final class EngineThread: @unchecked Sendable {
             bodyChecks.deallocate()
         }
         thinkQueue.deallocate()
+        backoffQueue.deallocate()
         errorBuffers.deallocate()
         for m in multis { curl_multi_cleanup(m) }
         for l in headerLists { curl_slist_free_all(l) }
@@ -374,9 +399,10 @@ final class EngineThread: @unchecked Sendable {
         let end = Clock.monotonicMicros()
         closeIntervals(through: end)
         interval.inFlight = active
-        mailbox.post(.interval(worker: index, interval))
+        mailbox.post(.interval(worker: index, interval, targets: targetRecorders, stages: stageRecorders))
         flushRaw()
-        mailbox.post(.finished(worker: index, warmup: warmupRecorder, connect: connectRecorder, targets: targetRecorders, stages: stageRecorders,
+        publishLive()
+        mailbox.post(.finished(worker: index, warmup: warmupRecorder, connect: connectRecorder,
                                firstErrors: Dictionary(uniqueKeysWithValues: ErrorClass.allCases.compactMap { c in
                                    firstErrors[c.index].map { (c.rawValue, $0) } })))
     }
@@ -384,7 +410,8 @@ final class EngineThread: @unchecked Sendable {
     /// Whether the loop is done: nothing in flight and nothing more may start.
     @inline(__always)
     private func finished(now: Int64) -> Bool {
-        active == 0 && (warming ? (warmNext >= slotCount || control.level != .running) : (nextDue == nil && thinkCount == 0 && !mayStartMore(now: now)))
+        // Slots thinking or backing off do not hold the run once nothing more may start: they would send nothing.
+        active == 0 && (warming ? (warmNext >= slotCount || control.level != .running) : (nextDue == nil && !mayStartMore(now: now)))
     }
 
     /// Drives libcurl until no request is in flight and none may start. The two modes share the loop and differ in
@@ -416,6 +443,7 @@ final class EngineThread: @unchecked Sendable {
             drainCompletions()
             if !warming {
                 if schedule != nil { dispatchDue(now: Clock.monotonicMicros()) } else { resumeClosed(now: Clock.monotonicMicros()) }
+                publishLive()
             }
             // Perform mode: transfers added since the perform (a completion restarts its worker) go out at once, in
             // this iteration, rather than after a sleep.
@@ -433,8 +461,9 @@ final class EngineThread: @unchecked Sendable {
         let wake = nextWakeMicros(now: now)
         let wait = max(0, wake - now)
         if schedule != nil && !warming && wait < 100_000 {
-            armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros))
-            return (100, true)
+            if armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros)) { return (100, true) }
+            // The timer could not be armed: sleep in whole milliseconds instead (coarser pacing, nothing lost).
+            return (Int32(min(max(1, (wait + 999) / 1_000), 100)), false)
         }
         return (Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10)), false)
     }
@@ -500,6 +529,7 @@ final class EngineThread: @unchecked Sendable {
         }
         if sendEndMicros > now && sendEndMicros < wake { wake = sendEndMicros }
         if thinkCount > 0 && thinkQueue[thinkHead].until < wake { wake = thinkQueue[thinkHead].until }
+        if backoffNextMicros < wake { wake = backoffNextMicros }
         if let due = nextDue, !warming {
             // With a free slot, wake when the next request is due; without one, when it would become too late.
             let at = startMicros + due.dueMicros + (freeCount > 0 ? 0 : plan.maxLatenessMicros + 1)
@@ -508,15 +538,20 @@ final class EngineThread: @unchecked Sendable {
         return wake
     }
 
-    /// Arms the timerfd for an absolute monotonic time (µs), unless it is already armed for it.
-    private func armTimer(atMicros micros: Int64) {
-        guard micros != timerArmedMicros else { return }
+    /// Arms the timerfd for an absolute monotonic time (µs), unless it is already armed for it. False when
+    /// `timerfd_settime` failed (the caller then sleeps in whole milliseconds).
+    private func armTimer(atMicros micros: Int64) -> Bool {
+        guard micros != timerArmedMicros else { return true }
         var spec = itimerspec()
         let t = max(micros, 1)
         spec.it_value.tv_sec = Int(t / 1_000_000)
         spec.it_value.tv_nsec = Int((t % 1_000_000) * 1_000)
-        timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
+        guard timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil) == 0 else {
+            timerArmedMicros = -1
+            return false
+        }
         timerArmedMicros = micros
+        return true
     }
 
     /// Open model: drops requests later than the allowed lateness, and sends due ones while the pool has room,
@@ -538,7 +573,10 @@ final class EngineThread: @unchecked Sendable {
                 active += 1
                 if active > interval.inFlightMax { interval.inFlightMax = active }
                 resetCheck(i)
-                addTransfer(slot)
+                if !addTransfer(i, now: now) {
+                    freeSlots[freeCount] = Int32(i) // counted as failed; the schedule goes on
+                    freeCount += 1
+                }
             } else {
                 return
             }
@@ -592,7 +630,7 @@ final class EngineThread: @unchecked Sendable {
         slot.pointee.sentMicros = now
         slot.pointee.active = true
         active += 1
-        addTransfer(slot)
+        if !addTransfer(i, now: Clock.monotonicMicros()) { warmNext = slotCount } // the phase ends, as on a failed connection
     }
 
     /// Closed model: this thread's share of the plan's concurrency at `now` (the whole split exactly over threads).
@@ -619,7 +657,7 @@ final class EngineThread: @unchecked Sendable {
         }
     }
 
-    /// Closed model: slots whose think time is over send again; ramps start or retire workers.
+    /// Closed model: slots whose think time or back-off is over send again; ramps start or retire workers.
     private func resumeClosed(now: Int64) {
         while thinkCount > 0 && thinkQueue[thinkHead].until <= now {
             let i = Int(thinkQueue[thinkHead].slot)
@@ -629,7 +667,56 @@ final class EngineThread: @unchecked Sendable {
             busy -= 1
             if i < allowedSlots(now: now) { _ = start(i, now: now) }
         }
+        if backoffNextMicros <= now { resumeBackedOff(now: now) }
         if !plan.closedStages.isEmpty { startIdleSlots(now: now) }
+    }
+
+    /// Closed model: slots whose back-off has ended try again (a start may put a slot straight back in the queue).
+    private func resumeBackedOff(now: Int64) {
+        var ready: [Int32] = []
+        var k = 0
+        backoffNextMicros = .max
+        while k < backoffCount {
+            let entry = backoffQueue[k]
+            if entry.until <= now {
+                ready.append(entry.slot)
+                backoffCount -= 1
+                backoffQueue[k] = backoffQueue[backoffCount]
+            } else {
+                backoffNextMicros = min(backoffNextMicros, entry.until)
+                k += 1
+            }
+        }
+        for slot in ready {
+            let i = Int(slot)
+            slots[i].thinking = false
+            busy -= 1
+            if i < allowedSlots(now: now) { _ = start(i, now: now) }
+        }
+    }
+
+    /// The first back-off after a failure that never reached the server, and the cap it doubles up to.
+    static let backoffFirstMicros: Int64 = 10_000
+    static let backoffCapMicros: Int64 = 1_000_000
+
+    /// Closed model: the wait before slot `i`'s next attempt after `streak` such failures in a row — 10 ms doubling
+    /// to 1 s, with jitter (half fixed, half random) so that workers refused together do not retry together.
+    private func backoffMicros(streak: Int32) -> Int64 {
+        let shift = Int64(min(max(streak - 1, 0), 20))
+        let base = min(Self.backoffCapMicros, Self.backoffFirstMicros << shift)
+        jitterState ^= jitterState << 13
+        jitterState ^= jitterState >> 7
+        jitterState ^= jitterState << 17
+        return base / 2 + Int64(jitterState % UInt64(base / 2 + 1))
+    }
+
+    /// Closed model: slot `i` waits `backoffMicros` before it may send again.
+    private func backOff(_ i: Int, now: Int64) {
+        let until = now + backoffMicros(streak: slots[i].failStreak)
+        slots[i].thinking = true
+        backoffQueue[backoffCount] = (Int32(i), until)
+        backoffCount += 1
+        if until < backoffNextMicros { backoffNextMicros = until }
     }
 
     /// Starts the next request on slot `i` if the plan allows one.
@@ -645,15 +732,36 @@ final class EngineThread: @unchecked Sendable {
         if active > interval.inFlightMax { interval.inFlightMax = active }
         busy += 1
         resetCheck(i)
-        addTransfer(slot)
+        if !addTransfer(i, now: now) {
+            // Counted as failed; the worker backs off as after a refused connection, and stays busy meanwhile.
+            slots[i].failStreak += 1
+            if mayStartMore(now: now) { backOff(i, now: now) } else { busy -= 1 }
+            return false
+        }
         return true
     }
 
-    /// Hands the slot's current transfer to its shard's multi handle.
+    /// Hands slot `i`'s current transfer to its shard's multi handle. When libcurl refuses it, the request is
+    /// recorded as failed (class `other`, with libcurl's message), the slot is idle again and the result is false.
     @inline(__always)
-    private func addTransfer(_ slot: UnsafeMutablePointer<Slot>) {
-        curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
+    private func addTransfer(_ i: Int, now: Int64) -> Bool {
+        let slot = slots + i
+        let code: CURLMcode
+        if let faults, faults.failAdd(index, added) {
+            code = CURLM_INTERNAL_ERROR
+        } else {
+            code = curl_multi_add_handle(multis[Int(slot.pointee.shard)], slot.pointee.easy)
+        }
         added &+= 1
+        if code == CURLM_OK { return true }
+        slot.pointee.active = false
+        active -= 1
+        let message = "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code))) (CURLM \(code.rawValue))"
+        if firstErrors[ErrorClass.other.index] == nil { firstErrors[ErrorClass.other.index] = message }
+        recordOutcome(RequestOutcome(dueMicros: slot.pointee.dueMicros, sentMicros: slot.pointee.sentMicros,
+                                     doneMicros: now - startMicros, status: 0, error: .other, complete: false),
+                      target: Int(slot.pointee.target), now: now)
+        return false
     }
 
     @inline(__always)
@@ -675,7 +783,7 @@ final class EngineThread: @unchecked Sendable {
                 var priv: UnsafeMutablePointer<CChar>? = nil
                 barrage_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &priv)
                 let i = Int(bitPattern: priv) - 1
-                complete(i, code: code, now: now)
+                let outcome = complete(i, code: code, now: now)
                 curl_multi_remove_handle(multi, easy)
                 slots[i].active = false
                 active -= 1
@@ -688,21 +796,45 @@ final class EngineThread: @unchecked Sendable {
                 } else if schedule != nil {
                     freeSlots[freeCount] = Int32(i)
                     freeCount += 1
-                } else if plan.thinkTimeMicros > 0 && mayStartMore(now: now) {
-                    slots[i].thinking = true
-                    thinkQueue[(thinkHead + thinkCount) % slotCount] = (Int32(i), now + plan.thinkTimeMicros)
-                    thinkCount += 1
+                } else if outcome.complete {
+                    slots[i].failStreak = 0
+                    restartClosed(i, now: now)
+                } else if outcome.neverReachedServer && mayStartMore(now: now) {
+                    // A failure before the server (refused, unresolved, TLS) backs the worker off: against a dead
+                    // target, workers would otherwise spin on connection attempts and report them as throughput.
+                    slots[i].failStreak += 1
+                    backOff(i, now: now)
                 } else {
-                    busy -= 1
-                    if i < allowedSlots(now: now) { _ = start(i, now: now) }
+                    restartClosed(i, now: now)
                 }
             }
         }
     }
 
+    /// Closed model: slot `i` finished a request; it thinks, or sends its next one, or retires with a ramp.
+    @inline(__always)
+    private func restartClosed(_ i: Int, now: Int64) {
+        if plan.thinkTimeMicros > 0 && mayStartMore(now: now) {
+            slots[i].thinking = true
+            thinkQueue[(thinkHead + thinkCount) % slotCount] = (Int32(i), now + plan.thinkTimeMicros)
+            thinkCount += 1
+        } else {
+            busy -= 1
+            if i < allowedSlots(now: now) { _ = start(i, now: now) }
+        }
+    }
+
+    /// How a finished transfer ended, as far as the closed model's next step cares.
+    struct Ending {
+        /// A complete response (any status).
+        var complete: Bool
+        /// Failed before reaching the server: `connect`, `dns` or `tls`.
+        var neverReachedServer: Bool
+    }
+
     /// Reads what libcurl measured for the finished transfer on slot `i` and records it.
     @inline(__always)
-    private func complete(_ i: Int, code: CURLcode, now: Int64) {
+    private func complete(_ i: Int, code: CURLcode, now: Int64) -> Ending {
         let slot = slots[i]
         let easy = slot.easy
         var status = 0, headerBytes = 0, requestBytes = 0, connects = 0
@@ -756,9 +888,13 @@ final class EngineThread: @unchecked Sendable {
         if let error, firstErrors[error.index] == nil {
             // Rare (once per class per thread): the first message of each class, for the summary.
             let buffer = errorBuffers + (i * targetCount + Int(slot.target)) * Int(CURL_ERROR_SIZE)
-            var text = buffer.pointee != 0 ? String(cString: buffer) : String(cString: curl_easy_strerror(code))
-            if error == .status || error == .check { text = "HTTP \(status)" + (error == .check ? " failed the expect check" : "") }
-            firstErrors[error.index] = "\(text) (curl \(curlCode))"
+            let text = buffer.pointee != 0 ? String(cString: buffer) : String(cString: curl_easy_strerror(code))
+            if error == .status || error == .check {
+                // A complete response: libcurl had nothing to say about it, so no curl code either.
+                firstErrors[error.index] = "HTTP \(status)" + (error == .check ? " failed the expect check" : "")
+            } else {
+                firstErrors[error.index] = "\(text) (curl \(curlCode))"
+            }
         }
         switch httpVersion {
         case CURL_HTTP_VERSION_1_0: outcome.httpVersion = 10
@@ -768,6 +904,7 @@ final class EngineThread: @unchecked Sendable {
         default: break
         }
         recordOutcome(outcome, target: Int(slot.target), now: now)
+        return Ending(complete: outcome.complete, neverReachedServer: error == .connect || error == .dns || error == .tls)
     }
 
     @inline(__always)
@@ -837,9 +974,24 @@ final class EngineThread: @unchecked Sendable {
         guard second > interval.second else { return }
         flushRaw()
         interval.inFlight = active
-        mailbox.post(.interval(worker: index, interval))
+        closedOk += interval.ok
+        closedFailed += interval.failed
+        closedDropped += interval.dropped
+        mailbox.post(.interval(worker: index, interval, targets: targetRecorders, stages: stageRecorders))
+        if !targetRecorders.isEmpty { targetRecorders = Array(repeating: Recorder(), count: targetRecorders.count) }
+        if !stageRecorders.isEmpty { stageRecorders = Array(repeating: Recorder(), count: stageRecorders.count) }
         interval = IntervalStats(second: second, targets: targetCount)
         interval.inFlightMax = active // requests carried into the new second are in flight at its start
+    }
+
+    /// This thread's counts so far and requests in flight, for the live view between seconds (relaxed stores: the
+    /// reader only needs a recent value, not a consistent snapshot across threads).
+    @inline(__always)
+    private func publishLive() {
+        live.ok.store(closedOk + interval.ok, ordering: .relaxed)
+        live.failed.store(closedFailed + interval.failed, ordering: .relaxed)
+        live.dropped.store(closedDropped + interval.dropped, ordering: .relaxed)
+        live.inFlight.store(active, ordering: .relaxed)
     }
 
     /// Cuts every request in flight short; each is counted as failed with class `other`.

@@ -57,10 +57,11 @@ final class RequestBudget: Sendable {
 /// What engine threads hand to the controller: closed seconds as they pass, and their totals at the end.
 final class Mailbox: Sendable {
     enum Message: Sendable {
-        case interval(worker: Int, IntervalStats)
+        /// A closed second, with what it recorded per target and per stage (empty arrays with one target, one stage).
+        case interval(worker: Int, IntervalStats, targets: [Recorder], stages: [Recorder])
         /// NDJSON lines of finished requests (`--raw`), handed over once a second.
         case raw([UInt8])
-        case finished(worker: Int, warmup: Recorder, connect: Recorder, targets: [Recorder], stages: [Recorder], firstErrors: [String: String])
+        case finished(worker: Int, warmup: Recorder, connect: Recorder, firstErrors: [String: String])
     }
     private let messages = Mutex<[Message]>([])
 
@@ -126,4 +127,12 @@ final class StartLine: Sendable {
 
     /// The run clock's zero, µs monotonic (0 until the start).
     var startedMicros: Int64 { startMicros.load(ordering: .acquiring) }
+}
+
+/// One engine thread's running counts, read by the controller for the live view at its redraw rate.
+final class LiveCounters: Sendable {
+    let ok = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+    let dropped = Atomic<Int>(0)
+    let inFlight = Atomic<Int>(0)
 }

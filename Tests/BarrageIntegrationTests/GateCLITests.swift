@@ -58,6 +58,49 @@ final class GateCLITests: XCTestCase {
         XCTAssertEqual(result.requests.total, result.requests.ok + result.requests.failed + result.requests.dropped)
     }
 
+    /// Writes a two-target, two-stage closed profile with one abort-on-fail threshold and runs it.
+    private func runScopedAbort(_ threshold: String, file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
+        let profile = path("scoped.yaml"), json = path("scoped.json")
+        try """
+        name: scoped-abort
+        targets:
+          - { name: good, url: "\(base)/delay/5", weight: 1 }
+          - { name: bad, url: "\(base)/status/503", weight: 1 }
+        load:
+          model: closed
+          start_concurrency: 4
+          stages:
+            - { duration: 2s, concurrency: 4 }
+            - { duration: 30s, concurrency: 4 }
+        thresholds:
+          - { expr: "\(threshold)", abort_on_fail: true }
+        """.write(toFile: profile, atomically: true, encoding: .utf8)
+        let out = try BarrageBinary.run(["run", profile, "--json", json, "--quiet"], timeout: 60)
+        XCTAssertEqual(out.status, 99, out.stderr, file: file, line: line)
+        let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertTrue(result.aborted_by?.contains(threshold) == true, "\(result.aborted_by ?? "nil")", file: file, line: line)
+        XCTAssertTrue(result.interrupted, file: file, line: line)
+        XCTAssertLessThan(result.duration_us, 30_000_000, "stopped before the second stage's end", file: file, line: line)
+        XCTAssertEqual(result.requests.total, result.requests.ok + result.requests.failed + result.requests.dropped,
+                       file: file, line: line)
+        return result
+    }
+
+    /// A gate scoped to one target stops the run: the in-run result has the per-target sections the final one has.
+    func testAbortOnFailScopedToATarget() throws {
+        let r = try runScopedAbort("target:bad error_rate < 1%")
+        XCTAssertGreaterThan(r.targets["bad"]?.requests.failed ?? 0, 0)
+    }
+
+    /// A gate scoped to a stage stops the run; a rate scoped to a stage is judged only once that stage has ended (an
+    /// impossible rate for stage 1 must not fire during stage 1, when its seconds are not all in).
+    func testAbortOnFailScopedToAStage() throws {
+        let early = try runScopedAbort("stage:1 error_rate < 1%")
+        XCTAssertEqual(early.stages.first?.stage, 1)
+        let rate = try runScopedAbort("stage:1 rps >= 1000000")
+        XCTAssertGreaterThanOrEqual(rate.duration_us, 2_000_000, "judged after stage 1 ended")
+    }
+
     func testBadThresholdsAreUsageErrors() throws {
         for expr in ["p99 < 10 parsecs", "p100 < 1s", "target:nope p99 < 1s", "stage:2 rps > 1", "error_rate <"] {
             let out = try BarrageBinary.run(["run", base + "/", "-n", "1", "--threshold", expr], timeout: 20)

@@ -20,10 +20,18 @@ public struct LiveSnapshot: Sendable {
     public var recentRPS: [Double]
     /// Requests in flight now.
     public var inFlight: Int
+    /// Counts as the engine threads see them now (current second included); when nil, `sofar`'s and `inFlight`.
+    public var counts: LiveCounts?
+
+    /// The counts shown: the engine's live ones when there are some, else those of the closed seconds.
+    public var shownCounts: LiveCounts {
+        counts ?? LiveCounts(ok: sofar.ok, failed: sofar.failed, dropped: sofar.dropped, inFlight: inFlight)
+    }
 
     public init(plan: PlanRecord, elapsedMicros: Int64, totalMicros: Int64? = nil, expectedRequests: Int? = nil,
                 stageIndex: Int? = nil, stageTarget: String? = nil, sofar: Recorder = Recorder(),
-                lastSecond: TimelineEntry? = nil, recentRPS: [Double] = [], inFlight: Int = 0) {
+                lastSecond: TimelineEntry? = nil, recentRPS: [Double] = [], inFlight: Int = 0, counts: LiveCounts? = nil) {
+        self.counts = counts
         self.plan = plan; self.elapsedMicros = elapsedMicros; self.totalMicros = totalMicros
         self.expectedRequests = expectedRequests; self.stageIndex = stageIndex; self.stageTarget = stageTarget
         self.sofar = sofar; self.lastSecond = lastSecond; self.recentRPS = recentRPS; self.inFlight = inFlight
@@ -76,11 +84,11 @@ public enum LiveView {
         lines.append(label("stage") + [Span(stageText(s, panel: true))])
 
         // rate      298.0 req/s · in flight 12
-        lines.append(label("rate") + [Span(rpsText(s.lastSecond) + " · in flight " + TextReport.grouped(s.inFlight))])
+        lines.append(label("rate") + [Span(rpsText(s.lastSecond) + " · in flight " + TextReport.grouped(s.shownCounts.inFlight))])
 
         // requests  ok 3,512 · failed 0 · dropped 0
         // Green ok always; red and yellow only once there is something to look at, so a clean run stays calm.
-        let r = s.sofar
+        let r = s.shownCounts
         lines.append(label("requests") + [
             Span("ok " + TextReport.grouped(r.ok), .green), Span(" · "),
             Span("failed " + TextReport.grouped(r.failed), r.failed > 0 ? .red : nil), Span(" · "),
@@ -128,20 +136,20 @@ public enum LiveView {
         if let total = s.totalMicros, total > 0 {
             head = "\(clock(elapsedMicros: s.elapsedMicros))/\(clock(totalMicros: total))  \(percent(timeFraction(s) ?? 0))%"
         } else if let expected = s.expectedRequests, expected > 0 {
-            let fraction = Double(s.sofar.total) / Double(expected)
-            head = "\(clock(elapsedMicros: s.elapsedMicros)) · \(TextReport.grouped(s.sofar.total))/\(TextReport.grouped(expected))  \(percent(fraction))%"
+            let fraction = Double(s.shownCounts.total) / Double(expected)
+            head = "\(clock(elapsedMicros: s.elapsedMicros)) · \(TextReport.grouped(s.shownCounts.total))/\(TextReport.grouped(expected))  \(percent(fraction))%"
         } else {
             head = clock(elapsedMicros: s.elapsedMicros)
         }
         head = "[" + head + "]"
         let stage = stageText(s, panel: false)
         if !stage.isEmpty { head += " " + stage }
-        let r = s.sofar
+        let r = s.shownCounts
         let latency = latencyParts(s.lastSecond)
         let parts = [
             head,
             rpsText(s.lastSecond),
-            "in flight " + TextReport.grouped(s.inFlight),
+            "in flight " + TextReport.grouped(r.inFlight),
             "ok " + TextReport.grouped(r.ok),
             "failed " + TextReport.grouped(r.failed),
             "dropped " + TextReport.grouped(r.dropped),
@@ -236,8 +244,8 @@ public enum LiveView {
             return (f, "\(elapsed) / \(clock(totalMicros: total))  \(percent(f))%")
         }
         if let expected = s.expectedRequests, expected > 0 {
-            let f = Double(s.sofar.total) / Double(expected)
-            return (f, "\(TextReport.grouped(s.sofar.total)) / \(TextReport.grouped(expected))  \(percent(f))%  \(elapsed)")
+            let f = Double(s.shownCounts.total) / Double(expected)
+            return (f, "\(TextReport.grouped(s.shownCounts.total)) / \(TextReport.grouped(expected))  \(percent(f))%  \(elapsed)")
         }
         return (nil, "\(elapsed) elapsed")
     }

@@ -1,0 +1,52 @@
+/// What the engine measured over a run (or over the seconds of it closed so far), as plain values.
+public struct RunMeasurement: Sendable {
+    /// Everything after the warm-up, over all targets and stages.
+    public var recorder: Recorder
+    /// Per target and per stage, indexed like the plan's (empty with one target, one stage).
+    public var targets: [Recorder]
+    public var stages: [Recorder]
+    /// The requests due within the plan's warm-up; nil without one.
+    public var warmup: Recorder?
+    public var timeline: [TimelineEntry]
+    /// Unix ms of the run clock's zero.
+    public var startedEpochMillis: Int64
+    /// From the run clock's zero to the last completion (during the run: to the end of the last closed second),
+    /// warm-up included.
+    public var runMicros: Int64
+    /// The first message seen for each error class.
+    public var firstErrors: [String: String]
+
+    public init(recorder: Recorder, targets: [Recorder] = [], stages: [Recorder] = [], warmup: Recorder? = nil,
+                timeline: [TimelineEntry] = [], startedEpochMillis: Int64, runMicros: Int64, firstErrors: [String: String] = [:]) {
+        self.recorder = recorder; self.targets = targets; self.stages = stages; self.warmup = warmup
+        self.timeline = timeline; self.startedEpochMillis = startedEpochMillis; self.runMicros = runMicros
+        self.firstErrors = firstErrors
+    }
+}
+
+extension RunResult {
+    /// The one way a result is made from a plan and what was measured: the final result of `run`, `scale` and `demo`,
+    /// and the in-run result that abort-on-fail gates are judged on, so a gate sees the same sections (per target, per
+    /// stage) during the run as after it. Process facts (CPU, the connect phase) are added by the caller.
+    public static func build(version: String, plan: RunPlan, measured m: RunMeasurement, interrupted: Bool) -> RunResult {
+        // Each second's target load, from the plan (the process's share when segmented).
+        var timeline = m.timeline
+        for i in timeline.indices {
+            let t = Int64(timeline[i].t_s) * 1_000_000
+            if let s = plan.schedule {
+                let rate = s.rate(atMicros: t)
+                timeline[i].target = plan.segment.map { rate / Double($0.count) } ?? rate
+            } else {
+                timeline[i].target = Double(plan.concurrency(atMicros: t))
+            }
+        }
+        // With a warm-up, durations and rates cover the measured time after it; the timeline covers the whole run.
+        let measured = Swift.max(0, m.runMicros - plan.warmupMicros)
+        var result = RunResult(version: version, plan: plan, recorder: m.recorder, timeline: timeline,
+                               startedEpochMillis: m.startedEpochMillis, durationMicros: measured, interrupted: interrupted)
+        result.error_messages = m.firstErrors
+        result.addSections(plan: plan, targets: m.targets, stages: m.stages,
+                           warmup: plan.warmupMicros > 0 ? m.warmup : nil, runMicros: m.runMicros)
+        return result
+    }
+}
