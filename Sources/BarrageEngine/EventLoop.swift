@@ -49,12 +49,14 @@ extension LoopState {
         return fds + i
     }
 
-    /// Registers `fd` for `events` on behalf of `shard`, with as few epoll_ctl calls as possible.
-    mutating func watch(_ fd: Int32, events: UInt32, shard: Int32) {
+    /// Registers `fd` for `events` on behalf of `shard`, with as few epoll_ctl calls as possible. False when epoll
+    /// refused it (the caller tells libcurl, which fails the transfers on that multi handle rather than waiting for
+    /// events that will never come).
+    mutating func watch(_ fd: Int32, events: UInt32, shard: Int32) -> Bool {
         let e = entry(fd)
         if e.pointee.owned && e.pointee.registered && e.pointee.events == events && e.pointee.shard == shard {
             e.pointee.idle = false
-            return
+            return true
         }
         var ev = epoll_event()
         ev.events = events
@@ -63,12 +65,16 @@ extension LoopState {
         if epoll_ctl(epollFD, op, fd, &ev) != 0 {
             // Our record was stale (a descriptor closed behind our back and reused): try the other operation.
             op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
-            _ = epoll_ctl(epollFD, op, fd, &ev)
+            if epoll_ctl(epollFD, op, fd, &ev) != 0 {
+                e.pointee.registered = false
+                return false
+            }
         }
         e.pointee.registered = true
         e.pointee.events = events
         e.pointee.shard = shard
         e.pointee.idle = false
+        return true
     }
 
     /// libcurl no longer watches `fd`. Descriptors we own keep their registration (idle) until an event or close.
@@ -108,7 +114,9 @@ let socketCallback: curl_socket_callback = { _, fd, what, userp, _ in
         var events: UInt32 = 0
         if what & CURL_POLL_IN != 0 { events |= EPOLLIN.rawValue }
         if what & CURL_POLL_OUT != 0 { events |= EPOLLOUT.rawValue }
-        loop.pointee.watch(fd, events: events, shard: shard.pointee.shard)
+        // -1 makes libcurl fail the transfers of this multi handle (counted, class `other`) instead of leaving them
+        // waiting for readiness that epoll will never report.
+        if !loop.pointee.watch(fd, events: events, shard: shard.pointee.shard) { return -1 }
     }
     return 0
 }

@@ -263,4 +263,20 @@ final class LiveViewTests: XCTestCase {
         }
         return out
     }
+
+    /// The engine's live counts (current second included) win over the closed seconds' when given: the panel and the
+    /// progress line move between seconds.
+    func testLiveCountsWinOverClosedSeconds() {
+        let closed = recorder(ok: 3, failed: 0, dropped: 0)
+        let s = LiveSnapshot(plan: closedPlan(requests: 1_000), elapsedMicros: 900_000, expectedRequests: 1_000, sofar: closed,
+                             inFlight: 0, counts: LiveCounts(ok: 412, failed: 7, dropped: 0, inFlight: 49))
+        let panel = LiveView.panel(s, width: 100, color: false).joined(separator: "\n")
+        XCTAssertTrue(panel.contains("ok 412 · failed 7 · dropped 0"), panel)
+        XCTAssertTrue(panel.contains("in flight 49"), panel)
+        let line = LiveView.progressLine(s)
+        XCTAssertTrue(line.contains("ok 412") && line.contains("in flight 49") && line.contains("419/1,000"), line)
+        // Without live counts, the closed seconds' are shown, as before.
+        let old = LiveSnapshot(plan: closedPlan(requests: 1_000), elapsedMicros: 900_000, expectedRequests: 1_000, sofar: closed)
+        XCTAssertTrue(LiveView.panel(old, width: 100, color: false).joined(separator: "\n").contains("ok 3 · failed 0"))
+    }
 }
