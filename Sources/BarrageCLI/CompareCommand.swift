@@ -41,7 +41,7 @@ extension Barrage {
         func run() throws {
             let gates = try maxRegression.map(Compare.parseGate)
             let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, junit.map { OutputFile(path: $0, flag: "--junit") }].compactMap { $0 }
-            for o in outputs { try o.checkWritable() }
+            try OutputFile.prepare(outputs)
             func read(_ path: String) throws -> RunResult {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw BarrageError.usage("\(path): cannot read the file")

@@ -34,8 +34,10 @@ enum ProfileInput {
         var plan: RunPlan
     }
 
-    /// Loads and validates the profile, registers its secret values for redaction, and applies the request flags.
-    static func load(_ path: String, variables pairs: [String], request: RequestOptions, threads: Int?) throws -> Loaded {
+    /// Loads and validates the profile, registers its secret values for redaction, and applies the request flags and
+    /// the load flags (`overrides`: the flags as given, recorded in the plan).
+    static func load(_ path: String, variables pairs: [String], request: RequestOptions, threads: Int?,
+                     load: LoadOverride = LoadOverride(), overrides: [String] = []) throws -> Loaded {
         let vars = try variables(pairs)
         let env = ProcessInfo.processInfo.environment
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -44,6 +46,15 @@ enum ProfileInput {
         let profile = try ProfileLoader.load(path: path, variables: vars, environment: env)
         var plan = RunPlan(profile: profile, threads: threads ?? SystemLimits.availableCPUs())
         try request.override(&plan)
+        if !load.isEmpty {
+            if let problem = load.problem(with: plan) {
+                let flag = load.concurrency != nil && load.rate != nil ? "--concurrency and --rate"
+                    : overrides.first { $0.hasPrefix("--duration") } ?? "--duration"
+                throw BarrageError.usage("\(flag): \(problem)")
+            }
+            plan = load.applied(to: plan)
+            plan.overrides = overrides
+        }
         return Loaded(profile: profile, plan: plan)
     }
 }
