@@ -15,7 +15,8 @@ extension Barrage {
 
             Examples:
               barrage compare baseline.json new.json
-              barrage compare baseline.json new.json --max-regression p99=10% --max-regression rps=5% --max-regression error_rate=0.5pp
+              barrage compare baseline.json new.json --max-regression p99=10% \\
+                  --max-regression rps=5% --max-regression error_rate=0.5pp
             """
         )
 

@@ -105,7 +105,8 @@ extension Barrage {
 
             Examples:
               barrage merge part-1.json part-2.json part-3.json -o merged.json
-              barrage merge run-a.json run-b.json -o merged.json --threshold 'p99 < 250ms' --html merged.html
+              barrage merge run-a.json run-b.json -o merged.json \\
+                  --threshold 'p99 < 250ms' --html merged.html
             """
         )
 

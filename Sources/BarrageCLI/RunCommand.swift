@@ -20,10 +20,21 @@ extension Barrage {
 
             Examples:
               barrage run http://127.0.0.1:8080/ -c 50 -d 10s --json result.json
-              barrage run http://127.0.0.1:8080/echo -m POST --body '{"a":1}' -H 'Content-Type: application/json' -n 1000
+              barrage run http://127.0.0.1:8080/echo -m POST --body '{"a":1}' \\
+                  -H 'Content-Type: application/json' -n 1000
               barrage run http://127.0.0.1:8080/ --rate 500 -d 30s --max-in-flight 200
-              barrage run http://127.0.0.1:8080/ --ramp-rate '0->500:30s,500:60s,500->0:10s' --arrival poisson --seed 42
-              barrage run http://127.0.0.1:8080/ --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
+              barrage run http://127.0.0.1:8080/ --arrival poisson --seed 42 \\
+                  --ramp-rate '0->500:30s,500:60s,500->0:10s'
+              barrage run http://127.0.0.1:8080/ \\
+                  --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
+              barrage run profiles/smoke.yaml -c 10 -d 5s --json -
+
+            On a profile, -d caps its duration (stages cut there), -n caps its requests, and -c or --rate \
+            replace its stages with a constant load, for a quick run; the plan states the override and the \
+            result records it (plan.overrides). Other load flags on a profile are errors: edit the profile.
+
+            From other tools: -t is --threads (as in wrk), -z is -d (as in hey); for -q, -k, -o, -T, --latency \
+            and --vus the error names Barrage's flag.
             """
         )
 

@@ -17,8 +17,10 @@ extension Barrage {
             Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) and names the knee where efficiency falls below 50 %.
 
             Examples:
-              barrage scale http://127.0.0.1:8080/delay/50 --levels 1,2,4,8,16,32,64 -d 3s --svg scale.svg
-              barrage scale http://127.0.0.1:8080/ --levels 1,4,16,64,256 -n 20000 --json scale.json --csv scale.csv
+              barrage scale http://127.0.0.1:8080/delay/50 --levels 1,2,4,8,16,32,64 \\
+                  -d 3s --svg scale.svg
+              barrage scale http://127.0.0.1:8080/ --levels 1,4,16,64,256 -n 20000 \\
+                  --json scale.json --csv scale.csv
             """
         )
 

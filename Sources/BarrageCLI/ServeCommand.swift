@@ -12,7 +12,7 @@ extension Barrage {
             Prints `listening on http://HOST:PORT` as its first line, then serves until SIGINT or SIGTERM.
 
             Routes (any method):
-            \(TargetServer.routeHelp.map { "  " + $0.example.padding(toLength: 38, withPad: " ", startingAt: 0) + $0.answer }.joined(separator: "\n"))
+            \(TargetServer.routeHelp.map { "  " + $0.example.padding(toLength: 37, withPad: " ", startingAt: 0) + $0.answer }.joined(separator: "\n"))
 
             Examples:
               barrage serve --port 0
