@@ -8,7 +8,7 @@ import BarrageTargetServer
 
 /// How a run shows itself while it lasts.
 struct LiveOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Not a terminal: print a progress line this often.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Not a terminal: print a progress line this often.", valueName: "duration"))
     var progressInterval: String = "5s"
 
     @Flag(help: "No live panel and no progress lines.")

@@ -79,7 +79,7 @@ struct RequestOptions: ParsableArguments {
     @Flag(help: "Open every worker's connection before the clock starts (one request each, at most 256 connection attempts at once), reported as the connect phase and kept out of the results.")
     var preconnect = false
 
-    @Option(help: ArgumentHelp("libcurl's receive buffer per connection, 1k to 512k (default 16k; 4k from 1,000 connections per process).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("libcurl's receive buffer per connection, 1k to 512k (default 16k; 4k from 1,000 connections per process).", valueName: "bytes"))
     var bufferSize: String?
 
     func validate() throws {

@@ -27,7 +27,7 @@ extension Barrage {
         @Argument(help: "The URL to load (http:// or https://).")
         var url: String
 
-        @Option(help: ArgumentHelp("Concurrency levels, comma-separated.", valueName: "list"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Concurrency levels, comma-separated.", valueName: "list"))
         var levels: String = "1,2,4,8,16,32,64,128,256,512,1024"
 
         @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: ArgumentHelp("Requests per level.", valueName: "n"))

@@ -33,6 +33,9 @@ final class CLIParsingTests: XCTestCase {
             (["run", url, "--timeout", "-2s"], "--timeout '-2s': expected a duration from 1.00ms to 1h00m, like 250ms, 10s, 2m or 1h"),
             (["run", url, "--follow-redirects", "-1"], "--follow-redirects '-1': expected a whole number from 0 to 1000"),
             (["scale", url, "-n", "-1"], "--requests '-1': expected a whole number from 1 to \(Int.max)"),
+            (["scale", url, "--levels", "-4"], "--levels '-4': '-4' is not a concurrency between 1 and 100000"),
+            (["run", url, "--progress-interval", "-1s"], "--progress-interval '-1s': expected a duration from 100ms to 1h00m, like 250ms, 10s, 2m or 1h"),
+            (["run", url, "--buffer-size", "-4k"], "--buffer-size '-4k': expected a size from 1k to 512k, like 4k or 16384"),
             (["serve", "--port", "-1"], "--port '-1': expected a whole number from 0 to 65535"),
             (["serve", "--port", "70000"], "--port '70000': expected a whole number from 0 to 65535"),
         ]
