@@ -15,7 +15,8 @@ extension Barrage {
 
             Examples:
               barrage compare baseline.json new.json
-              barrage compare baseline.json new.json --max-regression p99=10% --max-regression rps=5% --max-regression error_rate=0.5pp
+              barrage compare baseline.json new.json --max-regression p99=10% \\
+                  --max-regression rps=5% --max-regression error_rate=0.5pp
             """
         )
 
@@ -41,7 +42,7 @@ extension Barrage {
         func run() throws {
             let gates = try maxRegression.map(Compare.parseGate)
             let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, junit.map { OutputFile(path: $0, flag: "--junit") }].compactMap { $0 }
-            for o in outputs { try o.checkWritable() }
+            try OutputFile.prepare(outputs)
             func read(_ path: String) throws -> RunResult {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw BarrageError.usage("\(path): cannot read the file")

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import BarrageCore
 
-/// Exports beside the JSON result: HdrHistogram files, the timeline as CSV, the HTML report.
+/// Exports beside the JSON result: HdrHistogram files, the timeline as CSV, the HTML report. Any path may be `-`
+/// (standard output), one at most.
 struct ExportOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write an HdrHistogram interval log (format 1.3; one line per second, Tag=NAME lines per target).", valueName: "path"))
     var hlog: String?
@@ -19,16 +20,12 @@ struct ExportOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a self-contained HTML report.", valueName: "path"))
     var html: String?
 
-    @Option(help: ArgumentHelp("run: stream every request as an NDJSON line (due, sent, done µs; target, status, bytes, error).", valueName: "path"))
-    var raw: String?
-
     var files: [OutputFile] {
         [hlog.map { OutputFile(path: $0, flag: "--hlog") }, percentiles.map { OutputFile(path: $0, flag: "--percentiles") },
          percentilesCsv.map { OutputFile(path: $0, flag: "--percentiles-csv") }, csv.map { OutputFile(path: $0, flag: "--csv") },
          html.map { OutputFile(path: $0, flag: "--html") }].compactMap { $0 }
     }
 
-    func checkWritable() throws { for f in files { try f.checkWritable() } }
 
     func write(_ r: RunResult) throws {
         if let hlog { try OutputFile(path: hlog, flag: "--hlog").write(Data(HdrLog.render(r).utf8)) }
@@ -67,7 +64,7 @@ extension Barrage {
             guard exports.html != nil || !exports.files.isEmpty else {
                 throw BarrageError.usage("report: name at least one output (--html, --hlog, --percentiles, --percentiles-csv, --csv)")
             }
-            try exports.checkWritable()
+            try OutputFile.prepare(exports.files)
             guard let data = FileManager.default.contents(atPath: input) else { throw BarrageError.usage("\(input): cannot read the file") }
             let schema = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["schema"] as? String
             if schema == ScaleResult.schemaID {
@@ -108,14 +105,15 @@ extension Barrage {
 
             Examples:
               barrage merge part-1.json part-2.json part-3.json -o merged.json
-              barrage merge run-a.json run-b.json -o merged.json --threshold 'p99 < 250ms' --html merged.html
+              barrage merge run-a.json run-b.json -o merged.json \\
+                  --threshold 'p99 < 250ms' --html merged.html
             """
         )
 
         @Argument(help: "Results to merge (barrage.result.v1).")
         var inputs: [String]
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the merged result.", valueName: "path"))
+        @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the merged result (- for standard output).", valueName: "path"))
         var output: String
 
         @Flag(help: "Merge even when the plans differ.")
@@ -130,9 +128,7 @@ extension Barrage {
         func run() throws {
             guard inputs.count >= 1 else { throw BarrageError.usage("merge: give at least one input") }
             let out = OutputFile(path: output, flag: "--output")
-            try out.checkWritable()
-            try exports.checkWritable()
-            for o in gates.outputs { try o.checkWritable() }
+            try OutputFile.prepare([out] + gates.outputs + exports.files)
             var loaded: [(name: String, result: RunResult)] = []
             for path in inputs {
                 guard let data = FileManager.default.contents(atPath: path) else { throw BarrageError.usage("\(path): cannot read the file") }

@@ -3,25 +3,23 @@ import Foundation
 import BarrageCore
 import BarrageEngine
 
-/// Threshold and CI-output flags, shared by the subcommands that gate (run, merge).
+/// Threshold and CI-output flags, shared by the subcommands that gate (run, merge). `--abort-on-fail` is run's own.
 struct GateOptions: ParsableArguments {
     @Option(name: .customLong("threshold"), help: ArgumentHelp("Pass/fail gate, e.g. 'p99 < 250ms', 'error_rate < 1%', 'rps >= 500' (repeatable); exit 99 when one fails.", valueName: "expr"))
     var thresholds: [String] = []
 
-    @Flag(help: "Stop the run as soon as any threshold fails (checked once a second on the values so far); exit 99.")
-    var abortOnFail = false
-
-    @Option(help: ArgumentHelp("Write the thresholds as JUnit XML.", valueName: "path"))
+    @Option(help: ArgumentHelp("Write the thresholds as JUnit XML (- for standard output).", valueName: "path"))
     var junit: String?
 
-    @Option(help: ArgumentHelp("Write a Markdown summary (also to $GITHUB_STEP_SUMMARY when set).", valueName: "path"))
+    @Option(help: ArgumentHelp("Write a Markdown summary (also to $GITHUB_STEP_SUMMARY when set; - for standard output).", valueName: "path"))
     var summaryMd: String?
 
     func validate() throws {
         _ = try parsed()
     }
 
-    func parsed(extra: [Profile.ThresholdSpec] = []) throws -> [Threshold] {
+    /// The thresholds of the flags and of a profile; `abortOnFail` (run's flag) applies to all of them.
+    func parsed(extra: [Profile.ThresholdSpec] = [], abortOnFail: Bool = false) throws -> [Threshold] {
         var out = try thresholds.map { var t = try Threshold.parse($0); t.abortOnFail = abortOnFail; return t }
         for spec in extra {
             var t = try Threshold.parse(spec.expr)

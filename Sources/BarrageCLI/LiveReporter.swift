@@ -8,7 +8,7 @@ import BarrageTargetServer
 
 /// How a run shows itself while it lasts.
 struct LiveOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Not a terminal: print a progress line this often.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Not a terminal: print a progress line this often.", valueName: "duration"))
     var progressInterval: String = "5s"
 
     @Flag(help: "No live panel and no progress lines.")
@@ -21,7 +21,7 @@ struct LiveOptions: ParsableArguments {
     var metricsAddr: String?
 
     func validate() throws {
-        _ = try RequestOptions.duration(progressInterval, flag: "--progress-interval", min: 100_000, max: 3_600_000_000)
+        _ = try FlagValue.duration(progressInterval, flag: "--progress-interval", min: 100_000, max: 3_600_000_000)
         guard ["auto", "always", "never"].contains(color) else {
             throw BarrageError.usage("--color '\(color)': expected auto, always or never")
         }
@@ -56,7 +56,7 @@ final class LiveReporter {
         let terminal = isatty(2) == 1
         mode = quiet || options.noProgress ? .off : (terminal ? .panel : .lines)
         color = LiveView.shouldColor(mode: options.color, isTerminal: terminal, environment: ProcessInfo.processInfo.environment)
-        intervalMicros = (try? RequestOptions.duration(options.progressInterval, flag: "--progress-interval", min: 100_000, max: 3_600_000_000)) ?? 5_000_000
+        intervalMicros = (try? FlagValue.duration(options.progressInterval, flag: "--progress-interval", min: 100_000, max: 3_600_000_000)) ?? 5_000_000
         if let addr = options.metricsAddr {
             let (host, port) = try LiveOptions.hostPort(addr)
             let text = metricsText
@@ -65,7 +65,7 @@ final class LiveReporter {
                     text.get()
                 }
             } catch {
-                throw BarrageError.failure("--metrics-addr \(addr): cannot listen (\(error))")
+                throw BarrageError.failure("--metrics-addr \(addr): cannot listen (\(ListenFailure.reason(error)))")
             }
             if mode != .off { writeStderr("metrics at http://\(addr)/metrics\n") }
             metricsText.set(PrometheusExposition.render(Recorder(), inFlight: 0, plan: PlanRecord(plan), elapsedMicros: 0, version: Barrage.version))

@@ -3,13 +3,32 @@ import Glibc
 import BarrageCore
 
 /// An output file: checked for writability before the run, written atomically (temp file + rename) after it,
-/// so a failure never leaves a half-written or corrupted older file.
+/// so a failure never leaves a half-written or corrupted older file. The path `-` is standard output.
 struct OutputFile {
     let path: String
     let flag: String
 
+    /// `-`: standard output (the human text then goes to stderr, see `HumanOutput`).
+    var isStdout: Bool { path == "-" }
+
+    /// Exit 2 when more than one output is standard output: their bytes would interleave.
+    static func checkOneStdout(_ outputs: [OutputFile]) throws {
+        let onStdout = outputs.filter(\.isStdout).map(\.flag)
+        guard onStdout.count > 1 else { return }
+        throw BarrageError.usage("\(onStdout.joined(separator: " and ")): only one output can be standard output (-); give the others a path")
+    }
+
+    /// Before anything is sent or read: at most one output on standard output (exit 2), every other one writable
+    /// (exit 1), and the human text moved to stderr when one is on standard output.
+    static func prepare(_ outputs: [OutputFile]) throws {
+        try checkOneStdout(outputs)
+        for o in outputs { try o.checkWritable() }
+        if outputs.contains(where: \.isStdout) { HumanOutput.moveToStderr() }
+    }
+
     /// Fails (exit 1) naming the path when its directory cannot take a new file or the file cannot be replaced.
     func checkWritable() throws {
+        if isStdout { return }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false
@@ -31,6 +50,12 @@ struct OutputFile {
     /// Writes `data` to a temporary file beside the target, flushes it, and renames it over the target.
     func write(_ data: Data) throws {
         let data = Secrets.scrub(data)
+        if isStdout {
+            fflush(nil)
+            let err = data.withUnsafeBytes { Self.writeAll(1, $0) }
+            guard err == 0 else { throw BarrageError.failure("\(flag) -: cannot write to standard output (\(String(cString: strerror(err))))") }
+            return
+        }
         let tmp = tempPath()
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
@@ -57,6 +82,17 @@ struct OutputFile {
 
     func tempPathForStreaming() -> String { tempPath() }
 
+    /// Writes every byte to `fd`, retrying on EINTR; 0 or the errno of the failure.
+    static func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer) -> Int32 {
+        var offset = 0
+        while offset < buf.count {
+            let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+            if n < 0 { if errno == EINTR { continue }; return errno }
+            offset += n
+        }
+        return 0
+    }
+
     private func tempPath() -> String {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
@@ -65,7 +101,7 @@ struct OutputFile {
 }
 
 /// `--raw`: NDJSON lines streamed to a temporary file beside the target while the run lasts (written on the
-/// controller's thread, never the engine's), renamed over the target at the end.
+/// controller's thread, never the engine's), renamed over the target at the end; with `-`, to standard output.
 final class RawWriter {
     let file: OutputFile
     private let tmp: String
@@ -74,6 +110,11 @@ final class RawWriter {
 
     init(path: String) throws {
         file = OutputFile(path: path, flag: "--raw")
+        if file.isStdout {
+            tmp = ""
+            fd = 1
+            return
+        }
         try file.checkWritable()
         tmp = file.tempPathForStreaming()
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -82,18 +123,15 @@ final class RawWriter {
 
     func append(_ bytes: [UInt8]) {
         guard failed == 0 else { return }
-        bytes.withUnsafeBytes { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 { if errno == EINTR { continue }; failed = errno; return }
-                offset += n
-            }
-        }
+        failed = bytes.withUnsafeBytes { OutputFile.writeAll(fd, $0) }
     }
 
     /// Flushes and renames into place; a write failure names the path (exit 1) and leaves any older file alone.
     func finish() throws {
+        if file.isStdout {
+            guard failed == 0 else { throw BarrageError.failure("--raw -: cannot write to standard output (\(String(cString: strerror(failed))))") }
+            return
+        }
         if failed == 0 && fsync(fd) != 0 { failed = errno }
         close(fd)
         guard failed == 0, rename(tmp, file.path) == 0 else {

@@ -34,8 +34,10 @@ enum ProfileInput {
         var plan: RunPlan
     }
 
-    /// Loads and validates the profile, registers its secret values for redaction, and applies the request flags.
-    static func load(_ path: String, variables pairs: [String], request: RequestOptions, threads: Int?) throws -> Loaded {
+    /// Loads and validates the profile, registers its secret values for redaction, and applies the request flags and
+    /// the load flags (`overrides`: the flags as given, recorded in the plan).
+    static func load(_ path: String, variables pairs: [String], request: RequestOptions, threads: Int?,
+                     load: LoadOverride = LoadOverride(), overrides: [String] = []) throws -> Loaded {
         let vars = try variables(pairs)
         let env = ProcessInfo.processInfo.environment
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -44,6 +46,15 @@ enum ProfileInput {
         let profile = try ProfileLoader.load(path: path, variables: vars, environment: env)
         var plan = RunPlan(profile: profile, threads: threads ?? SystemLimits.availableCPUs())
         try request.override(&plan)
+        if !load.isEmpty {
+            if let problem = load.problem(with: plan) {
+                let flag = load.concurrency != nil && load.rate != nil ? "--concurrency and --rate"
+                    : overrides.first { $0.hasPrefix("--duration") } ?? "--duration"
+                throw BarrageError.usage("\(flag): \(problem)")
+            }
+            plan = load.applied(to: plan)
+            plan.overrides = overrides
+        }
         return Loaded(profile: profile, plan: plan)
     }
 }
@@ -77,12 +88,26 @@ extension Barrage {
                     t.abortOnFail = spec.abortOnFail
                     try t.validate(against: PlanRecord(loaded.plan))
                 }
-                printFlush("\(path): ok — \(loaded.profile.name)")
-                printFlush("  " + TextReport.planLine(PlanRecord(loaded.plan)))
-                for t in loaded.plan.targets {
-                    printFlush("  target \(t.name): \(t.method) \(Redaction.url(t.url)) weight \(fixed(t.weight, 2))")
-                }
+                printFlush(Self.describe(path: path, loaded: loaded).joined(separator: "\n"))
             }
+        }
+
+        /// `PATH: ok — NAME`, the plan block's lines, then every target (method, URL, weight) and every threshold.
+        static func describe(path: String, loaded: ProfileInput.Loaded) -> [String] {
+            let record = PlanRecord(loaded.plan)
+            var lines = ["\(path): ok — \(loaded.profile.name)"]
+            lines += PlanBlock.body(record).filter { !$0.hasPrefix("  target ") }
+            for t in record.targets {
+                lines.append("  target       \(t.name): \(t.method) \(t.url) · weight \(fixed(t.weight, t.weight == t.weight.rounded() ? 0 : 2))")
+            }
+            if loaded.profile.thresholds.isEmpty { lines.append("  thresholds   none") }
+            for spec in loaded.profile.thresholds {
+                var notes: [String] = []
+                if spec.abortOnFail { notes.append("abort on fail") }
+                if spec.delayAbortEvalMicros > 0 { notes.append("after \(DurationParser.format(micros: spec.delayAbortEvalMicros))") }
+                lines.append("  threshold    \(Threshold.oneLine(spec.expr))" + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")"))
+            }
+            return lines
         }
     }
 }

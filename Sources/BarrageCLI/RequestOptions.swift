@@ -13,16 +13,16 @@ struct RequestOptions: ParsableArguments {
     @Option(name: [.customShort("H"), .long], help: ArgumentHelp("Request header, 'Name: value' (repeatable). No User-Agent is sent unless given here.", valueName: "header"))
     var header: [String] = []
 
-    @Option(help: "Request body.")
+    @Option(parsing: .unconditional, help: "Request body.")
     var body: String?
 
     @Option(help: ArgumentHelp("Request body read from a file.", valueName: "path"))
     var bodyFile: String?
 
-    @Option(name: .customLong("timeout"), help: ArgumentHelp("Per-request timeout (default 30s).", valueName: "duration"))
+    @Option(name: .customLong("timeout"), parsing: .unconditional, help: ArgumentHelp("Per-request timeout (default 30s).", valueName: "duration"))
     var timeoutFlag: String?
 
-    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Connection timeout (default 10s).", valueName: "duration"))
+    @Option(name: .customLong("connect-timeout"), parsing: .unconditional, help: ArgumentHelp("Connection timeout (default 10s).", valueName: "duration"))
     var connectTimeoutFlag: String?
 
     var timeout: String { timeoutFlag ?? "30s" }
@@ -34,8 +34,8 @@ struct RequestOptions: ParsableArguments {
     @Option(name: .customLong("http"), help: ArgumentHelp("HTTP version: 1.1, 2 (h2 over TLS, h2c with prior knowledge on http://) or auto (h2 when TLS offers it).", valueName: "1.1|2|auto"))
     var httpVersion: String = "1.1"
 
-    @Option(help: ArgumentHelp("HTTP/2: at most this many streams per connection.", valueName: "n"))
-    var maxStreams: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("HTTP/2: at most this many streams per connection.", valueName: "n"))
+    var maxStreams: String?
 
     @Flag(help: "Do not verify TLS certificates (noted in the summary and the result).")
     var insecure = false
@@ -58,8 +58,8 @@ struct RequestOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Connect to HOST2:PORT2 for requests to HOST:PORT (repeatable).", valueName: "host:port:host2:port2"))
     var connectTo: [String] = []
 
-    @Option(help: ArgumentHelp("Follow up to N redirects (default: do not follow; redirects are counted by status).", valueName: "n"))
-    var followRedirects: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Follow up to N redirects (default: do not follow; redirects are counted by status).", valueName: "n"))
+    var followRedirects: String?
 
     @Flag(help: "Ask for compressed bodies (Accept-Encoding) and count decoded bytes.")
     var compressed = false
@@ -73,13 +73,13 @@ struct RequestOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Local source address, repeatable: used round-robin across connections.", valueName: "addr"))
     var localAddress: [String] = []
 
-    @Option(help: ArgumentHelp("Replace a connection once it is this old (whole seconds).", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Replace a connection once it is this old (whole seconds).", valueName: "duration"))
     var maxConnectionAge: String?
 
     @Flag(help: "Open every worker's connection before the clock starts (one request each, at most 256 connection attempts at once), reported as the connect phase and kept out of the results.")
     var preconnect = false
 
-    @Option(help: ArgumentHelp("libcurl's receive buffer per connection, 1k to 512k (default 16k; 4k from 1,000 connections per process).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("libcurl's receive buffer per connection, 1k to 512k (default 16k; 4k from 1,000 connections per process).", valueName: "bytes"))
     var bufferSize: String?
 
     func validate() throws {
@@ -144,14 +144,8 @@ struct RequestOptions: ParsableArguments {
             throw BarrageError.usage("--connect-to '\(c)': expected HOST:PORT:HOST2:PORT2")
         }
         t.connectTo = connectTo
-        if let maxStreams, maxStreams < 1 || maxStreams > 1_000_000 {
-            throw BarrageError.usage("--max-streams \(maxStreams): must be between 1 and 1000000")
-        }
-        t.maxStreams = maxStreams
-        if let followRedirects, followRedirects < 0 || followRedirects > 1_000 {
-            throw BarrageError.usage("--follow-redirects \(followRedirects): must be between 0 and 1000")
-        }
-        t.followRedirects = followRedirects
+        t.maxStreams = try maxStreams.map { try FlagValue.whole($0, flag: "--max-streams", in: 1...1_000_000) }
+        t.followRedirects = try followRedirects.map { try FlagValue.whole($0, flag: "--follow-redirects", in: 0...1_000) }
         t.compressed = compressed
         t.preconnect = preconnect
         if let bufferSize { t.bufferSize = try Self.byteSize(bufferSize, flag: "--buffer-size", min: 1_024, max: 524_288) }
@@ -164,7 +158,7 @@ struct RequestOptions: ParsableArguments {
         t.unixSocket = unixSocket
         t.localAddresses = localAddress
         if let age = maxConnectionAge {
-            t.maxConnectionAgeMicros = try Self.duration(age, flag: "--max-connection-age", min: 1_000_000, max: 86_400_000_000)
+            t.maxConnectionAgeMicros = try FlagValue.duration(age, flag: "--max-connection-age", min: 1_000_000, max: 86_400_000_000)
         }
         return t
     }
@@ -183,29 +177,17 @@ struct RequestOptions: ParsableArguments {
     }
 
     func timeoutMicros() throws -> Int64 {
-        try Self.duration(timeout, flag: "--timeout", min: 1_000, max: 3_600_000_000)
+        try FlagValue.duration(timeout, flag: "--timeout", min: 1_000, max: 3_600_000_000)
     }
 
     func connectTimeoutMicros() throws -> Int64 {
-        try Self.duration(connectTimeout, flag: "--connect-timeout", min: 1_000, max: 3_600_000_000)
+        try FlagValue.duration(connectTimeout, flag: "--connect-timeout", min: 1_000, max: 3_600_000_000)
     }
 
-    /// Parses a duration flag, naming the flag and the bounds when it is out of range.
-    static func duration(_ text: String, flag: String, min: Int64, max: Int64) throws -> Int64 {
-        guard let v = DurationParser.micros(text) else {
-            throw BarrageError.usage("\(flag) '\(text)': not a duration (use e.g. 250ms, 10s, 2m, 1h)")
-        }
-        guard v >= min, v <= max else {
-            throw BarrageError.usage("\(flag) '\(text)': must be between \(DurationParser.format(micros: min)) and \(DurationParser.format(micros: max))")
-        }
-        return v
-    }
-
-    /// Checks a URL: http or https with a host.
+    /// Checks a URL given on the command line completely (`HTTPURL`): scheme, host, port 1-65535, no raw spaces.
     static func checkURL(_ text: String) throws {
-        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
-            throw BarrageError.usage("URL '\(Redaction.url(text))': expected http:// or https:// with a host")
+        if let problem = HTTPURL.problem(text) {
+            throw BarrageError.usage("URL '\(Redaction.url(text))': \(problem)")
         }
     }
 

@@ -20,10 +20,21 @@ extension Barrage {
 
             Examples:
               barrage run http://127.0.0.1:8080/ -c 50 -d 10s --json result.json
-              barrage run http://127.0.0.1:8080/echo -m POST --body '{"a":1}' -H 'Content-Type: application/json' -n 1000
+              barrage run http://127.0.0.1:8080/echo -m POST --body '{"a":1}' \\
+                  -H 'Content-Type: application/json' -n 1000
               barrage run http://127.0.0.1:8080/ --rate 500 -d 30s --max-in-flight 200
-              barrage run http://127.0.0.1:8080/ --ramp-rate '0->500:30s,500:60s,500->0:10s' --arrival poisson --seed 42
-              barrage run http://127.0.0.1:8080/ --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
+              barrage run http://127.0.0.1:8080/ --arrival poisson --seed 42 \\
+                  --ramp-rate '0->500:30s,500:60s,500->0:10s'
+              barrage run http://127.0.0.1:8080/ \\
+                  --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
+              barrage run profiles/smoke.yaml -c 10 -d 5s --json -
+
+            On a profile, -d caps its duration (stages cut there), -n caps its requests, and -c or --rate \
+            replace its stages with a constant load, for a quick run; the plan states the override and the \
+            result records it (plan.overrides). Other load flags on a profile are errors: edit the profile.
+
+            From other tools: -t is --threads (as in wrk), -z is -d (as in hey); for -q, -k, -o, -T, --latency \
+            and --vus the error names Barrage's flag.
             """
         )
 
@@ -33,11 +44,11 @@ extension Barrage {
         @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("Set a profile variable ${NAME} (repeatable; wins over the environment).", valueName: "NAME=VALUE"))
         var variables: [String] = []
 
-        @Option(name: .shortAndLong, help: "Closed model: workers, requests in flight at once, one connection each (default 50).")
-        var concurrency: Int?
+        @Option(name: .shortAndLong, parsing: .unconditional, help: ArgumentHelp("Closed model: workers, requests in flight at once, one connection each (default 50). On a profile: a constant load instead of its stages.", valueName: "n"))
+        var concurrency: String?
 
-        @Option(help: ArgumentHelp("Open model: a constant arrival rate in requests per second (with -d or -n).", valueName: "req/s"))
-        var rate: Double?
+        @Option(parsing: .unconditional, help: ArgumentHelp("Open model: a constant arrival rate in requests per second (with -d or -n). On a profile: a constant rate instead of its stages.", valueName: "req/s"))
+        var rate: String?
 
         @Option(help: ArgumentHelp("Open model: a ramping arrival rate, e.g. '0->500:30s,500:60s,500->0:10s'.", valueName: "stages"))
         var rampRate: String?
@@ -45,41 +56,47 @@ extension Barrage {
         @Option(help: ArgumentHelp("Closed model: concurrency along stages, e.g. '0->200:30s,200:60s'.", valueName: "stages"))
         var rampConcurrency: String?
 
-        @Option(help: "Open model: the pool, at most this many requests in flight (default 1000).")
-        var maxInFlight: Int?
+        @Option(parsing: .unconditional, help: ArgumentHelp("Open model: the pool, at most this many requests in flight (default 1000).", valueName: "n"))
+        var maxInFlight: String?
 
-        @Option(help: ArgumentHelp("Open model: drop a request not sent within this long after its due time (default: --timeout).", valueName: "duration"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Open model: drop a request not sent within this long after its due time (default: --timeout).", valueName: "duration"))
         var maxLateness: String?
 
         @Option(help: ArgumentHelp("Open model: 'uniform' spacing or 'poisson' arrivals.", valueName: "uniform|poisson"))
         var arrival: String = "uniform"
 
-        @Option(help: "Open model: seed for Poisson arrivals (default 1).")
-        var seed: UInt64?
+        @Option(parsing: .unconditional, help: ArgumentHelp("Open model: seed for Poisson arrivals (default 1).", valueName: "n"))
+        var seed: String?
 
-        @Option(name: [.customShort("n"), .long], help: "Stop after this many requests in total.")
-        var requests: Int?
+        @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: ArgumentHelp("Stop after this many requests in total (on a profile: at most this many).", valueName: "n"))
+        var requests: String?
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Stop sending after this long (250ms, 10s, 2m, 1h). Default 10s unless -n is given.", valueName: "duration"))
+        @Option(name: [.customShort("d"), .customShort("z"), .long], parsing: .unconditional, help: ArgumentHelp("Stop sending after this long (250ms, 10s, 2m, 1h). Default 10s unless -n is given. On a profile: cuts its stages there. (-z as in hey.)", valueName: "duration"))
         var duration: String?
 
         @OptionGroup var request: RequestOptions
 
-        @Option(help: "Engine threads (default: the CPUs this process may run on).")
-        var threads: Int?
+        @Option(name: [.customShort("t"), .long], parsing: .unconditional, help: ArgumentHelp("Engine threads (default: the CPUs this process may run on). (-t as in wrk.)", valueName: "n"))
+        var threads: String?
 
-        @Option(help: ArgumentHelp("Write the result as JSON (barrage.result.v1) to this path.", valueName: "path"))
+        @Option(help: ArgumentHelp("Write the result as JSON (barrage.result.v1) to this path; - for standard output (the summary then goes to stderr).", valueName: "path"))
         var json: String?
 
         @OptionGroup var gates: GateOptions
 
+        @Flag(help: "Stop the run as soon as any threshold fails (checked once a second on the values so far); exit 99.")
+        var abortOnFail = false
+
         @OptionGroup var exports: ExportOptions
+
+        @Option(help: ArgumentHelp("Stream every request as an NDJSON line (due, sent, done µs; target, status, bytes, error).", valueName: "path"))
+        var raw: String?
 
         @Option(help: ArgumentHelp("Run one exact share of the plan, I of N (also BARRAGE_SEGMENT=I/N).", valueName: "I/N"))
         var segment: String?
 
-        @Option(help: ArgumentHelp("Run share JOB_COMPLETION_INDEX + 1 of N (Kubernetes Indexed Jobs).", valueName: "N"))
-        var segments: Int?
+        @Option(parsing: .unconditional, help: ArgumentHelp("Run share JOB_COMPLETION_INDEX + 1 of N (Kubernetes Indexed Jobs).", valueName: "N"))
+        var segments: String?
 
         @Option(help: ArgumentHelp("Wait until this moment before starting: RFC 3339 (2026-11-25T20:00:00Z) or +DURATION.", valueName: "time"))
         var startAt: String?
@@ -89,6 +106,29 @@ extension Barrage {
 
         @OptionGroup var live: LiveOptions
 
+        /// The load flags, read (`FlagValue`): nil where not given.
+        struct Load {
+            var concurrency: Int?
+            var rate: Double?
+            var requests: Int?
+            var durationMicros: Int64?
+            var maxInFlight: Int?
+            var maxLatenessMicros: Int64?
+            var seed: UInt64?
+            var threads: Int?
+        }
+
+        func load() throws -> Load {
+            Load(concurrency: try concurrency.map { try FlagValue.whole($0, flag: "--concurrency", in: 1...1_000_000) },
+                 rate: try rate.map { try FlagValue.rate($0, flag: "--rate") },
+                 requests: try requests.map { try FlagValue.whole($0, flag: "--requests", in: 1...Int.max) },
+                 durationMicros: try duration.map { try FlagValue.duration($0, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000) },
+                 maxInFlight: try maxInFlight.map { try FlagValue.whole($0, flag: "--max-in-flight", in: 1...1_000_000) },
+                 maxLatenessMicros: try maxLateness.map { try FlagValue.duration($0, flag: "--max-lateness", min: 0, max: 3_600_000_000) },
+                 seed: try seed.map { try FlagValue.seed($0, flag: "--seed") },
+                 threads: try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) })
+        }
+
         var isOpen: Bool { rate != nil || rampRate != nil }
 
         /// --segment I/N, --segments N with JOB_COMPLETION_INDEX, or BARRAGE_SEGMENT=I/N.
@@ -96,8 +136,8 @@ extension Barrage {
             let env = ProcessInfo.processInfo.environment
             if segment != nil && segments != nil { throw BarrageError.usage("--segment and --segments: give one, not both") }
             if let segment { return try Segment.parse(segment, flag: "--segment") }
-            if let segments {
-                guard segments >= 1, segments <= 10_000 else { throw BarrageError.usage("--segments \(segments): must be between 1 and 10000") }
+            if let segmentsText = segments {
+                let segments = try FlagValue.whole(segmentsText, flag: "--segments", in: 1...10_000)
                 guard let raw = env["JOB_COMPLETION_INDEX"], let index = Int(raw), index >= 0, index < segments else {
                     throw BarrageError.usage("--segments \(segments): JOB_COMPLETION_INDEX must be set to 0…\(segments - 1) (Kubernetes sets it in Indexed Jobs)")
                 }
@@ -108,25 +148,38 @@ extension Barrage {
         }
         var isProfile: Bool { ProfileInput.isProfile(url) }
 
+        /// Every output, for the checks before the run (writable; at most one on standard output).
+        var outputs: [OutputFile] {
+            [json.map { OutputFile(path: $0, flag: "--json") }, raw.map { OutputFile(path: $0, flag: "--raw") }].compactMap { $0 }
+                + gates.outputs + exports.files
+        }
+
+        /// A profile's load overridden from the command line (-d, -n, -c, --rate), and the flags as given.
+        func profileOverride() throws -> (LoadOverride, [String]) {
+            let l = try load()
+            let given = [("--concurrency", concurrency), ("--rate", rate), ("--duration", duration), ("--requests", requests)]
+                .compactMap { flag, text in text.map { "\(flag) \($0)" } }
+            return (LoadOverride(durationMicros: l.durationMicros, requests: l.requests, concurrency: l.concurrency, rate: l.rate), given)
+        }
+
         func validate() throws {
             _ = try resolvedSegment()
             if let startAt { _ = try StartAt.parse(startAt) }
             _ = try ProfileInput.variables(variables)
+            try OutputFile.checkOneStdout(outputs)
+            let l = try load()
             if isProfile {
-                let shape: [(String, Bool)] = [("--concurrency", concurrency != nil), ("--requests", requests != nil), ("--ramp-concurrency", rampConcurrency != nil),
-                    ("--duration", duration != nil), ("--rate", rate != nil), ("--ramp-rate", rampRate != nil),
+                let shape: [(String, Bool)] = [("--ramp-concurrency", rampConcurrency != nil), ("--ramp-rate", rampRate != nil),
                     ("--max-in-flight", maxInFlight != nil), ("--max-lateness", maxLateness != nil),
                     ("--arrival", arrival != "uniform"), ("--seed", seed != nil)]
                 for (flag, given) in shape where given {
-                    throw BarrageError.usage("\(flag): the profile \(url) sets the load shape (load.stages); edit the profile instead")
+                    throw BarrageError.usage("\(flag): the profile \(url) sets the load shape (load:); edit the profile instead (-d, -n, -c and --rate override it for a quick run)")
                 }
+                if concurrency != nil && rate != nil { throw BarrageError.usage("--concurrency and --rate: give one, not both") }
                 return
             }
             if !variables.isEmpty { throw BarrageError.usage("--env: only for profiles") }
             try RequestOptions.checkURL(url)
-            if let concurrency, concurrency < 1 || concurrency > 1_000_000 {
-                throw BarrageError.usage("--concurrency \(concurrency): must be between 1 and 1000000")
-            }
             if rate != nil && rampRate != nil { throw BarrageError.usage("--rate and --ramp-rate: give one, not both") }
             if let rampConcurrency {
                 if isOpen { throw BarrageError.usage("--ramp-concurrency: the closed model's ramp; the open model takes --ramp-rate") }
@@ -141,20 +194,13 @@ extension Barrage {
                 if concurrency != nil {
                     throw BarrageError.usage("--concurrency: the open model (--rate/--ramp-rate) takes --max-in-flight instead")
                 }
-                if let rate, !(rate > 0 && rate <= 10_000_000) {
-                    throw BarrageError.usage("--rate \(rate): must be above 0 and at most 10000000 req/s")
-                }
-                if rate != nil && duration == nil && requests == nil {
+                if l.rate != nil && duration == nil && requests == nil {
                     throw BarrageError.usage("--rate: give -d DURATION or -n REQUESTS to bound the run")
                 }
                 if rampRate != nil && duration != nil {
                     throw BarrageError.usage("--duration: --ramp-rate sets the duration through its stages")
                 }
                 if let rampRate { _ = try RampGrammar.parse(rampRate, flag: "--ramp-rate") }
-                if let maxInFlight, maxInFlight < 1 || maxInFlight > 1_000_000 {
-                    throw BarrageError.usage("--max-in-flight \(maxInFlight): must be between 1 and 1000000")
-                }
-                if let maxLateness { _ = try RequestOptions.duration(maxLateness, flag: "--max-lateness", min: 0, max: 3_600_000_000) }
                 guard arrival == "uniform" || arrival == "poisson" else {
                     throw BarrageError.usage("--arrival '\(arrival)': expected uniform or poisson")
                 }
@@ -164,39 +210,31 @@ extension Barrage {
                     throw BarrageError.usage("\(flag): only for the open model (--rate or --ramp-rate)")
                 }
             }
-            if let requests, requests < 1 {
-                throw BarrageError.usage("--requests \(requests): must be at least 1")
-            }
-            if let duration {
-                _ = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000)
-            }
-            if let threads, threads < 1 || threads > 1024 {
-                throw BarrageError.usage("--threads \(threads): must be between 1 and 1024")
-            }
         }
 
         func plan() throws -> RunPlan {
-            if isProfile { return try ProfileInput.load(url, variables: variables, request: request, threads: threads).plan }
+            let l = try load()
+            if isProfile {
+                let (override, given) = try profileOverride()
+                return try ProfileInput.load(url, variables: variables, request: request, threads: l.threads,
+                                             load: override, overrides: given).plan
+            }
             if isOpen { return try openPlan() }
             if let rampConcurrency {
                 let parsed = try RampGrammar.parse(rampConcurrency, flag: "--ramp-concurrency")
                 return RunPlan.closedStages(parsed.stages.map { ClosedStage(durationMicros: $0.durationMicros, concurrency: Int($0.value)) },
-                                            start: Int(parsed.start), requestLimit: requests, targets: [try request.target(url: url)],
+                                            start: Int(parsed.start), requestLimit: l.requests, targets: [try request.target(url: url)],
                                             timeoutMicros: try request.timeoutMicros(), connectTimeoutMicros: try request.connectTimeoutMicros(),
-                                            threads: threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
+                                            threads: l.threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
                     .withTransport(try request.transport(), httpVersion: request.httpVersion)
             }
-            var durationMicros: Int64? = nil
-            if let duration {
-                durationMicros = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000)
-            } else if requests == nil {
-                durationMicros = 10_000_000
-            }
-            return try request.plan(url: url, concurrency: concurrency ?? 50, requests: requests,
-                                    durationMicros: durationMicros, threads: threads)
+            let durationMicros = l.durationMicros ?? (l.requests == nil ? 10_000_000 : nil)
+            return try request.plan(url: url, concurrency: l.concurrency ?? 50, requests: l.requests,
+                                    durationMicros: durationMicros, threads: l.threads)
         }
 
         func openPlan() throws -> RunPlan {
+            let l = try load()
             let stages: [RateStage]
             let startRate: Double
             if let rampRate {
@@ -204,24 +242,18 @@ extension Barrage {
                 startRate = parsed.start
                 stages = parsed.stages.map { RateStage(durationMicros: $0.durationMicros, rate: $0.value) }
             } else {
-                let r = rate!
-                let micros: Int64
-                if let duration {
-                    micros = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000)
-                } else {
-                    micros = Int64((Double(requests!) / r * 1_000_000).rounded(.up))
-                }
+                let r = l.rate!
+                let micros = l.durationMicros ?? Int64((Double(l.requests!) / r * 1_000_000).rounded(.up))
                 startRate = r
                 stages = [RateStage(durationMicros: micros, rate: r)]
             }
             let schedule = OpenSchedule(startRate: startRate, stages: stages,
-                                        arrival: arrival == "poisson" ? .poisson(seed: seed ?? 1) : .uniform)
+                                        arrival: arrival == "poisson" ? .poisson(seed: l.seed ?? 1) : .uniform)
             let timeout = try request.timeoutMicros()
-            let lateness = try maxLateness.map { try RequestOptions.duration($0, flag: "--max-lateness", min: 0, max: 3_600_000_000) } ?? timeout
-            return RunPlan.open(schedule: schedule, maxInFlight: maxInFlight ?? 1_000, maxLatenessMicros: lateness,
-                                requestLimit: requests, targets: [try request.target(url: url)], timeoutMicros: timeout,
+            return RunPlan.open(schedule: schedule, maxInFlight: l.maxInFlight ?? 1_000, maxLatenessMicros: l.maxLatenessMicros ?? timeout,
+                                requestLimit: l.requests, targets: [try request.target(url: url)], timeoutMicros: timeout,
                                 connectTimeoutMicros: try request.connectTimeoutMicros(),
-                                threads: threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
+                                threads: l.threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
                 .withTransport(try request.transport(), httpVersion: request.httpVersion)
         }
 
@@ -229,22 +261,22 @@ extension Barrage {
             var profileThresholds: [Profile.ThresholdSpec] = []
             var plan: RunPlan
             if isProfile {
-                let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: threads)
+                let (override, given) = try profileOverride()
+                let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: try load().threads,
+                                                   load: override, overrides: given)
                 plan = loaded.plan
                 profileThresholds = loaded.profile.thresholds
             } else {
                 plan = try self.plan()
             }
             plan.segment = try resolvedSegment()
-            plan.recordRaw = exports.raw != nil
+            plan.recordRaw = raw != nil
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
-            let thresholds = try gates.parsed(extra: profileThresholds)
+            let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }
-            try output?.checkWritable()
-            for o in gates.outputs { try o.checkWritable() }
-            try exports.checkWritable()
-            let rawWriter = try exports.raw.map { try RawWriter(path: $0) }
+            try OutputFile.prepare(outputs)
+            let rawWriter = try raw.map { try RawWriter(path: $0) }
             var execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter)
             if let startAt {
                 let when = try StartAt.parse(startAt)
@@ -298,11 +330,9 @@ struct RunExecution {
     func execute() throws -> RunResult {
         Signals.install()
         if !quiet {
-            printFlush(TextReport.planLine(PlanRecord(plan)))
-            let https = plan.targets.contains { $0.url.lowercased().hasPrefix("https://") }
-            printFlush("  \(plan.processConcurrency) connection\(plan.processConcurrency == 1 ? "" : "s") need ~\(plan.descriptorsNeeded) file descriptors (limit \(descriptorLimit))"
-                + (https ? " · TLS certificates verified" : ""))
-            if let hint = plan.connectStormHint { printFlush("  " + hint) }
+            let context = PlanBlock.Context(descriptorsNeeded: plan.descriptorsNeeded, descriptorLimit: descriptorLimit,
+                                            hint: plan.connectStormHint)
+            printFlush(PlanBlock.lines(PlanRecord(plan), version: Barrage.version, context: context).joined(separator: "\n"))
         }
         var watch = AbortWatch(thresholds: thresholds, plan: plan)
         var abortedBy: String? = nil

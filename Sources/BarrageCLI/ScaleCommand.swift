@@ -17,27 +17,29 @@ extension Barrage {
             Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) and names the knee where efficiency falls below 50 %.
 
             Examples:
-              barrage scale http://127.0.0.1:8080/delay/50 --levels 1,2,4,8,16,32,64 -d 3s --svg scale.svg
-              barrage scale http://127.0.0.1:8080/ --levels 1,4,16,64,256 -n 20000 --json scale.json --csv scale.csv
+              barrage scale http://127.0.0.1:8080/delay/50 --levels 1,2,4,8,16,32,64 \\
+                  -d 3s --svg scale.svg
+              barrage scale http://127.0.0.1:8080/ --levels 1,4,16,64,256 -n 20000 \\
+                  --json scale.json --csv scale.csv
             """
         )
 
         @Argument(help: "The URL to load (http:// or https://).")
         var url: String
 
-        @Option(help: ArgumentHelp("Concurrency levels, comma-separated.", valueName: "list"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Concurrency levels, comma-separated.", valueName: "list"))
         var levels: String = "1,2,4,8,16,32,64,128,256,512,1024"
 
-        @Option(name: [.customShort("n"), .long], help: "Requests per level.")
-        var requests: Int?
+        @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: ArgumentHelp("Requests per level.", valueName: "n"))
+        var requests: String?
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Duration per level (default 5s unless -n is given).", valueName: "duration"))
+        @Option(name: [.customShort("d"), .customShort("z"), .long], parsing: .unconditional, help: ArgumentHelp("Duration per level (default 5s unless -n is given).", valueName: "duration"))
         var duration: String?
 
         @OptionGroup var request: RequestOptions
 
-        @Option(help: "Engine threads (default: the CPUs this process may run on).")
-        var threads: Int?
+        @Option(name: [.customShort("t"), .long], parsing: .unconditional, help: ArgumentHelp("Engine threads (default: the CPUs this process may run on).", valueName: "n"))
+        var threads: String?
 
         @Option(help: ArgumentHelp("Write the sweep as JSON (barrage.scale.v1).", valueName: "path"))
         var json: String?
@@ -57,13 +59,14 @@ extension Barrage {
             if requests != nil && duration != nil {
                 throw BarrageError.usage("--requests and --duration: give one per-level limit, not both")
             }
-            if let requests, requests < 1 { throw BarrageError.usage("--requests \(requests): must be at least 1") }
-            if let duration {
-                _ = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 86_400 * 1_000_000)
-            }
-            if let threads, threads < 1 || threads > 1024 {
-                throw BarrageError.usage("--threads \(threads): must be between 1 and 1024")
-            }
+            _ = try limits()
+        }
+
+        /// -n, -d and --threads, read.
+        func limits() throws -> (requests: Int?, durationMicros: Int64?, threads: Int?) {
+            (try requests.map { try FlagValue.whole($0, flag: "--requests", in: 1...Int.max) },
+             try duration.map { try FlagValue.duration($0, flag: "--duration", min: 1_000, max: 86_400 * 1_000_000) },
+             try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) })
         }
 
         func parsedLevels() throws -> [Int] {
@@ -81,17 +84,13 @@ extension Barrage {
 
         func run() throws {
             let levels = try parsedLevels()
-            var durationMicros: Int64? = nil
-            if let duration {
-                durationMicros = try RequestOptions.duration(duration, flag: "--duration", min: 1_000, max: 86_400 * 1_000_000)
-            } else if requests == nil {
-                durationMicros = 5_000_000
-            }
+            let limits = try limits()
+            let durationMicros = limits.durationMicros ?? (limits.requests == nil ? 5_000_000 : nil)
             let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, svg.map { OutputFile(path: $0, flag: "--svg") },
                            csv.map { OutputFile(path: $0, flag: "--csv") }].compactMap { $0 }
-            for o in outputs { try o.checkWritable() }
-            let base = try request.plan(url: url, concurrency: levels.max()!, requests: requests,
-                                        durationMicros: durationMicros, threads: threads)
+            try OutputFile.prepare(outputs)
+            let base = try request.plan(url: url, concurrency: levels.max()!, requests: limits.requests,
+                                        durationMicros: durationMicros, threads: limits.threads)
             try LevelRunner.checkDescriptors(for: base)
             let sweep = try ScaleSweep.run(base: base, levels: levels, quiet: quiet)
             printFlush(sweep.result.text)

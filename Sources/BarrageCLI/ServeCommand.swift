@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Glibc
 import BarrageCore
@@ -9,7 +10,9 @@ extension Barrage {
             abstract: "Run the embedded target server (for demos, tests and benchmarks).",
             discussion: """
             Prints `listening on http://HOST:PORT` as its first line, then serves until SIGINT or SIGTERM.
-            Routes (any method): /  ·  /bytes/N  ·  /delay/MS  ·  /status/CODE  ·  /drip/N?rate=BYTES_PER_SECOND  ·  /echo  ·  /stats
+
+            Routes (any method):
+            \(TargetServer.routeHelp.map { "  " + $0.example.padding(toLength: 37, withPad: " ", startingAt: 0) + $0.answer }.joined(separator: "\n"))
 
             Examples:
               barrage serve --port 0
@@ -20,26 +23,26 @@ extension Barrage {
         @Option(help: "Address to listen on.")
         var host: String = "127.0.0.1"
 
-        @Option(help: "Port to listen on; 0 picks a free one.")
-        var port: Int = 0
+        @Option(parsing: .unconditional, help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "port"))
+        var port: String = "0"
 
-        @Option(help: "Event loop threads (default: all cores).")
-        var threads: Int?
+        @Option(name: [.customShort("t"), .long], parsing: .unconditional, help: ArgumentHelp("Event loop threads (default: all cores).", valueName: "n"))
+        var threads: String?
 
         func validate() throws {
-            guard (0...65_535).contains(port) else { throw BarrageError.usage("--port \(port): must be between 0 and 65535") }
-            if let threads, threads < 1 || threads > 1024 {
-                throw BarrageError.usage("--threads \(threads): must be between 1 and 1024")
-            }
+            _ = try FlagValue.whole(port, flag: "--port", in: 0...65_535)
+            _ = try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) }
         }
 
         func run() throws {
             Signals.install()
             let server: TargetServer
+            let port = try FlagValue.whole(port, flag: "--port", in: 0...65_535)
             do {
-                server = try TargetServer.start(host: host, port: port, threads: threads)
+                server = try TargetServer.start(host: host, port: port,
+                                                threads: try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) })
             } catch {
-                throw BarrageError.failure("cannot listen on \(host):\(port): \(error)")
+                throw BarrageError.failure("serve: cannot listen on \(host):\(port) (\(ListenFailure.reason(error)))")
             }
             printFlush("listening on \(server.baseURL)")
             while Signals.count == 0 { usleep(100_000) }

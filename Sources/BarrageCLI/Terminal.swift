@@ -48,8 +48,22 @@ func writeStderr(_ text: String) {
     }
 }
 
-/// Prints to stdout and flushes, so lines reach pipes promptly (tests read `serve`'s first line).
+/// Where the human text goes: standard output, or stderr once an output file is standard output (`--json -`).
+enum HumanOutput {
+    private static let toStderr = Atomic<Bool>(false)
+
+    static func moveToStderr() { toStderr.store(true, ordering: .relaxed) }
+
+    static var isStderr: Bool { toStderr.load(ordering: .relaxed) }
+}
+
+/// Prints human text and flushes, so lines reach pipes promptly (tests read `serve`'s first line): to stdout, or to
+/// stderr when stdout carries an output (`HumanOutput`).
 func printFlush(_ text: String) {
+    if HumanOutput.isStderr {
+        writeStderr(text + "\n")
+        return
+    }
     print(Secrets.scrub(text))
     fflush(nil)
 }

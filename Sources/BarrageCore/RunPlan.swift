@@ -71,6 +71,8 @@ public struct RunPlan: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// The profile's name, when the plan came from one.
     public var name: String?
+    /// The command-line flags that replaced part of the profile's load (`--concurrency 10`, `--duration 5s`).
+    public var overrides: [String] = []
     /// This process runs one exact share of the plan (`--segment I/N`); every other field describes the whole plan.
     public var segment: Segment?
     /// TLS, HTTP version and connection controls.
@@ -300,6 +302,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var warmup_us: Int64?
     /// The profile's name.
     public var name: String?
+    /// The flags that replaced part of the profile's load, as given (`--concurrency 10`); absent when none.
+    public var overrides: [String]?
     /// This process's share, when the plan was segmented; the other fields describe the whole plan.
     public var segment: Segment?
     /// False with `--insecure`: certificates were not verified.
@@ -330,6 +334,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         }
         warmup_us = plan.warmupMicros > 0 ? plan.warmupMicros : nil
         name = plan.name
+        overrides = plan.overrides.isEmpty ? nil : plan.overrides
         segment = plan.segment
         let t = plan.transport
         tls_verify = t.insecure ? false : nil
@@ -366,7 +371,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
-        case start_concurrency, think_time_us, warmup_us, name, segment, tls_verify, transport
+        case start_concurrency, think_time_us, warmup_us, name, overrides, segment, tls_verify, transport
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -391,6 +396,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(think_time_us, forKey: .think_time_us)
         try c.encodeIfPresent(warmup_us, forKey: .warmup_us)
         try c.encodeIfPresent(name, forKey: .name)
+        try c.encodeIfPresent(overrides, forKey: .overrides)
         try c.encodeIfPresent(segment, forKey: .segment)
         try c.encodeIfPresent(tls_verify, forKey: .tls_verify)
         try c.encodeIfPresent(transport, forKey: .transport)

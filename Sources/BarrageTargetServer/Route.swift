@@ -275,3 +275,27 @@ enum Route: Equatable, Sendable {
         !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }
+
+extension TargetServer {
+    /// Every route with an example request and what it answers (at most 40 characters), for `serve --help`; a
+    /// test routes each example.
+    public static let routeHelp: [(example: String, answer: String)] = [
+        ("/", "200 ok"),
+        ("/bytes/1024", "200 with N body bytes"),
+        ("/delay/50", "200 ok after N milliseconds"),
+        ("/status/503", "that status (200-599)"),
+        ("/redirect/3", "302 to /redirect/N-1 (N = 0: 200)"),
+        ("/drip/1000?rate=100", "N bytes paced at rate bytes/s"),
+        ("/echo", "200 with the request body"),
+        ("/stats", "200 JSON {\"requests\": N}"),
+        ("/stall?at=2s&for=1s&delay=5", "the server stalls once (at, for)"),
+        ("/fault/reset?after=10", "TCP reset after N of 1000 body bytes"),
+        ("/fault/close", "closed without a response"),
+        ("/fault/stall-headers", "a status line, then nothing"),
+        ("/fault/truncate?send=100&claim=1000", "a body cut short, then FIN"),
+        ("/fault/bad-status", "a malformed status line"),
+        ("/fault/huge-headers?kb=400", "N KiB of headers"),
+        ("/fault/ratio?p=0.3&seed=1", "503 for a fraction p, else 200"),
+        ("/fault/close-every?n=100", "Connection: close every N-th request"),
+    ]
+}

@@ -287,8 +287,10 @@ final class ProfileLoaderTests: XCTestCase {
             ("targets:\n  - url: http://a.test\n    headers:\n      X-Empty:\n",
              "checkout.yaml:4: targets[0].headers.X-Empty: expected a string (write \"\" for an empty one)"),
             // Target values.
-            ("targets:\n  - url: ftp://a.test/x\n", "checkout.yaml:2: targets[0].url: 'ftp://a.test/x' is not an http:// or https:// URL with a host"),
-            ("targets:\n  - url: \"${HOSTLESS}\"\n", "checkout.yaml:2: targets[0].url: 'http://' is not an http:// or https:// URL with a host"),
+            ("targets:\n  - url: ftp://a.test/x\n", "checkout.yaml:2: targets[0].url: 'ftp://a.test/x': expected http:// or https://, not ftp://"),
+            ("targets:\n  - url: \"${HOSTLESS}\"\n", "checkout.yaml:2: targets[0].url: 'http://': no host"),
+            ("targets:\n  - url: http://a.test:99999/\n", "checkout.yaml:2: targets[0].url: 'http://a.test:99999/': port 99999 is out of range (1-65535)"),
+            ("targets:\n  - url: \"http://a.test/a b\"\n", "checkout.yaml:2: targets[0].url: 'http://a.test/a b': contains a space (write %20)"),
             ("targets:\n  - url: http://a.test\n    method: GET /x\n",
              "checkout.yaml:3: targets[0].method: 'GET /x' is not an HTTP method (letters only, e.g. GET or POST)"),
             ("targets:\n  - url: http://a.test\n    weight: 0\n", "checkout.yaml:3: targets[0].weight: must be greater than 0"),
@@ -338,9 +340,12 @@ final class ProfileLoaderTests: XCTestCase {
             ("targets:\n  - url: \"http://a.test/${BAD-NAME}\"\n",
              "checkout.yaml:2: targets[0].url: '${BAD-NAME}' is not a variable name (letters, digits and _; write $${ for a literal ${)"),
             ("targets:\n  - url: \"http://a.test/${OPEN\"\n", "checkout.yaml:2: targets[0].url: unterminated ${ (write $${ for a literal ${)"),
+            // A URL is checked after substitution.
+            ("targets:\n  - url: \"http://127.0.0.1:${PORT}/\"\n",
+             "checkout.yaml:2: targets[0].url: 'http://127.0.0.1:99999/': port 99999 is out of range (1-65535)"),
         ]
         for (text, expected) in cases {
-            XCTAssertEqual(failure(text, path: "checkout.yaml", environment: ["HOSTLESS": "http://"]), expected, "for:\n\(text)")
+            XCTAssertEqual(failure(text, path: "checkout.yaml", environment: ["HOSTLESS": "http://", "PORT": "99999"]), expected, "for:\n\(text)")
         }
         XCTAssertGreaterThanOrEqual(cases.count, 15)
     }

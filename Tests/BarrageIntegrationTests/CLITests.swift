@@ -75,8 +75,11 @@ final class CLITests: XCTestCase {
             (["run", "http://127.0.0.1:1/", "--timeout", "soon"], "--timeout 'soon'"),
             (["run", "ftp://127.0.0.1/"], "URL 'ftp://127.0.0.1/'"),
             (["run", "not a url"], "URL"),
-            (["run", "http://127.0.0.1:1/", "-c", "0"], "--concurrency 0"),
-            (["run", "http://127.0.0.1:1/", "-n", "0"], "--requests 0"),
+            (["run", "http://127.0.0.1:1/", "-c", "0"], "--concurrency '0'"),
+            (["run", "http://127.0.0.1:1/", "-n", "0"], "--requests '0'"),
+            (["run", "http://127.0.0.1:1/", "-d", "-1s"], "--duration '-1s'"),
+            (["run", "http://127.0.0.1:1/", "-q", "100"], "--rate"),
+            (["help", "bogus"], "bogus"),
             (["run", "http://127.0.0.1:1/", "-H", "NoColon"], "--header 'NoColon'"),
             (["run", "http://127.0.0.1:1/", "--body", "a", "--body-file", "/x"], "--body"),
             (["run", "http://127.0.0.1:1/", "--body-file", "/nonexistent/file"], "--body-file /nonexistent/file"),
@@ -84,7 +87,7 @@ final class CLITests: XCTestCase {
             (["run", "http://127.0.0.1:1/", "-c", "many"], "many"),
             (["run"], "url"),
             (["frobnicate"], "frobnicate"),
-            (["serve", "--port", "70000"], "--port 70000"),
+            (["serve", "--port", "70000"], "--port '70000'"),
         ]
         for (args, needle) in cases {
             let out = try BarrageBinary.run(args, timeout: 20)
@@ -101,7 +104,58 @@ final class CLITests: XCTestCase {
         let out = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-n", "1", "--json", "/nonexistent-dir/r.json"], timeout: 20)
         XCTAssertEqual(out.status, 1, out.stderr)
         XCTAssertTrue(out.stderr.contains("/nonexistent-dir"), out.stderr)
-        XCTAssertFalse(out.stdout.contains("Running"), "nothing was sent")
+        XCTAssertEqual(out.stdout, "", "nothing was sent")
+    }
+
+    func testBadURLsAreExit2AndNothingIsSent() throws {
+        let (server, base) = try startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let port = base.split(separator: ":").last!.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let profile = tmp.appendingPathComponent("spaced.yaml").path
+        try "targets: [{ url: \"${BASE}/a b\" }]\nload: { model: closed, stages: [{ duration: 1s, concurrency: 2 }] }\n"
+            .write(toFile: profile, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["run", base + "/a b", "-c", "2", "-d", "500ms"], "URL '\(base)/a b': contains a space (write %20)"),
+            (["run", "http://127.0.0.1:99999\(port)/", "-c", "2", "-d", "500ms"], "port 99999\(port) is out of range (1-65535)"),
+            (["run", profile, "-e", "BASE=\(base)"], "spaced.yaml:1: targets[0].url: '\(base)/a b': contains a space (write %20)"),
+            (["validate", profile, "-e", "BASE=http://127.0.0.1:99999"], "targets[0].url: 'http://127.0.0.1:99999/a b': contains a space"),
+        ]
+        for (args, needle) in cases {
+            let out = try BarrageBinary.run(args, timeout: 20)
+            XCTAssertEqual(out.status, 2, "\(args): \(out.stderr)")
+            XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, out.stderr)
+            XCTAssertTrue(out.stderr.contains(needle), "\(args): \(out.stderr)")
+            XCTAssertEqual(out.stdout, "")
+        }
+        XCTAssertEqual(try stats(base), 1, "the server saw only this /stats request")
+    }
+
+    func testJSONOnStandardOutputMovesTheSummaryToStderr() throws {
+        let (server, base) = try startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let out = try BarrageBinary.run(["run", base + "/", "-c", "2", "-n", "20", "--json", "-"], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let result = try RunResult.decode(Data(out.stdout.utf8))
+        XCTAssertEqual(result.requests.total, 20)
+        XCTAssertTrue(out.stderr.contains("20 total · 20 ok"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("  load "), "the plan block too: \(out.stderr)")
+        let two = try BarrageBinary.run(["run", base + "/", "-n", "1", "--json", "-", "--csv", "-"], timeout: 20)
+        XCTAssertEqual(two.status, 2, two.stderr)
+        XCTAssertTrue(two.stderr.contains("--json and --csv"), two.stderr)
+    }
+
+    func testBusyPortsAreOneLineWithoutLibraryInternals() throws {
+        let (server, base) = try startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let port = String(base.split(separator: ":").last!)
+        let serve = try BarrageBinary.run(["serve", "--port", port], timeout: 20)
+        XCTAssertEqual(serve.status, 1, serve.stderr)
+        XCTAssertEqual(serve.stderr, "barrage: error: serve: cannot listen on 127.0.0.1:\(port) (address already in use)\n")
+        let metrics = try BarrageBinary.run(["run", base + "/", "-n", "1", "--metrics-addr", "127.0.0.1:\(port)"], timeout: 20)
+        XCTAssertEqual(metrics.status, 1, metrics.stderr)
+        XCTAssertTrue(metrics.stderr.hasSuffix("barrage: error: --metrics-addr 127.0.0.1:\(port): cannot listen (address already in use)\n"), metrics.stderr)
+        XCTAssertEqual(metrics.stderr.split(separator: "\n").count, 1, metrics.stderr)
+        XCTAssertEqual(try stats(base), 1, "nothing sent")
     }
 
     func testTooFewDescriptorsIsAClearError() throws {

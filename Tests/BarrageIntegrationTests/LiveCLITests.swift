@@ -21,7 +21,7 @@ final class LiveCLITests: XCTestCase {
         XCTAssertFalse(out.stdout.contains("\u{1B}"))
         let quiet = try BarrageBinary.run(["run", server.baseURL + "/", "-c", "2", "-d", "1500ms", "--progress-interval", "500ms", "--quiet"], timeout: 30)
         XCTAssertFalse(quiet.stderr.contains("req/s"), "--quiet prints only the summary")
-        XCTAssertFalse(quiet.stdout.contains("Running"), "--quiet skips the plan line")
+        XCTAssertFalse(quiet.stdout.contains("  load "), "--quiet skips the plan block")
     }
 
     /// Runs the binary in a pseudo-terminal with `script`, returning everything it drew.

@@ -164,10 +164,29 @@ final class ProfileRunTests: XCTestCase {
         let out = try BarrageBinary.run(["run", bad.path], timeout: 20)
         XCTAssertEqual(out.status, 2)
         XCTAssertTrue(out.stderr.contains("bad.yaml:6: load.stages[0].rate"), out.stderr)
-        let shape = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("smoke.yaml").path, "-c", "10",
+        let shape = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("smoke.yaml").path, "--max-in-flight", "10",
                                            "-e", "BASE_URL=http://127.0.0.1:1"], timeout: 20)
         XCTAssertEqual(shape.status, 2)
-        XCTAssertTrue(shape.stderr.contains("--concurrency"), shape.stderr)
+        XCTAssertTrue(shape.stderr.contains("--max-in-flight"), shape.stderr)
+        let warm = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("ramping-rate.yaml").path, "-d", "500ms",
+                                          "-e", "BASE_URL=http://127.0.0.1:1"], timeout: 20)
+        XCTAssertEqual(warm.status, 2)
+        XCTAssertEqual(warm.stderr, "barrage: error: --duration 500ms: must be longer than the profile's warm-up (1.00s)\n")
+        XCTAssertEqual(server.requestsReceived, 0)
+    }
+
+    func testCommandLineOverridesAProfilesLoad() throws {
+        let (out, r) = try runProfile("closed-ramp.yaml", extra: ["-c", "2", "-n", "30"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.stdout.contains("  overrides    --concurrency 2, --requests 30"), out.stdout)
+        XCTAssertEqual(r.plan.overrides, ["--concurrency 2", "--requests 30"])
+        XCTAssertEqual(r.plan.concurrency, 2)
+        XCTAssertNil(r.plan.start_concurrency, "a constant load, not the profile's stages")
+        XCTAssertEqual(r.plan.requests, 30)
+        XCTAssertEqual(r.requests.total, 30)
+        XCTAssertLessThanOrEqual(r.connections.new, 2)
+        XCTAssertEqual(r.plan.targets.map(\.name), ["home", "slow"], "the profile's targets stay")
+        assertAccounted(r)
         let unset = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("smoke.yaml").path], timeout: 20)
         XCTAssertEqual(unset.status, 2)
         XCTAssertTrue(unset.stderr.contains("BASE_URL"), unset.stderr)

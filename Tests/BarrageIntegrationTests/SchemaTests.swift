@@ -76,7 +76,12 @@ final class SchemaTests: XCTestCase {
         let out = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("ramping-rate.yaml").path,
                                          "-e", "BASE_URL=\(base)", "--json", json, "--quiet"], timeout: 30)
         XCTAssertEqual(out.status, 0, out.stderr)
-        try assertValid(schema: "result.v1.schema.json", [json])
+        // The same profile with its load overridden from the command line (plan.overrides).
+        let overridden = path("overridden.json")
+        let o = try BarrageBinary.run(["run", Self.profilesDir.appendingPathComponent("ramping-rate.yaml").path,
+                                       "-e", "BASE_URL=\(base)", "--rate", "50", "-d", "2s", "--json", overridden, "--quiet"], timeout: 30)
+        XCTAssertEqual(o.status, 0, o.stderr)
+        try assertValid(schema: "result.v1.schema.json", [json, overridden])
     }
 
     func testScaleMatchesTheScaleSchema() throws {

@@ -311,7 +311,7 @@ public struct Threshold: Sendable, Equatable, Codable {
     }
 
     /// The expression with control characters escaped, so that an error message stays on one line.
-    static func oneLine(_ text: String) -> String {
+    public static func oneLine(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -267,8 +267,8 @@ private struct ProfileReader {
         let nameLine = map.value("name").map(line) ?? line(node)
         guard let urlNode = map.value("url") else { throw fail(map.keyLine("url"), map.path("url"), "is required") }
         let url = try string(urlNode, map.path("url"))
-        guard Self.isHTTPURL(url) else {
-            throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(url))' is not an http:// or https:// URL with a host")
+        if let problem = HTTPURL.problem(url) {
+            throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(Redaction.url(url)))': \(problem)")
         }
         var target = Profile.Target(name: name, url: url)
         if let methodNode = map.value("method") {
@@ -637,12 +637,6 @@ private struct ProfileReader {
     func resolve(_ relative: String) -> String {
         guard !relative.hasPrefix("/"), let slash = file.lastIndex(of: "/") else { return relative }
         return String(file[...slash]) + relative
-    }
-
-    static func isHTTPURL(_ text: String) -> Bool {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return false }
-        return true
     }
 
     /// RFC 9110 `tchar`.

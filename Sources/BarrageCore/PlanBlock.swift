@@ -1,0 +1,98 @@
+/// The block printed before a run (and by `validate`): what will be sent, how hard, and with which client settings.
+///
+/// One header line names the run; the lines under it are labelled. The file-descriptor need is shown only when it
+/// matters (more than half the limit), and an open run tells its pool (the most requests in flight, hence
+/// connections) apart from the connections it is expected to use (the rate times the latency, by Little's law).
+public enum PlanBlock {
+    /// Client facts the plan alone does not hold.
+    public struct Context: Sendable {
+        /// File descriptors the run needs and the process limit; nil: not known (validate).
+        public var descriptorsNeeded: Int?
+        public var descriptorLimit: Int?
+        /// A line of advice (the connect-storm hint).
+        public var hint: String?
+
+        public init(descriptorsNeeded: Int? = nil, descriptorLimit: Int? = nil, hint: String? = nil) {
+            self.descriptorsNeeded = descriptorsNeeded; self.descriptorLimit = descriptorLimit; self.hint = hint
+        }
+    }
+
+    /// The header and labelled lines, without trailing newlines.
+    public static func lines(_ p: PlanRecord, version: String, context: Context = Context()) -> [String] {
+        var out = [header(p, version: version)]
+        out += body(p)
+        if let needed = context.descriptorsNeeded, let limit = context.descriptorLimit, needed * 2 > limit {
+            out.append(row("descriptors", "~\(grouped(needed)) needed, limit \(grouped(limit))"))
+        }
+        if let hint = context.hint { out.append("  " + hint) }
+        return out
+    }
+
+    /// `Barrage 0.1.0 · GET http://host/ · profile smoke`: the run's one header.
+    public static func header(_ p: PlanRecord, version: String) -> String {
+        var parts = ["Barrage \(version)"]
+        if let t = p.targets.first {
+            parts.append("\(t.method) \(t.url)" + (p.targets.count > 1 ? " and \(p.targets.count - 1) more" : ""))
+        }
+        if let name = p.name { parts.append("profile \(name)") }
+        return parts.joined(separator: " · ")
+    }
+
+    /// The labelled lines under the header: load, connections, overrides, targets, warm-up, client settings.
+    public static func body(_ p: PlanRecord) -> [String] {
+        var out: [String] = []
+        if p.model == "open" {
+            let stages = p.stages.map { "\(rate($0.rate ?? 0)) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
+            var load = "open model, from \(rate(p.start_rate ?? 0)): " + stages.joined(separator: ", ")
+            if let n = p.expected_requests { load += "; \(grouped(n)) requests planned" }
+            if p.arrival == "poisson" { load += "; poisson arrivals (seed \(p.seed ?? 0))" }
+            out.append(row("load", load))
+            let pool = p.max_in_flight ?? p.concurrency
+            let peak = p.stages.reduce(p.start_rate ?? 0) { max($0, $1.rate ?? 0) }
+            let expected = Int((peak * 0.1).rounded(.up))
+            out.append(row("pool", "at most \(grouped(pool)) in flight (one connection each)"))
+            out.append(row("connections", "about rate × latency: \(grouped(min(pool, expected))) at \(rate(peak)) and 100ms"
+                + (expected > pool ? " (the pool caps it)" : "") + ", up to \(grouped(pool))"))
+            out.append(row("lateness", "a request not sent \(DurationParser.format(micros: p.max_lateness_us ?? 0)) after its due time is dropped"))
+        } else if let start = p.start_concurrency {
+            let stages = p.stages.map { "\($0.concurrency ?? 0) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
+            var load = "closed model, from \(start) workers: " + stages.joined(separator: ", ")
+            if let n = p.requests { load += "; at most \(grouped(n)) requests" }
+            out.append(row("load", load))
+            out.append(row("connections", "up to \(grouped(p.concurrency)), one per worker"))
+        } else {
+            var load = "closed model, \(grouped(p.concurrency)) worker\(p.concurrency == 1 ? "" : "s")"
+            if let d = p.duration_us { load += " for \(DurationParser.format(micros: d))" }
+            if let n = p.requests { load += (p.duration_us == nil ? ", " : " or ") + "\(grouped(n)) requests" }
+            out.append(row("load", load))
+            out.append(row("connections", "\(grouped(p.concurrency)), one per worker"))
+        }
+        if let think = p.think_time_us { out.append(row("think time", DurationParser.format(micros: think))) }
+        if let overrides = p.overrides, !overrides.isEmpty {
+            out.append(row("overrides", overrides.joined(separator: ", ") + " (from the command line, over the profile's load)"))
+        }
+        if p.targets.count > 1 {
+            for t in p.targets { out.append(row("target", "\(t.name) ×\(weight(t.weight)): \(t.method) \(t.url)")) }
+        }
+        if let w = p.warmup_us { out.append(row("warm-up", "\(DurationParser.format(micros: w)), kept out of the results")) }
+        var client = ["\(p.threads) thread\(p.threads == 1 ? "" : "s")", "timeout \(DurationParser.format(micros: p.timeout_us))",
+                      "HTTP/\(p.http_version)"]
+        if !p.keepalive { client.append("no keep-alive") }
+        if p.targets.contains(where: { $0.url.lowercased().hasPrefix("https://") }) {
+            client.append(p.tls_verify == false ? "TLS certificates NOT verified (--insecure)" : "TLS certificates verified")
+        }
+        if let seg = p.segment { client.append("segment \(seg.index)/\(seg.count) of this plan") }
+        out.append(row("client", client.joined(separator: " · ")))
+        return out
+    }
+
+    static func row(_ label: String, _ text: String) -> String {
+        "  " + label + String(repeating: " ", count: max(1, 13 - label.count)) + text
+    }
+
+    static func rate(_ r: Double) -> String { (r == r.rounded() ? grouped(Int(r)) : fixed(r, 1)) + "/s" }
+
+    static func weight(_ w: Double) -> String { fixed(w, w == w.rounded() ? 0 : 2) }
+
+    static func grouped(_ n: Int) -> String { TextReport.grouped(n) }
+}
