@@ -33,6 +33,8 @@ struct LevelRunner {
     static func run(_ plan: RunPlan, preconnect: Bool = false, startAtEpochMillis: Int64? = nil, signalsBefore: Int,
                     abort: ((Engine.Progress) -> String?)? = nil,
                     observe: ((Engine.Progress) -> Void)? = nil, raw: RawWriter? = nil) throws -> Measured {
+        // Written at the start; a bad BARRAGE_RUN_ID is refused (exit 2) before anything is sent.
+        let runID = try RunIdentity.forNewRun()
         let control = StopControl()
         var graceEnd: Int64? = nil
         if Signals.count > signalsBefore { control.raise(to: .draining) }
@@ -59,8 +61,9 @@ struct LevelRunner {
                 control.raise(to: .aborting)
             }
         }
-        // Each second's target load, from the plan (the process's share when segmented).
-        var timeline = out.timeline
+        // Each second's target load, from the plan (the process's share when segmented); a second's length and rate
+        // cover only its part after the warm-up.
+        var timeline = out.timeline.map { $0.excludingWarmup(plan.warmupMicros) }
         for i in timeline.indices {
             let t = Int64(timeline[i].t_s) * 1_000_000
             if let s = plan.schedule {
@@ -76,6 +79,7 @@ struct LevelRunner {
                                startedEpochMillis: out.startedEpochMillis, durationMicros: measured,
                                interrupted: Signals.count > signalsBefore)
         result.error_messages = out.firstErrors
+        result.run_id = runID
         let cpuAfter = SystemLimits.cpuMicros()
         let user = cpuAfter.user - cpuBefore.user, system = cpuAfter.system - cpuBefore.system
         let wall = Double(max(1, out.durationMicros)) * Double(plan.effectiveThreads)
