@@ -63,7 +63,7 @@ struct LevelRunner {
         }
         // Each second's target load, from the plan (the process's share when segmented); a second's length and rate
         // cover only its part after the warm-up.
-        var timeline = out.timeline.map { $0.excludingWarmup(plan.warmupMicros) }
+        var timeline = out.timeline.map { $0.measured(runMicros: out.durationMicros, warmupMicros: plan.warmupMicros) }
         for i in timeline.indices {
             let t = Int64(timeline[i].t_s) * 1_000_000
             if let s = plan.schedule {

@@ -120,11 +120,11 @@ final class LiveReporter {
             if let s = plan.schedule { stageTarget = fixed(s.rate(atMicros: elapsed), 0) + "/s" }
             else { stageTarget = "\(plan.concurrency(atMicros: elapsed)) workers" }
         }
-        let last = p.timeline.last.map { $0.excludingWarmup(plan.warmupMicros) }
+        let last = p.timeline.last.map { $0.measured(runMicros: .max, warmupMicros: plan.warmupMicros) }
         return LiveSnapshot(
             plan: PlanRecord(plan), elapsedMicros: elapsed, totalMicros: plan.durationMicros,
             expectedRequests: plan.processExpectedRequests, stageIndex: stageIndex, stageTarget: stageTarget,
-            sofar: p.sofar, lastSecond: last, recentRPS: p.timeline.suffix(60).map { $0.excludingWarmup(plan.warmupMicros).rps }, inFlight: last?.in_flight ?? 0)
+            sofar: p.sofar, lastSecond: last, recentRPS: p.timeline.suffix(60).map { $0.measured(runMicros: .max, warmupMicros: plan.warmupMicros).rps }, inFlight: last?.in_flight ?? 0)
     }
 
     static func terminalWidth() -> Int {

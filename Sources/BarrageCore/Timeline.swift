@@ -82,17 +82,25 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
     /// The peak in-flight count, or the count at the second's close for results written before it existed.
     public var inFlightMaxOrClose: Int { in_flight_max ?? in_flight }
 
-    /// This bucket, fresh from `TimelineBuilder`, with the warm-up's part taken out of its length and its rate: the
-    /// requests due in the warm-up are kept out of the results, so a second wholly inside the warm-up measured nothing
-    /// (length 0, no rate) and the second in which it ends measured only the rest. Counts and in-flight values stay.
-    /// Apply once.
-    public func excludingWarmup(_ warmupMicros: Int64) -> TimelineEntry {
+    /// This bucket, fresh from `TimelineBuilder`, measured against the whole run: its length is the part of its second
+    /// after the warm-up and before the run's last completion (`runMicros`, from the first send), and its rate divides
+    /// by that. Requests due in the warm-up are kept out of the results, so a second wholly inside the warm-up
+    /// measured nothing (length 0, no rate) and the second in which it ends measured only the rest. The cut at the end
+    /// also covers a last second that the builder emitted as whole before the last thread finished. Counts and
+    /// in-flight values stay; the time-averaged in-flight count is rescaled when the second turns out shorter than
+    /// the builder took it to be. Apply once.
+    public func measured(runMicros: Int64, warmupMicros: Int64) -> TimelineEntry {
         let start = Int64(t_s) * 1_000_000
-        guard warmupMicros > start else { return self }
-        let end = start + Int64((length_s * 1_000_000).rounded())
+        let builderWall = Int64((length_s * 1_000_000).rounded())
+        let wallEnd = Swift.min(start + 1_000_000, Swift.max(runMicros, start))
+        let wall = Swift.min(wallEnd - start, builderWall)
         var e = self
-        e.length_s = Double(Swift.max(0, end - warmupMicros)) / 1_000_000
+        e.length_s = Double(Swift.max(0, start + wall - Swift.max(start, warmupMicros))) / 1_000_000
         e.rps = TimelineEntry.rate(answered: ok + failed, lengthSeconds: e.length_s)
+        if wall < builderWall, let mean = in_flight_mean {
+            let rescaled = mean * Double(builderWall) / Double(Swift.max(wall, 1_000))
+            e.in_flight_mean = (Swift.min(rescaled, Double(in_flight_max ?? Int.max)) * 1000).rounded() / 1000
+        }
         return e
     }
 }
@@ -102,7 +110,7 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
 ///
 /// Each bucket carries its length: its second, cut at the run's last completion for the last one, and rates divide by
 /// it. In-flight counts describe the whole second: the peak (sum of per-thread peaks) and the time average. The
-/// warm-up is taken out afterwards (`TimelineEntry.excludingWarmup`).
+/// warm-up is taken out afterwards (`TimelineEntry.measured`).
 public struct TimelineBuilder: Sendable {
     private let workers: Int
     private let startEpochMillis: Int64

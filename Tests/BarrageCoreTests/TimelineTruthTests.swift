@@ -77,7 +77,7 @@ final class TimelineTruthTests: XCTestCase {
         b.add(worker: 0, interval(1, ok: 30, inFlight: 8, peak: 8, integralMicros: 8 * 1_000_000)) // warm-up ends at 1.4 s
         b.add(worker: 0, interval(2, ok: 50, inFlight: 8, peak: 8, integralMicros: 8 * 1_000_000))
         b.finish(worker: 0)
-        let e = b.drain(durationMicros: 3_000_000).map { $0.excludingWarmup(1_400_000) }
+        let e = b.drain(durationMicros: 3_000_000).map { $0.measured(runMicros: 3_000_000, warmupMicros: 1_400_000) }
         XCTAssertEqual(e.map(\.length_s), [0, 0.6, 1])
         XCTAssertNil(e[0].rps, "a second inside the warm-up measured nothing")
         XCTAssertEqual(e[0].in_flight_mean, 8, "connections were busy all the same")
@@ -85,9 +85,31 @@ final class TimelineTruthTests: XCTestCase {
         XCTAssertEqual(e[2].rps, 50)
         // A warm-up ending in the last 0.3 s of a second leaves too little of it for a rate.
         let late = TimelineEntry(t_s: 1, epoch_s: 1, requests: 5, ok: 5, failed: 0, dropped: 0, rps: 5, in_flight: 0,
-                                 p50_us: 0, p99_us: 0, max_us: 0).excludingWarmup(1_700_000)
+                                 p50_us: 0, p99_us: 0, max_us: 0).measured(runMicros: 5_000_000, warmupMicros: 1_700_000)
         XCTAssertEqual(late.length_s, 0.3, accuracy: 1e-12)
         XCTAssertNil(late.rps)
+    }
+
+    func testALastSecondEmittedBeforeTheThreadsFinishedIsCutAtTheEnd() {
+        // Both threads posted their final (partial) second 2 before either said it had finished: the builder took it
+        // for a whole second. Measured against the run's end it is 0.3 s long.
+        var b = TimelineBuilder(workers: 2, startEpochMillis: 0)
+        for w in 0..<2 {
+            b.add(worker: w, interval(0, ok: 50))
+            b.add(worker: w, interval(1, ok: 50))
+            b.add(worker: w, interval(2, ok: 5, peak: 4, integralMicros: 0.3 * 1_000_000))
+        }
+        var e = b.drain()
+        b.finish(worker: 0); b.finish(worker: 1)
+        e += b.drain(durationMicros: 2_300_000)
+        XCTAssertEqual(e.map(\.t_s), [0, 1, 2])
+        XCTAssertEqual(e[2].length_s, 1, "taken for whole")
+        let m = e.map { $0.measured(runMicros: 2_300_000, warmupMicros: 0) }
+        XCTAssertEqual(m.map(\.length_s), [1, 1, 0.3])
+        XCTAssertEqual(m[1].rps, 100)
+        XCTAssertNil(m[2].rps, "10 requests over 0.3 s: no rate")
+        XCTAssertEqual(m[2].in_flight_mean ?? -1, 2, accuracy: 1e-9, "0.6 request-seconds over 0.3 s")
+        XCTAssertEqual(m[2].requests, 10)
     }
 
     func testARateOfNoneIsWrittenAsNullAndReadBack() throws {
