@@ -988,7 +988,9 @@ public enum HTMLReport {
         items += c.bars.map { LegendItem(label: $0.label, colour: $0.colour, kind: .box) }
         let hasData = (c.series.flatMap(\.segments).contains { !$0.isEmpty }) || c.bars.contains { !$0.items.isEmpty }
         if hasMarkers && hasData {
-            items.append(LegendItem(label: "stage boundary", colour: Palette.slate, kind: .line(width: 1.2, dash: "5 4")))
+            let runs = c.markers.contains { $0.label.hasPrefix("run ") }, stages = c.markers.contains { !$0.label.hasPrefix("run ") }
+            let label = runs ? (stages ? "run start, stage boundary" : "run start") : "stage boundary"
+            items.append(LegendItem(label: label, colour: Palette.slate, kind: .line(width: 1.2, dash: "5 4")))
         }
         var x = left, row = 0
         for i in items.indices {

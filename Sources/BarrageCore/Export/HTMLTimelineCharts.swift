@@ -63,13 +63,19 @@ extension HTMLReport {
         return Double(e.t_s) + (warmupEnds ? 1 - e.length_s / 2 : e.length_s / 2)
     }
 
-    /// Points of the buckets that have a rate, the line broken where one has none.
+    /// Whether a line may join the previous bucket to this one: adjacent seconds of the same run.
+    static func continues(_ e: TimelineEntry, after previous: Int?, starts: Set<Int>) -> Bool {
+        previous.map { e.t_s == $0 + 1 } ?? true && !starts.contains(e.t_s)
+    }
+
+    /// Points of the buckets that have a rate, the line broken where one has none and where a run starts.
     static func rateSegments(_ r: RunResult, _ value: (TimelineEntry) -> Double) -> [[(Double, Double)]] {
         var out: [[(Double, Double)]] = []
         var current: [(Double, Double)] = []
         var previous: Int? = nil
+        let starts = Set(runStarts(r))
         for e in r.timeline {
-            let contiguous = previous.map { e.t_s == $0 + 1 } ?? true
+            let contiguous = continues(e, after: previous, starts: starts)
             previous = e.t_s
             if e.rps == nil || !contiguous {
                 if !current.isEmpty { out.append(current); current = [] }
@@ -128,8 +134,9 @@ extension HTMLReport {
             var out: [[(Double, Double)]] = []
             var current: [(Double, Double)] = []
             var previous: Int? = nil
+            let starts = Set(runStarts(r))
             for e in r.timeline {
-                let contiguous = previous.map { e.t_s == $0 + 1 } ?? true
+                let contiguous = continues(e, after: previous, starts: starts)
                 previous = e.t_s
                 if (e.max_us == 0 && value(e) == 0) || !contiguous {
                     if !current.isEmpty { out.append(current); current = [] }
@@ -155,14 +162,21 @@ extension HTMLReport {
     static func inFlightChart(_ r: RunResult) -> String {
         let domain = timeDomain(r)
         let known = r.timeline.contains { $0.in_flight_mean != nil }
+        let starts = Set(runStarts(r))
+        // A run's last second ends at its last completion.
+        func end(_ i: Int) -> Double {
+            let e = r.timeline[i]
+            let lastOfRun = i == r.timeline.count - 1 || starts.contains(r.timeline[i + 1].t_s)
+            return min(Double(e.t_s) + (lastOfRun && e.length_s > 0 ? e.length_s : 1), domain.upperBound)
+        }
         func steps(_ value: (TimelineEntry) -> Double) -> [[(Double, Double)]] {
             var out: [[(Double, Double)]] = []
             var current: [(Double, Double)] = []
-            for e in r.timeline {
+            for (i, e) in r.timeline.enumerated() {
                 if let last = current.last, Double(e.t_s) > last.0 + 1e-9 { out.append(current); current = [] }
                 let v = value(e)
                 current.append((Double(e.t_s), v))
-                current.append((min(Double(e.t_s + 1), domain.upperBound), v))
+                current.append((end(i), v))
             }
             if !current.isEmpty { out.append(current) }
             return out
