@@ -169,6 +169,25 @@ final class TimelineTruthTests: XCTestCase {
         XCTAssertEqual(Compare.fullSeconds(of: r).map(\.t_s), [0, 1, 2])
     }
 
+    func testTheInFlightChartDrawsTheMeanAndThePeakOrTheCloseForOlderFiles() {
+        let plan = RunPlan(concurrency: 8, requestLimit: nil, durationMicros: 2_000_000, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        func result(_ timeline: [TimelineEntry]) -> RunResult {
+            RunResult(version: "t", plan: plan, recorder: Recorder(), timeline: timeline, startedEpochMillis: 0,
+                      durationMicros: 2_000_000, interrupted: false)
+        }
+        let new = (0..<2).map { TimelineEntry(t_s: $0, epoch_s: Double($0), requests: 8, ok: 8, failed: 0, dropped: 0, rps: 8, in_flight: 0,
+                                              p50_us: 1, p99_us: 1, max_us: 1, in_flight_max: 8, in_flight_mean: 6.5) }
+        let chart = HTMLReport.inFlightChart(result(new))
+        XCTAssertTrue(chart.contains("in flight (mean over each second)"))
+        XCTAssertTrue(chart.contains("peak (at most)"))
+        var old = new
+        for i in old.indices { old[i].in_flight_max = nil; old[i].in_flight_mean = nil }
+        let oldChart = HTMLReport.inFlightChart(result(old))
+        XCTAssertTrue(oldChart.contains("at each second"))
+        XCTAssertFalse(oldChart.contains("peak (at most)"))
+    }
+
     func testTheLiveSparklineSkipsSecondsWithoutARate() {
         let plan = PlanRecord(RunPlan(concurrency: 1, requestLimit: nil, durationMicros: 5_000_000,
                                       targets: [RequestTarget(url: "http://127.0.0.1:1/")], timeoutMicros: 1_000_000,
