@@ -49,11 +49,6 @@ extension HTMLReport {
         return 0...max(end, 1)
     }
 
-    /// The length of a timeline bucket in seconds: what it measured (the last may be shorter than one).
-    static func bucketSeconds(_ e: TimelineEntry) -> Double {
-        e.length_s
-    }
-
     /// The middle of what a bucket measured: its measured part starts with its second, except in the second where a
     /// warm-up ends, where it ends with it.
     static func bucketMiddle(_ e: TimelineEntry, in r: RunResult) -> Double {
