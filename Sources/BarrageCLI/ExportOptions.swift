@@ -100,8 +100,10 @@ extension Barrage {
             discussion: """
             For repeated runs or the segments of a segmented run. Histograms are decoded from each summary's hdr \
             (HdrHistogram V2) and added, so percentiles of the merge are exact — never averaged. Inputs of another \
-            schema, or whose plans differ, are refused naming the difference (exit 2) unless --force. Thresholds can \
-            be evaluated on the merged result (exit 99 when one fails).
+            schema, or whose plans differ, are refused naming the difference (exit 2) unless --force. The same run \
+            twice (the same run_id and segment) is refused, whatever the flags. Segments of one run share one clock; \
+            repeated runs are concatenated, one after the other. Thresholds can be evaluated on the merged result \
+            (exit 99 when one fails).
 
             Examples:
               barrage merge part-1.json part-2.json part-3.json -o merged.json

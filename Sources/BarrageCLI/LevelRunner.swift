@@ -33,6 +33,8 @@ struct LevelRunner {
     static func run(_ plan: RunPlan, preconnect: Bool = false, startAtEpochMillis: Int64? = nil, signalsBefore: Int,
                     abort: ((Engine.Progress) -> String?)? = nil,
                     observe: ((Engine.Progress) -> Void)? = nil, raw: RawWriter? = nil) throws -> Measured {
+        // Written at the start; a bad BARRAGE_RUN_ID is refused (exit 2) before anything is sent.
+        let runID = try RunIdentity.forNewRun()
         let control = StopControl()
         var graceEnd: Int64? = nil
         if Signals.count > signalsBefore { control.raise(to: .draining) }
@@ -61,6 +63,7 @@ struct LevelRunner {
         }
         var result = RunResult.build(version: Barrage.version, plan: plan, measured: out.measurement,
                                      interrupted: Signals.count > signalsBefore)
+        result.run_id = runID
         let cpuAfter = SystemLimits.cpuMicros()
         let user = cpuAfter.user - cpuBefore.user, system = cpuAfter.system - cpuBefore.system
         let wall = Double(max(1, out.durationMicros)) * Double(plan.effectiveThreads)

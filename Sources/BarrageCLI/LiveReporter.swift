@@ -120,11 +120,13 @@ final class LiveReporter {
             if let s = plan.schedule { stageTarget = fixed(s.rate(atMicros: elapsed), 0) + "/s" }
             else { stageTarget = "\(plan.concurrency(atMicros: elapsed)) workers" }
         }
-        let last = p.timeline.last
+        // Seconds inside the warm-up measured nothing: no rate (the end of the run is not known yet).
+        let recent = p.timeline.suffix(60).map { $0.measured(runMicros: .max, warmupMicros: plan.warmupMicros) }
+        let last = recent.last
         return LiveSnapshot(
             plan: PlanRecord(plan), elapsedMicros: elapsed, totalMicros: plan.durationMicros,
             expectedRequests: plan.processExpectedRequests, stageIndex: stageIndex, stageTarget: stageTarget,
-            sofar: p.sofar, lastSecond: last, recentRPS: p.timeline.suffix(60).map(\.rps), inFlight: p.live.inFlight,
+            sofar: p.sofar, lastSecond: last, recentRPS: recent.map(\.rps), inFlight: p.live.inFlight,
             counts: p.live)
     }
 

@@ -29,8 +29,9 @@ extension RunResult {
     /// and the in-run result that abort-on-fail gates are judged on, so a gate sees the same sections (per target, per
     /// stage) during the run as after it. Process facts (CPU, the connect phase) are added by the caller.
     public static func build(version: String, plan: RunPlan, measured m: RunMeasurement, interrupted: Bool) -> RunResult {
-        // Each second's target load, from the plan (the process's share when segmented).
-        var timeline = m.timeline
+        // Each second's target load, from the plan (the process's share when segmented); a second's length and rate
+        // cover only its part after the warm-up and before the last completion.
+        var timeline = m.timeline.map { $0.measured(runMicros: m.runMicros, warmupMicros: plan.warmupMicros) }
         for i in timeline.indices {
             let t = Int64(timeline[i].t_s) * 1_000_000
             if let s = plan.schedule {

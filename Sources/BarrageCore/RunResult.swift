@@ -161,6 +161,11 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var segment: Segment? = nil
     /// True for a merge that is missing segments (`barrage merge --allow-partial`); absent otherwise.
     public var partial: Bool? = nil
+    /// Random, written when the run starts (or `BARRAGE_RUN_ID`, which the segments of one run may share): `merge`
+    /// refuses to count one run twice. Absent in results written before it existed.
+    public var run_id: String? = nil
+    /// A merge's inputs and how its timeline was put together; absent for a single run.
+    public var merged: MergedRuns? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -272,7 +277,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client, connect_phase
+             error_messages, client, connect_phase, run_id, merged
     }
 
     public init(from decoder: any Decoder) throws {
@@ -307,6 +312,8 @@ extension RunResult {
         error_messages = try c.decodeIfPresent([String: String].self, forKey: .error_messages) ?? [:]
         client = try c.decodeIfPresent(ClientUsage.self, forKey: .client)
         connect_phase = try c.decodeIfPresent(ConnectPhase.self, forKey: .connect_phase)
+        run_id = try c.decodeIfPresent(String.self, forKey: .run_id)
+        merged = try c.decodeIfPresent(MergedRuns.self, forKey: .merged)
     }
 }
 
@@ -340,9 +347,12 @@ extension PlanRecord.Target {
 
 extension TimelineEntry {
     enum CodingKeys: String, CodingKey {
-        case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, p50_us, p99_us, max_us, errors, hdr, targets_hdr, target
+        case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, in_flight_max, in_flight_mean, length_s,
+             p50_us, p99_us, max_us, errors, hdr, targets_hdr, target
     }
 
+    /// Files written before `length_s` existed: a bucket's length is read back from its rate (answered / rps, at most
+    /// a second), and a rate over less than `minimumRateSeconds` is dropped as a new file would have it.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         t_s = try c.decode(Int.self, forKey: .t_s)
@@ -351,8 +361,10 @@ extension TimelineEntry {
         ok = try c.decode(Int.self, forKey: .ok)
         failed = try c.decode(Int.self, forKey: .failed)
         dropped = try c.decode(Int.self, forKey: .dropped)
-        rps = try c.decode(Double.self, forKey: .rps)
+        rps = try c.decodeIfPresent(Double.self, forKey: .rps)
         in_flight = try c.decode(Int.self, forKey: .in_flight)
+        in_flight_max = try c.decodeIfPresent(Int.self, forKey: .in_flight_max)
+        in_flight_mean = try c.decodeIfPresent(Double.self, forKey: .in_flight_mean)
         p50_us = try c.decode(Int64.self, forKey: .p50_us)
         p99_us = try c.decode(Int64.self, forKey: .p99_us)
         max_us = try c.decode(Int64.self, forKey: .max_us)
@@ -360,5 +372,35 @@ extension TimelineEntry {
         hdr = try c.decodeIfPresent(String.self, forKey: .hdr)
         targets_hdr = try c.decodeIfPresent([String: String].self, forKey: .targets_hdr)
         target = try c.decodeIfPresent(Double.self, forKey: .target)
+        if let length = try c.decodeIfPresent(Double.self, forKey: .length_s) {
+            length_s = length
+        } else {
+            let answered = ok + failed
+            if let r = rps, r > 0, answered > 0, Double(answered) / r < 1 { length_s = Double(answered) / r } else { length_s = 1 }
+            if length_s < TimelineEntry.minimumRateSeconds { rps = nil }
+        }
+    }
+
+    /// As synthesized, except that a missing rate is written as `null` (the key is always there).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(t_s, forKey: .t_s)
+        try c.encode(epoch_s, forKey: .epoch_s)
+        try c.encode(requests, forKey: .requests)
+        try c.encode(ok, forKey: .ok)
+        try c.encode(failed, forKey: .failed)
+        try c.encode(dropped, forKey: .dropped)
+        try c.encode(rps, forKey: .rps)
+        try c.encode(in_flight, forKey: .in_flight)
+        try c.encodeIfPresent(in_flight_max, forKey: .in_flight_max)
+        try c.encodeIfPresent(in_flight_mean, forKey: .in_flight_mean)
+        try c.encode(length_s, forKey: .length_s)
+        try c.encode(p50_us, forKey: .p50_us)
+        try c.encode(p99_us, forKey: .p99_us)
+        try c.encode(max_us, forKey: .max_us)
+        try c.encode(errors, forKey: .errors)
+        try c.encodeIfPresent(hdr, forKey: .hdr)
+        try c.encodeIfPresent(targets_hdr, forKey: .targets_hdr)
+        try c.encodeIfPresent(target, forKey: .target)
     }
 }

@@ -61,10 +61,14 @@ public enum BarrageBinary {
         public var stdoutSoFar: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
     }
 
-    public static func start(_ arguments: [String]) throws -> Running {
+    /// `environment`: variables set for the process on top of this one's.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = arguments
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        }
         let dir = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
         let outURL = dir.appendingPathComponent("barrage-\(id).out")
@@ -94,8 +98,8 @@ public enum BarrageBinary {
     }
 
     /// Runs `barrage ARGS…` to its end (killed after `timeout` seconds).
-    public static func run(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
-        try start(arguments).wait(timeout: timeout)
+    public static func run(_ arguments: [String], timeout: Double = 60, environment: [String: String] = [:]) throws -> Outcome {
+        try start(arguments, environment: environment).wait(timeout: timeout)
     }
 }
 

@@ -112,7 +112,8 @@ final class TimelineBuilderTests: XCTestCase {
         let rest = b.drain(durationMicros: 2_500_000)
         XCTAssertEqual(rest.map(\.t_s), [2])
         XCTAssertEqual(rest[0].requests, 3)
-        XCTAssertEqual(rest[0].rps, 6, accuracy: 0.001, "the last bucket is half a second long")
+        XCTAssertEqual(rest[0].rps ?? -1, 6, accuracy: 0.001, "the last bucket is half a second long")
+        XCTAssertEqual(rest[0].length_s, 0.5)
     }
 
     func testACompletionExactlyAtTheEndKeepsItsBucket() {

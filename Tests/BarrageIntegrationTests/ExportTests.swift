@@ -111,6 +111,8 @@ final class ExportTests: XCTestCase {
         sum.add(try b.latency_us.histogram()!)
         XCTAssertEqual(m.latency_us, HistogramSummary(sum), "percentiles come from the merged histogram")
         XCTAssertEqual(m.timeline.reduce(0) { $0 + $1.requests }, 600)
+        XCTAssertEqual(m.merged?.runs, 2)
+        XCTAssertEqual(m.timeline.map(\.t_s), Array(0..<(a.timeline.count + b.timeline.count)), "one run after the other")
         XCTAssertEqual(m.thresholds.count, 1)
 
         let other = try BarrageBinary.run(["run", server.baseURL + "/", "-c", "2", "-n", "10", "--json", path("c.json")], timeout: 30)
@@ -129,6 +131,31 @@ final class ExportTests: XCTestCase {
         let bad = try BarrageBinary.run(["merge", path("a.json"), path("bad.json"), "-o", path("y.json")], timeout: 30)
         XCTAssertEqual(bad.status, 2, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("bad.json"), bad.stderr)
+    }
+
+    func testMergeRefusesTheSameRunTwiceAndRunIdsComeFromTheEnvironment() throws {
+        let out = try BarrageBinary.run(["run", server.baseURL + "/", "-c", "2", "-n", "20", "--json", path("r.json"), "--quiet"], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("r.json"))))
+        XCTAssertEqual(r.run_id?.count, 36, "a random UUID")
+        try FileManager.default.copyItem(atPath: path("r.json"), toPath: path("copy.json"))
+        for inputs in [[path("r.json"), path("r.json")], [path("r.json"), path("copy.json")]] {
+            let merge = try BarrageBinary.run(["merge"] + inputs + ["-o", path("m.json"), "--force"], timeout: 30)
+            XCTAssertEqual(merge.status, 2, merge.stderr)
+            XCTAssertTrue(merge.stderr.contains("\(inputs[0]) and \(inputs[1]) hold the same run"), merge.stderr)
+            XCTAssertEqual(merge.stderr.split(separator: "\n").count, 1, merge.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.json")))
+        }
+        let named = try BarrageBinary.run(["run", server.baseURL + "/", "-c", "1", "-n", "5", "--json", path("n.json"), "--quiet"],
+                                          timeout: 30, environment: ["BARRAGE_RUN_ID": "ci-1234"])
+        XCTAssertEqual(named.status, 0, named.stderr)
+        XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("n.json")))).run_id, "ci-1234")
+        let before = server.requestsReceived
+        let bad = try BarrageBinary.run(["run", server.baseURL + "/", "-c", "1", "-n", "5", "--quiet"], timeout: 30,
+                                        environment: ["BARRAGE_RUN_ID": "has space"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("BARRAGE_RUN_ID"), bad.stderr)
+        XCTAssertEqual(server.requestsReceived, before, "nothing sent")
     }
 
     func testReportCommand() throws {

@@ -76,6 +76,11 @@ final class ProfileRunTests: XCTestCase {
         let home = Double(r.targets["home"]!.requests.total), order = Double(r.targets["order"]!.requests.total)
         XCTAssertEqual(home / order, 8, accuracy: 3)
         XCTAssertEqual(r.errors, [:], "expect checks pass: /echo returns the body containing 'results'")
+        // The 1 s warm-up measured nothing; the buckets' lengths add up to the measured duration.
+        XCTAssertEqual(r.timeline.first?.length_s, 0)
+        XCTAssertNil(r.timeline.first?.rps)
+        XCTAssertEqual(r.timeline.reduce(0) { $0 + $1.length_s }, Double(r.duration_us) / 1_000_000, accuracy: 0.000_01)
+        for e in r.timeline { XCTAssertEqual(e.rps == nil, e.length_s < 0.5, "second \(e.t_s)") }
         assertAccounted(r)
     }
 

@@ -67,7 +67,11 @@ final class SchemaTests: XCTestCase {
         let d = try BarrageBinary.run(["run", base + "/fault/reset", "-c", "2", "-n", "20", "--threshold", "p99<1s",
                                        "--json", failing, "--quiet"], timeout: 20)
         XCTAssertEqual(d.status, 99, d.stderr)
-        try assertValid(schema: "result.v1.schema.json", [closed, open, gated, failing])
+        // A merge: run ids, `merged`, a concatenated timeline (whose short last buckets have a null rate).
+        let merged = path("merged.json")
+        let m = try BarrageBinary.run(["merge", closed, gated, "--force", "-o", merged], timeout: 20)
+        XCTAssertEqual(m.status, 0, m.stderr)
+        try assertValid(schema: "result.v1.schema.json", [closed, open, gated, failing, merged])
     }
 
     func testProfileRunMatchesTheResultSchema() throws {

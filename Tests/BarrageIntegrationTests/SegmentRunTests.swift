@@ -20,10 +20,12 @@ final class SegmentRunTests: XCTestCase {
 
     private func path(_ name: String) -> String { tmp.appendingPathComponent(name).path }
 
-    private func runSegments(_ args: [String]) throws -> [RunResult] {
+    /// `runID`: given to every segment through BARRAGE_RUN_ID (each draws its own otherwise).
+    private func runSegments(_ args: [String], runID: String? = nil) throws -> [RunResult] {
         let processes = try (1...3).map { i in
             try BarrageBinary.start(["run", server.baseURL + "/"] + args + ["--segment", "\(i)/3", "--start-at", "+1s",
-                                                                            "--json", path("part-\(i).json"), "--quiet"])
+                                                                            "--json", path("part-\(i).json"), "--quiet"],
+                                    environment: runID.map { ["BARRAGE_RUN_ID": $0] } ?? [:])
         }
         for p in processes {
             let out = p.wait(timeout: 60)
@@ -33,8 +35,9 @@ final class SegmentRunTests: XCTestCase {
     }
 
     func testOpenModelSegmentsSendExactlyThePlan() throws {
-        let parts = try runSegments(["--rate", "300", "-d", "2s"])
+        let parts = try runSegments(["--rate", "300", "-d", "2s"], runID: "nightly-42")
         XCTAssertEqual(parts.map(\.requests.total), [200, 200, 200])
+        XCTAssertEqual(parts.map(\.run_id), ["nightly-42", "nightly-42", "nightly-42"], "segments of one run share its id")
         XCTAssertEqual(Set(parts.map(\.plan_fingerprint)).count, 1)
         XCTAssertEqual(parts.map { $0.segment?.index }, [1, 2, 3])
         let merge = try BarrageBinary.run(["merge", path("part-1.json"), path("part-2.json"), path("part-3.json"), "-o", path("merged.json"),
@@ -46,6 +49,10 @@ final class SegmentRunTests: XCTestCase {
         XCTAssertNil(merged.segment)
         XCTAssertEqual(merged.plan.expected_requests, 600)
         XCTAssertLessThan(merged.duration_us, 3_000_000, "the segments ran side by side")
+        XCTAssertEqual(merged.run_id, "nightly-42")
+        XCTAssertEqual(merged.merged?.clock, .shared)
+        XCTAssertEqual(merged.timeline.map(\.t_s), Array(0..<merged.timeline.count), "one clock: second t of each segment is second t")
+        XCTAssertLessThanOrEqual(merged.timeline.count, 3)
 
         let partial = try BarrageBinary.run(["merge", path("part-1.json"), path("part-3.json"), "-o", path("p.json")], timeout: 30)
         XCTAssertEqual(partial.status, 2)
@@ -55,7 +62,8 @@ final class SegmentRunTests: XCTestCase {
         XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("p.json")))).partial, true)
         let twice = try BarrageBinary.run(["merge", path("part-1.json"), path("part-1.json"), path("part-2.json"), "-o", path("t.json")], timeout: 30)
         XCTAssertEqual(twice.status, 2)
-        XCTAssertTrue(twice.stderr.contains("appears twice"), twice.stderr)
+        XCTAssertTrue(twice.stderr.contains("\(path("part-1.json")) and \(path("part-1.json")) hold the same run (run_id nightly-42, segment 1/3)"),
+                      twice.stderr)
     }
 
     func testClosedModelSplitsConcurrencyAndRequests() throws {

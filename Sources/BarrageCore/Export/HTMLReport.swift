@@ -32,7 +32,7 @@ public enum HTMLReport {
                           content: latencyChart(r)))
         body.append("</div>")
         body.append(panel("In flight and dropped",
-                          note: "Requests in flight when each second closed, and requests dropped in it (never sent: later than the allowed lateness).",
+                          note: "Requests in flight averaged over each second (Little's law: throughput × mean latency) and their peak in it (at most: the sum of each engine thread's peak), and requests dropped in it (never sent: later than the allowed lateness).",
                           content: inFlightChart(r)))
         body.append(#"<div class="grid2">"#)
         body.append(panel("Status codes", note: "Complete responses by HTTP status.", content: statusChart(r.status_codes)))
@@ -210,7 +210,16 @@ public enum HTMLReport {
         parts.append("\(p.threads) thread\(p.threads == 1 ? "" : "s")")
         parts.append("HTTP/\(p.http_version)")
         parts.append("started \(r.started_at)")
+        if let m = r.merged { parts.append(mergeText(m)) }
         return parts.joined(separator: " · ")
+    }
+
+    /// `merge of 3 runs` (drawn one after the other, each start marked) or `merge of 4 segments of one run`.
+    static func mergeText(_ m: MergedRuns) -> String {
+        if m.clock == .shared {
+            return "merge of \(m.parts.count) segment\(m.parts.count == 1 ? "" : "s") of one run"
+        }
+        return "merge of \(m.runs) run\(m.runs == 1 ? "" : "s")" + (m.runs > 1 ? ", one after the other" : "")
     }
 
     /// `100 → 400 req/s` (the open model's start rate to its highest stage rate), or one rate when constant.
@@ -445,141 +454,6 @@ public enum HTMLReport {
         }
         out.append("</tbody></table>")
         return out.joined(separator: "\n")
-    }
-
-    // MARK: - Timeline charts
-
-    /// Seconds from the run's start to each stage's end, when the plan has more than one stage with a duration.
-    static func stageBoundaries(_ p: PlanRecord) -> [Marker] {
-        guard p.stages.count > 1 else { return [] }
-        var markers: [Marker] = []
-        var t = 0.0
-        for (i, stage) in p.stages.enumerated().dropLast() {
-            guard let d = stage.duration_us else { break }
-            t += Double(d) / 1_000_000
-            markers.append(Marker(x: t, label: "stage \(i + 2)"))
-        }
-        return markers
-    }
-
-    /// The time axis: whole seconds covering the timeline and the run's duration.
-    static func timeDomain(_ r: RunResult) -> ClosedRange<Double> {
-        let end = max(Double(r.timeline.count), Double(r.duration_us) / 1_000_000)
-        return 0...max(end, 1)
-    }
-
-    /// The length of a timeline bucket in seconds (the last may be shorter than one).
-    static func bucketSeconds(_ e: TimelineEntry) -> Double {
-        let answered = e.ok + e.failed
-        guard answered > 0, e.rps > 0 else { return 1 }
-        let s = Double(answered) / e.rps
-        return s.isFinite && s > 0 ? min(s, 1) : 1
-    }
-
-    static func rpsChart(_ r: RunResult) -> String {
-        let points = r.timeline.map { (Double($0.t_s) + bucketSeconds($0) / 2, $0.rps) }
-        let failed = r.timeline.map { (Double($0.t_s) + bucketSeconds($0) / 2, Double($0.failed) / bucketSeconds($0)) }
-        var series = [Series(label: "req/s (ok + failed)", colour: Palette.blue, segments: points.isEmpty ? [] : [points], width: 2, fill: true)]
-        if r.timeline.contains(where: { $0.failed > 0 }) {
-            series.append(Series(label: "failed/s", colour: Palette.red, segments: [failed], width: 1.6))
-        }
-        if let target = targetRate(r.plan), !r.timeline.isEmpty {
-            series.append(Series(label: "target rate", colour: Palette.slate, segments: [target], width: 1.4, dash: "5 4"))
-        }
-        return render(Chart(name: "rps", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
-                            xLabel: "time since start", yLabel: "requests / s", series: series,
-                            markers: stageBoundaries(r.plan), emptyText: "no timeline recorded"))
-    }
-
-    /// The open model's planned rate over time: from the start rate, linearly to each stage's rate by its end.
-    static func targetRate(_ p: PlanRecord) -> [(Double, Double)]? {
-        guard p.model == "open", let start = p.start_rate ?? p.stages.first?.rate else { return nil }
-        var out = [(0.0, start)]
-        var t = 0.0
-        for stage in p.stages {
-            guard let d = stage.duration_us, let rate = stage.rate else { break }
-            t += Double(d) / 1_000_000
-            out.append((t, rate))
-        }
-        return out.count > 1 ? out : nil
-    }
-
-    /// A closed model's planned concurrency over time when it follows stages: from the start, linearly to each stage's.
-    static func targetConcurrency(_ p: PlanRecord) -> [(Double, Double)]? {
-        guard concurrencyRange(p) != nil else { return nil }
-        var out = [(0.0, Double(p.start_concurrency ?? p.stages.first?.concurrency ?? p.concurrency))]
-        var t = 0.0
-        for stage in p.stages {
-            guard let d = stage.duration_us, let c = stage.concurrency else { break }
-            t += Double(d) / 1_000_000
-            out.append((t, Double(c)))
-        }
-        return out.count > 1 ? out : nil
-    }
-
-    static func latencyChart(_ r: RunResult) -> String {
-        // Seconds without a complete response have no latency: break the lines there rather than drop to zero.
-        func segments(_ value: (TimelineEntry) -> Int64) -> [[(Double, Double)]] {
-            var out: [[(Double, Double)]] = []
-            var current: [(Double, Double)] = []
-            for e in r.timeline {
-                if e.max_us == 0 && value(e) == 0 {
-                    if !current.isEmpty { out.append(current); current = [] }
-                    continue
-                }
-                current.append((Double(e.t_s) + bucketSeconds(e) / 2, Double(value(e)) / 1000))
-            }
-            if !current.isEmpty { out.append(current) }
-            return out
-        }
-        let series = [
-            Series(label: "p50", colour: Palette.blue, segments: segments(\.p50_us), width: 2),
-            Series(label: "p99", colour: Palette.purple, segments: segments(\.p99_us), width: 2),
-        ]
-        return render(Chart(name: "latency", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
-                            xLabel: "time since start", yLabel: "latency (ms)", series: series,
-                            markers: stageBoundaries(r.plan),
-                            emptyText: r.timeline.isEmpty ? "no timeline recorded" : "no complete responses"))
-    }
-
-    static func inFlightChart(_ r: RunResult) -> String {
-        let domain = timeDomain(r)
-        let inFlight = r.timeline.map { (min(Double($0.t_s) + bucketSeconds($0), domain.upperBound), Double($0.in_flight)) }
-        var series = [Series(label: "in flight (at each second's end)", colour: Palette.green,
-                             segments: inFlight.isEmpty ? [] : [[(0, 0)] + inFlight], width: 2, fill: true)]
-        var bars: [BarSeries] = []
-        let dropped = r.timeline.filter { $0.dropped > 0 }
-        if !dropped.isEmpty || r.requests.dropped > 0 {
-            bars.append(BarSeries(label: "dropped / s", colour: Palette.red,
-                                  items: dropped.map { (Double($0.t_s), Double($0.t_s) + 1, Double($0.dropped) / bucketSeconds($0)) }))
-        }
-        if let target = targetConcurrency(r.plan), !r.timeline.isEmpty {
-            series.append(Series(label: "target concurrency", colour: Palette.slate, segments: [target], width: 1.4, dash: "5 4"))
-        }
-        if r.timeline.isEmpty { series = [] }
-        return render(Chart(name: "inflight", width: 1112, height: 250, xDomain: domain, xTicks: timeTicks(domain),
-                            xLabel: "time since start", yLabel: "requests", series: series, bars: bars,
-                            markers: stageBoundaries(r.plan), emptyText: "no timeline recorded"))
-    }
-
-    /// Ticks on a 1-2-5-10-15-30 s, minutes, hours ladder: at most about ten, labelled `15s`, `2m`, `1m30s`, `1h`.
-    static func timeTicks(_ domain: ClosedRange<Double>) -> [(Double, String)] {
-        let span = domain.upperBound - domain.lowerBound
-        let ladder: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]
-        let step = ladder.first { span / $0 <= 10 } ?? (span / 10).rounded(.up)
-        var out: [(Double, String)] = []
-        var t = 0.0
-        while t <= domain.upperBound + 1e-9 {
-            out.append((t, timeLabel(Int(t))))
-            t += step
-        }
-        return out
-    }
-
-    static func timeLabel(_ s: Int) -> String {
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return s % 60 == 0 ? "\(s / 60)m" : "\(s / 60)m\(s % 60 < 10 ? "0" : "")\(s % 60)s" }
-        return s % 3600 == 0 ? "\(s / 3600)h" : "\(s / 3600)h\((s % 3600) / 60 < 10 ? "0" : "")\((s % 3600) / 60)m"
     }
 
     // MARK: - Status codes and error classes
@@ -1114,7 +988,9 @@ public enum HTMLReport {
         items += c.bars.map { LegendItem(label: $0.label, colour: $0.colour, kind: .box) }
         let hasData = (c.series.flatMap(\.segments).contains { !$0.isEmpty }) || c.bars.contains { !$0.items.isEmpty }
         if hasMarkers && hasData {
-            items.append(LegendItem(label: "stage boundary", colour: Palette.slate, kind: .line(width: 1.2, dash: "5 4")))
+            let runs = c.markers.contains { $0.label.hasPrefix("run ") }, stages = c.markers.contains { !$0.label.hasPrefix("run ") }
+            let label = runs ? (stages ? "run start, stage boundary" : "run start") : "stage boundary"
+            items.append(LegendItem(label: label, colour: Palette.slate, kind: .line(width: 1.2, dash: "5 4")))
         }
         var x = left, row = 0
         for i in items.indices {

@@ -2,24 +2,26 @@ import Foundation
 import Histogram
 
 /// Merges results of the same plan — repeated runs, or the segments of a segmented run — exactly: counters add,
-/// histograms add (decoded from each summary's `hdr`), percentiles are recomputed from the merged histograms,
-/// timelines are aligned on whole Unix seconds.
+/// histograms add (decoded from each summary's `hdr`), percentiles are recomputed from the merged histograms.
+/// Timelines: segments share one clock, repeated runs are concatenated (`MergedTimeline`). No run is counted twice
+/// (`MergedRuns.checkNoRunTwice`).
 public enum ResultMerge {
-    /// Throws `BarrageError.usage` naming the problem: another schema, a missing histogram, different plans
-    /// (unless `force`), or a foreign histogram layout.
+    /// Throws `BarrageError.usage` naming the problem: another schema, the same run twice, a missing histogram,
+    /// different plans (unless `force`), or a foreign histogram layout.
     public static func merge(_ inputs: [(name: String, result: RunResult)], force: Bool = false,
                              allowPartial: Bool = false) throws -> RunResult {
         guard let first = inputs.first else { throw BarrageError.usage("merge: no inputs") }
         for (name, r) in inputs where r.schema != RunResult.schemaID {
             throw BarrageError.usage("\(name): schema \(r.schema), expected \(RunResult.schemaID)")
         }
+        try MergedRuns.checkNoRunTwice(inputs)
         let missing = try checkSegments(inputs, allowPartial: allowPartial)
         if !force {
             let base = comparablePlan(first.result.plan)
             for (name, r) in inputs.dropFirst() {
                 let other = comparablePlan(r.plan)
                 if other.fingerprint != base.fingerprint {
-                    throw BarrageError.usage("\(name): its plan differs from \(first.name)'s (\(differences(base, other).joined(separator: "; "))); use --force to merge anyway")
+                    throw BarrageError.usage(planMismatch(name, first.name, differences(base, other)))
                 }
             }
         }
@@ -43,9 +45,16 @@ public enum ResultMerge {
         let startMillis = inputs.map(\.result.started_epoch_ms).min() ?? first.result.started_epoch_ms
         var plan = first.result.plan
         plan.segment = nil
+        let clock: MergedRuns.Clock = inputs.contains { $0.result.segment != nil } ? .shared : .concatenated
+        let (timeline, offsets) = try MergedTimeline.merge(inputs, clock: clock)
         var merged = RunResult(version: first.result.barrage_version, planRecord: plan, recorder: total,
-                               timeline: try mergeTimelines(inputs), startedEpochMillis: startMillis,
+                               timeline: timeline, startedEpochMillis: startMillis,
                                durationMicros: duration, interrupted: inputs.contains { $0.result.interrupted })
+        let parts = inputs.indices.flatMap { MergedRuns.parts(of: inputs[$0].result, offset: offsets[$0]) }
+            .sorted { ($0.t_s, $0.segment?.index ?? 0, $0.started_epoch_ms) < ($1.t_s, $1.segment?.index ?? 0, $1.started_epoch_ms) }
+        let runs = clock == .shared ? 1 : inputs.reduce(0) { $0 + ($1.result.merged?.runs ?? 1) }
+        merged.merged = MergedRuns(runs: runs, clock: clock, parts: parts)
+        merged.run_id = mergedRunID(parts)
         // Per-target and per-stage sections.
         var targetNames: [String] = []
         for (_, r) in inputs { for k in r.targets.keys where !targetNames.contains(k) { targetNames.append(k) } }
@@ -118,24 +127,38 @@ public enum ResultMerge {
         return missing
     }
 
-    /// The plan without what legitimately differs between segments or repeats (threads, and later the segment).
+    /// The plan without what legitimately differs between segments or repeats (threads, the segment).
     static func comparablePlan(_ p: PlanRecord) -> PlanRecord {
         var c = p
         c.threads = 0
+        c.segment = nil
         return c
     }
 
+    /// The `plans differ: FIELD OLD → NEW` lines `compare` prints, from the first input's plan to this one's.
     static func differences(_ a: PlanRecord, _ b: PlanRecord) -> [String] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let da = try? JSONSerialization.jsonObject(with: encoder.encode(a)) as? [String: Any],
-              let db = try? JSONSerialization.jsonObject(with: encoder.encode(b)) as? [String: Any] else { return ["plans differ"] }
-        var out: [String] = []
-        for key in Set(da.keys).union(db.keys).sorted() {
-            let va = da[key].map { "\($0)" } ?? "absent", vb = db[key].map { "\($0)" } ?? "absent"
-            if va != vb { out.append("\(key): \(va.prefix(60)) vs \(vb.prefix(60))") }
+        let lines = Compare.planWarnings(a, b)
+        return lines.isEmpty ? ["plans differ"] : lines
+    }
+
+    /// The refusal: the files first, then one line per difference.
+    static func planMismatch(_ name: String, _ firstName: String, _ lines: [String]) -> String {
+        "\(name): its plan differs from \(firstName)'s (use --force to merge anyway):\n"
+            + lines.map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    /// The merge's own run id: the one its parts share (the segments of one run started with `BARRAGE_RUN_ID`), or
+    /// one derived from its parts, so that the same inputs always give the same id.
+    static func mergedRunID(_ parts: [MergedRuns.Part]) -> String {
+        let ids = Set(parts.compactMap(\.run_id))
+        if ids.count == 1, parts.allSatisfy({ $0.run_id != nil }) { return ids.first! }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a over each part's identity
+        for p in parts {
+            let key = "\(p.run_id ?? "-")|\(p.segment.map { "\($0.index)/\($0.count)" } ?? "-")|\(p.started_epoch_ms)|\(p.plan_fingerprint)|\(p.requests.total);"
+            for b in key.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         }
-        return out.isEmpty ? ["plans differ"] : out
+        let hex = String(hash, radix: 16)
+        return "merge-" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// Rebuilds what a result measured as a Recorder, from its counters and its histograms' `hdr` blobs.
@@ -205,43 +228,6 @@ public enum ResultMerge {
             return h
         } catch let e as HdrCodecError {
             throw BarrageError.usage("\(what): \(e)")
-        }
-    }
-
-    /// Seconds aligned on whole Unix seconds; counts add, latencies merge from each second's `hdr`.
-    static func mergeTimelines(_ inputs: [(name: String, result: RunResult)]) throws -> [TimelineEntry] {
-        struct Acc { var e: TimelineEntry; var h: LatencyHistogram; var targets: [String: LatencyHistogram] }
-        var bySecond: [Int64: Acc] = [:]
-        for (name, r) in inputs {
-            for e in r.timeline {
-                let key = Int64(e.epoch_s.rounded())
-                var h = LatencyHistograms.make()
-                if let blob = e.hdr {
-                    do { h = try HdrCodec.decode(base64: blob) } catch { throw BarrageError.usage("\(name): timeline[\(e.t_s)].hdr: \(error)") }
-                }
-                var targets: [String: LatencyHistogram] = [:]
-                for (t, blob) in e.targets_hdr ?? [:] { targets[t] = try? HdrCodec.decode(base64: blob) }
-                if var acc = bySecond[key] {
-                    acc.e.requests += e.requests; acc.e.ok += e.ok; acc.e.failed += e.failed; acc.e.dropped += e.dropped
-                    acc.e.rps += e.rps; acc.e.in_flight += e.in_flight
-                    for (k, v) in e.errors { acc.e.errors[k, default: 0] += v }
-                    acc.h.add(h)
-                    for (t, th) in targets { if acc.targets[t] != nil { acc.targets[t]!.add(th) } else { acc.targets[t] = th } }
-                    bySecond[key] = acc
-                } else {
-                    bySecond[key] = Acc(e: e, h: h, targets: targets)
-                }
-            }
-        }
-        let start = bySecond.keys.min() ?? 0
-        return bySecond.keys.sorted().map { key in
-            var acc = bySecond[key]!
-            let s = HistogramSummary(acc.h)
-            acc.e.t_s = Int(key - start)
-            acc.e.epoch_s = Double(key)
-            acc.e.p50_us = s.p50; acc.e.p99_us = s.p99; acc.e.max_us = s.max; acc.e.hdr = s.hdr
-            if !acc.targets.isEmpty { acc.e.targets_hdr = acc.targets.mapValues { HdrCodec.encodeCompressedBase64($0) } }
-            return acc.e
         }
     }
 }

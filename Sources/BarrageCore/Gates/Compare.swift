@@ -138,13 +138,11 @@ public enum Compare {
 
     // MARK: Comparison
 
-    /// The timeline without a last bucket shorter than half a second (the drain at the end of a run), whose rate
-    /// would otherwise be extrapolated from a few completions and widen every interval.
+    /// The seconds that have a rate: not those measured for less than half a second (the drain at the end of a run,
+    /// the warm-up, the end of each run inside a merge), whose rate would be extrapolated from a few completions and
+    /// widen every interval.
     static func fullSeconds(of run: RunResult) -> [TimelineEntry] {
-        run.timeline.filter { e in
-            let length = min(1_000_000, run.duration_us - Int64(e.t_s) * 1_000_000)
-            return length >= 500_000
-        }
+        run.timeline.filter { $0.rps != nil }
     }
 
     /// Compares two runs metric by metric, estimates each change's noise from the timelines, and checks the gates.
@@ -257,7 +255,7 @@ public enum Compare {
 
         init(_ timeline: [TimelineEntry]) {
             for e in timeline {
-                rps.append(e.rps); ok.append(e.ok); failed.append(e.failed)
+                rps.append(e.rps ?? 0); ok.append(e.ok); failed.append(e.failed)
                 if e.max_us > 0 {
                     p50.append(Double(e.p50_us)); p99.append(Double(e.p99_us)); max.append(Double(e.max_us))
                 }

@@ -17,7 +17,8 @@ public struct LiveSnapshot: Sendable {
     /// The latest complete second.
     public var lastSecond: TimelineEntry?
     /// Requests per second of up to the last 60 seconds, oldest first, for the sparkline.
-    public var recentRPS: [Double]
+    /// Nil for a second without a rate (inside the warm-up): not drawn.
+    public var recentRPS: [Double?]
     /// Requests in flight now.
     public var inFlight: Int
     /// Counts as the engine threads see them now (current second included); when nil, `sofar`'s and `inFlight`.
@@ -30,7 +31,7 @@ public struct LiveSnapshot: Sendable {
 
     public init(plan: PlanRecord, elapsedMicros: Int64, totalMicros: Int64? = nil, expectedRequests: Int? = nil,
                 stageIndex: Int? = nil, stageTarget: String? = nil, sofar: Recorder = Recorder(),
-                lastSecond: TimelineEntry? = nil, recentRPS: [Double] = [], inFlight: Int = 0, counts: LiveCounts? = nil) {
+                lastSecond: TimelineEntry? = nil, recentRPS: [Double?] = [], inFlight: Int = 0, counts: LiveCounts? = nil) {
         self.counts = counts
         self.plan = plan; self.elapsedMicros = elapsedMicros; self.totalMicros = totalMicros
         self.expectedRequests = expectedRequests; self.stageIndex = stageIndex; self.stageTarget = stageTarget
@@ -100,7 +101,7 @@ public enum LiveView {
         lines.append(label("latency") + [Span("p50 \(latency.p50) · p99 \(latency.p99) (last second)")])
 
         // req/s     ▁▂▃▅▇█▇  peak 312.0
-        let values = s.recentRPS.map { $0.isFinite && $0 > 0 ? $0 : 0 }
+        let values = s.recentRPS.compactMap { $0 }.map { $0.isFinite && $0 > 0 ? $0 : 0 }
         if values.isEmpty {
             lines.append(label("req/s") + [Span("-")])
         } else {
@@ -263,7 +264,7 @@ public enum LiveView {
     }
 
     private static func rpsText(_ last: TimelineEntry?) -> String {
-        (last.map { fixed($0.rps, 1) } ?? "-") + " req/s"
+        (last?.rps.map { fixed($0, 1) } ?? "-") + " req/s"
     }
 
     /// `-` when the last second holds no complete response (its latency summary is empty).
