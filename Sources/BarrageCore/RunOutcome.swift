@@ -82,10 +82,10 @@ public enum RunOutcome {
     public static func explain(requests q: RunResult.Requests, statusCodes: [String: Int], errors: [String: Int],
                                destination: Destination) -> String {
         if q.total == 0 { return "no request was sent" }
-        var causes = errors.filter { $0.value > 0 }
-            .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
+        var counts = errors.filter { $0.value > 0 }
+        if q.dropped > 0 { counts["dropped"] = q.dropped }
+        let causes = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
             .map { (name: $0.key, count: $0.value) }
-        if q.dropped > 0 { causes.append((name: "dropped", count: q.dropped)) }
         if causes.count == 1 {
             return every(causes[0].name, statusCodes: statusCodes, destination: destination)
         }

@@ -28,7 +28,7 @@ public enum TerminalHistogram {
         let ratio = Double(max) / Double(lo)
         var out: [Int64] = []
         for i in 1...rows {
-            let edge = i == rows ? max : Int64((Double(lo) * Foundation.pow(ratio, Double(i) / Double(rows))).rounded(.up))
+            let edge = i == rows ? max : Int64((Double(lo) * Foundation.pow(ratio, Double(i) / Double(rows))).rounded())
             let clamped = Swift.min(Swift.max(edge, lo), max)
             if let last = out.last, last >= clamped || DurationParser.format(micros: last) == DurationParser.format(micros: clamped) {
                 out[out.count - 1] = clamped

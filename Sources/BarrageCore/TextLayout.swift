@@ -43,8 +43,9 @@ enum TextLayout {
         return lines.map(rightTrimmed)
     }
 
-    /// Prose wrapped at spaces into lines of at most `width` (the first line `firstWidth`). A word longer than a
-    /// line is split into pieces (only URLs and paths are that long; numbers never are).
+    /// Prose wrapped at spaces into lines of at most `width` (the first line `firstWidth`). A number stays on the
+    /// line of the word before it (`timeout 24,691`, `(curl 7)`). A word longer than a whole line (only URLs and
+    /// paths are that long; numbers never are) fills the line it starts on and goes on in the next.
     static func wrap(_ text: String, firstWidth: Int? = nil, width: Int) -> [String] {
         let width = max(10, width)
         var limit = max(10, firstWidth ?? width)
@@ -55,25 +56,39 @@ enum TextLayout {
             current = ""
             limit = width
         }
-        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+        for unit in units(text) {
             if current.isEmpty {
-                current = word
-            } else if current.count + 1 + word.count <= limit {
-                current += " " + word
+                current = unit
+            } else if current.count + 1 + unit.count <= limit {
+                current += " " + unit
+            } else if unit.count > width && current.count + 2 < limit {
+                current += " " + unit // too long for any line: start it here rather than leave a short line
             } else {
                 push()
-                current = word
+                current = unit
             }
             while current.count > limit {
-                let head = String(current.prefix(limit))
                 let tail = String(current.dropFirst(limit))
-                current = head
+                current = String(current.prefix(limit))
                 push()
                 current = tail
             }
         }
         if !current.isEmpty || lines.isEmpty { lines.append(current) }
         return lines
+    }
+
+    /// The words of `text`, each number glued to the word before it (when the two fit in a short unit).
+    static func units(_ text: String) -> [String] {
+        var out: [String] = []
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            if let last = out.last, word.first?.isNumber == true, last.count + 1 + word.count <= 24 {
+                out[out.count - 1] = last + " " + word
+            } else {
+                out.append(word)
+            }
+        }
+        return out
     }
 
     /// Prose shortened to at most `lines` lines of `width`: cut at a space, never inside a word (so never inside a

@@ -98,6 +98,7 @@ public enum TextReport {
     /// `Barrage 0.1.0`, the profile, the first target, the load shape, and how the run stopped when not as planned.
     static func headerParts(_ r: RunResult) -> [String] {
         var parts = ["Barrage \(r.barrage_version)"]
+        if let stop = RunOutcome.stopText(r) { parts.append(stop) }
         if let name = r.plan.name, !name.isEmpty { parts.append("profile \(name)") }
         let more = r.plan.targets.count - 1
         parts.append(r.plan.targets.first.map { "\($0.method) \($0.url)" + (more > 0 ? " (+\(more) more)" : "") } ?? "-")
@@ -106,7 +107,6 @@ public enum TextReport {
         if let d = r.plan.duration_us { shape += ", \(DurationParser.format(micros: d))" }
         if let n = r.plan.requests { shape += ", \(grouped(n)) requests" }
         parts.append(shape)
-        if let stop = RunOutcome.stopText(r) { parts.append(stop) }
         return parts
     }
 
@@ -124,7 +124,7 @@ public enum TextReport {
             blocks += TextLayout.pack(["target " + t.name], first: "  ", indent: "    ")
             blocks += TextLayout.pack(["\(row[1]) requests", "\(row[2]) ok", "\(row[3]) failed", "\(row[4]) dropped",
                                        "\(row[5]) req/s", "p50 \(row[6])", "p99 \(row[7])"]
-                                      + (errors.isEmpty ? [] : ["errors " + errors.joined(separator: ", ")]),
+                                      + errors.enumerated().map { $0.offset == 0 ? "errors " + $0.element : $0.element },
                                       first: "    ", indent: "    ")
         }
         let table = TextLayout.table(rows)

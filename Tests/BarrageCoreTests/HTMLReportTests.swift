@@ -284,10 +284,14 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: #"class="fail-mark""#).count - 1, failed)
         XCTAssertEqual(html.components(separatedBy: #"class="pass-mark""#).count - 1, result.thresholds.count - failed)
 
-        var passing = HTMLReportSample.empty()
-        passing.thresholds = [ThresholdResult(expr: "rps >= 0", metric: "rps", scope: .run, op: .ge, limit: 0, actual: 0,
-                                              unit: "req/s", ok: true)]
+        let pass = [ThresholdResult(expr: "rps >= 0", metric: "rps", scope: .run, op: .ge, limit: 0, actual: 0, unit: "req/s", ok: true)]
+        var passing = HTMLReportSample.run()
+        passing.thresholds = pass
         XCTAssertTrue(HTMLReport.render(passing).contains(">PASS<"))
+        // Passing thresholds on a run that measured nothing: the verdict follows the exit code (1), not the gates.
+        var empty = HTMLReportSample.empty()
+        empty.thresholds = pass
+        XCTAssertTrue(HTMLReport.render(empty).contains(">NO REQUESTS<"))
     }
 
     func testStageBoundariesAreDrawnForMultiStagePlans() {
