@@ -87,6 +87,21 @@ final class RunOutcomeTests: XCTestCase {
         }
     }
 
+    func testTheMarkdownSummarySaysItToo() {
+        let plan = RunPlan(concurrency: 1, requestLimit: 4, durationMicros: nil, targets: [RequestTarget(url: "http://127.0.0.1:8080/status/503")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        var rec = Recorder()
+        for _ in 0..<4 { rec.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 50, status: 503, error: .status, complete: true)) }
+        let r = RunResult(version: "t", plan: plan, recorder: rec, timeline: [], startedEpochMillis: 0, durationMicros: 1_000, interrupted: false)
+        let md = MarkdownSummary.render(result: r, thresholds: [])
+        XCTAssertTrue(md.hasPrefix("## Barrage: GET `http://127.0.0.1:8080/status/503` — ❌ no ok response: every response was an error status (503: 4)\n"), md)
+        XCTAssertTrue(md.contains("| Attempts (no ok response) | 4000.0/s |"), md)
+        XCTAssertFalse(md.contains("| Throughput |"), md)
+        let gated = MarkdownSummary.render(result: r, thresholds: [
+            ThresholdResult(expr: "error_rate < 1%", metric: "error_rate", scope: .run, op: .lt, limit: 0.01, actual: 1, unit: "", ok: false)])
+        XCTAssertTrue(gated.contains("❌ 1 of 1 threshold failed"), "a failed gate comes first (exit 99): \(gated)")
+    }
+
     func testTheAbortingThresholdIsReadFromAbortedBy() {
         XCTAssertEqual(RunOutcome.abortingThreshold("threshold 'p99 < 1s' failed (measured 2.1s) with abort_on_fail"), "p99 < 1s")
         XCTAssertEqual(RunOutcome.abortingThreshold("threshold 'target:api p99<10ms' failed (x) with abort_on_fail"), "target:api p99<10ms")
