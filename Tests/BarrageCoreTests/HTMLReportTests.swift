@@ -385,6 +385,10 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(HTMLReport.stylesheet.contains(".cards { display: flex; flex-wrap: wrap;"))
         XCTAssertTrue(HTMLReport.stylesheet.contains("min-width: max-content"))
         XCTAssertTrue(HTMLReport.stylesheet.contains(".card .sub { font-size: 12px; color: var(--muted); width: 0; min-width: 100%; }"))
+        // A bar table's count column widens for a long count instead of running it into the bar:
+        // "99,123,456 · 100.0%" is 19 characters, 145 px, so the bar track is 524 − 206 − 145 = 173 px.
+        XCTAssertTrue(HTMLReport.statusChart(["200": 99_123_456]).contains(#"width="173""#))
+        XCTAssertTrue(HTMLReport.statusChart(["200": 12]).contains(#"width="200""#), "short counts keep the 118 px column")
     }
 
     func testTheProfileNameIsInTheTitle() {

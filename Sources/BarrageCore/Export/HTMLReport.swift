@@ -630,7 +630,11 @@ public enum HTMLReport {
     /// A small horizontal bar table: label and detail, a bar scaled to the largest value, the count and its share.
     static func barTable(name: String, rows: [BarRow], denominator: Int, emptyText: String) -> String {
         let width = 524.0, rowHeight = 30.0, top = 6.0
-        let labelWidth = 206.0, valueWidth = 118.0
+        let valueTexts = rows.map { row in
+            "\(TextReport.grouped(row.value)) · \(percent(denominator > 0 ? Double(row.value) / Double(denominator) : 0))"
+        }
+        // The count column widens for long counts (about 7 px a character at 12 px) so that no count runs into its bar.
+        let labelWidth = 206.0, valueWidth = max(118.0, Double(valueTexts.map(\.count).max() ?? 0) * 7 + 12)
         let height = rows.isEmpty ? 70 : top * 2 + rowHeight * Double(rows.count)
         var out = [svgOpen(name: name, width: width, height: height, label: "\(name) bar table")]
         if rows.isEmpty {
@@ -641,8 +645,7 @@ public enum HTMLReport {
         for (i, row) in rows.enumerated() {
             let y = top + rowHeight * Double(i)
             let cy = y + rowHeight / 2
-            let share = denominator > 0 ? Double(row.value) / Double(denominator) : 0
-            let valueText = "\(TextReport.grouped(row.value)) · \(percent(share))"
+            let valueText = valueTexts[i]
             out.append(#"<g class="bar-row">"#)
             out.append(#"<title>\#(escape("\(row.label) \(row.detail): \(valueText)"))</title>"#)
             let detail = truncate(row.detail, to: max(0, 26 - row.label.count))
