@@ -92,6 +92,9 @@ final class ScaleReportTests: XCTestCase {
         XCTAssertEqual(fit.lambda, 100, accuracy: 1)
         XCTAssertTrue(s.text.contains("   16 ✗"), s.text)
         XCTAssertTrue(s.text.contains("✗: no ok response at that level"), s.text)
+        XCTAssertTrue(HTMLReport.render(scale: s).contains(">16 ✗</td>"), "the HTML table marks it too")
+        let allDead = ScaleResult(version: "t", startedEpochMillis: 0, plan: p, levels: [deadLevel(1), deadLevel(2)])
+        XCTAssertTrue(HTMLReport.render(scale: allDead).contains(">NO OK RESPONSE<"))
 
         let json = try JSONSerialization.jsonObject(with: try s.jsonData()) as! [String: Any]
         let levels = json["levels"] as! [[String: Any]]

@@ -846,6 +846,8 @@ public enum HTMLReport {
     static func scaleVerdict(_ s: ScaleResult) -> (text: String, style: String, note: String) {
         let failedLevels = s.levels.filter { $0.requests.failed > 0 }.count
         let note = failedLevels > 0 ? "errors at \(failedLevels) level\(failedLevels == 1 ? "" : "s")" : "\(s.levels.count) levels measured"
+        let dead = s.levels.filter(\.no_ok_response).count
+        if dead > 0 && dead == s.levels.count { return ("NO OK RESPONSE", "fail", "at any level: the sweep measured nothing") }
         if let knee = s.knee { return ("KNEE AT \(knee)", failedLevels > 0 ? "fail" : "warn", note) }
         if s.levels.isEmpty { return ("NO LEVELS", "warn", "") }
         return ("SCALES", failedLevels > 0 ? "warn" : "pass", note)
@@ -908,7 +910,7 @@ public enum HTMLReport {
         let head = ["in flight", "wall", "requests", "req/s", "speedup", "efficiency", "p50", "p99", "failed", "avg in flight", "X·W"]
         var out = [#"<table class="scale-table"><thead><tr>"# + head.map { #"<th class="num">\#(escape($0))</th>"# }.joined() + "</tr></thead><tbody>"]
         for l in s.levels {
-            let cells = [TextReport.grouped(l.concurrency), DurationParser.format(micros: l.duration_us), TextReport.grouped(l.requests.total),
+            let cells = [TextReport.grouped(l.concurrency) + (l.no_ok_response ? " ✗" : ""), DurationParser.format(micros: l.duration_us), TextReport.grouped(l.requests.total),
                          number(l.throughput.rps), fixed(l.speedup, 2) + "×", fixed(l.efficiency * 100, 0) + "%",
                          l.latency_us.count > 0 ? DurationParser.format(micros: l.latency_us.p50) : "–",
                          l.latency_us.count > 0 ? DurationParser.format(micros: l.latency_us.p99) : "–",
@@ -918,7 +920,7 @@ public enum HTMLReport {
         }
         if s.levels.isEmpty { out.append(#"<tr><td colspan="11" class="muted">no levels measured</td></tr>"#) }
         out.append("</tbody></table>")
-        out.append(#"<p class="note" style="margin-top:10px">X·W: Little's law, throughput × mean latency; it should match the measured average in flight. Highlighted: the knee (amber) and levels with failures (red).</p>"#)
+        out.append(#"<p class="note" style="margin-top:10px">X·W: Little's law, throughput × mean latency; it should match the measured average in flight. Highlighted: the knee (amber) and levels with failures (red); ✗: no ok response at that level (it measured nothing; left out of the fit).</p>"#)
         return out.joined(separator: "\n")
     }
 
