@@ -81,7 +81,6 @@ final class SummaryLayoutTests: XCTestCase {
         // Prose is shortened at a word with an ellipsis; its curl code stays.
         XCTAssertTrue(text.contains("… (curl 28)"), text)
         XCTAssertTrue(text.contains("checkout.staging.internal.example.com:8443/api/v2/checkout"), "the URL is wrapped, not cut")
-        print(text)
     }
 
     func testTheFirstLineSaysWhatHappenedWhenNothingWasOk() {
