@@ -16,8 +16,9 @@ public struct Barrage: ParsableCommand {
         Then your own service:
           barrage run http://127.0.0.1:8080/ -c 50 -d 10s
 
-        Exit codes: 0 done · 1 could not be carried out · 2 usage or configuration error · \
-        99 a threshold or gate failed · 130 interrupted (results still written).
+        Exit codes: 0 done · 1 could not be carried out, or no ok response (measured nothing) · \
+        2 usage or configuration error · 99 a threshold or gate failed · 130 interrupted (results still written). \
+        Precedence: 130 > 99 > 1.
         """,
         version: "barrage \(Barrage.version)",
         subcommands: [Run.self, Validate.self, Scale.self, Demo.self, CompareRuns.self, Merge.self, Report.self, Serve.self]

@@ -110,6 +110,10 @@ extension Barrage {
                 printFlush("wrote \(files[2].path), \(files[3].path)")
             }
             if Signals.count > signalsBefore { throw ExitCode(ExitStatus.interrupted.rawValue) }
+            // A half of the experiment with no ok response measured nothing (the embedded server is broken).
+            for (name, r) in [("sequential", sequential), ("concurrent", concurrent)] {
+                if let r, let nothing = RunOutcome.line(r) { throw BarrageError.failure("demo, \(name) downloads: \(nothing)") }
+            }
         }
     }
 }

@@ -303,6 +303,8 @@ extension Barrage {
             if !ThresholdEvaluator.allPassed(result.thresholds) || result.aborted_by != nil {
                 throw ExitCode(ExitStatus.gateFailed.rawValue)
             }
+            // Measured nothing: a dead service must not pass a CI job that forgot its thresholds.
+            if let nothing = RunOutcome.line(result) { throw BarrageError.failure(nothing) }
         }
     }
 }

@@ -102,6 +102,13 @@ extension Barrage {
             }
             if let csv { try OutputFile(path: csv, flag: "--csv").write(Data(sweep.result.csv.utf8)) }
             if sweep.interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
+            // Exit 1 only when no level had an ok response: the sweep measured nothing at all.
+            let measured = sweep.result.levels
+            if let first = measured.first, measured.allSatisfy(\.no_ok_response) {
+                throw BarrageError.failure("no ok response at any level: " + RunOutcome.explain(
+                    requests: first.requests, statusCodes: first.status_codes, errors: first.errors,
+                    destination: RunOutcome.Destination(targets: sweep.result.plan.targets, transport: PlanRecord(base).transport)))
+            }
         }
     }
 }

@@ -1,8 +1,9 @@
 /// Process exit codes shared by every subcommand. Stable: later features add codes, never renumber these.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
-    /// The work was carried out (whatever the target answered; thresholds, when given, passed).
+    /// The work was carried out and at least one request was ok (thresholds, when given, passed).
     case ok = 0
-    /// The work could not be carried out: output not writable, descriptor limit too low, internal failure.
+    /// The work could not be carried out (output not writable, descriptor limit too low, internal failure), or a run
+    /// measured nothing: not one ok response (`RunOutcome`; `scale`: at no level). 130 and 99 take precedence.
     case failure = 1
     /// Usage or configuration error: bad flag, value, URL, profile or expression.
     case usage = 2

@@ -1,94 +1,159 @@
 import Foundation
 
-/// The human summary printed at the end of a run, in the spirit of wrk and oha: aligned, units per value.
+/// The human summary printed at the end of a run, in the spirit of wrk and oha: aligned, units per value, at most
+/// 80 columns wide (lines break between values, never inside a number; see `TextLayout`).
+///
+/// When not one request was ok, the first line says what happened instead (`no ok response: every request failed
+/// to connect to 127.0.0.1:1`, from `RunOutcome`) and the request rate is shown as attempts per second, not as
+/// throughput: the JSON's `throughput.rps` keeps its meaning, (ok + failed) / duration, but a rate of failures is
+/// not a rate the service sustained.
 public enum TextReport {
     public static func render(_ r: RunResult) -> String {
-        var out = ""
-        func line(_ s: String = "") { out += s + "\n" }
-        let target = r.plan.targets.first.map { "\($0.method) \($0.url)" } ?? "-"
-        var shape = r.plan.model == "open"
-            ? "open model, pool \(r.plan.concurrency), \(r.plan.threads) thread\(r.plan.threads == 1 ? "" : "s")"
-            : "\(r.plan.concurrency) connections, \(r.plan.threads) thread\(r.plan.threads == 1 ? "" : "s")"
-        if let d = r.plan.duration_us { shape += ", \(DurationParser.format(micros: d))" }
-        if let n = r.plan.requests { shape += ", \(grouped(n)) requests" }
-        line("Barrage \(r.barrage_version) · \(target) · \(shape)\(r.interrupted ? " · INTERRUPTED" : "")")
+        var out: [String] = []
+        func line(_ s: String = "") { out.append(s) }
+        func lines(_ ls: [String]) { out.append(contentsOf: ls) }
+        let nothing = RunOutcome.line(r)
+        if let nothing { lines(TextLayout.pack([nothing], first: "", indent: "  ")) }
+        lines(TextLayout.pack(headerParts(r), first: "", indent: "  "))
         line()
         let q = r.requests
-        line("  Requests    \(grouped(q.total)) total · \(grouped(q.ok)) ok · \(grouped(q.failed)) failed · \(grouped(q.dropped)) dropped")
-        line("  Duration    \(DurationParser.format(micros: r.duration_us)) · \(fixed(r.throughput.rps, 1)) req/s · \(fixed(r.throughput.ok_rps, 1)) ok/s")
-        line("  Transfer    \(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s) · \(bytes(Double(r.throughput.bytes_out))) out")
+        lines(TextLayout.labelled("Requests", ["\(grouped(q.total)) total", "\(grouped(q.ok)) ok", "\(grouped(q.failed)) failed",
+                                               "\(grouped(q.dropped)) dropped"]))
+        let duration = DurationParser.format(micros: r.duration_us)
+        if nothing == nil {
+            lines(TextLayout.labelled("Duration", [duration, "\(rate(r.throughput.rps)) req/s", "\(rate(r.throughput.ok_rps)) ok/s"]))
+        } else {
+            lines(TextLayout.labelled("Duration", [duration, "\(rate(r.throughput.rps)) attempts/s (not a throughput: no request was ok)"]))
+        }
+        lines(TextLayout.labelled("Transfer", ["\(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s)",
+                                               "\(bytes(Double(r.throughput.bytes_out))) out"]))
         line()
         let open = r.plan.model == "open"
-        line(latencyTable(rows: open
-            ? [("Latency", r.latency_us), ("Service", r.service_time_us), ("Lateness", r.send_lateness_us)]
-            : [("Latency", r.latency_us)]))
-        if open {
-            line("  (latency counts from each request's due time, corrected for coordinated omission; service time from")
-            line("   the actual send; lateness = send − due)")
-        } else if r.latency_us.count > 0 {
-            line("  (closed model: latency is measured from the send, so it equals service time)")
+        if r.latency_us.count == 0 {
+            lines(TextLayout.labelled("Latency", ["no complete responses"]))
+        } else {
+            lines(latencyTable(rows: open
+                ? [("Latency", r.latency_us), ("Service", r.service_time_us), ("Lateness", r.send_lateness_us)]
+                : [("Latency", r.latency_us)]))
+            if nothing != nil {
+                lines(TextLayout.pack(["(every response was a failure: these are the latencies of error responses)"], first: "  ", indent: "   "))
+            } else if open {
+                lines(TextLayout.pack(["(latency counts from each request's due time, corrected for coordinated omission; service time from the actual send; lateness = send − due)"],
+                                      first: "  ", indent: "   "))
+            } else {
+                line("  (closed model: latency is measured from the send, so it equals service time)")
+            }
+            lines(TerminalHistogram.render(TerminalHistogram.rows(r.latency_us)))
         }
-        if let chart = histogramChart(r.latency_us) { line(chart) }
         let phases: [(String, HistogramSummary)] = [
             ("dns", r.phases_us.dns), ("connect", r.phases_us.connect), ("tls", r.phases_us.tls), ("ttfb", r.phases_us.ttfb),
         ].filter { $0.1.count > 0 }
         if !phases.isEmpty {
-            line("  Phases      " + phases.map { "\($0.0) \(DurationParser.format(micros: $0.1.mean)) mean/\(DurationParser.format(micros: $0.1.p99)) p99 (\(grouped($0.1.count)))" }.joined(separator: " · "))
+            lines(TextLayout.labelled("Phases", phases.map {
+                "\($0.0) \(DurationParser.format(micros: $0.1.mean)) mean/\(DurationParser.format(micros: $0.1.p99)) p99 (\(grouped($0.1.count)))"
+            }))
         }
-        line("  Connections \(grouped(r.connections.new)) new · \(grouped(r.connections.reused)) reused"
-            + (r.protocols.isEmpty ? "" : " · " + r.protocols.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: " · ")))
+        lines(TextLayout.labelled("Connections", ["\(grouped(r.connections.new)) new", "\(grouped(r.connections.reused)) reused"]
+            + r.protocols.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }))
         line()
         if !r.status_codes.isEmpty {
-            let codes = r.status_codes.sorted { $0.key < $1.key }.map { "\($0.key): \(grouped($0.value))" }
-            line("  Status      " + codes.joined(separator: " · "))
+            lines(TextLayout.labelled("Status", r.status_codes.sorted { $0.key < $1.key }.map { "\($0.key): \(grouped($0.value))" }))
         } else {
-            line("  Status      no complete responses")
+            lines(TextLayout.labelled("Status", ["no complete responses"]))
         }
         if !r.errors.isEmpty {
-            let errs = r.errors.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
-                .map { "\($0.key): \(grouped($0.value))" }
-            line("  Errors      " + errs.joined(separator: " · "))
-            for (cls, _) in r.errors.sorted(by: { $0.value > $1.value }).prefix(3) {
-                if let message = r.error_messages[cls] { line("              \(cls): \(message)") }
+            let sorted = r.errors.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }
+            lines(TextLayout.labelled("Errors", sorted.map { "\($0.key): \(grouped($0.value))" }))
+            for (cls, _) in sorted.prefix(3) {
+                guard let message = r.error_messages[cls] else { continue }
+                let indent = String(repeating: " ", count: TextLayout.labelColumn)
+                let text = TextLayout.shortened("\(cls): \(message)", width: TextLayout.width - TextLayout.labelColumn - 2, lines: 2)
+                for (i, l) in text.enumerated() { line(indent + (i == 0 ? "" : "  ") + l) }
             }
         }
         if !r.targets.isEmpty {
             line()
-            var rows = [["target", "requests", "ok", "failed", "dropped", "req/s", "p50", "p99", "errors"]]
-            for t in r.plan.targets {
-                guard let sct = r.targets[t.name] else { continue }
-                rows.append([t.name, grouped(sct.requests.total), grouped(sct.requests.ok), grouped(sct.requests.failed),
-                             grouped(sct.requests.dropped), fixed(sct.rps, 1), durationOrDash(sct.latency_us, sct.latency_us.p50),
-                             durationOrDash(sct.latency_us, sct.latency_us.p99),
-                             sct.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")])
-            }
-            line(table(rows))
+            lines(targetsTable(r))
         }
         if r.stages.count > 1 {
             line()
-            var rows = [["stage", "length", "target", "achieved", "requests", "dropped", "p50", "p99"]]
-            for st in r.stages {
-                let target = st.target_rps.map { fixed($0, 1) + "/s avg" } ?? st.target_concurrency.map { "\($0) workers" } ?? "-"
-                rows.append([String(st.stage), DurationParser.format(micros: st.duration_us), target, fixed(st.achieved_rps, 1) + "/s",
-                             grouped(st.requests.total), grouped(st.requests.dropped),
-                             durationOrDash(st.latency_us, st.latency_us.p50), durationOrDash(st.latency_us, st.latency_us.p99)])
-            }
-            line(table(rows))
+            lines(stagesTable(r))
         }
         if let w = r.warmup {
-            line("  Warm-up     \(grouped(w.requests.total)) requests in the first \(DurationParser.format(micros: w.duration_us)), kept out of the numbers above (p99 \(durationOrDash(w.latency_us, w.latency_us.p99)))")
+            lines(TextLayout.labelled("Warm-up", ["\(grouped(w.requests.total)) requests in the first \(DurationParser.format(micros: w.duration_us)), kept out of the numbers above (p99 \(durationOrDash(w.latency_us, w.latency_us.p99)))"]))
         }
         if let c = r.connect_phase {
-            var text = "  Connect     \(grouped(c.connections)) connection\(c.connections == 1 ? "" : "s") opened in \(DurationParser.format(micros: c.duration_us)) before the clock started"
+            var text = "\(grouped(c.connections)) connection\(c.connections == 1 ? "" : "s") opened in \(DurationParser.format(micros: c.duration_us)) before the clock started"
             text += " (at most \(c.max_attempts_in_flight) attempts at once, connect p99 \(durationOrDash(c.connect_us, c.connect_us.p99))"
             if c.requests.failed > 0 { text += ", \(grouped(c.requests.failed)) failed" }
-            line(text + "), kept out of the numbers above")
+            lines(TextLayout.labelled("Connect", [text + "), kept out of the numbers above"]))
         }
-        for w in warnings(r) { line("  Warning     " + w) }
+        for w in warnings(r) { lines(TextLayout.labelled("Warning", [w])) }
         if r.clamped_samples > 0 {
-            line("  Warning     \(grouped(r.clamped_samples)) samples exceeded one hour and were recorded as one hour")
+            lines(TextLayout.labelled("Warning", ["\(grouped(r.clamped_samples)) samples exceeded one hour and were recorded as one hour"]))
         }
-        return out
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `Barrage 0.1.0`, the profile, the first target, the load shape, and how the run stopped when not as planned.
+    static func headerParts(_ r: RunResult) -> [String] {
+        var parts = ["Barrage \(r.barrage_version)"]
+        if let stop = RunOutcome.stopText(r) { parts.append(stop) }
+        if let name = r.plan.name, !name.isEmpty { parts.append("profile \(name)") }
+        let more = r.plan.targets.count - 1
+        parts.append(r.plan.targets.first.map { "\($0.method) \($0.url)" + (more > 0 ? " (+\(more) more)" : "") } ?? "-")
+        var shape = r.plan.model == "open" ? "open model, pool \(grouped(r.plan.concurrency))" : "\(grouped(r.plan.concurrency)) connection\(r.plan.concurrency == 1 ? "" : "s")"
+        shape += ", \(r.plan.threads) thread\(r.plan.threads == 1 ? "" : "s")"
+        if let d = r.plan.duration_us { shape += ", \(DurationParser.format(micros: d))" }
+        if let n = r.plan.requests { shape += ", \(grouped(n)) requests" }
+        parts.append(shape)
+        return parts
+    }
+
+    /// Per target: a table when it fits in 80 columns, else one block per target.
+    static func targetsTable(_ r: RunResult) -> [String] {
+        var rows = [["target", "requests", "ok", "failed", "dropped", "req/s", "p50", "p99", "errors"]]
+        var blocks: [String] = []
+        for t in r.plan.targets {
+            guard let sct = r.targets[t.name] else { continue }
+            let errors = sct.errors.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
+            let row = [t.name, grouped(sct.requests.total), grouped(sct.requests.ok), grouped(sct.requests.failed),
+                       grouped(sct.requests.dropped), rate(sct.rps), durationOrDash(sct.latency_us, sct.latency_us.p50),
+                       durationOrDash(sct.latency_us, sct.latency_us.p99), errors.joined(separator: ", ")]
+            rows.append(row)
+            blocks += TextLayout.pack(["target " + t.name], first: "  ", indent: "    ")
+            blocks += TextLayout.pack(["\(row[1]) requests", "\(row[2]) ok", "\(row[3]) failed", "\(row[4]) dropped",
+                                       "\(row[5]) req/s", "p50 \(row[6])", "p99 \(row[7])"]
+                                      + errors.enumerated().map { $0.offset == 0 ? "errors " + $0.element : $0.element },
+                                      first: "    ", indent: "    ")
+        }
+        let table = TextLayout.table(rows)
+        return table.allSatisfy { $0.count <= TextLayout.width } ? table : blocks
+    }
+
+    /// Per stage: a table when it fits in 80 columns, else one block per stage.
+    static func stagesTable(_ r: RunResult) -> [String] {
+        var rows = [["stage", "length", "target", "achieved", "requests", "dropped", "p50", "p99"]]
+        var blocks: [String] = []
+        for st in r.stages {
+            let target = st.target_rps.map { rate($0) + "/s avg" } ?? st.target_concurrency.map { "\(grouped($0)) workers" } ?? "-"
+            let row = [String(st.stage), DurationParser.format(micros: st.duration_us), target, rate(st.achieved_rps) + "/s",
+                       grouped(st.requests.total), grouped(st.requests.dropped),
+                       durationOrDash(st.latency_us, st.latency_us.p50), durationOrDash(st.latency_us, st.latency_us.p99)]
+            rows.append(row)
+            blocks += TextLayout.pack(["stage \(row[0])", row[1], "target \(row[2])", "achieved \(row[3])", "\(row[4]) requests",
+                                       "\(row[5]) dropped", "p50 \(row[6])", "p99 \(row[7])"], first: "  ", indent: "    ")
+        }
+        let table = TextLayout.table(rows)
+        return table.allSatisfy { $0.count <= TextLayout.width } ? table : blocks
+    }
+
+    /// A request rate with grouped thousands and one decimal: `12,345.6`.
+    static func rate(_ v: Double) -> String {
+        guard v.isFinite else { return fixed(v, 1) }
+        let text = fixed(v, 1)
+        guard let dot = text.firstIndex(of: "."), let whole = Int(text[..<dot]) else { return text }
+        return grouped(whole) + String(text[dot...])
     }
 
     /// What the reader must not miss: the target rate not reached, drops, a client that was itself the bottleneck.
@@ -115,7 +180,9 @@ public enum TextReport {
         if let c = r.client, c.cpu_utilization >= 0.9, r.duration_us >= 1_000_000 {
             out.append("CLIENT SATURATED: Barrage used \(fixed(c.cpu_utilization * 100, 0)) % of its \(c.threads) engine thread\(c.threads == 1 ? "'s" : "s'") CPU — the numbers describe Barrage's limits as much as the server's (add --threads or machines)")
         }
-        if let dominant = r.errors.max(by: { $0.value < $1.value }), r.requests.failed > 0,
+        // With no ok response and one error class, the summary's first line already says it (`RunOutcome`).
+        let saidFirst = RunOutcome.measuredNothing(r.requests) && r.errors.count == 1 && r.requests.dropped == 0
+        if !saidFirst, let dominant = r.errors.max(by: { $0.value < $1.value }), r.requests.failed > 0,
            Double(dominant.value) >= 0.9 * Double(r.requests.failed), r.requests.failed * 100 >= r.requests.total {
             let message = r.error_messages[dominant.key].map { ": \($0)" } ?? ""
             out.append("errors are mostly \(dominant.key) (\(grouped(dominant.value)) of \(grouped(r.requests.failed)))\(message)")
@@ -159,40 +226,10 @@ public enum TextReport {
         return "Running \(t) · " + parts.joined(separator: " · ")
     }
 
-    /// A small bar chart of the latency distribution: complete responses per range, ranges on a 1-2-5 scale.
+    /// The latency distribution as bars (see `TerminalHistogram`); nil without a distribution to show.
     static func histogramChart(_ s: HistogramSummary) -> String? {
-        guard s.count > 1, s.max > s.min, let h = try? s.histogram() else { return nil }
-        var edges: [Int64] = []
-        var e: Int64 = 1
-        while e <= s.min { e = nextEdge(e) }
-        while e < s.max { edges.append(e); e = nextEdge(e) }
-        // At most 8 rows: merge the smallest edges away.
-        while edges.count > 7 { edges.remove(at: edges.count / 2 % 2 == 0 ? 1 : 0); edges = Array(Set(edges)).sorted() }
-        var bounds = [s.min] + edges + [s.max]
-        bounds = Array(Set(bounds)).sorted()
-        guard bounds.count >= 2 else { return nil }
-        var bars: [(label: String, value: Double, text: String)] = []
-        var below: UInt64 = 0
-        for i in 0..<(bounds.count - 1) {
-            let hi = UInt64(bounds[i + 1])
-            // Differences of cumulative counts, so that every sample lands in exactly one row.
-            let cumulative = i == bounds.count - 2 ? h.totalCount : h.count(within: 0...hi)
-            let n = cumulative - below
-            below = cumulative
-            let share = Double(n) / Double(s.count)
-            bars.append(("≤ " + DurationParser.format(micros: Int64(hi)), Double(n), "\(grouped(Int(n))) (\(fixed(share * 100, 1))%)"))
-        }
-        return ScaleCharts.terminalBars(bars, width: 40).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
-    }
-
-    private static func nextEdge(_ e: Int64) -> Int64 {
-        var magnitude: Int64 = 1
-        while magnitude * 10 <= e { magnitude *= 10 }
-        switch e / magnitude {
-        case 1: return 2 * magnitude
-        case 2: return 5 * magnitude
-        default: return 10 * magnitude
-        }
+        let lines = TerminalHistogram.render(TerminalHistogram.rows(s))
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     private static func durationOrDash(_ s: HistogramSummary, _ v: Int64) -> String {
@@ -201,31 +238,31 @@ public enum TextReport {
 
     /// Right-aligned columns (the first left-aligned), indented by two spaces.
     static func table(_ rows: [[String]]) -> String {
-        var widths = Array(repeating: 0, count: rows.map(\.count).max() ?? 0)
-        for row in rows { for (i, c) in row.enumerated() { widths[i] = Swift.max(widths[i], c.count) } }
-        return rows.map { row in
-            "  " + row.enumerated().map { i, c in
-                i == 0 ? c + String(repeating: " ", count: widths[i] - c.count)
-                       : String(repeating: " ", count: widths[i] - c.count) + c
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        TextLayout.table(rows).joined(separator: "\n")
     }
 
-    private static func latencyTable(rows: [(String, HistogramSummary)]) -> String {
-        let headers = ["", "min", "mean", "stdev", "max", "p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99"]
-        var table: [[String]] = [headers]
-        for (name, s) in rows {
-            let f = { (v: Int64) in s.count == 0 ? "-" : DurationParser.format(micros: v) }
-            table.append([name, f(s.min), f(s.mean), f(s.stdev), f(s.max), f(s.p50), f(s.p75), f(s.p90), f(s.p95), f(s.p99), f(s.p99_9), f(s.p99_99)])
+    /// Two blocks with aligned columns, so that the table fits 80 columns: min, mean, stdev and max, then the
+    /// percentiles, one row per histogram in each.
+    static func latencyTable(rows: [(String, HistogramSummary)]) -> [String] {
+        let spread = ["min", "mean", "stdev", "max"], ranks = ["p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99"]
+        func values(_ s: HistogramSummary) -> ([Int64], [Int64]) {
+            ([s.min, s.mean, s.stdev, s.max], [s.p50, s.p75, s.p90, s.p95, s.p99, s.p99_9, s.p99_99])
         }
-        var widths = Array(repeating: 0, count: headers.count)
-        for row in table { for (i, cell) in row.enumerated() { widths[i] = Swift.max(widths[i], cell.count) } }
-        return table.map { row in
-            "  " + row.enumerated().map { i, cell in
-                i == 0 ? cell.padding(toLength: 10, withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[i] - cell.count) + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        let cell = { (s: HistogramSummary, v: Int64) in s.count == 0 ? "-" : DurationParser.format(micros: v) }
+        var blocks: [[[String]]] = [[[""] + spread], [[""] + ranks]]
+        for (name, s) in rows {
+            let (a, b) = values(s)
+            blocks[0].append([name] + a.map { cell(s, $0) })
+            blocks[1].append([name] + b.map { cell(s, $0) })
+        }
+        let columnWidth = blocks.flatMap { $0 }.flatMap { $0.dropFirst() }.map(\.count).max() ?? 0
+        return blocks.flatMap { block in
+            block.map { row in
+                TextLayout.rightTrimmed("  " + row[0].padding(toLength: 10, withPad: " ", startingAt: 0) + row.dropFirst().map {
+                    "  " + String(repeating: " ", count: columnWidth - $0.count) + $0
+                }.joined())
+            }
+        }
     }
 
     /// 1234567 → "1,234,567"

@@ -284,10 +284,14 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: #"class="fail-mark""#).count - 1, failed)
         XCTAssertEqual(html.components(separatedBy: #"class="pass-mark""#).count - 1, result.thresholds.count - failed)
 
-        var passing = HTMLReportSample.empty()
-        passing.thresholds = [ThresholdResult(expr: "rps >= 0", metric: "rps", scope: .run, op: .ge, limit: 0, actual: 0,
-                                              unit: "req/s", ok: true)]
+        let pass = [ThresholdResult(expr: "rps >= 0", metric: "rps", scope: .run, op: .ge, limit: 0, actual: 0, unit: "req/s", ok: true)]
+        var passing = HTMLReportSample.run()
+        passing.thresholds = pass
         XCTAssertTrue(HTMLReport.render(passing).contains(">PASS<"))
+        // Passing thresholds on a run that measured nothing: the verdict follows the exit code (1), not the gates.
+        var empty = HTMLReportSample.empty()
+        empty.thresholds = pass
+        XCTAssertTrue(HTMLReport.render(empty).contains(">NO REQUESTS<"))
     }
 
     func testStageBoundariesAreDrawnForMultiStagePlans() {
@@ -361,6 +365,72 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertLessThanOrEqual(a.micros, b.micros)
         }
         XCTAssertEqual(HTMLReport.spectrumPoints(from: LatencyHistograms.make()), [])
+    }
+
+    func testHeadlineNumbersAreNeverClipped() {
+        var r = HTMLReportSample.run()
+        r.throughput.rps = 26_705.4
+        r.requests = RunResult.Requests(total: 123_456_789, ok: 120_000_000, failed: 3_456_789, dropped: 0)
+        let html = HTMLReport.render(r)
+        // The whole number is in the card, its unit apart and smaller.
+        XCTAssertTrue(html.contains(#"<div class="value" title="26,705 req/s">26,705<span class="unit"> req/s</span></div>"#), html)
+        XCTAssertTrue(html.contains(#">123,456,789</div>"#))
+        // Cards are at least as wide as their content and wrap to another row instead of clipping it: no rule of the
+        // cards hides an overflow or ends a number with an ellipsis (the sub line wraps inside the card).
+        let cardRules = HTMLReport.stylesheet.split(separator: "\n").filter { $0.contains(".card") }
+        XCTAssertFalse(cardRules.isEmpty)
+        for rule in cardRules {
+            XCTAssertFalse(rule.contains("ellipsis") || rule.contains("overflow: hidden"), String(rule))
+        }
+        XCTAssertTrue(HTMLReport.stylesheet.contains(".cards { display: flex; flex-wrap: wrap;"))
+        XCTAssertTrue(HTMLReport.stylesheet.contains("min-width: max-content"))
+        XCTAssertTrue(HTMLReport.stylesheet.contains(".card .sub { font-size: 12px; color: var(--muted); width: 0; min-width: 100%; }"))
+        // A bar table's count column widens for a long count instead of running it into the bar:
+        // "99,123,456 · 100.0%" is 19 characters, 145 px, so the bar track is 524 − 206 − 145 = 173 px.
+        XCTAssertTrue(HTMLReport.statusChart(["200": 99_123_456]).contains(#"width="173""#))
+        XCTAssertTrue(HTMLReport.statusChart(["200": 12]).contains(#"width="200""#), "short counts keep the 118 px column")
+    }
+
+    func testTheProfileNameIsInTheTitle() {
+        var r = HTMLReportSample.run()
+        r.plan.name = "checkout-ramp"
+        let page = parse(HTMLReport.render(r))
+        let html = HTMLReport.render(r)
+        XCTAssertTrue(html.contains("<title>Barrage report · checkout-ramp · GET http://127.0.0.1:8080/api/items?limit=20"), html)
+        XCTAssertTrue(page.text.contains("Barrage load test report · checkout-ramp"))
+        r.plan.name = nil
+        XCTAssertTrue(HTMLReport.render(r).contains("<title>Barrage report · GET http://"))
+        // A title given on the command line wins.
+        r.plan.name = "checkout-ramp"
+        XCTAssertTrue(HTMLReport.render(r, title: "Nightly").contains("<title>Nightly</title>"))
+    }
+
+    func testARunWithNoOkResponseSaysSoAndShowsNoThroughput() {
+        let plan = RunPlan(concurrency: 2, requestLimit: 6, durationMicros: nil, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        var rec = Recorder()
+        for _ in 0..<6 { rec.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 90, status: 0, error: .connect, complete: false)) }
+        var r = RunResult(version: "t", plan: plan, recorder: rec, timeline: [], startedEpochMillis: 0, durationMicros: 1_000, interrupted: false)
+        let page = parse(HTMLReport.render(r))
+        XCTAssertTrue(page.text.contains("NO OK RESPONSE"), page.text)
+        XCTAssertTrue(page.text.contains("every request failed to connect to 127.0.0.1:1"), page.text)
+        XCTAssertTrue(page.text.contains("Attempts") && page.text.contains("no ok response: not a throughput"), page.text)
+        XCTAssertFalse(page.text.contains("Throughput6,000"), "the attempt rate is not labelled throughput")
+        // A failing threshold still comes first (exit 99 before 1).
+        r.thresholds = [ThresholdResult(expr: "p99 < 1s", metric: "latency_us.p99", scope: .run, op: .lt, limit: 1_000_000, actual: nil,
+                                        unit: "µs", ok: false)]
+        XCTAssertTrue(HTMLReport.render(r).contains(">FAIL<"))
+    }
+
+    func testAThresholdAbortIsNotCalledAnInterruption() {
+        var r = HTMLReportSample.run()
+        r.interrupted = true
+        r.aborted_by = "threshold 'p99 < 1s' failed (measured 2.10s) with abort_on_fail"
+        let page = parse(HTMLReport.render(r))
+        XCTAssertTrue(page.text.contains("ABORTED"))
+        XCTAssertTrue(page.text.contains("aborted by threshold 'p99 < 1s'"), page.text)
+        XCTAssertFalse(page.text.contains("The run was interrupted"), "a threshold stop is not a signal")
+        XCTAssertTrue(page.text.contains("aborted by a threshold"), "the duration card says why it is short")
     }
 
     func testEscapeAndNumbers() {

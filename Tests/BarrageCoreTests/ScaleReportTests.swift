@@ -69,6 +69,49 @@ final class ScaleReportTests: XCTestCase {
         XCTAssertTrue(s.notes.contains { $0.contains("level 2: 3 failed") })
     }
 
+    /// A level where every request was refused.
+    private func deadLevel(_ n: Int, attempts: Int = 40) -> ScaleLevel {
+        let plan = RunPlan(concurrency: n, requestLimit: nil, durationMicros: 1_000_000, targets: [RequestTarget(url: "http://127.0.0.1:1/")],
+                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
+        var r = Recorder()
+        for _ in 0..<attempts { r.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 50, status: 0, error: .connect, complete: false)) }
+        let result = RunResult(version: "t", plan: plan, recorder: r, timeline: [], startedEpochMillis: 0, durationMicros: 1_000_000, interrupted: false)
+        return ScaleLevel(concurrency: n, result: result, inFlight: Double(n), connectionSetup: .empty)
+    }
+
+    func testALevelWithNoOkResponseIsMarkedAndLeftOutOfTheFit() throws {
+        let live = [1, 2, 4, 8].map { level($0, rps: USL.throughput(concurrency: Double($0), lambda: 100, sigma: 0.05, kappa: 0.001)) }
+        var p = plan([1, 2, 4, 8, 16])
+        p.targets = [PlanRecord.Target(name: "default", url: "http://127.0.0.1:1/", method: "GET", headers: [], body_bytes: 0, weight: 1)]
+        let s = ScaleResult(version: "t", startedEpochMillis: 0, plan: p, levels: live + [deadLevel(16, attempts: 90_000)])
+        XCTAssertEqual(s.levels.map(\.no_ok_response), [false, false, false, false, true])
+        XCTAssertTrue(s.notes.contains("level 16: no ok response: every request failed to connect to 127.0.0.1:1 (left out of the fit)"), "\(s.notes)")
+        XCTAssertFalse(s.notes.contains { $0.hasPrefix("level 16: 90000 failed") })
+        // The fit sees the four measured levels only: the dead level's 90,000 attempts/s would otherwise dominate it.
+        let fit = try XCTUnwrap(s.usl)
+        XCTAssertEqual(fit.lambda, 100, accuracy: 1)
+        XCTAssertTrue(s.text.contains("   16 ✗"), s.text)
+        XCTAssertTrue(s.text.contains("✗: no ok response at that level"), s.text)
+        XCTAssertTrue(HTMLReport.render(scale: s).contains(">16 ✗</td>"), "the HTML table marks it too")
+        let allDead = ScaleResult(version: "t", startedEpochMillis: 0, plan: p, levels: [deadLevel(1), deadLevel(2)])
+        XCTAssertTrue(HTMLReport.render(scale: allDead).contains(">NO OK RESPONSE<"))
+
+        let json = try JSONSerialization.jsonObject(with: try s.jsonData()) as! [String: Any]
+        let levels = json["levels"] as! [[String: Any]]
+        XCTAssertEqual(levels.map { $0["no_ok_response"] as? Bool }, [false, false, false, false, true])
+        XCTAssertEqual(try JSONDecoder().decode(ScaleResult.self, from: try s.jsonData()), s)
+    }
+
+    func testAScaleFileWithoutTheMarkStillLoads() throws {
+        let s = ScaleResult(version: "t", startedEpochMillis: 0, plan: plan([1, 2]), levels: [level(1, rps: 100), level(2, rps: 150)])
+        var json = try JSONSerialization.jsonObject(with: try s.jsonData()) as! [String: Any]
+        json["levels"] = (json["levels"] as! [[String: Any]]).map { var l = $0; l.removeValue(forKey: "no_ok_response"); return l }
+        let older = try JSONSerialization.data(withJSONObject: json)
+        let decoded = try JSONDecoder().decode(ScaleResult.self, from: older)
+        XCTAssertEqual(decoded.levels.map(\.no_ok_response), [false, false])
+        XCTAssertEqual(decoded, s)
+    }
+
     private func plan(_ levels: [Int]) -> ScaleResult.Plan {
         ScaleResult.Plan(levels: levels, requests_per_level: nil, duration_per_level_us: 1_000_000, targets: [],
                          timeout_us: 1_000_000, threads: 1)

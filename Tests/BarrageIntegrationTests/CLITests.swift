@@ -174,12 +174,17 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(version.stdout.contains("barrage"))
     }
 
-    func testUnreachableTargetStillCompletesWithExit0() throws {
+    func testUnreachableTargetCompletesWritesTheResultAndExits1() throws {
+        // A run with no ok response measured nothing: it still writes everything, then exits 1 naming what happened.
         let json = tmp.appendingPathComponent("refused.json").path
         let out = try BarrageBinary.run(["run", "http://127.0.0.1:9/", "-c", "2", "-n", "6", "--json", json], timeout: 30)
-        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertEqual(out.stderr, "barrage: error: no ok response: every request failed to connect to 127.0.0.1:9\n")
+        let summary = out.stdout.components(separatedBy: "\n").drop { !$0.hasPrefix("no ok response") }
+        XCTAssertEqual(summary.first, "no ok response: every request failed to connect to 127.0.0.1:9", out.stdout)
         let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
-        XCTAssertEqual(result.errors, ["connect": 6])
+        XCTAssertEqual(Set(result.errors.keys), ["connect"])
+        XCTAssertEqual(result.requests.ok, 0)
     }
 }
 

@@ -278,12 +278,17 @@ final class FaultTests: XCTestCase {
 
     // MARK: - Unreachable targets through the built binary
 
-    /// Runs `barrage run URL ARGS --json FILE`; checks exit 0, the summary on stdout, and returns the JSON result.
-    private func runBinary(_ url: String, _ args: [String], timeout: Double = 30,
+    /// Runs `barrage run URL ARGS --json FILE` against a target that never answers ok; checks exit 1 with `what` (the
+    /// summary's first line and the one line on stderr), the summary on stdout, and returns the JSON result.
+    /// (No attempt counts: a worker may back off after connect failures.)
+    private func runBinary(_ url: String, _ args: [String], what: String, timeout: Double = 30,
                            file: StaticString = #filePath, line: UInt = #line) throws -> (RunResult, BarrageBinary.Outcome) {
         let json = tmp.appendingPathComponent("result-\(UUID().uuidString).json").path
         let out = try BarrageBinary.run(["run", url] + args + ["--json", json], timeout: timeout)
-        XCTAssertEqual(out.status, 0, out.stderr, file: file, line: line)
+        XCTAssertEqual(out.status, 1, out.stderr, file: file, line: line)
+        XCTAssertEqual(out.stderr, "barrage: error: no ok response: \(what)\n", file: file, line: line)
+        XCTAssertEqual(out.stdout.components(separatedBy: "\n").first { $0.hasPrefix("no ok response") },
+                       "no ok response: \(what)", out.stdout, file: file, line: line)
         let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
         XCTAssertEqual(result.requests.total, result.requests.ok + result.requests.failed + result.requests.dropped,
                        file: file, line: line)
@@ -306,24 +311,26 @@ final class FaultTests: XCTestCase {
         return try localPort(fd)
     }
 
-    func testRefusedPortIsConnect() throws {
+    func testRefusedPortIsConnectAndExits1() throws {
         let port = try freePort()
-        let (r, out) = try runBinary("http://127.0.0.1:\(port)/", ["-c", "2", "-n", "6"])
-        XCTAssertEqual(r.requests.total, 6)
-        XCTAssertEqual(r.errors, ["connect": 6])
-        XCTAssertLessThan(out.seconds, 10)
+        let (r, out) = try runBinary("http://127.0.0.1:\(port)/", ["-c", "2", "-n", "6"],
+                                     what: "every request failed to connect to 127.0.0.1:\(port)")
+        XCTAssertGreaterThan(r.requests.failed, 0)
+        XCTAssertEqual(Set(r.errors.keys), ["connect"])
+        XCTAssertFalse(out.stdout.contains("req/s"), "attempts are not a throughput: \(out.stdout)")
+        XCTAssertTrue(out.stdout.contains("attempts/s"), out.stdout)
     }
 
-    func testUnresolvableNameIsDNS() throws {
+    func testUnresolvableNameIsDNSAndExits1() throws {
         // `.invalid` never resolves (RFC 6761). The lookup goes to the system resolver.
-        let (r, out) = try runBinary("http://nothing.invalid/", ["-c", "1", "-n", "2", "--connect-timeout", "5s"])
-        XCTAssertEqual(r.requests.total, 2)
-        XCTAssertEqual(r.errors, ["dns": 2])
+        let (r, _) = try runBinary("http://nothing.invalid/", ["-c", "1", "-n", "2", "--connect-timeout", "5s"],
+                                   what: "every request failed to resolve nothing.invalid")
+        XCTAssertGreaterThan(r.requests.failed, 0)
+        XCTAssertEqual(Set(r.errors.keys), ["dns"])
         XCTAssertEqual(r.connections.new + r.connections.reused, 0)
-        XCTAssertLessThan(out.seconds, 20)
     }
 
-    func testListenerThatNeverAcceptsTimesOutConnecting() throws {
+    func testListenerThatNeverAcceptsTimesOutConnectingAndExits1() throws {
         // A listener with a backlog of 0 that never accepts. Linux queues one finished handshake for it; fill that
         // (and leave a few more SYNs pending) so every later SYN is dropped and a connect hangs until its timeout.
         let (listener, port) = try listeningSocket(backlog: 0)
@@ -339,15 +346,15 @@ final class FaultTests: XCTestCase {
         }
         usleep(100_000)
 
-        let (r, out) = try runBinary("http://127.0.0.1:\(port)/", ["-c", "2", "-n", "4", "--connect-timeout", "500ms", "--timeout", "2s"])
-        XCTAssertEqual(r.requests.total, 4)
+        let (r, _) = try runBinary("http://127.0.0.1:\(port)/", ["-c", "2", "-n", "4", "--connect-timeout", "500ms", "--timeout", "2s"],
+                                   what: "every request timed out")
+        XCTAssertGreaterThan(r.requests.failed, 0)
         // CURLE_OPERATION_TIMEDOUT (28): "Connection timed out after 500 milliseconds".
-        XCTAssertEqual(r.errors, ["timeout": 4])
+        XCTAssertEqual(Set(r.errors.keys), ["timeout"])
+        XCTAssertNotNil(r.error_messages["timeout"], "\(r.error_messages)")
         XCTAssertEqual(r.plan.connect_timeout_us, 500_000)
-        // Two rounds of two connects, each cut at 500 ms: about 1 s of run.
-        XCTAssertGreaterThanOrEqual(r.duration_us, 2 * 500_000)
-        XCTAssertLessThan(r.duration_us, 2 * 500_000 + 500_000)
-        XCTAssertLessThan(out.seconds, 10)
+        // Each connect was cut at 500 ms, so the run lasted at least that.
+        XCTAssertGreaterThanOrEqual(r.duration_us, 500_000)
     }
 
     // MARK: - The request on the wire

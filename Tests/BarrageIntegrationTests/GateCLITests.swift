@@ -101,6 +101,44 @@ final class GateCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(rate.duration_us, 2_000_000, "judged after stage 1 ended")
     }
 
+    func testAServiceAnswering503Exits1AndAFailedThresholdStill99() throws {
+        // Every response an error status (a dead service behind a load balancer): measured nothing, exit 1.
+        let json = path("503.json")
+        let dead = try BarrageBinary.run(["run", base + "/status/503", "-c", "2", "-n", "20", "--json", json], timeout: 30)
+        XCTAssertEqual(dead.status, 1, dead.stderr)
+        XCTAssertEqual(dead.stderr, "barrage: error: no ok response: every response was an error status (503: 20)\n")
+        // The summary's first line, right above its header (after the plan block printed before the run).
+        let lines = dead.stdout.components(separatedBy: "\n")
+        let first = try XCTUnwrap(lines.firstIndex(of: "no ok response: every response was an error status (503: 20)"), dead.stdout)
+        XCTAssertTrue(lines[first + 1].hasPrefix("Barrage "), dead.stdout)
+        XCTAssertFalse(dead.stdout.contains("req/s"), dead.stdout)
+        XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json))).status_codes, ["503": 20])
+
+        // Precedence: a failed threshold (99) before no ok response (1).
+        let gated = try BarrageBinary.run(["run", base + "/status/503", "-c", "2", "-n", "20", "--threshold", "error_rate < 1%"], timeout: 30)
+        XCTAssertEqual(gated.status, 99, gated.stderr)
+        XCTAssertTrue(gated.stdout.contains("✗ error_rate < 1%"), gated.stdout)
+        XCTAssertEqual(gated.stderr, "", "the exit code says it; no second verdict")
+        // A threshold that passes does not make a run that measured nothing pass.
+        let passing = try BarrageBinary.run(["run", base + "/status/503", "-c", "2", "-n", "20", "--threshold", "status_5xx < 1000"], timeout: 30)
+        XCTAssertEqual(passing.status, 1, passing.stderr)
+        XCTAssertTrue(passing.stdout.contains("✓ status_5xx < 1000"), passing.stdout)
+
+        // One ok response is a measurement: /fault/ratio answers 503 to half of the requests and 200 to the rest.
+        let half = try BarrageBinary.run(["run", base + "/fault/ratio?p=0.5", "-c", "1", "-n", "10"], timeout: 30)
+        XCTAssertEqual(half.status, 0, half.stderr)
+        XCTAssertFalse(half.stdout.contains("no ok response"), half.stdout)
+    }
+
+    func testAnAbortByAThresholdSaysSoInTheSummary() throws {
+        let out = try BarrageBinary.run(["run", base + "/delay/50", "-c", "2", "-d", "30s", "--threshold", "p99 < 10ms",
+                                         "--abort-on-fail", "--quiet"], timeout: 40)
+        XCTAssertEqual(out.status, 99, out.stderr)
+        let header = out.stdout.components(separatedBy: "\n").prefix(3).joined(separator: "\n")
+        XCTAssertTrue(header.contains("aborted by threshold 'p99 < 10ms'"), out.stdout)
+        XCTAssertFalse(out.stdout.contains("INTERRUPTED"), out.stdout)
+    }
+
     func testBadThresholdsAreUsageErrors() throws {
         for expr in ["p99 < 10 parsecs", "p100 < 1s", "target:nope p99 < 1s", "stage:2 rps > 1", "error_rate <"] {
             let out = try BarrageBinary.run(["run", base + "/", "-n", "1", "--threshold", expr], timeout: 20)

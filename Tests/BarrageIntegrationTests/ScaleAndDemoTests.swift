@@ -65,6 +65,20 @@ final class ScaleAndDemoTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").count, 5)
     }
 
+    func testScaleWithNoOkResponseAtAnyLevelMarksThemAndExits1() throws {
+        let (server, base) = try BarrageBinary.startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let json = tmp.appendingPathComponent("dead.json")
+        let out = try BarrageBinary.run(["scale", base + "/status/503", "--levels", "1,2", "-n", "6", "--json", json.path, "--quiet"],
+                                        timeout: 60)
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertEqual(out.stderr, "barrage: error: no ok response at any level: every response was an error status (503: 6)\n")
+        XCTAssertTrue(out.stdout.contains("level 1: no ok response"), out.stdout)
+        let doc = try JSONSerialization.jsonObject(with: try Data(contentsOf: json)) as! [String: Any]
+        let levels = doc["levels"] as! [[String: Any]]
+        XCTAssertEqual(levels.map { $0["no_ok_response"] as? Bool }, [true, true], "every level is marked")
+    }
+
     func testScaleRejectsBadLevels() throws {
         for levels in ["0,1", "1,x", "1,1", ""] {
             let out = try BarrageBinary.run(["scale", "http://127.0.0.1:1/", "--levels", levels], timeout: 20)

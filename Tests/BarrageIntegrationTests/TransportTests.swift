@@ -88,7 +88,7 @@ final class TransportTests: XCTestCase {
                                            "-www", "-quiet"], port: port)
         let url = "https://127.0.0.1:\(port)/"
         let (rejected, r1) = try run([url, "-c", "1", "-n", "2"])
-        XCTAssertEqual(rejected.status, 0, rejected.stderr)
+        XCTAssertEqual(rejected.status, 1, "no ok response: " + rejected.stderr)
         XCTAssertEqual(r1?.errors, ["tls": 2], "verification on by default")
         XCTAssertTrue(r1?.error_messages["tls"]?.contains("certificate") ?? false, "\(r1?.error_messages ?? [:])")
 
@@ -128,7 +128,7 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(r1?.requests.ok, 2)
         // Without a client certificate the server refuses; TLS 1.3 reports that refusal after the handshake, as a read error.
         let (refused, r2) = try run([url, "-c", "1", "-n", "2", "--cacert", path("server.pem")])
-        XCTAssertEqual(refused.status, 0)
+        XCTAssertEqual(refused.status, 1, "no ok response")
         XCTAssertEqual(r2?.requests.ok, 0)
         XCTAssertEqual(r2?.requests.failed, 2)
         XCTAssertTrue(Set(r2?.errors.keys.map { $0 } ?? []).isSubset(of: ["tls", "read"]), "\(r2?.errors ?? [:])")
@@ -224,7 +224,7 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(notFollowed.status, 0)
         XCTAssertEqual(r6b?.status_codes, ["302": 2], "redirects are counted by status")
         let (tooMany, r6c) = try run([server.baseURL + "/redirect/5", "-c", "1", "-n", "2", "--follow-redirects", "2"])
-        XCTAssertEqual(tooMany.status, 0)
+        XCTAssertEqual(tooMany.status, 1, "no ok response")
         XCTAssertEqual(r6c?.errors, ["protocol": 2], "too many redirects")
     }
 

@@ -11,13 +11,14 @@ import Histogram
 /// exactly as `plan.targets` records them (secrets already redacted there).
 public enum HTMLReport {
     /// One self-contained HTML page for a run, with a scaling section when `scale` is given.
-    /// `title` defaults to "Barrage report" and the first target.
+    /// `title` defaults to "Barrage report", the profile's name when the plan came from one, and the first target.
     public static func render(_ result: RunResult, scale: ScaleResult? = nil, title: String? = nil) -> String {
         let r = result
         let targetText = targetLine(r.plan.targets)
-        let pageTitle = title ?? "Barrage report · \(targetText)"
+        let profile = r.plan.name.flatMap { $0.isEmpty ? nil : $0 }
+        let pageTitle = title ?? (["Barrage report"] + (profile.map { [$0] } ?? []) + [targetText]).joined(separator: " · ")
         var body: [String] = []
-        body.append(band(heading: title ?? "Barrage load test report", target: targetText, meta: planMeta(r),
+        body.append(band(heading: title ?? "Barrage load test report" + (profile.map { " · \($0)" } ?? ""), target: targetText, meta: planMeta(r),
                          verdict: verdict(r)))
         body.append("<main>")
         body.append(alerts(r))
@@ -107,12 +108,13 @@ public enum HTMLReport {
     main { max-width: 1200px; margin: 0 auto; padding: 20px 24px 8px; }
     .alerts { background: #fffbeb; border: 1px solid #fcd34d; border-radius: 10px; padding: 10px 16px; margin-bottom: 16px; color: #78350f; }
     .alerts ul { margin: 0; padding-left: 18px; }
-    .cards { display: grid; grid-template-columns: repeat(7, minmax(0, 1fr)); gap: 12px; margin-bottom: 12px; }
-    .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; min-width: 0; }
+    .cards { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 12px; }
+    .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px;
+            flex: 1 1 0; min-width: max-content; }
     .card .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; white-space: nowrap; }
-    .card .value { font-size: 23px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums;
-                   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-    .card .sub { font-size: 12px; color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    .card .value { font-size: 23px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    .card .value .unit { font-size: 14px; font-weight: 600; color: var(--muted); }
+    .card .sub { font-size: 12px; color: var(--muted); width: 0; min-width: 100%; }
     .card.bad .value { color: var(--bad); }
     .card.warn .value { color: var(--warn); }
     .card.good .value { color: var(--ok); }
@@ -240,19 +242,26 @@ public enum HTMLReport {
         return "\(TextReport.grouped(low)) → \(TextReport.grouped(high))"
     }
 
+    /// The pill in the header, in the order of the exit codes: a signal or a threshold first, then a run that
+    /// measured nothing (exit 1), then passing thresholds.
     static func verdict(_ r: RunResult) -> (text: String, style: String, note: String) {
         var notes: [String] = []
-        if r.interrupted { notes.append("interrupted") }
         if let reason = r.aborted_by {
-            return ("ABORTED", "fail", (["stopped by \(reason)"] + notes).joined(separator: " · "))
+            let by = RunOutcome.abortingThreshold(reason).map { "aborted by threshold '\($0)'" } ?? "stopped by \(reason)"
+            return ("ABORTED", "fail", by)
         }
+        if r.interrupted { notes.append("interrupted") }
+        let passed = r.thresholds.filter(\.ok).count
         if !r.thresholds.isEmpty {
-            let passed = r.thresholds.filter(\.ok).count
             notes.insert("\(passed) of \(r.thresholds.count) thresholds passed", at: 0)
-            let ok = passed == r.thresholds.count
-            return (ok ? "PASS" : "FAIL", ok ? "pass" : "fail", notes.joined(separator: " · "))
+            if passed < r.thresholds.count { return ("FAIL", "fail", notes.joined(separator: " · ")) }
         }
-        if r.requests.total == 0 { return ("NO REQUESTS", "warn", notes.joined(separator: " · ")) }
+        if r.requests.total == 0 { return ("NO REQUESTS", r.interrupted ? "warn" : "fail", notes.joined(separator: " · ")) }
+        if let nothing = RunOutcome.line(r) {
+            notes.insert(String(nothing.dropFirst("no ok response: ".count)), at: 0)
+            return ("NO OK RESPONSE", r.interrupted ? "warn" : "fail", notes.joined(separator: " · "))
+        }
+        if !r.thresholds.isEmpty { return ("PASS", "pass", notes.joined(separator: " · ")) }
         if r.requests.failed > 0 || r.requests.dropped > 0 {
             notes.insert("\(percent(errorRate(r))) errors", at: 0)
             return ("COMPLETED WITH ERRORS", "warn", notes.joined(separator: " · "))
@@ -267,8 +276,13 @@ public enum HTMLReport {
 
     static func alerts(_ r: RunResult) -> String {
         var items = TextReport.warnings(r)
-        if r.interrupted { items.insert("The run was interrupted: the numbers cover what was measured until then.", at: 0) }
+        if r.interrupted && r.aborted_by == nil {
+            items.insert("The run was interrupted: the numbers cover what was measured until then.", at: 0)
+        }
         if let reason = r.aborted_by { items.insert("The run was stopped early by a threshold: \(reason).", at: 0) }
+        if let nothing = RunOutcome.line(r) {
+            items.insert("No ok response — the run measured nothing: \(nothing.dropFirst("no ok response: ".count)).", at: 0)
+        }
         if r.clamped_samples > 0 {
             items.append("\(TextReport.grouped(r.clamped_samples)) samples exceeded one hour and were recorded as one hour.")
         }
@@ -276,18 +290,24 @@ public enum HTMLReport {
         return #"<div class="alerts"><ul>"# + items.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>"
     }
 
+    /// A headline number. The card is as wide as its label and value (`min-width: max-content`; cards wrap to
+    /// another row rather than shrink), so a number is never clipped; the `sub` line wraps within the card.
     struct Card {
         var label: String
         var value: String
         var sub: String
         var tone: String = ""
+        /// Printed after the value, smaller: `req/s`.
+        var unit: String = ""
     }
 
     static func cards(_ cards: [Card]) -> String {
         var out = [#"<div class="cards">"#]
         for c in cards {
             out.append(#"<div class="card\#(c.tone.isEmpty ? "" : " " + c.tone)"><div class="label">\#(escape(c.label))</div>"#
-                + #"<div class="value" title="\#(escape(c.value))">\#(escape(c.value))</div><div class="sub">\#(escape(c.sub.isEmpty ? " " : c.sub))</div></div>"#)
+                + #"<div class="value" title="\#(escape(c.value + (c.unit.isEmpty ? "" : " " + c.unit)))">\#(escape(c.value))"#
+                + (c.unit.isEmpty ? "" : #"<span class="unit"> \#(escape(c.unit))</span>"#)
+                + #"</div><div class="sub">\#(escape(c.sub.isEmpty ? " " : c.sub))</div></div>"#)
         }
         out.append("</div>")
         return out.joined(separator: "\n")
@@ -305,10 +325,12 @@ public enum HTMLReport {
             Card(label: "OK", value: g(q.ok), sub: share(q.ok), tone: q.ok > 0 ? "good" : ""),
             Card(label: "Failed", value: g(q.failed), sub: share(q.failed), tone: q.failed > 0 ? "bad" : ""),
             Card(label: "Dropped", value: g(q.dropped), sub: q.dropped > 0 ? share(q.dropped) : "never sent", tone: q.dropped > 0 ? "warn" : ""),
-            Card(label: "Throughput", value: number(r.throughput.rps) + " req/s", sub: "ok \(number(r.throughput.ok_rps))/s"),
+            RunOutcome.measuredNothing(q)
+                ? Card(label: "Attempts", value: number(r.throughput.rps), sub: "no ok response: not a throughput", tone: q.total > 0 ? "bad" : "", unit: "/s")
+                : Card(label: "Throughput", value: number(r.throughput.rps), sub: "ok \(number(r.throughput.ok_rps))/s", unit: "req/s"),
             Card(label: "Error rate", value: percent(rate), sub: "failed / answered", tone: rate > 0 ? "bad" : ""),
             Card(label: "Duration", value: DurationParser.format(micros: r.duration_us),
-                 sub: r.interrupted ? "interrupted" : (r.plan.duration_us.map { "planned \(DurationParser.format(micros: $0))" } ?? "first send to last reply")),
+                 sub: r.aborted_by != nil ? "aborted by a threshold" : r.interrupted ? "interrupted" : (r.plan.duration_us.map { "planned \(DurationParser.format(micros: $0))" } ?? "first send to last reply")),
         ]
         let l = r.latency_us, s = r.service_time_us
         func lat(_ label: String, _ v: Int64, _ sv: Int64) -> Card {
@@ -322,8 +344,7 @@ public enum HTMLReport {
             let peak = rates.max()
             let start = p.start_rate ?? rates.first ?? 0
             let from = peak.map { start == $0 && rates.allSatisfy { $0 == start } ? "constant" : "from \(number(start))/s" } ?? ""
-            load = Card(label: "Target rate", value: peak.map { number($0) + " req/s" } ?? "–",
-                        sub: from)
+            load = Card(label: "Target rate", value: peak.map { number($0) } ?? "–", sub: from, unit: peak == nil ? "" : "req/s")
         } else {
             let start = p.start_concurrency.map { "from \(g($0))" }
             load = Card(label: "Concurrency", value: g(p.concurrency),
@@ -483,7 +504,11 @@ public enum HTMLReport {
     /// A small horizontal bar table: label and detail, a bar scaled to the largest value, the count and its share.
     static func barTable(name: String, rows: [BarRow], denominator: Int, emptyText: String) -> String {
         let width = 524.0, rowHeight = 30.0, top = 6.0
-        let labelWidth = 206.0, valueWidth = 118.0
+        let valueTexts = rows.map { row in
+            "\(TextReport.grouped(row.value)) · \(percent(denominator > 0 ? Double(row.value) / Double(denominator) : 0))"
+        }
+        // The count column widens for long counts (about 7 px a character at 12 px) so that no count runs into its bar.
+        let labelWidth = 206.0, valueWidth = max(118.0, Double(valueTexts.map(\.count).max() ?? 0) * 7 + 12)
         let height = rows.isEmpty ? 70 : top * 2 + rowHeight * Double(rows.count)
         var out = [svgOpen(name: name, width: width, height: height, label: "\(name) bar table")]
         if rows.isEmpty {
@@ -494,8 +519,7 @@ public enum HTMLReport {
         for (i, row) in rows.enumerated() {
             let y = top + rowHeight * Double(i)
             let cy = y + rowHeight / 2
-            let share = denominator > 0 ? Double(row.value) / Double(denominator) : 0
-            let valueText = "\(TextReport.grouped(row.value)) · \(percent(share))"
+            let valueText = valueTexts[i]
             out.append(#"<g class="bar-row">"#)
             out.append(#"<title>\#(escape("\(row.label) \(row.detail): \(valueText)"))</title>"#)
             let detail = truncate(row.detail, to: max(0, 26 - row.label.count))
@@ -696,6 +720,8 @@ public enum HTMLReport {
     static func scaleVerdict(_ s: ScaleResult) -> (text: String, style: String, note: String) {
         let failedLevels = s.levels.filter { $0.requests.failed > 0 }.count
         let note = failedLevels > 0 ? "errors at \(failedLevels) level\(failedLevels == 1 ? "" : "s")" : "\(s.levels.count) levels measured"
+        let dead = s.levels.filter(\.no_ok_response).count
+        if dead > 0 && dead == s.levels.count { return ("NO OK RESPONSE", "fail", "at any level: the sweep measured nothing") }
         if let knee = s.knee { return ("KNEE AT \(knee)", failedLevels > 0 ? "fail" : "warn", note) }
         if s.levels.isEmpty { return ("NO LEVELS", "warn", "") }
         return ("SCALES", failedLevels > 0 ? "warn" : "pass", note)
@@ -758,7 +784,7 @@ public enum HTMLReport {
         let head = ["in flight", "wall", "requests", "req/s", "speedup", "efficiency", "p50", "p99", "failed", "avg in flight", "X·W"]
         var out = [#"<table class="scale-table"><thead><tr>"# + head.map { #"<th class="num">\#(escape($0))</th>"# }.joined() + "</tr></thead><tbody>"]
         for l in s.levels {
-            let cells = [TextReport.grouped(l.concurrency), DurationParser.format(micros: l.duration_us), TextReport.grouped(l.requests.total),
+            let cells = [TextReport.grouped(l.concurrency) + (l.no_ok_response ? " ✗" : ""), DurationParser.format(micros: l.duration_us), TextReport.grouped(l.requests.total),
                          number(l.throughput.rps), fixed(l.speedup, 2) + "×", fixed(l.efficiency * 100, 0) + "%",
                          l.latency_us.count > 0 ? DurationParser.format(micros: l.latency_us.p50) : "–",
                          l.latency_us.count > 0 ? DurationParser.format(micros: l.latency_us.p99) : "–",
@@ -768,7 +794,7 @@ public enum HTMLReport {
         }
         if s.levels.isEmpty { out.append(#"<tr><td colspan="11" class="muted">no levels measured</td></tr>"#) }
         out.append("</tbody></table>")
-        out.append(#"<p class="note" style="margin-top:10px">X·W: Little's law, throughput × mean latency; it should match the measured average in flight. Highlighted: the knee (amber) and levels with failures (red).</p>"#)
+        out.append(#"<p class="note" style="margin-top:10px">X·W: Little's law, throughput × mean latency; it should match the measured average in flight. Highlighted: the knee (amber) and levels with failures (red); ✗: no ok response at that level (it measured nothing; left out of the fit).</p>"#)
         return out.joined(separator: "\n")
     }
 

@@ -26,7 +26,8 @@ public enum MarkdownSummary {
             ("Failed", TextReport.grouped(q.failed)),
             ("Dropped", TextReport.grouped(q.dropped)),
             ("Duration", DurationParser.format(micros: r.duration_us)),
-            ("Throughput", fixed(r.throughput.rps, 1) + " req/s"),
+            RunOutcome.measuredNothing(q) ? ("Attempts (no ok response)", fixed(r.throughput.rps, 1) + "/s")
+                                          : ("Throughput", fixed(r.throughput.rps, 1) + " req/s"),
             ("Error rate", ThresholdFormat.percent(answered > 0 ? Double(q.failed) / Double(answered) : 0)),
             ("Latency p50", micros(latency.p50)),
             ("Latency p90", micros(latency.p90)),
@@ -53,9 +54,13 @@ public enum MarkdownSummary {
     }
 
     /// `✅ passed`, `❌ 1 of 3 thresholds failed`, or without gates `completed`; `interrupted` is added when it was.
+    /// A run with no ok response (exit 1 unless a threshold failed) says what happened instead.
     private static func outcome(_ r: RunResult, _ thresholds: [ThresholdResult]) -> String {
         var text: String
-        if thresholds.isEmpty {
+        let failedGates = thresholds.filter { !$0.ok }.count
+        if failedGates == 0, let nothing = RunOutcome.line(r) {
+            text = "❌ " + nothing
+        } else if thresholds.isEmpty {
             text = "completed"
         } else {
             let failed = thresholds.filter { !$0.ok }.count

@@ -21,6 +21,9 @@ public struct ScaleLevel: Codable, Sendable, Equatable {
     public var littles_law_in_flight: Double
     /// Connection setup (TCP connect) of the warm-up requests, kept out of the comparison.
     public var connection_setup_us: HistogramSummary
+    /// True when not one request of the level was ok: it measured nothing (its rate is of attempts). False in files
+    /// written before the key existed.
+    public var no_ok_response: Bool
 
     public init(concurrency: Int, result r: RunResult, inFlight: Double, connectionSetup: HistogramSummary) {
         self.concurrency = concurrency
@@ -36,6 +39,30 @@ public struct ScaleLevel: Codable, Sendable, Equatable {
         in_flight = inFlight
         littles_law_in_flight = r.throughput.rps * Double(r.latency_us.mean) / 1_000_000
         connection_setup_us = connectionSetup
+        no_ok_response = RunOutcome.measuredNothing(r.requests)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case concurrency, duration_us, requests, throughput, latency_us, service_time_us, errors, status_codes, speedup,
+             efficiency, in_flight, littles_law_in_flight, connection_setup_us, no_ok_response
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        concurrency = try c.decode(Int.self, forKey: .concurrency)
+        duration_us = try c.decode(Int64.self, forKey: .duration_us)
+        requests = try c.decode(RunResult.Requests.self, forKey: .requests)
+        throughput = try c.decode(RunResult.Throughput.self, forKey: .throughput)
+        latency_us = try c.decode(HistogramSummary.self, forKey: .latency_us)
+        service_time_us = try c.decode(HistogramSummary.self, forKey: .service_time_us)
+        errors = try c.decode([String: Int].self, forKey: .errors)
+        status_codes = try c.decode([String: Int].self, forKey: .status_codes)
+        speedup = try c.decode(Double.self, forKey: .speedup)
+        efficiency = try c.decode(Double.self, forKey: .efficiency)
+        in_flight = try c.decode(Double.self, forKey: .in_flight)
+        littles_law_in_flight = try c.decode(Double.self, forKey: .littles_law_in_flight)
+        connection_setup_us = try c.decode(HistogramSummary.self, forKey: .connection_setup_us)
+        no_ok_response = try c.decodeIfPresent(Bool.self, forKey: .no_ok_response) ?? false
     }
 }
 
@@ -86,21 +113,30 @@ public struct ScaleResult: Codable, Sendable, Equatable {
             }
         }
         self.levels = levels
-        let n = levels.map { Double($0.concurrency) }
-        let x = levels.map { $0.throughput.rps }
-        usl = levels.count >= 3 ? USL.fit(concurrency: n, throughput: x) : nil
+        // A level with no ok response measured nothing: its rate is of attempts, so it stays out of the fit and the knee.
+        let measuredLevels = levels.filter { !$0.no_ok_response }
+        let n = measuredLevels.map { Double($0.concurrency) }
+        let x = measuredLevels.map { $0.throughput.rps }
+        usl = measuredLevels.count >= 3 ? USL.fit(concurrency: n, throughput: x) : nil
         if levels.count < 4 {
             notes.append("only \(levels.count) level\(levels.count == 1 ? "" : "s"): at least 4 are needed for a meaningful scalability fit")
         }
         if let fit = usl, fit.r2 < 0.9 {
             notes.append("the USL fit is poor (R² = \(fixed(fit.r2, 2))): the model does not describe this target well")
         }
-        if let k = USL.knee(concurrency: levels.map(\.concurrency), throughput: x) {
-            knee = levels[k].concurrency
+        if let k = USL.knee(concurrency: measuredLevels.map(\.concurrency), throughput: x) {
+            knee = measuredLevels[k].concurrency
         } else {
             knee = nil
         }
-        for l in levels where l.requests.failed > 0 {
+        let destination = RunOutcome.Destination(targets: plan.targets)
+        for l in levels where l.requests.failed > 0 || l.no_ok_response {
+            if l.no_ok_response {
+                notes.append("level \(l.concurrency): no ok response: " + RunOutcome.explain(
+                    requests: l.requests, statusCodes: l.status_codes, errors: l.errors, destination: destination)
+                    + " (left out of the fit)")
+                continue
+            }
             let share = Double(l.requests.failed) / Double(max(1, l.requests.ok + l.requests.failed))
             notes.append("level \(l.concurrency): \(l.requests.failed) failed requests (\(fixed(share * 100, 1)) %)")
         }
@@ -146,7 +182,7 @@ public struct ScaleResult: Codable, Sendable, Equatable {
         var rows = [header]
         for l in levels {
             rows.append([
-                String(l.concurrency), DurationParser.format(micros: l.duration_us), fixed(l.throughput.rps, 1),
+                String(l.concurrency) + (l.no_ok_response ? " ✗" : ""), DurationParser.format(micros: l.duration_us), fixed(l.throughput.rps, 1),
                 fixed(l.speedup, 2) + "×", fixed(l.efficiency * 100, 0) + "%",
                 DurationParser.format(micros: l.latency_us.p50), DurationParser.format(micros: l.latency_us.p99),
                 String(l.requests.failed), fixed(l.in_flight, 1), fixed(l.littles_law_in_flight, 1),
@@ -157,7 +193,11 @@ public struct ScaleResult: Codable, Sendable, Equatable {
         var out = rows.map { r in
             "  " + r.enumerated().map { i, c in String(repeating: " ", count: widths[i] - c.count) + c }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
-        out += "  (X·W: Little's law, throughput × mean latency; it should match the measured in-flight count)\n\n"
+        out += "  (X·W: Little's law, throughput × mean latency; it should match the measured in-flight count)\n"
+        if levels.contains(where: \.no_ok_response) {
+            out += "  (✗: no ok response at that level — it measured nothing, its req/s counts attempts)\n"
+        }
+        out += "\n"
         if let fit = usl {
             out += "  USL fit: λ = \(fixed(fit.lambda, 1)) req/s per request in flight · σ (contention) = \(fixed(fit.sigma, 4))"
                 + " · κ (coherency) = \(fixed(fit.kappa, 6)) · R² = \(fixed(fit.r2, 3))\n"
