@@ -293,7 +293,7 @@ extension Barrage {
                 writeStderr("barrage: the connect phase ended \(DurationParser.format(micros: (result.started_epoch_ms - when) * 1000)) after the start time; the run started then\n")
             }
             result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
-            printFlush(TextReport.render(result))
+            printFlush(TextReport.render(result, header: quiet)) // the plan block named the run unless --quiet
             if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(result.thresholds)) }
             try output?.write(try result.jsonData())
             try exports.write(result)

@@ -8,13 +8,20 @@ import Foundation
 /// throughput: the JSON's `throughput.rps` keeps its meaning, (ok + failed) / duration, but a rate of failures is
 /// not a rate the service sustained.
 public enum TextReport {
-    public static func render(_ r: RunResult) -> String {
+    /// - Parameter header: false when the plan block (`PlanBlock`) was printed just before in the same stream: it
+    ///   already names the version, the target and the load, so the summary opens with `Result` (and how the run
+    ///   stopped, when not as planned) instead of repeating them.
+    public static func render(_ r: RunResult, header: Bool = true) -> String {
         var out: [String] = []
         func line(_ s: String = "") { out.append(s) }
         func lines(_ ls: [String]) { out.append(contentsOf: ls) }
         let nothing = RunOutcome.line(r)
         if let nothing { lines(TextLayout.pack([nothing], first: "", indent: "  ")) }
-        lines(TextLayout.pack(headerParts(r), first: "", indent: "  "))
+        if header {
+            lines(TextLayout.pack(headerParts(r), first: "", indent: "  "))
+        } else {
+            lines(TextLayout.pack(["Result"] + (RunOutcome.stopText(r).map { [$0] } ?? []), first: "", indent: "  "))
+        }
         line()
         let q = r.requests
         lines(TextLayout.labelled("Requests", ["\(grouped(q.total)) total", "\(grouped(q.ok)) ok", "\(grouped(q.failed)) failed",

@@ -107,10 +107,12 @@ final class GateCLITests: XCTestCase {
         let dead = try BarrageBinary.run(["run", base + "/status/503", "-c", "2", "-n", "20", "--json", json], timeout: 30)
         XCTAssertEqual(dead.status, 1, dead.stderr)
         XCTAssertEqual(dead.stderr, "barrage: error: no ok response: every response was an error status (503: 20)\n")
-        // The summary's first line, right above its header (after the plan block printed before the run).
+        // The summary's first line, right above its heading (after the plan block printed before the run, which
+        // names the run once: the summary does not repeat the version, the URL and the load).
         let lines = dead.stdout.components(separatedBy: "\n")
         let first = try XCTUnwrap(lines.firstIndex(of: "no ok response: every response was an error status (503: 20)"), dead.stdout)
-        XCTAssertTrue(lines[first + 1].hasPrefix("Barrage "), dead.stdout)
+        XCTAssertEqual(lines[first + 1], "Result", dead.stdout)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("Barrage ") }.count, 1, dead.stdout)
         XCTAssertFalse(dead.stdout.contains("req/s"), dead.stdout)
         XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json))).status_codes, ["503": 20])
 
