@@ -37,6 +37,21 @@ final class ProfileRunTests: XCTestCase {
         XCTAssertEqual(server.requestsReceived, r.requests.ok + r.requests.failed + warm, "server saw each sent request", file: file, line: line)
     }
 
+    /// The example profiles gate on latency, send lateness and rate as well as on errors and drops. The timing gates may
+    /// fail on a loaded machine without a bug, so the exit status is checked against the verdicts (0 when all pass, 99
+    /// otherwise), and only the gates on fractions and counts (errors, drops) must pass.
+    private func assertStatusMatchesThresholds(_ out: BarrageBinary.Outcome, _ r: RunResult,
+                                               file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(r.thresholds.isEmpty, file: file, line: line)
+        XCTAssertEqual(out.status, r.thresholds.allSatisfy(\.ok) ? 0 : 99, out.stderr + out.stdout, file: file, line: line)
+        for t in r.thresholds where t.unit != "us" && t.unit != "req/s" {
+            XCTAssertTrue(t.ok, "\(t.expr): \(t.actual.map { "\($0)" } ?? "not measured")", file: file, line: line)
+        }
+        for t in r.thresholds where !t.ok {
+            print("ProfileRunTests: a timing threshold failed on this machine: \(t.expr) (\(t.actual.map { "\($0)" } ?? "-"))")
+        }
+    }
+
     func testEveryExampleProfileValidates() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.profilesDir.path).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertGreaterThanOrEqual(names.count, 7)
@@ -49,7 +64,7 @@ final class ProfileRunTests: XCTestCase {
 
     func testSmoke() throws {
         let (out, r) = try runProfile("smoke.yaml")
-        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        assertStatusMatchesThresholds(out, r)
         XCTAssertGreaterThan(r.requests.ok, 100)
         XCTAssertEqual(r.thresholds.count, 2)
         assertAccounted(r)
@@ -57,7 +72,7 @@ final class ProfileRunTests: XCTestCase {
 
     func testConstantRateSendsExactlyThePlan() throws {
         let (out, r) = try runProfile("constant-rate.yaml")
-        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        assertStatusMatchesThresholds(out, r)
         XCTAssertEqual(r.requests.total, 1_000)
         XCTAssertEqual(r.plan.expected_requests, 1_000)
         assertAccounted(r)
@@ -100,7 +115,7 @@ final class ProfileRunTests: XCTestCase {
 
     func testClosedRampFollowsTheStages() throws {
         let (out, r) = try runProfile("closed-ramp.yaml")
-        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        assertStatusMatchesThresholds(out, r)
         XCTAssertEqual(r.stages.map(\.target_concurrency), [50, 50, 0])
         // The ramp (0 → 50 over 2 s) sends less than the 2 s hold at 50 (about half when the client is not CPU-bound);
         // at most 50 connections (workers that think share idle connections of their shard).
@@ -117,7 +132,7 @@ final class ProfileRunTests: XCTestCase {
 
     func testSpike() throws {
         let (out, r) = try runProfile("spike.yaml")
-        XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
+        assertStatusMatchesThresholds(out, r)
         XCTAssertEqual(r.requests.total, 925)
         XCTAssertEqual(r.stages.count, 5)
         assertAccounted(r)
@@ -140,7 +155,9 @@ final class ProfileRunTests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.stderr + out.stdout)
         XCTAssertEqual(r.requests.ok, 10)
         XCTAssertEqual(r.throughput.body_bytes_in, 104_857_600)
-        XCTAssertLessThan(r.duration_us, 3_000_000, "ten at once take about as long as one")
+        // Each download is paced to ~1.19 s: ten at once take about as long as one, while at most 4 at once would need
+        // 3 rounds (≥ 3.57 s). The slack above 1.19 s is for a loaded machine.
+        XCTAssertLessThan(r.duration_us, 3_500_000, "ten at once take about as long as one")
     }
 
     func testCoordinatedOmissionIsCorrected() throws {
