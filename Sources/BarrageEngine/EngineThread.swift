@@ -423,7 +423,16 @@ final class EngineThread: @unchecked Sendable {
         while true {
             let now = Clock.monotonicMicros()
             if !warming {
-                interval.recorder.inFlightIntegralMicros += Double(active) * Double(now - last)
+                // Requests in flight integrated over time, the part of the span up to the second's end in that second
+                // (the loop wakes at every second's end, so a span crosses one boundary unless the thread was
+                // descheduled; then the rest goes to the newest second, so that the run's total stays exact).
+                let secondEnd = startMicros + Int64(interval.second + 1) * 1_000_000
+                if now >= secondEnd {
+                    interval.recorder.inFlightIntegralMicros += Double(active) * Double(max(0, secondEnd - last))
+                    closeIntervals(through: now)
+                    last = max(last, secondEnd)
+                }
+                interval.recorder.inFlightIntegralMicros += Double(active) * Double(max(0, now - last))
             }
             last = now
             if control.level == .aborting {

@@ -18,6 +18,22 @@ final class CLITests: XCTestCase {
         return obj["requests"] as! Int
     }
 
+    /// Polls the server's count every 20 ms (for up to 30 s) until the run's requests — the count less the polls, which
+    /// the server counts too — reach `requests`. Returns the number of polls. Used instead of a fixed sleep before a
+    /// signal, which a slow start of the process can outlast.
+    private func waitForRequests(_ base: String, atLeast requests: Int) throws -> Int {
+        var polls = 0
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let seen = try stats(base)
+            polls += 1
+            if seen - polls >= requests { return polls }
+            usleep(20_000)
+        }
+        XCTFail("the server did not see \(requests) requests within 30 s")
+        return polls
+    }
+
     func testRunWritesTheResultAndMatchesTheServer() throws {
         let (server, base) = try startServer()
         defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
@@ -38,16 +54,19 @@ final class CLITests: XCTestCase {
         defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
         let json = tmp.appendingPathComponent("interrupted.json").path
         let run = try BarrageBinary.start(["run", base + "/delay/50", "-c", "4", "-d", "60s", "--json", json])
-        usleep(1_000_000)
+        // A fifth request means a worker's first one finished: there is something to report.
+        let polls = try waitForRequests(base, atLeast: 5)
         run.signal(SIGINT)
-        let out = run.wait(timeout: 15)
+        let signalled = Date()
+        let out = run.wait(timeout: 30)
         XCTAssertEqual(out.status, 130, out.stderr)
-        XCTAssertLessThan(out.seconds, 10)
+        // The run had a minute to go; the signal lets the 50 ms requests in flight finish (a 5 s grace at most).
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 10, "stopped on the signal")
         let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
         XCTAssertTrue(result.interrupted)
         XCTAssertGreaterThan(result.requests.ok, 0)
         XCTAssertEqual(result.requests.total, result.requests.ok + result.requests.failed + result.requests.dropped)
-        XCTAssertEqual(try stats(base), result.requests.total + 1)
+        XCTAssertEqual(try stats(base), result.requests.total + polls + 1)
     }
 
     func testASecondSignalCutsTheGraceShortAndStillWritesTheJSON() throws {
@@ -56,13 +75,16 @@ final class CLITests: XCTestCase {
         let json = tmp.appendingPathComponent("cut.json").path
         // Requests that would take 10 s: the first signal waits for them (up to 5 s), the second cuts them short.
         let run = try BarrageBinary.start(["run", base + "/delay/10000", "-c", "4", "-d", "60s", "--json", json])
-        usleep(1_000_000)
+        _ = try waitForRequests(base, atLeast: 4) // every worker's request is in flight
         run.signal(SIGINT)
+        let signalled = Date()
         usleep(500_000)
         run.signal(SIGTERM)
-        let out = run.wait(timeout: 15)
+        let out = run.wait(timeout: 30)
         XCTAssertEqual(out.status, 130, out.stderr)
-        XCTAssertLessThan(out.seconds, 4, "not the 5 s grace, not the 10 s requests")
+        // Without the second signal the run would end when the 5 s grace after the first runs out (cutting the 10 s
+        // requests then): the exit must come before that.
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 5, "not the 5 s grace, not the 10 s requests")
         let result = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
         XCTAssertTrue(result.interrupted)
         XCTAssertEqual(result.errors, ["other": 4], "requests cut short are failed, class other")

@@ -70,8 +70,12 @@ final class EngineTests: XCTestCase {
             XCTAssertEqual(o.recorder.total, 500, "\(mode)")
             XCTAssertEqual(o.recorder.ok, 500, "\(mode): \(o.recorder.errorCounts)")
             XCTAssertEqual(server.requestsReceived, 2_500, "\(mode)")
-            XCTAssertEqual(Double(o.durationMicros), 1_000_000, accuracy: 300_000, "\(mode): paced")
-            XCTAssertLessThan(HistogramSummary(o.recorder.sendLateness).p50, 5_000, "\(mode): sent on time")
+            // Paced: nothing is sent before it is due, so the run lasts at least until the last due time (998 ms); sent
+            // at once it would end far sooner. A slower machine only makes the run longer.
+            XCTAssertGreaterThanOrEqual(o.durationMicros, lastDueMicros(schedule), "\(mode): paced")
+            // Kept up with the schedule: a pacer that fell behind it (at half the rate, say) would be ~250 ms late at
+            // the median. A loaded machine delays sends by a few ms, not by a tenth of the run.
+            XCTAssertLessThan(HistogramSummary(o.recorder.sendLateness).p50, 100_000, "\(mode): sent on time")
         }
     }
 
@@ -133,12 +137,17 @@ final class EngineTests: XCTestCase {
 
     func testDurationStopsSendingAndDrains() throws {
         let r = try run(plan("/delay/100", concurrency: 5, duration: 1_000_000))
-        // 5 workers × ~10 sequential 100 ms requests in 1 s; the last ones finish after the duration.
-        XCTAssertGreaterThanOrEqual(r.requests.total, 40)
-        XCTAssertLessThanOrEqual(r.requests.total, 55)
-        XCTAssertLessThan(r.duration_us, 1_400_000)
+        // 5 workers × ~10 sequential 100 ms requests in 1 s; the last ones finish after the duration. The server holds
+        // each request at least 100 ms, so a worker starts at most ⌈1 s / 100 ms⌉ = 10 before the duration ends, on
+        // any machine (a slower one starts fewer): more means sending went on past the duration.
+        XCTAssertGreaterThanOrEqual(r.requests.total, 5, "every worker sent")
+        XCTAssertLessThanOrEqual(r.requests.total, 50, "sending stopped at the duration")
+        XCTAssertEqual(r.requests.ok, r.requests.total, "drained: the requests in flight at the end finished, none cut short")
+        // A worker whose request ends before 1 s sends another, so the last one ends at or after 1 s; and it was sent
+        // before 1 s, so it ends within its timeout (10 s) after that.
+        XCTAssertLessThan(r.duration_us, 1_000_000 + 10_000_000)
         XCTAssertGreaterThanOrEqual(r.duration_us, 1_000_000)
-        XCTAssertEqual(r.timeline.count, 2)
+        XCTAssertEqual(r.timeline.count, Int(r.duration_us / 1_000_000) + 1, "one entry per second the run touched")
         assertAccounting(r, serverSaw: server.requestsReceived)
     }
 
@@ -155,7 +164,8 @@ final class EngineTests: XCTestCase {
         let r = try run(plan("/delay/5000", concurrency: 2, requests: 4, timeout: 200_000))
         XCTAssertEqual(r.errors, ["timeout": 4])
         XCTAssertEqual(r.latency_us.count, 0)
-        XCTAssertLessThan(r.duration_us, 2_000_000)
+        // The server answers after 5 s: a run that ended sooner was cut by the 200 ms timeouts (two per worker, ~0.4 s).
+        XCTAssertLessThan(r.duration_us, 5_000_000)
         assertAccounting(r, serverSaw: server.requestsReceived)
     }
 
@@ -181,22 +191,38 @@ final class EngineTests: XCTestCase {
 
     func testAbortCutsRequestsInFlightShortAndCountsThem() throws {
         let control = StopControl()
+        let server = try XCTUnwrap(self.server)
         let r = try run(plan("/delay/10000", concurrency: 4, duration: 30_000_000), control: control) { progress in
-            if progress.elapsedMicros > 300_000 { control.raise(to: .aborting) }
+            // Once the server holds all four requests: 300 ms after setup began, a busy machine may not have sent them.
+            if progress.elapsedMicros > 300_000 && server.requestsReceived >= 4 { control.raise(to: .aborting) }
         }
         XCTAssertEqual(r.requests.total, 4)
         XCTAssertEqual(r.errors, ["other": 4])
-        XCTAssertLessThan(r.duration_us, 3_000_000)
+        // The server answers after 10 s: a run that ended sooner was cut short by the abort (raised at ~0.3 s).
+        XCTAssertLessThan(r.duration_us, 10_000_000)
         assertAccounting(r, serverSaw: server.requestsReceived)
     }
 
     func testDrainingLetsRequestsInFlightFinish() throws {
         let control = StopControl()
+        let server = try XCTUnwrap(self.server)
+        var drainedAtMicros: Int64 = -1
         let r = try run(plan("/delay/300", concurrency: 4, duration: 30_000_000), control: control) { progress in
-            if progress.elapsedMicros > 100_000 { control.raise(to: .draining) }
+            // Once the server holds every worker's first request (not after a fixed time, which a busy machine can
+            // reach before the workers have sent).
+            if drainedAtMicros < 0 && server.requestsReceived >= 4 {
+                control.raise(to: .draining)
+                drainedAtMicros = progress.runElapsedMicros
+            }
         }
-        XCTAssertEqual(r.requests.total, 4)
-        XCTAssertEqual(r.requests.ok, 4)
+        // Usually the first four requests are still in flight when draining starts (4 in all). On a busy machine the
+        // tick may come after they ended and the workers sent again: each worker starts at most one request per 300 ms
+        // (the server's delay) before draining, plus one for the moment between the tick's clock reading and the raise.
+        // A run that did not stop sending would go on for its 30 s (~400 requests).
+        XCTAssertGreaterThanOrEqual(drainedAtMicros, 0, "draining was raised")
+        XCTAssertGreaterThanOrEqual(r.requests.total, 4)
+        XCTAssertLessThanOrEqual(r.requests.total, 4 * Int(drainedAtMicros / 300_000 + 2), "no request started after draining")
+        XCTAssertEqual(r.requests.ok, r.requests.total, "the requests in flight finished")
         assertAccounting(r, serverSaw: server.requestsReceived)
     }
 }
@@ -213,18 +239,24 @@ final class OpenModelEngineTests: XCTestCase {
                                 targets: [RequestTarget(url: server.baseURL + path)], timeoutMicros: 10_000_000,
                                 connectTimeoutMicros: 5_000_000, threads: 2, keepAlive: true)
         let out = try Engine(plan: plan, userAgent: "barrage-test").run(control: StopControl())
-        return RunResult(version: "test", plan: plan, recorder: out.recorder, timeline: out.timeline,
-                         startedEpochMillis: out.startedEpochMillis, durationMicros: out.durationMicros, interrupted: false)
+        var result = RunResult(version: "test", plan: plan, recorder: out.recorder, timeline: out.timeline,
+                               startedEpochMillis: out.startedEpochMillis, durationMicros: out.durationMicros, interrupted: false)
+        result.addSections(plan: plan, targets: out.targets, stages: out.stages, warmup: out.warmup, runMicros: out.durationMicros)
+        return result
     }
 
     func testConstantRateSendsExactlyThePlan() throws {
-        let r = try run("/", schedule: OpenSchedule(startRate: 400, stages: [RateStage(durationMicros: 2_000_000, rate: 400)]), pool: 50)
+        let schedule = OpenSchedule(startRate: 400, stages: [RateStage(durationMicros: 2_000_000, rate: 400)])
+        let r = try run("/", schedule: schedule, pool: 50)
         XCTAssertEqual(r.requests.total, 800)
         XCTAssertEqual(r.requests.ok, 800)
         XCTAssertEqual(server.requestsReceived, 800)
         XCTAssertEqual(r.timeline.reduce(0) { $0 + $1.requests }, 800)
-        XCTAssertEqual(r.duration_us, 2_000_000, accuracy: 200_000, "paced over the schedule, not sent at once")
-        XCTAssertLessThan(r.send_lateness_us.p50, 2_000, "sent on time")
+        // Nothing is sent before it is due: the run lasts at least until the last due time (1.9975 s), on any machine.
+        XCTAssertGreaterThanOrEqual(r.duration_us, lastDueMicros(schedule), "paced over the schedule, not sent at once")
+        // A pacer that fell behind the schedule (at half the rate, say) would be ~500 ms late at the median; a loaded
+        // machine delays sends by milliseconds.
+        XCTAssertLessThan(r.send_lateness_us.p50, 100_000, "sent on time")
     }
 
     func testRampingRateSendsTheIntegralOfItsRate() throws {
@@ -232,8 +264,16 @@ final class OpenModelEngineTests: XCTestCase {
         let r = try run("/", schedule: s, pool: 20)
         XCTAssertEqual(r.requests.total, 300)
         XCTAssertEqual(server.requestsReceived, 300)
-        // The 1 s ramp from 0 to 300/s holds 150 requests, the half-second hold the other 150.
-        XCTAssertEqual(Double(r.timeline.first?.requests ?? 0), 150, accuracy: 3)
+        // The 1 s ramp from 0 to 300/s holds 150 requests, the half-second hold the other 150. Stages count requests
+        // by due time, so the split is exact; the timeline counts them by completion, which depends on the machine's
+        // speed, but nothing completes before it is due: at most the ramp's 150 land in the first second (all 300
+        // would, had they been sent at once).
+        var dues = s.makeIterator()
+        var dueInRamp = 0
+        while let due = dues.next(), due.dueMicros < 1_000_000 { dueInRamp += 1 }
+        XCTAssertEqual(dueInRamp, 150)
+        XCTAssertEqual(r.stages.map(\.requests.total), [150, 150])
+        XCTAssertLessThanOrEqual(r.timeline.first?.requests ?? 0, dueInRamp)
     }
 
     func testASmallPoolDropsWhatCannotBeSentInTime() throws {
@@ -254,7 +294,20 @@ final class OpenModelEngineTests: XCTestCase {
         let r = try run("/delay/100", schedule: OpenSchedule(startRate: 20, stages: [RateStage(durationMicros: 1_000_000, rate: 20)]),
                         pool: 1, lateness: 10_000_000)
         XCTAssertEqual(r.requests.ok, 20)
-        XCTAssertLessThan(r.service_time_us.p99, 150_000)
+        // Each request takes ≥ 100 ms and the next waits for it, so request k is sent ≥ k × 100 ms in although due at
+        // k × 50 ms: the last waited ≥ 950 ms, on any machine (a slower one waits longer).
         XCTAssertGreaterThan(r.latency_us.max, 1_000_000, "the last request waited ~1 s for the pool")
+        // Service time leaves that wait out. The last request's latency is at least the sum of all 20 service times
+        // (each ≥ 100 ms) less its 950 ms due time, so it is ≥ the slowest service time + 950 ms on any machine;
+        // service time counted from the due time would make the two maxima equal.
+        XCTAssertLessThan(r.service_time_us.max + 800_000, r.latency_us.max, "service time excludes the wait for the pool")
     }
+}
+
+/// The due time (µs from the start) of a schedule's last request.
+private func lastDueMicros(_ schedule: OpenSchedule) -> Int64 {
+    var dues = schedule.makeIterator()
+    var last: Int64 = 0
+    while let due = dues.next() { last = due.dueMicros }
+    return last
 }

@@ -77,12 +77,15 @@ final class FaultTests: XCTestCase {
 
     /// A run bounded by `duration` ends within the duration plus the request timeout: measured both as the result's
     /// `duration_us` (first send to last completion) and as the wall time of the whole `Engine.run` call, which also
-    /// starts and joins the engine threads (`setupSlack` covers that).
+    /// starts and joins the engine threads (`setupSlack` covers that). The bug this catches is a run that waits for
+    /// a server that never answers (`/fault/stall-headers`) or for a dead connection: it would not end at all.
     private func assertEndsInTime(_ r: RunResult, wallMicros: Int64, duration: Int64, timeout: Int64,
-                                  setupSlack: Int64 = 1_000_000, function: String = #function,
+                                  setupSlack: Int64 = 2_000_000, function: String = #function,
                                   file: StaticString = #filePath, line: UInt = #line) {
-        // libcurl fires its timeout on a millisecond timer; allow 150 ms for a busy loop to notice and record it.
-        XCTAssertLessThanOrEqual(r.duration_us, duration + timeout + 150_000, "duration_us", file: file, line: line)
+        // libcurl fires its timeout on a millisecond timer, but the engine thread notices it only when it runs: on one
+        // core of a loaded machine the stalled-headers run already took 78 ms of the 150 ms once allowed here. A second
+        // of slack is still far from a hang.
+        XCTAssertLessThanOrEqual(r.duration_us, duration + timeout + 1_000_000, "duration_us", file: file, line: line)
         XCTAssertLessThanOrEqual(wallMicros, duration + timeout + setupSlack, "wall time", file: file, line: line)
         print("FaultTests: \(function): \(r.requests.total) requests, duration_us \(r.duration_us), wall \(wallMicros) µs "
               + "(bound: duration \(duration) + timeout \(timeout))")
@@ -219,8 +222,10 @@ final class FaultTests: XCTestCase {
         let (r, wall) = try run(p)
         assertAllFailed(r, as: .timeout)
         // Each worker times out back to back: ⌈1 s / 300 ms⌉ = 4 requests each when the timeouts fire on time (the
-        // last sent at ~900 ms); 3 when a busy machine delays them past 1 s in total.
-        XCTAssertGreaterThanOrEqual(r.requests.total, 12)
+        // last sent at ~900 ms); fewer when a busy machine delays them. A request lasts at least its 300 ms timeout, so
+        // never more than 4 per worker; and a worker sends a second one after its first timed out (a worker left idle
+        // by a timeout would stop at 1), unless that timeout came 700 ms late.
+        XCTAssertGreaterThanOrEqual(r.requests.total, 8)
         XCTAssertLessThanOrEqual(r.requests.total, 16)
         assertAccounting(r)
         assertEndsInTime(r, wallMicros: wall, duration: duration, timeout: timeout)

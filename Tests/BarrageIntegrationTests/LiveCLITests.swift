@@ -65,17 +65,31 @@ final class LiveCLITests: XCTestCase {
         let port = probe.port
         try probe.shutdown()
         let run = try BarrageBinary.start(["run", server.baseURL + "/delay/20", "-c", "4", "-d", "3s", "--metrics-addr", "127.0.0.1:\(port)", "--quiet"])
-        usleep(1_500_000)
-        let scrape = try httpGet("http://127.0.0.1:\(port)/metrics")
+        func samples(_ body: String) -> [String: Double] {
+            var samples: [String: Double] = [:]
+            for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+                let parts = line.split(separator: " ")
+                XCTAssertEqual(parts.count, 2, "sample line: \(line)")
+                samples[String(parts[0])] = Double(parts[1])
+            }
+            return samples
+        }
+        // Scraped while the run lasts, once the endpoint answers and a second is in (the in-flight gauge reads the last
+        // whole second): polled rather than after a fixed sleep, which a slow start of the process can outlast.
+        var scrape: (status: Int, body: String)? = nil
+        let deadline = Date().addingTimeInterval(30)
+        while scrape == nil && run.process.isRunning && Date() < deadline {
+            if let s = try? httpGet("http://127.0.0.1:\(port)/metrics"), (samples(s.body)["barrage_in_flight"] ?? 0) > 0 {
+                scrape = s
+            } else {
+                usleep(50_000)
+            }
+        }
         let out = run.wait(timeout: 30)
         XCTAssertEqual(out.status, 0, out.stderr)
-        XCTAssertEqual(scrape.status, 200)
-        var samples: [String: Double] = [:]
-        for line in scrape.body.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            XCTAssertEqual(parts.count, 2, "sample line: \(line)")
-            samples[String(parts[0])] = Double(parts[1])
-        }
+        let answer = try XCTUnwrap(scrape, "no scrape during the run showed requests in flight")
+        XCTAssertEqual(answer.status, 200)
+        let samples = samples(answer.body)
         XCTAssertGreaterThan(samples["barrage_requests_total{result=\"ok\"}"] ?? 0, 10)
         XCTAssertEqual(samples["barrage_in_flight"], 4)
         XCTAssertNotNil(samples["barrage_latency_seconds_bucket{le=\"+Inf\"}"])

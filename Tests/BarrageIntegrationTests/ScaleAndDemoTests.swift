@@ -24,8 +24,12 @@ final class ScaleAndDemoTests: XCTestCase {
         let data = try Data(contentsOf: tmp.appendingPathComponent("downloads.json"))
         let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         let speedup = json["speedup"] as! Double
-        XCTAssertGreaterThanOrEqual(speedup, 9.5, out.stdout)
-        XCTAssertLessThanOrEqual(speedup, 10.5)
+        // About 10×. The bounds leave room for a loaded machine (a concurrent half a quarter slower, a sequential half 30 %
+        // slow) and still fail what would break the demo: fewer than 10 at once means two rounds or more (≤ 5×); a
+        // concurrent half without the server's pacing ends sooner than 1.19 s, which concurrent_us shows on any machine.
+        XCTAssertGreaterThanOrEqual(speedup, 8, out.stdout)
+        XCTAssertLessThanOrEqual(speedup, 13, out.stdout)
+        XCTAssertGreaterThan(json["concurrent_us"] as! Int, 1_150_000, "each download is paced to ~1.19 s, also at once")
         for half in ["sequential", "concurrent"] {
             let r = json[half] as! [String: Any]
             let throughput = r["throughput"] as! [String: Any]
@@ -41,7 +45,9 @@ final class ScaleAndDemoTests: XCTestCase {
         let (server, base) = try BarrageBinary.startServer()
         defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
         let json = tmp.appendingPathComponent("scale.json"), svg = tmp.appendingPathComponent("scale.svg"), csv = tmp.appendingPathComponent("scale.csv")
-        let out = try BarrageBinary.run(["scale", base + "/delay/20", "--levels", "1,2,4,8", "-d", "500ms",
+        // A 50 ms delay: the client's and server's own milliseconds per request, which a loaded machine stretches,
+        // stay small against it (with 20 ms they could pull the speedup at 8 below 5).
+        let out = try BarrageBinary.run(["scale", base + "/delay/50", "--levels", "1,2,4,8", "-d", "500ms",
                                          "--json", json.path, "--svg", svg.path, "--csv", csv.path], timeout: 60)
         XCTAssertEqual(out.status, 0, out.stderr)
         XCTAssertTrue(out.stdout.contains("speedup"), out.stdout)
@@ -52,7 +58,7 @@ final class ScaleAndDemoTests: XCTestCase {
         XCTAssertEqual(levels.map { $0["concurrency"] as! Int }, [1, 2, 4, 8])
         let speedups = levels.map { $0["speedup"] as! Double }
         XCTAssertEqual(speedups[0], 1)
-        XCTAssertGreaterThan(speedups[3], 5, "8 in flight against a 20 ms delay scale nearly linearly")
+        XCTAssertGreaterThan(speedups[3], 5, "8 in flight against a 50 ms delay scale nearly linearly")
         // Warm connections: no level opened more connections than its workers during the measured part.
         for l in levels {
             let setup = l["connection_setup_us"] as! [String: Any]

@@ -48,11 +48,15 @@ final class SegmentRunTests: XCTestCase {
         XCTAssertEqual(server.requestsReceived, 600, "and the server saw exactly that many")
         XCTAssertNil(merged.segment)
         XCTAssertEqual(merged.plan.expected_requests, 600)
-        XCTAssertLessThan(merged.duration_us, 3_000_000, "the segments ran side by side")
+        // The merged time is the union of the parts' spans: at least the longest part, and shorter than their sum only
+        // where they overlap (one after another it would be the sum). Their start times differ by how long each process
+        // took to start, which a busy machine stretches; an absolute bound (it was 3 s) depends on that.
+        let partMicros = parts.map(\.duration_us)
+        XCTAssertGreaterThanOrEqual(merged.duration_us, partMicros.max() ?? 0)
+        XCTAssertLessThan(merged.duration_us, partMicros.reduce(0, +), "the segments ran side by side")
         XCTAssertEqual(merged.run_id, "nightly-42")
         XCTAssertEqual(merged.merged?.clock, .shared)
         XCTAssertEqual(merged.timeline.map(\.t_s), Array(0..<merged.timeline.count), "one clock: second t of each segment is second t")
-        XCTAssertLessThanOrEqual(merged.timeline.count, 3)
 
         let partial = try BarrageBinary.run(["merge", path("part-1.json"), path("part-3.json"), "-o", path("p.json")], timeout: 30)
         XCTAssertEqual(partial.status, 2)
@@ -76,7 +80,8 @@ final class SegmentRunTests: XCTestCase {
     /// With --preconnect, each segment opens its connections first and then waits for the start time, so the
     /// measured runs start together and the connect phase is merged.
     func testPreconnectedSegmentsStartAtTheStartTime() throws {
-        let startMillis = Int64((Date().timeIntervalSince1970 + 2) * 1000)
+        // Four seconds for three processes to start and open their connections, even on a busy machine.
+        let startMillis = Int64((Date().timeIntervalSince1970 + 4) * 1000)
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let at = f.string(from: Date(timeIntervalSince1970: Double(startMillis) / 1000))
@@ -93,7 +98,8 @@ final class SegmentRunTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(r.started_epoch_ms, startMillis, "not before the start time")
             XCTAssertLessThan(r.started_epoch_ms, startMillis + 500, "right at it: the connections were already open")
             XCTAssertEqual(r.connect_phase?.connections, 10)
-            XCTAssertLessThan(r.connect_phase?.duration_us ?? .max, 1_000_000, "the phase, not the wait for the start time")
+            // Ten loopback connections take milliseconds; a phase that included the wait would last seconds.
+            XCTAssertLessThan(r.connect_phase?.duration_us ?? .max, 2_000_000, "the phase, not the wait for the start time")
             XCTAssertEqual(r.connections.new, 0)
         }
         XCTAssertEqual(server.requestsReceived, 330, "300 planned + one per connection")
