@@ -200,39 +200,6 @@ public enum TextReport {
         return out
     }
 
-    /// The effective plan in one line, printed before anything is sent.
-    public static func planLine(_ p: PlanRecord) -> String {
-        let t = p.targets.first.map { "\($0.method) \($0.url)" } ?? "-"
-        var parts: [String] = []
-        if p.model == "open" {
-            let stages = p.stages.map { "\(fixed($0.rate ?? 0, 1))/s by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
-            parts.append("open model: from \(fixed(p.start_rate ?? 0, 1))/s, " + stages.joined(separator: ", "))
-            if let n = p.expected_requests { parts.append("\(grouped(n)) requests planned") }
-            parts.append("pool \(grouped(p.max_in_flight ?? p.concurrency))")
-            parts.append("max lateness \(DurationParser.format(micros: p.max_lateness_us ?? 0))")
-            if p.arrival == "poisson" { parts.append("poisson arrivals (seed \(p.seed ?? 0))") }
-        } else if let start = p.start_concurrency {
-            let stages = p.stages.map { "\($0.concurrency ?? 0) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
-            parts.append("closed model: from \(start) workers, " + stages.joined(separator: ", "))
-            if let n = p.requests { parts.append("at most \(grouped(n)) requests") }
-            if let think = p.think_time_us { parts.append("think time \(DurationParser.format(micros: think))") }
-        } else {
-            var shape = "\(p.concurrency) connections"
-            if let d = p.duration_us { shape += " for \(DurationParser.format(micros: d))" }
-            if let n = p.requests { shape += ", \(grouped(n)) requests" }
-            parts.append(shape)
-        }
-        if p.targets.count > 1 {
-            parts.append("targets " + p.targets.map { "\($0.name)×\(fixed($0.weight, $0.weight == $0.weight.rounded() ? 0 : 2))" }.joined(separator: " "))
-        }
-        if let w = p.warmup_us { parts.append("warm-up \(DurationParser.format(micros: w))") }
-        if let seg = p.segment { parts.append("segment \(seg.index)/\(seg.count) of this plan") }
-        parts.append("\(p.threads) thread\(p.threads == 1 ? "" : "s")")
-        parts.append("timeout \(DurationParser.format(micros: p.timeout_us))")
-        parts.append("HTTP/\(p.http_version)\(p.keepalive ? "" : ", no keep-alive")")
-        return "Running \(t) · " + parts.joined(separator: " · ")
-    }
-
     /// The latency distribution as bars (see `TerminalHistogram`); nil without a distribution to show.
     static func histogramChart(_ s: HistogramSummary) -> String? {
         let lines = TerminalHistogram.render(TerminalHistogram.rows(s))
