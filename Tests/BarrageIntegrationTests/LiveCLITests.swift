@@ -74,12 +74,14 @@ final class LiveCLITests: XCTestCase {
             }
             return samples
         }
-        // Scraped while the run lasts, once the endpoint answers and a second is in (the in-flight gauge reads the last
-        // whole second): polled rather than after a fixed sleep, which a slow start of the process can outlast.
+        // Scraped while the run lasts, once the endpoint answers and a second is in (the counters and histograms are
+        // those of the closed seconds; the in-flight gauge is read from the engine threads at each scrape): polled
+        // rather than after a fixed sleep, which a slow start of the process can outlast.
         var scrape: (status: Int, body: String)? = nil
         let deadline = Date().addingTimeInterval(30)
         while scrape == nil && run.process.isRunning && Date() < deadline {
-            if let s = try? httpGet("http://127.0.0.1:\(port)/metrics"), (samples(s.body)["barrage_in_flight"] ?? 0) > 0 {
+            if let s = try? httpGet("http://127.0.0.1:\(port)/metrics"), (samples(s.body)["barrage_in_flight"] ?? 0) > 0,
+               (samples(s.body)["barrage_requests_total{result=\"ok\"}"] ?? 0) > 10 {
                 scrape = s
             } else {
                 usleep(50_000)
