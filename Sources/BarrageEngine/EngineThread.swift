@@ -18,22 +18,22 @@ final class EngineThread: @unchecked Sendable {
     }
 
     let index: Int
-    private let plan: RunPlan
+    let plan: RunPlan
     private let control: StopControl
-    private let mailbox: Mailbox
+    let mailbox: Mailbox
     private let startLine: StartLine
     /// Each worker first sends one request that is kept out of the results (connection setup), then all start together.
     private let warmup: Bool
     /// Run clock zero, µs monotonic: set when every thread has crossed the start line.
-    private var startMicros: Int64 = 0
+    var startMicros: Int64 = 0
     /// When sending stops (absolute µs monotonic), Int64.max without a duration.
     private var sendEndMicros: Int64 = .max
     /// What each slot does next: the connect phase, the closed model's workers, the open model's schedule and pool.
-    private var scheduler: SlotScheduler<RequestBudget>
+    var scheduler: SlotScheduler<RequestBudget>
     /// True while the warm-up requests run.
-    private var warming: Bool { scheduler.connecting }
+    var warming: Bool { scheduler.connecting }
     /// Requests in flight.
-    private var active: Int { scheduler.inFlight }
+    var active: Int { scheduler.inFlight }
     /// A timerfd in the epoll set: sub-millisecond wake-ups for due times (epoll_wait itself takes whole ms).
     private var timerFD: Int32 = -1
     private var timerArmedMicros: Int64 = -1
@@ -53,32 +53,32 @@ final class EngineThread: @unchecked Sendable {
     private var connectToList: UnsafeMutablePointer<curl_slist>?
     private var bodies: [UnsafeMutableRawBufferPointer] = []
 
-    private var warmupRecorder = Recorder()
+    var warmupRecorder = Recorder()
     /// The connect phase (`warmup`): one request per slot, kept out of the results.
-    private var connectRecorder = Recorder()
+    var connectRecorder = Recorder()
     /// HTTP/1.1: each warm-up request must open its own connection (HTTP/2 multiplexes its warm-up streams).
     private let warmFresh: Bool
     /// Per target and per stage, only when the plan has more than one of them: what the current second recorded,
     /// handed to the controller with the second (so gates scoped to a target or a stage can be judged during the run).
-    private var targetRecorders: [Recorder] = []
-    private var stageRecorders: [Recorder] = []
+    var targetRecorders: [Recorder] = []
+    var stageRecorders: [Recorder] = []
     /// Per (slot × target) body checks, for targets with `expect.body_contains`; nil entries for the others.
-    private var bodyChecks: UnsafeMutablePointer<BodyCheck>?
+    var bodyChecks: UnsafeMutablePointer<BodyCheck>?
     /// Test seam: decides that the k-th `curl_multi_add_handle` of this thread fails (nil outside tests).
     private let faults: Engine.FaultInjection?
     /// Published for the live view at every loop iteration: this thread's counts since the start, and in flight.
-    private let live: LiveCounters
+    let live: LiveCounters
     /// ok / failed / dropped of the seconds already handed to the controller.
-    private var closedOk = 0, closedFailed = 0, closedDropped = 0
-    private let targetCount: Int
+    var closedOk = 0, closedFailed = 0, closedDropped = 0
+    let targetCount: Int
     /// CURLOPT_ERRORBUFFER of every handle (CURL_ERROR_SIZE bytes each), and the first message seen per error class.
-    private let errorBuffers: UnsafeMutablePointer<CChar>
+    let errorBuffers: UnsafeMutablePointer<CChar>
     /// By `ErrorClass.index`: checked per failure without hashing a string.
-    private var firstErrors = [String?](repeating: nil, count: ErrorClass.count)
+    var firstErrors = [String?](repeating: nil, count: ErrorClass.count)
     /// `--raw`: NDJSON lines appended on the hot path into a buffer reserved once a second; target names pre-encoded.
-    private var raw: [UInt8] = []
-    private let rawTargets: [[UInt8]]
-    private var interval: IntervalStats
+    var raw: [UInt8] = []
+    let rawTargets: [[UInt8]]
+    var interval: IntervalStats
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
 
@@ -554,22 +554,6 @@ final class EngineThread: @unchecked Sendable {
         return true
     }
 
-    private func recordDrop(now: Int64, dueMicros: Int64, target: Int) {
-        if plan.recordRaw {
-            appendRaw(RequestOutcome(dueMicros: dueMicros, sentMicros: -1, doneMicros: now - startMicros, status: 0, error: nil,
-                                     complete: false), target: target, dropped: true)
-        }
-        if dueMicros < plan.warmupMicros {
-            warmupRecorder.recordDropped()
-            return
-        }
-        let second = Int((now - startMicros) / 1_000_000)
-        if second != interval.second { closeIntervals(through: now) }
-        interval.recorder.recordDropped()
-        if !targetRecorders.isEmpty { targetRecorders[target].recordDropped() }
-        if !stageRecorders.isEmpty { stageRecorders[plan.stageIndex(atMicros: dueMicros)].recordDropped() }
-    }
-
     private func fireTimers(now: Int64) {
         let deadlines = loop.pointee.deadlines
         for s in 0..<multis.count where deadlines[s] >= 0 && deadlines[s] <= now {
@@ -613,7 +597,7 @@ final class EngineThread: @unchecked Sendable {
 
     /// Slot `i`'s easy handle for the target of its current request.
     @inline(__always)
-    private func easy(_ i: Int) -> UnsafeMutableRawPointer {
+    func easy(_ i: Int) -> UnsafeMutableRawPointer {
         slots[i].easies[Int(scheduler.slot(i).target)]
     }
 
@@ -642,169 +626,6 @@ final class EngineThread: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// Reads what libcurl measured for the finished transfer on slot `i` and records it.
-    @inline(__always)
-    private func complete(_ i: Int, code: CURLcode, now: Int64) -> SlotOutcome {
-        let slot = scheduler.slot(i)
-        let easy = self.easy(i)
-        var status = 0, headerBytes = 0, requestBytes = 0, connects = 0
-        var downloaded: curl_off_t = 0, uploaded: curl_off_t = 0
-        var lookup: curl_off_t = 0, connect: curl_off_t = 0, appConnect: curl_off_t = 0
-        var preTransfer: curl_off_t = 0, startTransfer: curl_off_t = 0
-        barrage_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-        barrage_easy_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes)
-        barrage_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestBytes)
-        barrage_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
-        barrage_easy_getinfo_off(easy, CURLINFO_SIZE_DOWNLOAD_T, &downloaded)
-        barrage_easy_getinfo_off(easy, CURLINFO_SIZE_UPLOAD_T, &uploaded)
-        barrage_easy_getinfo_off(easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup)
-        barrage_easy_getinfo_off(easy, CURLINFO_CONNECT_TIME_T, &connect)
-        barrage_easy_getinfo_off(easy, CURLINFO_APPCONNECT_TIME_T, &appConnect)
-        barrage_easy_getinfo_off(easy, CURLINFO_PRETRANSFER_TIME_T, &preTransfer)
-        barrage_easy_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer)
-        var httpVersion = 0
-        barrage_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &httpVersion)
-
-        let curlCode = Int(code.rawValue)
-        var error = ErrorClass.classify(curlCode: curlCode, httpStatus: status)
-        if curlCode == 56 && headerBytes > 300 * 1024 {
-            error = .protocol // libcurl 7.88 reports "Too large response headers" with the code of a reset
-        }
-        if curlCode == 0, let expect = plan.targets[Int(slot.target)].expect {
-            if let statuses = expect.statuses {
-                error = statuses.contains(status) ? nil : .check
-            }
-            if error == nil, let bodyChecks, !bodyChecks[i * targetCount + Int(slot.target)].matched {
-                error = .check
-            }
-        }
-        let isNew = connects > 0
-        var outcome = RequestOutcome(
-            dueMicros: slot.dueMicros,
-            sentMicros: slot.sentMicros,
-            doneMicros: now - startMicros,
-            status: status,
-            error: error,
-            complete: curlCode == 0 && status >= 100,
-            bytesIn: Int64(headerBytes) + Int64(downloaded),
-            bodyBytesIn: Int64(downloaded),
-            bytesOut: Int64(requestBytes) + Int64(uploaded),
-            dnsMicros: isNew ? Int64(lookup) : -1,
-            connectMicros: isNew && connect > 0 ? Int64(connect - lookup) : -1,
-            tlsMicros: isNew && appConnect > 0 ? Int64(appConnect - connect) : -1,
-            ttfbMicros: startTransfer > 0 ? Int64(startTransfer - preTransfer) : -1,
-            connection: isNew ? .new : (preTransfer > 0 ? .reused : .none)
-        )
-        if let error, firstErrors[error.index] == nil {
-            // Rare (once per class per thread): the first message of each class, for the summary.
-            let buffer = errorBuffers + (i * targetCount + Int(slot.target)) * Int(CURL_ERROR_SIZE)
-            let text = buffer.pointee != 0 ? String(cString: buffer) : String(cString: curl_easy_strerror(code))
-            if error == .status || error == .check {
-                // A complete response: libcurl had nothing to say about it, so no curl code either.
-                firstErrors[error.index] = "HTTP \(status)" + (error == .check ? " failed the expect check" : "")
-            } else {
-                firstErrors[error.index] = "\(text) (curl \(curlCode))"
-            }
-        }
-        switch httpVersion {
-        case CURL_HTTP_VERSION_1_0: outcome.httpVersion = 10
-        case CURL_HTTP_VERSION_1_1: outcome.httpVersion = 11
-        case CURL_HTTP_VERSION_2_0: outcome.httpVersion = 20
-        case CURL_HTTP_VERSION_3: outcome.httpVersion = 30
-        default: break
-        }
-        recordOutcome(outcome, target: Int(slot.target), now: now)
-        return SlotOutcome(complete: outcome.complete, neverReachedServer: error == .connect || error == .dns || error == .tls,
-                           transferFailed: code != CURLE_OK)
-    }
-
-    @inline(__always)
-    private func recordOutcome(_ outcome: RequestOutcome, target: Int, now: Int64) {
-        if plan.recordRaw && !warming { appendRaw(outcome, target: target, dropped: false) }
-        if warming {
-            connectRecorder.record(outcome)
-            return
-        }
-        if outcome.dueMicros < plan.warmupMicros {
-            warmupRecorder.record(outcome)
-            return
-        }
-        if !targetRecorders.isEmpty {
-            targetRecorders[target].record(outcome)
-            if outcome.complete {
-                let v = UInt64(max(0, min(outcome.doneMicros - outcome.dueMicros, Int64(LatencyHistograms.highestMicros))))
-                interval.targetLatency[target].record(v)
-            }
-        }
-        if !stageRecorders.isEmpty { stageRecorders[plan.stageIndex(atMicros: outcome.dueMicros)].record(outcome) }
-        let second = Int((now - startMicros) / 1_000_000)
-        if second != interval.second { closeIntervals(through: now) }
-        interval.recorder.record(outcome)
-    }
-
-    /// One NDJSON line: `{"due":…,"sent":…,"done":…,"target":"…","status":…,"bytes":…,"error":"…"|null}` (µs from the
-    /// start; `sent` is null for a dropped request, whose `error` is "dropped"). No allocation once the buffer is warm.
-    @inline(__always)
-    private func appendRaw(_ o: RequestOutcome, target: Int, dropped: Bool) {
-        func text(_ s: StaticString) { s.withUTF8Buffer { raw.append(contentsOf: $0) } }
-        func number(_ v: Int64) {
-            if v < 0 { raw.append(UInt8(ascii: "-")) }
-            var x = v.magnitude
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var n = 0
-            withUnsafeMutableBytes(of: &digits) { buf in
-                repeat { buf[n] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; n += 1 } while x > 0
-                while n > 0 { n -= 1; raw.append(buf[n]) }
-            }
-        }
-        text("{\"due\":"); number(o.dueMicros)
-        text(",\"sent\":"); if dropped { text("null") } else { number(o.sentMicros) }
-        text(",\"done\":"); number(o.doneMicros)
-        text(",\"target\":"); raw.append(contentsOf: rawTargets[target])
-        text(",\"status\":"); number(Int64(o.status))
-        text(",\"bytes\":"); number(o.bytesIn)
-        text(",\"error\":")
-        if dropped { text("\"dropped\"") }
-        else if let e = o.error { raw.append(UInt8(ascii: "\"")); raw.append(contentsOf: e.rawValue.utf8); raw.append(UInt8(ascii: "\"")) }
-        else { text("null") }
-        text("}\n")
-    }
-
-    /// Hands the NDJSON lines gathered so far to the controller, which writes them (off the engine thread).
-    private func flushRaw() {
-        guard plan.recordRaw, !raw.isEmpty else { return }
-        mailbox.post(.raw(raw))
-        raw = []
-        raw.reserveCapacity(1 << 20)
-    }
-
-    /// Hands every second that has ended to the controller and starts a fresh one.
-    private func closeIntervals(through now: Int64) {
-        let second = Int((now - startMicros) / 1_000_000)
-        guard second > interval.second else { return }
-        flushRaw()
-        interval.inFlight = active
-        closedOk += interval.ok
-        closedFailed += interval.failed
-        closedDropped += interval.dropped
-        mailbox.post(.interval(worker: index, interval, targets: targetRecorders, stages: stageRecorders))
-        if !targetRecorders.isEmpty { targetRecorders = Array(repeating: Recorder(), count: targetRecorders.count) }
-        if !stageRecorders.isEmpty { stageRecorders = Array(repeating: Recorder(), count: stageRecorders.count) }
-        interval = IntervalStats(second: second, targets: targetCount)
-        interval.inFlightMax = active // requests carried into the new second are in flight at its start
-    }
-
-    /// This thread's counts so far and requests in flight, for the live view between seconds (relaxed stores: the
-    /// reader only needs a recent value, not a consistent snapshot across threads).
-    @inline(__always)
-    private func publishLive() {
-        live.ok.store(closedOk + interval.ok, ordering: .relaxed)
-        live.failed.store(closedFailed + interval.failed, ordering: .relaxed)
-        live.dropped.store(closedDropped + interval.dropped, ordering: .relaxed)
-        live.inFlight.store(active, ordering: .relaxed)
     }
 
     /// Cuts every request in flight short; each is counted as failed with class `other`.
