@@ -380,7 +380,7 @@ final class EngineThread: @unchecked Sendable {
     private func execute(now: Int64) {
         while true {
             let action = scheduler.nextAction(nowMicros: now - startMicros)
-            if action == .none { return }
+            if case .none = action { return }
             execute(action, now: now)
         }
     }
