@@ -57,6 +57,15 @@ final class SlotSchedulerTests: XCTestCase {
         }
     }
 
+    /// Completes the slots in order: the scheduler is finished after the last one and not before.
+    private func assertFinishes(_ s: inout Scheduler, completing ends: [(slot: Int, outcome: SlotOutcome, at: Int64)],
+                                line: UInt = #line) {
+        for (n, end) in ends.enumerated() {
+            _ = s.completed(slot: end.slot, outcome: end.outcome, nowMicros: end.at)
+            XCTAssertEqual(s.finished(nowMicros: end.at), n == ends.count - 1, "after slot \(end.slot)", line: line)
+        }
+    }
+
     // MARK: - Closed model
 
     func testClosedWorkersStartTogetherAndSendAgainAtOnce() {
@@ -109,10 +118,7 @@ final class SlotSchedulerTests: XCTestCase {
         var s = scheduler(closedPlan(concurrency: 4, limit: 2), requests: CountedRequests(limit: 2))
         s.started(nowMicros: 0)
         XCTAssertEqual(actions(&s, at: 0), [.send(slot: 0, request: 0), .send(slot: 1, request: 1)])
-        _ = s.completed(slot: 0, outcome: .ok, nowMicros: 5)
-        XCTAssertFalse(s.finished(nowMicros: 5))
-        _ = s.completed(slot: 1, outcome: .ok, nowMicros: 6)
-        XCTAssertTrue(s.finished(nowMicros: 6))
+        assertFinishes(&s, completing: [(0, .ok, 5), (1, .ok, 6)])
     }
 
     func testTheDurationEndsSending() {
@@ -298,10 +304,7 @@ final class SlotSchedulerTests: XCTestCase {
         var s = scheduler(openPlan(millis: 2, pool: 2, latenessMicros: 5_000))
         s.started(nowMicros: 0)
         XCTAssertEqual(actions(&s, at: 1_000), [.send(slot: 0, request: 0), .send(slot: 1, request: 1)])
-        _ = s.completed(slot: 0, outcome: .ok, nowMicros: 1_100)
-        XCTAssertFalse(s.finished(nowMicros: 1_100))
-        _ = s.completed(slot: 1, outcome: .broken, nowMicros: 1_200)
-        XCTAssertTrue(s.finished(nowMicros: 1_200))
+        assertFinishes(&s, completing: [(0, .ok, 1_100), (1, .broken, 1_200)])
     }
 
     func testARefusedOpenTransferFreesTheSlot() {
