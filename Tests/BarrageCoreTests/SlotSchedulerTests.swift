@@ -241,6 +241,44 @@ final class SlotSchedulerTests: XCTestCase {
         XCTAssertFalse(s.finished(nowMicros: 0))
     }
 
+    func testBackedOffWorkersKeepTheRequestCountExact() {
+        // Every other attempt fails before the server; 2 workers, 9 requests: exactly 9 are sent.
+        var s = scheduler(closedPlan(concurrency: 2, limit: 9), requests: CountedRequests(limit: 9))
+        s.started(nowMicros: 0)
+        var sent = actions(&s, at: 0).count
+        var now: Int64 = 0
+        var fail = false
+        while !s.finished(nowMicros: now) && now < 100_000_000 {
+            now += 1_000
+            for i in 0..<2 where s.slot(i).isInFlight {
+                fail.toggle()
+                if case .send = s.completed(slot: i, outcome: fail ? .unreachable : .ok, nowMicros: now) { sent += 1 }
+            }
+            s.timerFired(nowMicros: now)
+            sent += actions(&s, at: now).count
+        }
+        XCTAssertTrue(s.finished(nowMicros: now))
+        XCTAssertEqual(sent, 9)
+    }
+
+    func testEveryTransferRefusedEndsAtTheDuration() {
+        var s = scheduler(closedPlan(concurrency: 2, durationMicros: 1_000_000))
+        s.started(nowMicros: 0)
+        var now: Int64 = 0
+        var attempts = 0
+        while !s.finished(nowMicros: now) && now < 10_000_000 {
+            while case .send(let i, _) = s.nextAction(nowMicros: now) {
+                attempts += 1
+                s.refused(slot: i, nowMicros: now)
+            }
+            now = min(s.nextWakeMicros(), 1_000_000)
+            s.timerFired(nowMicros: now)
+        }
+        XCTAssertEqual(now, 1_000_000, "sending ends at the duration, however the workers back off")
+        XCTAssertLessThan(attempts, 2 * 20, "each worker backs off: 10 ms doubling, not a spin")
+        XCTAssertEqual(s.inFlight, 0)
+    }
+
     func testNoBackOffOnceNothingMoreMayStart() {
         var s = scheduler(closedPlan(concurrency: 1, limit: 1), requests: CountedRequests(limit: 1))
         s.started(nowMicros: 0)
@@ -261,6 +299,22 @@ final class SlotSchedulerTests: XCTestCase {
         XCTAssertEqual(s.slot(2).sentMicros, 2_500)
         XCTAssertEqual(s.completed(slot: 1, outcome: .ok, nowMicros: 2_600), .release(slot: 1))
         XCTAssertEqual(actions(&s, at: 3_000), [.send(slot: 1, request: 3)]) // the slot freed last goes first
+    }
+
+    func testWithRoomInThePoolTheWholePlanIsSentOnTime() {
+        var s = scheduler(openPlan(millis: 50, pool: 3, latenessMicros: 0))
+        s.started(nowMicros: 0)
+        var sent: [Int] = []
+        var now: Int64 = 0
+        while !s.finished(nowMicros: now) {
+            for i in 0..<3 where s.slot(i).isInFlight { _ = s.completed(slot: i, outcome: .ok, nowMicros: now) }
+            for case .send(let i, let k) in actions(&s, at: now) {
+                XCTAssertEqual(s.slot(i).sentMicros, s.slot(i).dueMicros)
+                sent.append(k)
+            }
+            now = s.nextWakeMicros() == .max ? now : s.nextWakeMicros()
+        }
+        XCTAssertEqual(sent, Array(0..<50))
     }
 
     func testAFullPoolWaitsAndLatencyCountsFromTheDueTime() {
