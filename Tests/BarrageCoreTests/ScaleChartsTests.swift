@@ -302,6 +302,6 @@ final class ScaleChartsTests: XCTestCase {
         XCTAssertEqual(ScaleCharts.compact(4.1e6), "4.1M")
         XCTAssertEqual(ScaleCharts.compact(-1500), "-1.5k")
         XCTAssertEqual(ScaleCharts.compact(.nan), "n/a")
-        XCTAssertEqual(ScaleCharts.xmlEscape("a<b>&\"c'\u{7}"), "a&lt;b&gt;&amp;&quot;c&#39;")
+        XCTAssertEqual(Markup.escape("a<b>&\"c'\u{7}"), "a&lt;b&gt;&amp;&quot;c&#39;")
     }
 }

@@ -63,8 +63,8 @@ public enum Compare {
         /// The limit as written in normal form: `10%`, `0.5pp`.
         public var limitText: String {
             switch limit {
-            case .relative(let f): return Compare.trimmed(f * 100) + "%"
-            case .percentagePoints(let p): return Compare.trimmed(p) + "pp"
+            case .relative(let f): return fixedTrimmed(f * 100, 6) + "%"
+            case .percentagePoints(let p): return fixedTrimmed(p, 6) + "pp"
             }
         }
     }
@@ -366,12 +366,12 @@ public enum Compare {
         switch gate.limit {
         case .percentagePoints(let points):
             worse = (m.higherIsWorse ? row.change : -row.change) * 100
-            moved = signed(row.change * 100, 2) + "pp"
+            moved = NumberFormat.signed(row.change * 100, 2) + "pp"
             exceeded = worse > points
         case .relative(let fraction):
             if let rel = row.relative_change {
                 worse = m.higherIsWorse ? rel : -rel
-                moved = signed(rel * 100, 1) + "%"
+                moved = NumberFormat.signed(rel * 100, 1) + "%"
             } else {
                 // From a base of 0 any worsening is unbounded in relative terms.
                 worse = row.change == 0 ? 0 : (m.higherIsWorse == (row.change > 0) ? .infinity : -.infinity)
@@ -448,7 +448,7 @@ public enum Compare {
             case .bool(let v): return v ? "true" : "false"
             case .number(let v):
                 if key.hasSuffix("_us") { return DurationParser.format(microsDouble: v) }
-                return Compare.trimmed(v)
+                return fixedTrimmed(v, 6)
             case .string(let v): return v.isEmpty ? "\"\"" : v
             case .array(let v): return "\(v.count) entr\(v.count == 1 ? "y" : "ies")"
             case .object: return "{…}"
@@ -477,21 +477,6 @@ public enum Compare {
     }
 
     // MARK: Formatting
-
-    /// A number with up to 6 decimals and no trailing zeros: 10, 12.5, 0.25.
-    static func trimmed(_ v: Double) -> String {
-        if v == v.rounded(), Swift.abs(v) < 1e15 { return String(Int64(v)) }
-        var s = fixed(v, 6)
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-        return s
-    }
-
-    /// `fixed` with an explicit `+` on positive values.
-    static func signed(_ v: Double, _ digits: Int) -> String {
-        let s = fixed(v, digits)
-        return v > 0 && s.contains(where: { $0 != "0" && $0 != "." }) ? "+" + s : s
-    }
 }
 
 /// The outcome of `barrage compare`: every metric's change and verdict, the gates' results, and warnings.
@@ -585,7 +570,7 @@ public struct Comparison: Codable, Sendable, Equatable {
             table.append([
                 r.metric.rawValue, Self.format(r.metric, r.base), Self.format(r.metric, r.new),
                 Self.formatChange(r.metric, r.change),
-                r.relative_change.map { Compare.signed($0 * 100, 1) + "%" } ?? "-",
+                r.relative_change.map { NumberFormat.signed($0 * 100, 1) + "%" } ?? "-",
                 ci, r.verdict.rawValue + (r.noise_unknown ? " (noise unknown)" : ""),
             ])
         }
@@ -607,7 +592,7 @@ public struct Comparison: Codable, Sendable, Equatable {
             for (name, metrics) in targets.sorted(by: { $0.key < $1.key }) {
                 for r in metrics {
                     rows.append([name, r.metric.rawValue, Self.format(r.metric, r.base), Self.format(r.metric, r.new),
-                                 r.relative_change.map { Compare.signed($0 * 100, 1) + "%" } ?? "-",
+                                 r.relative_change.map { NumberFormat.signed($0 * 100, 1) + "%" } ?? "-",
                                  r.verdict == .withinNoise ? "same" : (r.verdict == .regression ? "worse" : "better")])
                 }
             }
@@ -636,8 +621,8 @@ public struct Comparison: Codable, Sendable, Equatable {
     /// A change in the metric's unit with its sign: `+2.10ms`, `-100.0`, `+1.00pp`.
     static func formatChange(_ metric: Compare.Metric, _ v: Double) -> String {
         switch metric {
-        case .rps: return Compare.signed(v, 1)
-        case .error_rate: return Compare.signed(v * 100, 2) + "pp"
+        case .rps: return NumberFormat.signed(v, 1)
+        case .error_rate: return NumberFormat.signed(v * 100, 2) + "pp"
         default:
             let s = DurationParser.format(microsDouble: v)
             return v > 0 && s.contains(where: { $0.isNumber && $0 != "0" }) ? "+" + s : s

@@ -329,13 +329,3 @@ public struct Threshold: Sendable, Equatable, Codable {
         return out
     }
 }
-
-/// `fixed` without trailing zeros: `0.01`, `1.5`, `480`.
-func fixedTrimmed(_ value: Double, _ digits: Int) -> String {
-    var text = fixed(value, digits)
-    if text.contains(".") {
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-    }
-    return text == "-0" ? "0" : text
-}

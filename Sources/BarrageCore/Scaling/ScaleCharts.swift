@@ -100,7 +100,7 @@ public enum ScaleCharts {
         let series = Series(points, fit: fit)
 
         var out = svgHeader(width: width, height: height, title: title)
-        out.append(#"<text class="title" x="\#(fmt(width / 2))" y="28" text-anchor="middle">\#(xmlEscape(title))</text>"#)
+        out.append(#"<text class="title" x="\#(fmt(width / 2))" y="28" text-anchor="middle">\#(Markup.escape(title))</text>"#)
 
         // Legend, top left under the title.
         var legendX = left
@@ -121,7 +121,7 @@ public enum ScaleCharts {
             } else {
                 text += "; no modelled peak"
             }
-            out.append(#"<text class="fit-summary" x="\#(fmt(left))" y="\#(fmt(legendY + 20))">\#(xmlEscape(text))</text>"#)
+            out.append(#"<text class="fit-summary" x="\#(fmt(left))" y="\#(fmt(legendY + 20))">\#(Markup.escape(text))</text>"#)
         }
         out.append("</g>")
 
@@ -201,7 +201,7 @@ public enum ScaleCharts {
         let scale = LinearScale(maxValue: (bars.map { clean($0.value) }.max() ?? 0) * 1.1, tickCount: 5)
 
         var out = svgHeader(width: width, height: height, title: title)
-        out.append(#"<text class="title" x="\#(fmt(width / 2))" y="28" text-anchor="middle">\#(xmlEscape(title))</text>"#)
+        out.append(#"<text class="title" x="\#(fmt(width / 2))" y="28" text-anchor="middle">\#(Markup.escape(title))</text>"#)
         out += svgYAxis(frame: frame, scale: scale, label: yLabel)
         out.append(#"<line class="axis" x1="\#(fmt(frame.left))" y1="\#(fmt(frame.bottom))" x2="\#(fmt(frame.right))" y2="\#(fmt(frame.bottom))"/>"#)
         let step = bars.isEmpty ? frame.width : frame.width / Double(bars.count)
@@ -210,9 +210,9 @@ public enum ScaleCharts {
             let centre = frame.left + step * (Double(index) + 0.5)
             let barHeight = clean(bar.value) / scale.max * frame.height
             let y = frame.bottom - barHeight
-            out.append(#"<rect class="bar" x="\#(fmt(centre - barWidth / 2))" y="\#(fmt(y))" width="\#(fmt(barWidth))" height="\#(fmt(barHeight))"><title>\#(xmlEscape(bar.label)): \#(xmlEscape(bar.text))</title></rect>"#)
-            out.append(#"<text class="value-label" x="\#(fmt(centre))" y="\#(fmt(y - 6))" text-anchor="middle">\#(xmlEscape(bar.text))</text>"#)
-            out.append(#"<text class="bar-label" x="\#(fmt(centre))" y="\#(fmt(frame.bottom + 18))" text-anchor="middle">\#(xmlEscape(truncate(bar.label, to: labelLimit)))</text>"#)
+            out.append(#"<rect class="bar" x="\#(fmt(centre - barWidth / 2))" y="\#(fmt(y))" width="\#(fmt(barWidth))" height="\#(fmt(barHeight))"><title>\#(Markup.escape(bar.label)): \#(Markup.escape(bar.text))</title></rect>"#)
+            out.append(#"<text class="value-label" x="\#(fmt(centre))" y="\#(fmt(y - 6))" text-anchor="middle">\#(Markup.escape(bar.text))</text>"#)
+            out.append(#"<text class="bar-label" x="\#(fmt(centre))" y="\#(fmt(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(truncate(bar.label, to: labelLimit)))</text>"#)
         }
         if bars.isEmpty {
             out.append(#"<text x="\#(fmt(width / 2))" y="\#(fmt(frame.top + frame.height / 2))" text-anchor="middle">no data</text>"#)
@@ -396,7 +396,7 @@ public enum ScaleCharts {
     static func svgHeader(width: Double, height: Double, title: String) -> [String] {
         [
             #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(fmt(width))" height="\#(fmt(height))" viewBox="0 0 \#(fmt(width)) \#(fmt(height))" role="img">"#,
-            "<title>\(xmlEscape(title))</title>",
+            "<title>\(Markup.escape(title))</title>",
             "<style>",
             "text { font-family: sans-serif; font-size: 12px; fill: #222; }",
             ".title { font-size: 16px; font-weight: bold; }",
@@ -421,11 +421,11 @@ public enum ScaleCharts {
             let y = frame.bottom - tick / scale.max * frame.height
             out.append(#"<line class="grid" x1="\#(fmt(frame.left))" y1="\#(fmt(y))" x2="\#(fmt(frame.right))" y2="\#(fmt(y))"/>"#)
             out.append(#"<line class="tick" x1="\#(fmt(frame.left - 5))" y1="\#(fmt(y))" x2="\#(fmt(frame.left))" y2="\#(fmt(y))"/>"#)
-            out.append(#"<text class="tick-label" x="\#(fmt(frame.left - 8))" y="\#(fmt(y + 4))" text-anchor="end">\#(xmlEscape(compact(tick)))</text>"#)
+            out.append(#"<text class="tick-label" x="\#(fmt(frame.left - 8))" y="\#(fmt(y + 4))" text-anchor="end">\#(Markup.escape(compact(tick)))</text>"#)
         }
         out.append(#"<line class="axis" x1="\#(fmt(frame.left))" y1="\#(fmt(frame.top))" x2="\#(fmt(frame.left))" y2="\#(fmt(frame.bottom))"/>"#)
         let cx = frame.left - 58, cy = frame.top + frame.height / 2
-        out.append(#"<text class="axis-label" x="\#(fmt(cx))" y="\#(fmt(cy))" text-anchor="middle" transform="rotate(-90 \#(fmt(cx)) \#(fmt(cy)))">\#(xmlEscape(label))</text>"#)
+        out.append(#"<text class="axis-label" x="\#(fmt(cx))" y="\#(fmt(cy))" text-anchor="middle" transform="rotate(-90 \#(fmt(cx)) \#(fmt(cy)))">\#(Markup.escape(label))</text>"#)
         return out
     }
 
@@ -481,14 +481,14 @@ public enum ScaleCharts {
             }
             if let peak = series.fit?.peakConcurrency, peak > 0, curveRange.contains(log2(peak)) {
                 let px = x(log2n: log2(peak))
-                out.append(#"<line class="peak" x1="\#(fmt(px))" y1="\#(fmt(frame.top))" x2="\#(fmt(px))" y2="\#(fmt(frame.bottom))"><title>modelled peak ≈ \#(xmlEscape(compact(peak))) in flight</title></line>"#)
+                out.append(#"<line class="peak" x1="\#(fmt(px))" y1="\#(fmt(frame.top))" x2="\#(fmt(px))" y2="\#(fmt(frame.bottom))"><title>modelled peak ≈ \#(Markup.escape(compact(peak))) in flight</title></line>"#)
             }
         }
 
         for point in series.points {
             guard let v = point[keyPath: measured] else { continue }
             let label = "\(Int(point.n)) in flight: \(format(v))"
-            out.append(#"<circle class="measured" cx="\#(fmt(x(log2n: log2(point.n))))" cy="\#(fmt(y(min(v, scale.max))))" r="4"><title>\#(xmlEscape(label))</title></circle>"#)
+            out.append(#"<circle class="measured" cx="\#(fmt(x(log2n: log2(point.n))))" cy="\#(fmt(y(min(v, scale.max))))" r="4"><title>\#(Markup.escape(label))</title></circle>"#)
         }
         out.append("</g>")
         return out
@@ -574,9 +574,6 @@ public enum ScaleCharts {
         guard v.isFinite else { return "0" }
         return trimmedDecimal(v, digits: 1)
     }
-
-    /// Escapes text for XML content and attributes (shared with the HTML report).
-    static func xmlEscape(_ s: String) -> String { HTMLReport.escape(s) }
 
     static func truncate(_ s: String, to limit: Int) -> String {
         s.count <= limit ? s : String(s.prefix(max(0, limit - 1))) + "…"
