@@ -69,40 +69,6 @@ public enum Compare {
         }
     }
 
-    // MARK: Input
-
-    /// Decodes a result file, refusing anything that is not `barrage.result.v1`.
-    /// - Throws: `BarrageError.usage("NAME: not a barrage.result.v1 file (…)")` naming the schema found, its absence,
-    ///   invalid JSON, or the first key that does not decode.
-    public static func load(_ data: Data, name: String) throws -> RunResult {
-        func refuse(_ why: String) -> BarrageError { .usage("\(name): not a \(RunResult.schemaID) file (\(why))") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw refuse("invalid JSON") }
-        guard let document = object as? [String: Any] else { throw refuse("not a JSON object") }
-        guard let schema = document["schema"] as? String else { throw refuse("no schema") }
-        guard schema == RunResult.schemaID else { throw refuse("schema \(schema)") }
-        do {
-            return try RunResult.decode(data)
-        } catch let error as DecodingError {
-            throw refuse(describe(error))
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
-            var text = ""
-            for key in keys + (last.map { [$0] } ?? []) {
-                if let i = key.intValue { text += "[\(i)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return text.isEmpty ? "the top level" : text
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing \(path(context.codingPath, key))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "bad value at \(path(context.codingPath))"
-        case .dataCorrupted(let context): return "corrupted at \(path(context.codingPath))"
-        @unknown default: return "undecodable"
-        }
-    }
-
     /// Parses one `--max-regression` value: `METRIC=N%` (any metric) or `error_rate=Npp`.
     /// - Throws: `BarrageError.usage` naming the text and what is wrong with it.
     public static func parseGate(_ text: String) throws -> Gate {
