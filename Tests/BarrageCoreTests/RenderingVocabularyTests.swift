@@ -57,4 +57,20 @@ final class RenderingVocabularyTests: XCTestCase {
         XCTAssertFalse(HTMLReport.stylesheet.contains("<"))
         XCTAssertFalse(HTMLReport.stylesheet.contains("&"))
     }
+
+    func testCompareAndThresholdsShareTheLatencyVocabulary() throws {
+        // Every compare metric but rps and error_rate is a latency statistic thresholds know by the same name.
+        for metric in Compare.Metric.allCases {
+            XCTAssertEqual(metric.isLatency, ![.rps, .error_rate].contains(metric))
+            if let stat = metric.latencyStat {
+                XCTAssertEqual(try Threshold.parse("\(stat.rawValue) < 1s").metric, "latency_us.\(metric.rawValue)")
+            }
+        }
+        for stat in LatencyStat.allCases {
+            XCTAssertEqual(try Threshold.parse("service_time.\(stat.rawValue) < 1s").metric, "service_time_us.\(stat.rawValue)")
+        }
+        let requests = RunResult.Requests(total: 10, ok: 6, failed: 2, dropped: 2)
+        XCTAssertEqual(requests.errorRate, 0.25, "failed / answered; dropped requests were never sent")
+        XCTAssertEqual(RunResult.Requests(total: 3, ok: 0, failed: 0, dropped: 3).errorRate, 0)
+    }
 }

@@ -189,7 +189,7 @@ public enum HTMLReport {
         let share = { (n: Int) -> String in q.total > 0 ? NumberFormat.percent(Double(n) / Double(q.total)) + " of total" : "" }
         var plannedSub = "requests ended"
         if let n = r.plan.expected_requests { plannedSub = "of \(g(n)) planned" }
-        let rate = errorRate(r)
+        let rate = r.requests.errorRate
         let requestCards = [
             Card(label: "Requests", value: g(q.total), sub: plannedSub),
             Card(label: "OK", value: g(q.ok), sub: share(q.ok), tone: q.ok > 0 ? "good" : ""),

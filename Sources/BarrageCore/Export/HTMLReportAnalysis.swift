@@ -28,18 +28,11 @@ extension HTMLReport {
         }
         if !r.thresholds.isEmpty { return ("PASS", "pass", notes.joined(separator: " · ")) }
         if r.requests.failed > 0 || r.requests.dropped > 0 {
-            notes.insert("\(NumberFormat.percent(errorRate(r))) errors", at: 0)
+            notes.insert("\(NumberFormat.percent(r.requests.errorRate)) errors", at: 0)
             return ("COMPLETED WITH ERRORS", "warn", notes.joined(separator: " · "))
         }
         return (r.interrupted ? "INTERRUPTED" : "COMPLETED", r.interrupted ? "warn" : "pass", "no thresholds set")
     }
-
-
-    static func errorRate(_ r: RunResult) -> Double {
-        let answered = r.requests.ok + r.requests.failed
-        return answered > 0 ? Double(r.requests.failed) / Double(answered) : 0
-    }
-
 
     static func scaleVerdict(_ s: ScaleResult) -> (text: String, style: String, note: String) {
         let failedLevels = s.levels.filter { $0.requests.failed > 0 }.count

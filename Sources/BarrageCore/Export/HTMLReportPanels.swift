@@ -145,8 +145,7 @@ extension HTMLReport {
             let share = totalWeight > 0 ? max(0, t.weight) / totalWeight : 0
             var cells: [String] = [cell, fixedTrimmed(t.weight, 3) + #" <span class="muted">("# + Markup.escape(NumberFormat.percent(share)) + ")</span>"]
             if let sec = sections[t.name] {
-                let answered = sec.requests.ok + sec.requests.failed
-                let rate = answered > 0 ? Double(sec.requests.failed) / Double(answered) : 0
+                let rate = sec.requests.errorRate
                 let lat = { (v: Int64) in sec.latency_us.count > 0 ? DurationParser.format(micros: v) : "–" }
                 let numbers: [String] = [NumberFormat.grouped(sec.requests.total), NumberFormat.grouped(sec.requests.failed), NumberFormat.number(sec.rps),
                                          NumberFormat.percent(rate), lat(sec.latency_us.p50), lat(sec.latency_us.p99), lat(sec.latency_us.max)]

@@ -40,7 +40,9 @@ public enum Compare {
         /// True when a larger value is worse (latency, errors); false for throughput.
         public var higherIsWorse: Bool { self != .rps }
         /// Latencies are microseconds from `latency_us`.
-        public var isLatency: Bool { self != .rps && self != .error_rate }
+        public var isLatency: Bool { latencyStat != nil }
+        /// The latency statistic this metric reads, in the vocabulary thresholds share; nil for rps and error_rate.
+        public var latencyStat: LatencyStat? { LatencyStat(rawValue: rawValue) }
     }
 
     /// A limit on how much worse a metric may get: `p99=10%`, `rps=5%`, `error_rate=0.5pp`.
@@ -178,20 +180,8 @@ public enum Compare {
 
     /// A metric from a latency summary, request counts and a rate: shared by whole runs and per-target sections.
     static func value(_ metric: Metric, latency l: HistogramSummary, requests: RunResult.Requests, rps: Double) -> Double {
-        switch metric {
-        case .rps: return rps
-        case .error_rate: return errorRate(ok: requests.ok, failed: requests.failed)
-        case .mean: return Double(l.mean)
-        case .p50: return Double(l.p50)
-        case .p90: return Double(l.p90)
-        case .p99: return Double(l.p99)
-        case .p99_9: return Double(l.p99_9)
-        case .max: return Double(l.max)
-        }
-    }
-
-    private static func errorRate(ok: Int, failed: Int) -> Double {
-        ok + failed > 0 ? Double(failed) / Double(ok + failed) : 0
+        if let stat = metric.latencyStat { return Double(stat.micros(of: l)) }
+        return metric == .rps ? rps : requests.errorRate
     }
 
     /// The verdict for a change of this sign, by the metric's direction.
@@ -236,7 +226,7 @@ public enum Compare {
             var s = SecondStats()
             if count > 0 {
                 s.rps = rps.reduce(0, +) / Double(count)
-                s.errorRate = Compare.errorRate(ok: ok.reduce(0, +), failed: failed.reduce(0, +))
+                s.errorRate = RunResult.Requests.errorRate(ok: ok.reduce(0, +), failed: failed.reduce(0, +))
             }
             if latencyCount > 0 {
                 let n = Double(latencyCount)
@@ -255,7 +245,7 @@ public enum Compare {
                     sumRps += rps[i]; sumOk += ok[i]; sumFailed += failed[i]
                 }
                 s.rps = sumRps / Double(count)
-                s.errorRate = Compare.errorRate(ok: sumOk, failed: sumFailed)
+                s.errorRate = RunResult.Requests.errorRate(ok: sumOk, failed: sumFailed)
             }
             if latencyCount > 0 {
                 var sum50 = 0.0, sum99 = 0.0, sumMax = 0.0

@@ -174,14 +174,13 @@ public enum ThresholdEvaluator {
             guard summary.count > 0 else {
                 return (nil, histogram == "send_lateness_us" ? "no requests were sent" : "no complete responses, so no \(histogram)")
             }
-            guard let micros = statValue(stat, of: summary) else { return (nil, "unknown metric '\(metric)'") }
-            return (Double(micros), nil)
+            guard let stat = LatencyStat(rawValue: stat) else { return (nil, "unknown metric '\(metric)'") }
+            return (Double(stat.micros(of: summary)), nil)
         }
         let q = r.requests
         switch metric {
         case "error_rate":
-            let answered = q.ok + q.failed
-            return (answered > 0 ? Double(q.failed) / Double(answered) : 0, nil)
+            return (q.errorRate, nil)
         case "dropped":
             return (Double(q.dropped), nil)
         case "dropped_rate":
@@ -206,22 +205,6 @@ public enum ThresholdEvaluator {
             }
         }
         return (nil, "unknown metric '\(metric)'")
-    }
-
-    private static func statValue(_ stat: String, of s: HistogramSummary) -> Int64? {
-        switch stat {
-        case "p50": s.p50
-        case "p75": s.p75
-        case "p90": s.p90
-        case "p95": s.p95
-        case "p99": s.p99
-        case "p99.9": s.p99_9
-        case "p99.99": s.p99_99
-        case "max": s.max
-        case "mean": s.mean
-        case "min": s.min
-        default: nil
-        }
     }
 }
 
