@@ -1,6 +1,7 @@
+import Foundation
+
 /// Numbers for people, without Foundation's locale-dependent formatters: the one set the text summary, the HTML
-/// report, `compare` and thresholds print with. Durations have theirs in `DurationParser.format`; the scaling charts'
-/// compact axis labels (`1.2k`) are `ScaleCharts.compact`.
+/// report, the charts, `compare` and thresholds print with. Durations have theirs in `DurationParser.format`.
 public enum NumberFormat {
     /// 1234567 → "1,234,567"
     public static func grouped(_ n: Int) -> String {
@@ -42,6 +43,39 @@ public enum NumberFormat {
     static func signed(_ v: Double, _ digits: Int) -> String {
         let s = fixed(v, digits)
         return v > 0 && s.contains(where: { $0 != "0" && $0 != "." }) ? "+" + s : s
+    }
+
+    /// Short numbers for chart axes and tooltips: 0, 7.5, 42, 950, 1.2k, 35k, 4.1M, 2G, 1.0e+18; `n/a`, `∞`.
+    static func compact(_ v: Double) -> String {
+        guard v.isFinite else { return v.isNaN ? "n/a" : (v > 0 ? "∞" : "-∞") }
+        let a = abs(v)
+        let sign = v < 0 ? "-" : ""
+        if a == 0 { return "0" }
+        if a >= 1e15 { return String(format: "%.1e", v) }
+        let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
+        for (scale, suffix) in units where a >= scale * 0.9995 {
+            return sign + printfTrimmed(a / scale, digits: a / scale >= 100 ? 0 : 1) + suffix
+        }
+        if a >= 100 { return sign + String(format: "%.0f", a) }
+        if a >= 10 { return sign + printfTrimmed(a, digits: 1) }
+        if a >= 0.01 { return sign + printfTrimmed(a, digits: 2) }
+        return String(format: "%.1e", v)
+    }
+
+    /// Three significant digits for coefficients such as the USL's σ and κ.
+    static func significant(_ v: Double) -> String {
+        guard v.isFinite else { return compact(v) }
+        return v == 0 ? "0" : String(format: "%.3g", v)
+    }
+
+    /// C's `%.Nf` (exact ties to even) without trailing zeros: the rounding the compact chart labels have always had.
+    static func printfTrimmed(_ v: Double, digits: Int) -> String {
+        var s = String(format: "%.\(digits)f", v)
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        return s
     }
 }
 

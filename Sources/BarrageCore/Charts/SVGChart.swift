@@ -209,11 +209,12 @@ enum SVGChart {
         return (items, items.isEmpty ? 1 : row + 1)
     }
 
-    /// A linear axis from zero to a rounded maximum on a 1–2–2.5–5 × 10^k step, about five ticks.
+    /// A linear axis from zero to a rounded maximum on a 1–2–2.5–5 × 10^k step: the one axis algorithm of every chart
+    /// (the report's charts, the sweep's panels and the terminal sweep chart).
     struct AxisScale {
         var max: Double
         var step: Double
-        var ticks: [Double] { stride(from: 0, through: max + step / 2, by: step).map { $0 } }
+        var ticks: [Double] { (0...Int((max / step).rounded())).map { Double($0) * step } }
 
         /// Digits enough to tell the ticks apart; thousands grouped.
         func label(_ v: Double) -> String {
@@ -224,14 +225,20 @@ enum SVGChart {
         }
     }
 
+    /// The axis for values up to `maxValue` with about `ticks` steps. Not a positive number: 0…1; infinite: the
+    /// largest finite value, as is any axis whose rounded top would overflow (then with ticks at 0 and the top only).
     static func niceScale(_ maxValue: Double, ticks: Int = 5) -> AxisScale {
-        let v = maxValue.isFinite && maxValue > 0 ? maxValue : 1
-        let raw = v / Double(ticks)
+        let v = maxValue == .infinity ? Double.greatestFiniteMagnitude : (maxValue.isFinite && maxValue > 0 ? maxValue : 1)
+        let raw = v / Double(Swift.max(1, ticks))
         let magnitude = pow(10, floor(log10(raw)))
         let fraction = raw / magnitude
         let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10
         let step = nice * magnitude
-        return AxisScale(max: max(step, (v / step - 1e-9).rounded(.up) * step), step: step)
+        // A value a hair above a step (rounding noise) does not get a step of its own.
+        let count = Swift.max(1, (v / step - 1e-9).rounded(.up))
+        let top = count * step
+        guard step.isFinite, step > 0, top.isFinite, count <= 24 else { return AxisScale(max: v, step: v) }
+        return AxisScale(max: top, step: step)
     }
 
     // MARK: - Bar table
@@ -277,6 +284,12 @@ enum SVGChart {
         return out.joined(separator: "\n")
     }
 
+
+    /// Figure coordinates (`SweepFigure`, bar figures): one decimal, never NaN or infinite.
+    static func fmt(_ v: Double) -> String {
+        guard v.isFinite else { return "0" }
+        return NumberFormat.printfTrimmed(v, digits: 1)
+    }
 
     /// SVG coordinates: at most one decimal, never NaN.
     static func f(_ v: Double) -> String {

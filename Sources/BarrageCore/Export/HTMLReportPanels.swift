@@ -287,9 +287,10 @@ extension HTMLReport {
     }
 
 
-    /// The sweep's charts (ScaleCharts' SVG, inline) beside the fit, then the per-level table.
+    /// The sweep's charts (drawn inline by the chart module) beside the fit, then the per-level table.
     static func scalePanels(_ s: ScaleResult) -> String {
-        let svg = inlineScaleSVG(ScaleCharts.svg(s.chartPoints, fit: s.usl, title: "Throughput and speedup vs concurrency"))
+        let figure = ScaleCharts.figure(s.chartPoints, fit: s.usl, title: "Throughput and speedup vs concurrency")
+        let svg = SVGChart.render(figure, placement: .inline(name: "scale", cssClass: "scale-chart"))
         var fit = [#"<div class="fit">"#, "<h3>Universal Scalability Law</h3>"]
         if let u = s.usl {
             var rows = [("λ (req/s per request in flight)", NumberFormat.number(u.lambda)), ("σ (contention)", fixed(u.sigma, 4)),
@@ -332,37 +333,5 @@ extension HTMLReport {
         out.append("</tbody></table>")
         out.append(#"<p class="note" style="margin-top:10px">X·W: Little's law, throughput × mean latency; it should match the measured average in flight. Highlighted: the knee (amber) and levels with failures (red); ✗: no ok response at that level (it measured nothing; left out of the fit).</p>"#)
         return out.joined(separator: "\n")
-    }
-
-
-    /// ScaleCharts' SVG made fit to sit inside the page: no XML declaration, no namespace URL (HTML puts `<svg>` in
-    /// the SVG namespace by itself), tagged `data-chart="scale"`, and its stylesheet scoped to it, because an inline
-    /// SVG's `<style>` applies to the whole document.
-    static func inlineScaleSVG(_ svg: String) -> String {
-        var text = svg
-        if let declaration = text.range(of: "<?xml"), let end = text.range(of: "?>", range: declaration.upperBound..<text.endIndex) {
-            text.removeSubrange(declaration.lowerBound..<end.upperBound)
-        }
-        text = text.replacingOccurrences(of: #" xmlns="http://www.w3.org/2000/svg""#, with: "")
-        text = text.replacingOccurrences(of: #" xmlns:xlink="http://www.w3.org/1999/xlink""#, with: "")
-        if let open = text.range(of: "<svg") {
-            text.replaceSubrange(open, with: #"<svg data-chart="scale" class="scale-chart""#)
-        }
-        // Prefix every selector of the embedded stylesheet with the chart's class.
-        var out = ""
-        var rest = Substring(text)
-        while let start = rest.range(of: "<style>"), let end = rest.range(of: "</style>", range: start.upperBound..<rest.endIndex) {
-            out += rest[..<start.upperBound]
-            let css = rest[start.upperBound..<end.lowerBound]
-            out += css.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-                guard let brace = line.firstIndex(of: "{") else { return String(line) }
-                let selectors = line[..<brace].split(separator: ",").map { ".scale-chart " + $0.trimmingCharacters(in: .whitespaces) }
-                return selectors.joined(separator: ", ") + " " + line[brace...]
-            }.joined(separator: "\n")
-            out += "</style>"
-            rest = rest[end.upperBound...]
-        }
-        out += rest
-        return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
