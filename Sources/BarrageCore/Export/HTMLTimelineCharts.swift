@@ -65,6 +65,12 @@ extension HTMLReport {
 
     /// Points of the buckets that have a rate, the line broken where one has none and where a run starts.
     static func rateSegments(_ r: RunResult, _ value: (TimelineEntry) -> Double) -> [[(Double, Double)]] {
+        segments(r, drawn: { $0.rps != nil }, value)
+    }
+
+    /// Points of the buckets `drawn` accepts, at each bucket's middle; the line is broken at a bucket it refuses and
+    /// where a run starts.
+    static func segments(_ r: RunResult, drawn: (TimelineEntry) -> Bool, _ value: (TimelineEntry) -> Double) -> [[(Double, Double)]] {
         var out: [[(Double, Double)]] = []
         var current: [(Double, Double)] = []
         var previous: Int? = nil
@@ -72,9 +78,10 @@ extension HTMLReport {
         for e in r.timeline {
             let contiguous = continues(e, after: previous, starts: starts)
             previous = e.t_s
-            if e.rps == nil || !contiguous {
+            let isDrawn = drawn(e)
+            if !isDrawn || !contiguous {
                 if !current.isEmpty { out.append(current); current = [] }
-                if e.rps == nil { continue }
+                if !isDrawn { continue }
             }
             current.append((bucketMiddle(e, in: r), value(e)))
         }
@@ -125,22 +132,8 @@ extension HTMLReport {
 
     static func latencyChart(_ r: RunResult) -> String {
         // Seconds without a complete response have no latency: break the lines there rather than drop to zero.
-        func segments(_ value: (TimelineEntry) -> Int64) -> [[(Double, Double)]] {
-            var out: [[(Double, Double)]] = []
-            var current: [(Double, Double)] = []
-            var previous: Int? = nil
-            let starts = Set(runStarts(r))
-            for e in r.timeline {
-                let contiguous = continues(e, after: previous, starts: starts)
-                previous = e.t_s
-                if (e.max_us == 0 && value(e) == 0) || !contiguous {
-                    if !current.isEmpty { out.append(current); current = [] }
-                    if e.max_us == 0 && value(e) == 0 { continue }
-                }
-                current.append((bucketMiddle(e, in: r), Double(value(e)) / 1000))
-            }
-            if !current.isEmpty { out.append(current) }
-            return out
+        func segments(_ value: KeyPath<TimelineEntry, Int64>) -> [[(Double, Double)]] {
+            HTMLReport.segments(r, drawn: { !($0.max_us == 0 && $0[keyPath: value] == 0) }) { Double($0[keyPath: value]) / 1000 }
         }
         let series = [
             SVGChart.Series(label: "p50", colour: SVGChart.Palette.blue, segments: segments(\.p50_us), width: 2),
