@@ -285,12 +285,6 @@ enum SVGChart {
     }
 
 
-    /// Figure coordinates (`SweepFigure`, bar figures): one decimal, never NaN or infinite.
-    static func fmt(_ v: Double) -> String {
-        guard v.isFinite else { return "0" }
-        return NumberFormat.printfTrimmed(v, digits: 1)
-    }
-
     /// SVG coordinates: at most one decimal, never NaN.
     static func f(_ v: Double) -> String {
         guard v.isFinite else { return "0" }

@@ -72,7 +72,7 @@ extension SVGChart {
 
     /// The opening of a figure: the `<svg>` element, its title, its stylesheet and a white background.
     static func figureHead(width: Double, height: Double, title: String, placement: Placement = .standalone) -> [String] {
-        let size = #"width="\#(fmt(width))" height="\#(fmt(height))" viewBox="0 0 \#(fmt(width)) \#(fmt(height))" role="img""#
+        let size = #"width="\#(f(width))" height="\#(f(height))" viewBox="0 0 \#(f(width)) \#(f(height))" role="img""#
         var out: [String]
         var scope = ""
         switch placement {
@@ -86,7 +86,7 @@ extension SVGChart {
         out.append("<style>")
         out += figureStyle.map { rule in rule.selectors.map { scope + $0 }.joined(separator: ", ") + " { " + rule.declarations + " }" }
         out.append("</style>")
-        out.append(#"<rect class="background" x="0" y="0" width="\#(fmt(width))" height="\#(fmt(height))" fill="white"/>"#)
+        out.append(#"<rect class="background" x="0" y="0" width="\#(f(width))" height="\#(f(height))" fill="white"/>"#)
         return out
     }
 
@@ -95,13 +95,13 @@ extension SVGChart {
         var out: [String] = []
         for tick in scale.ticks {
             let y = frame.bottom - tick / scale.max * frame.height
-            out.append(#"<line class="grid" x1="\#(fmt(frame.left))" y1="\#(fmt(y))" x2="\#(fmt(frame.right))" y2="\#(fmt(y))"/>"#)
-            out.append(#"<line class="tick" x1="\#(fmt(frame.left - 5))" y1="\#(fmt(y))" x2="\#(fmt(frame.left))" y2="\#(fmt(y))"/>"#)
-            out.append(#"<text class="tick-label" x="\#(fmt(frame.left - 8))" y="\#(fmt(y + 4))" text-anchor="end">\#(Markup.escape(label(tick)))</text>"#)
+            out.append(#"<line class="grid" x1="\#(f(frame.left))" y1="\#(f(y))" x2="\#(f(frame.right))" y2="\#(f(y))"/>"#)
+            out.append(#"<line class="tick" x1="\#(f(frame.left - 5))" y1="\#(f(y))" x2="\#(f(frame.left))" y2="\#(f(y))"/>"#)
+            out.append(#"<text class="tick-label" x="\#(f(frame.left - 8))" y="\#(f(y + 4))" text-anchor="end">\#(Markup.escape(label(tick)))</text>"#)
         }
-        out.append(#"<line class="axis" x1="\#(fmt(frame.left))" y1="\#(fmt(frame.top))" x2="\#(fmt(frame.left))" y2="\#(fmt(frame.bottom))"/>"#)
+        out.append(#"<line class="axis" x1="\#(f(frame.left))" y1="\#(f(frame.top))" x2="\#(f(frame.left))" y2="\#(f(frame.bottom))"/>"#)
         let cx = frame.left - 58, cy = frame.top + frame.height / 2
-        out.append(#"<text class="axis-label" x="\#(fmt(cx))" y="\#(fmt(cy))" text-anchor="middle" transform="rotate(-90 \#(fmt(cx)) \#(fmt(cy)))">\#(Markup.escape(title))</text>"#)
+        out.append(#"<text class="axis-label" x="\#(f(cx))" y="\#(f(cy))" text-anchor="middle" transform="rotate(-90 \#(f(cx)) \#(f(cy)))">\#(Markup.escape(title))</text>"#)
         return out
     }
 
@@ -109,27 +109,27 @@ extension SVGChart {
     static func render(_ figure: SweepFigure, placement: Placement = .standalone) -> String {
         let left = figure.panels.first?.frame.left ?? 78
         var out = figureHead(width: figure.width, height: figure.height, title: figure.title, placement: placement)
-        out.append(#"<text class="title" x="\#(fmt(figure.width / 2))" y="28" text-anchor="middle">\#(Markup.escape(figure.title))</text>"#)
+        out.append(#"<text class="title" x="\#(f(figure.width / 2))" y="28" text-anchor="middle">\#(Markup.escape(figure.title))</text>"#)
 
         // Legend, top left under the title.
         var legendX = left
         let legendY = 54.0
         out.append(#"<g class="legend">"#)
-        out.append(#"<circle class="legend-measured" cx="\#(fmt(legendX + 6))" cy="\#(fmt(legendY - 4))" r="4"/>"#)
-        out.append(#"<text x="\#(fmt(legendX + 16))" y="\#(fmt(legendY))">measured</text>"#)
+        out.append(#"<circle class="legend-measured" cx="\#(f(legendX + 6))" cy="\#(f(legendY - 4))" r="4"/>"#)
+        out.append(#"<text x="\#(f(legendX + 16))" y="\#(f(legendY))">measured</text>"#)
         legendX += 100
-        out.append(#"<line class="legend-ideal" x1="\#(fmt(legendX))" y1="\#(fmt(legendY - 4))" x2="\#(fmt(legendX + 24))" y2="\#(fmt(legendY - 4))"/>"#)
-        out.append(#"<text x="\#(fmt(legendX + 30))" y="\#(fmt(legendY))">ideal linear (speedup = N)</text>"#)
+        out.append(#"<line class="legend-ideal" x1="\#(f(legendX))" y1="\#(f(legendY - 4))" x2="\#(f(legendX + 24))" y2="\#(f(legendY - 4))"/>"#)
+        out.append(#"<text x="\#(f(legendX + 30))" y="\#(f(legendY))">ideal linear (speedup = N)</text>"#)
         legendX += 200
         if let summary = figure.fitSummary {
-            out.append(#"<line class="legend-usl" x1="\#(fmt(legendX))" y1="\#(fmt(legendY - 4))" x2="\#(fmt(legendX + 24))" y2="\#(fmt(legendY - 4))"/>"#)
-            out.append(#"<text x="\#(fmt(legendX + 30))" y="\#(fmt(legendY))">USL fit</text>"#)
-            out.append(#"<text class="fit-summary" x="\#(fmt(left))" y="\#(fmt(legendY + 20))">\#(Markup.escape(summary))</text>"#)
+            out.append(#"<line class="legend-usl" x1="\#(f(legendX))" y1="\#(f(legendY - 4))" x2="\#(f(legendX + 24))" y2="\#(f(legendY - 4))"/>"#)
+            out.append(#"<text x="\#(f(legendX + 30))" y="\#(f(legendY))">USL fit</text>"#)
+            out.append(#"<text class="fit-summary" x="\#(f(left))" y="\#(f(legendY + 20))">\#(Markup.escape(summary))</text>"#)
         }
         out.append("</g>")
 
         if figure.panels.isEmpty {
-            out.append(#"<text x="\#(fmt(figure.width / 2))" y="\#(fmt(figure.height / 2))" text-anchor="middle">no measured points to plot</text>"#)
+            out.append(#"<text x="\#(f(figure.width / 2))" y="\#(f(figure.height / 2))" text-anchor="middle">no measured points to plot</text>"#)
         }
         for panel in figure.panels { out += render(panel) }
         out.append("</svg>")
@@ -145,18 +145,18 @@ extension SVGChart {
         func x(log2n l: Double) -> Double { frame.left + (l - domain.lowerBound) / span * frame.width }
         func y(_ v: Double) -> Double { frame.bottom - v / scale.max * frame.height }
         func points(_ line: [(log2n: Double, value: Double)]) -> String {
-            line.map { "\(fmt(x(log2n: $0.log2n))),\(fmt(y($0.value)))" }.joined(separator: " ")
+            line.map { "\(f(x(log2n: $0.log2n))),\(f(y($0.value)))" }.joined(separator: " ")
         }
 
         var out = [#"<g class="panel panel-\#(panel.name)">"#]
         out += figureYAxis(frame: frame, scale: scale, title: panel.yLabel, label: NumberFormat.compact)
-        out.append(#"<line class="axis" x1="\#(fmt(frame.left))" y1="\#(fmt(frame.bottom))" x2="\#(fmt(frame.right))" y2="\#(fmt(frame.bottom))"/>"#)
+        out.append(#"<line class="axis" x1="\#(f(frame.left))" y1="\#(f(frame.bottom))" x2="\#(f(frame.right))" y2="\#(f(frame.bottom))"/>"#)
         for tick in panel.xTicks {
             let tx = x(log2n: tick.log2n)
-            out.append(#"<line class="tick" x1="\#(fmt(tx))" y1="\#(fmt(frame.bottom))" x2="\#(fmt(tx))" y2="\#(fmt(frame.bottom + 5))"/>"#)
-            out.append(#"<text class="tick-label" x="\#(fmt(tx))" y="\#(fmt(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(tick.label))</text>"#)
+            out.append(#"<line class="tick" x1="\#(f(tx))" y1="\#(f(frame.bottom))" x2="\#(f(tx))" y2="\#(f(frame.bottom + 5))"/>"#)
+            out.append(#"<text class="tick-label" x="\#(f(tx))" y="\#(f(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(tick.label))</text>"#)
         }
-        out.append(#"<text class="axis-label" x="\#(fmt(frame.left + frame.width / 2))" y="\#(fmt(frame.bottom + 38))" text-anchor="middle">\#(Markup.escape(panel.xLabel))</text>"#)
+        out.append(#"<text class="axis-label" x="\#(f(frame.left + frame.width / 2))" y="\#(f(frame.bottom + 38))" text-anchor="middle">\#(Markup.escape(panel.xLabel))</text>"#)
 
         if panel.ideal.count >= 2 {
             out.append(#"<polyline class="ideal" points="\#(points(panel.ideal))"/>"#)
@@ -166,10 +166,10 @@ extension SVGChart {
         }
         if let peak = panel.peak {
             let px = x(log2n: peak.log2n)
-            out.append(#"<line class="peak" x1="\#(fmt(px))" y1="\#(fmt(frame.top))" x2="\#(fmt(px))" y2="\#(fmt(frame.bottom))"><title>\#(Markup.escape(peak.label))</title></line>"#)
+            out.append(#"<line class="peak" x1="\#(f(px))" y1="\#(f(frame.top))" x2="\#(f(px))" y2="\#(f(frame.bottom))"><title>\#(Markup.escape(peak.label))</title></line>"#)
         }
         for point in panel.points {
-            out.append(#"<circle class="measured" cx="\#(fmt(x(log2n: point.log2n)))" cy="\#(fmt(y(min(point.value, scale.max))))" r="4"><title>\#(Markup.escape(point.label))</title></circle>"#)
+            out.append(#"<circle class="measured" cx="\#(f(x(log2n: point.log2n)))" cy="\#(f(y(min(point.value, scale.max))))" r="4"><title>\#(Markup.escape(point.label))</title></circle>"#)
         }
         out.append("</g>")
         return out

@@ -227,21 +227,21 @@ public enum ScaleCharts {
         let scale = SVGChart.niceScale((bars.map { clean($0.value) }.max() ?? 0) * 1.1, ticks: 5)
 
         var out = SVGChart.figureHead(width: width, height: height, title: title)
-        out.append(#"<text class="title" x="\#(SVGChart.fmt(width / 2))" y="28" text-anchor="middle">\#(Markup.escape(title))</text>"#)
+        out.append(#"<text class="title" x="\#(SVGChart.f(width / 2))" y="28" text-anchor="middle">\#(Markup.escape(title))</text>"#)
         out += SVGChart.figureYAxis(frame: frame, scale: scale, title: yLabel, label: NumberFormat.compact)
-        out.append(#"<line class="axis" x1="\#(SVGChart.fmt(frame.left))" y1="\#(SVGChart.fmt(frame.bottom))" x2="\#(SVGChart.fmt(frame.right))" y2="\#(SVGChart.fmt(frame.bottom))"/>"#)
+        out.append(#"<line class="axis" x1="\#(SVGChart.f(frame.left))" y1="\#(SVGChart.f(frame.bottom))" x2="\#(SVGChart.f(frame.right))" y2="\#(SVGChart.f(frame.bottom))"/>"#)
         let step = bars.isEmpty ? frame.width : frame.width / Double(bars.count)
         let barWidth = min(step * 0.6, 72)
         for (index, bar) in bars.enumerated() {
             let centre = frame.left + step * (Double(index) + 0.5)
             let barHeight = clean(bar.value) / scale.max * frame.height
             let y = frame.bottom - barHeight
-            out.append(#"<rect class="bar" x="\#(SVGChart.fmt(centre - barWidth / 2))" y="\#(SVGChart.fmt(y))" width="\#(SVGChart.fmt(barWidth))" height="\#(SVGChart.fmt(barHeight))"><title>\#(Markup.escape(bar.label)): \#(Markup.escape(bar.text))</title></rect>"#)
-            out.append(#"<text class="value-label" x="\#(SVGChart.fmt(centre))" y="\#(SVGChart.fmt(y - 6))" text-anchor="middle">\#(Markup.escape(bar.text))</text>"#)
-            out.append(#"<text class="bar-label" x="\#(SVGChart.fmt(centre))" y="\#(SVGChart.fmt(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(truncate(bar.label, to: labelLimit)))</text>"#)
+            out.append(#"<rect class="bar" x="\#(SVGChart.f(centre - barWidth / 2))" y="\#(SVGChart.f(y))" width="\#(SVGChart.f(barWidth))" height="\#(SVGChart.f(barHeight))"><title>\#(Markup.escape(bar.label)): \#(Markup.escape(bar.text))</title></rect>"#)
+            out.append(#"<text class="value-label" x="\#(SVGChart.f(centre))" y="\#(SVGChart.f(y - 6))" text-anchor="middle">\#(Markup.escape(bar.text))</text>"#)
+            out.append(#"<text class="bar-label" x="\#(SVGChart.f(centre))" y="\#(SVGChart.f(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(truncate(bar.label, to: labelLimit)))</text>"#)
         }
         if bars.isEmpty {
-            out.append(#"<text x="\#(SVGChart.fmt(width / 2))" y="\#(SVGChart.fmt(frame.top + frame.height / 2))" text-anchor="middle">no data</text>"#)
+            out.append(#"<text x="\#(SVGChart.f(width / 2))" y="\#(SVGChart.f(frame.top + frame.height / 2))" text-anchor="middle">no data</text>"#)
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
