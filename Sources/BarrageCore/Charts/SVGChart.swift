@@ -271,7 +271,7 @@ enum SVGChart {
             let valueText = valueTexts[i]
             out.append(#"<g class="bar-row">"#)
             out.append(#"<title>\#(Markup.escape("\(row.label) \(row.detail): \(valueText)"))</title>"#)
-            let detail = truncate(row.detail, to: max(0, 26 - row.label.count))
+            let detail = TextLayout.truncated(row.detail, to: max(0, 26 - row.label.count))
             out.append(#"<text class="row-label" x="0" y="\#(f(cy + 4.5))">\#(Markup.escape(row.label))"#
                 + (detail.isEmpty ? "" : #"<tspan class="row-detail" dx="6">\#(Markup.escape(detail))</tspan>"#) + "</text>")
             out.append(#"<rect x="\#(f(labelWidth))" y="\#(f(y + 6))" width="\#(f(barSpace))" height="\#(f(rowHeight - 12))" rx="3" fill="\#(Palette.track)"/>"#)
@@ -290,11 +290,5 @@ enum SVGChart {
         guard v.isFinite else { return "0" }
         let rounded = (v * 10).rounded() / 10
         return rounded == rounded.rounded() ? String(Int(rounded)) : fixed(rounded, 1)
-    }
-
-    /// Cuts text to `limit` characters, the last one `…`; nothing at all when only one character would remain.
-    static func truncate(_ s: String, to limit: Int) -> String {
-        guard s.count > limit else { return s }
-        return limit <= 1 ? "" : String(s.prefix(limit - 1)) + "…"
     }
 }

@@ -186,8 +186,8 @@ public enum ScaleCharts {
     public static func terminalBars(_ bars: [(label: String, value: Double, text: String)], width: Int = 60) -> String {
         guard !bars.isEmpty else { return "" }
         let width = max(width, 20)
-        let labels = bars.map { truncate($0.label, to: max(1, width / 3)) }
-        let texts = bars.map { truncate($0.text, to: max(1, width / 3)) }
+        let labels = bars.map { TextLayout.truncated($0.label, to: max(1, width / 3)) }
+        let texts = bars.map { TextLayout.truncated($0.text, to: max(1, width / 3)) }
         let labelWidth = labels.map(\.count).max() ?? 0
         let textWidth = texts.map(\.count).max() ?? 0
         let barWidth = max(1, width - labelWidth - textWidth - 2)
@@ -206,7 +206,7 @@ public enum ScaleCharts {
             if eighths % 8 > 0 { drawn.append(partials[eighths % 8 - 1]) }
             let label = labels[index].padding(toLength: labelWidth, withPad: " ", startingAt: 0)
             let barColumn = drawn.padding(toLength: barWidth, withPad: " ", startingAt: 0)
-            lines.append(rightTrimmed(label + " " + barColumn + " " + texts[index]))
+            lines.append(TextLayout.rightTrimmed(label + " " + barColumn + " " + texts[index]))
         }
         return lines.joined(separator: "\n")
     }
@@ -238,7 +238,7 @@ public enum ScaleCharts {
             let y = frame.bottom - barHeight
             out.append(#"<rect class="bar" x="\#(SVGChart.f(centre - barWidth / 2))" y="\#(SVGChart.f(y))" width="\#(SVGChart.f(barWidth))" height="\#(SVGChart.f(barHeight))"><title>\#(Markup.escape(bar.label)): \#(Markup.escape(bar.text))</title></rect>"#)
             out.append(#"<text class="value-label" x="\#(SVGChart.f(centre))" y="\#(SVGChart.f(y - 6))" text-anchor="middle">\#(Markup.escape(bar.text))</text>"#)
-            out.append(#"<text class="bar-label" x="\#(SVGChart.f(centre))" y="\#(SVGChart.f(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(truncate(bar.label, to: labelLimit)))</text>"#)
+            out.append(#"<text class="bar-label" x="\#(SVGChart.f(centre))" y="\#(SVGChart.f(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(TextLayout.truncated(bar.label, to: labelLimit)))</text>"#)
         }
         if bars.isEmpty {
             out.append(#"<text x="\#(SVGChart.f(width / 2))" y="\#(SVGChart.f(frame.top + frame.height / 2))" text-anchor="middle">no data</text>"#)
@@ -384,7 +384,7 @@ public enum ScaleCharts {
             nextFree = start + text.count + 1
         }
         let gutter = String(repeating: " ", count: labelWidth + 1)
-        return [gutter + "└" + String(axis), rightTrimmed(gutter + " " + String(labels))]
+        return [gutter + "└" + String(axis), TextLayout.rightTrimmed(gutter + " " + String(labels))]
     }
 
     /// Integer exponents k with 2^k inside the domain, thinned so that at most about a dozen remain.
@@ -408,7 +408,7 @@ public enum ScaleCharts {
 
     /// Cuts every line to `width` characters and drops trailing spaces.
     static func finish(_ lines: [String], width: Int) -> String {
-        lines.map { rightTrimmed(String($0.prefix(width))) }.joined(separator: "\n")
+        lines.map { TextLayout.rightTrimmed(String($0.prefix(width))) }.joined(separator: "\n")
     }
 
     // MARK: - Helpers
@@ -422,15 +422,5 @@ public enum ScaleCharts {
     static func clampIndex(_ v: Double, upperBound: Int) -> Int {
         guard v.isFinite, v > 0 else { return 0 }
         return v >= Double(upperBound) ? upperBound : Int(v)
-    }
-
-    static func truncate(_ s: String, to limit: Int) -> String {
-        s.count <= limit ? s : String(s.prefix(max(0, limit - 1))) + "…"
-    }
-
-    static func rightTrimmed(_ s: String) -> String {
-        var s = s
-        while s.last == " " { s.removeLast() }
-        return s
     }
 }
