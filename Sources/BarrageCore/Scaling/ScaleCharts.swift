@@ -216,35 +216,7 @@ public enum ScaleCharts {
     /// Bars are `<rect class="bar">`, their texts `class="value-label"` above them and their labels
     /// `class="bar-label"` below (cut with `…` past 40 characters); the y-axis starts at zero with rounded ticks.
     public static func svgBars(_ bars: [(label: String, value: Double, text: String)], title: String, yLabel: String) -> String {
-        // Each bar's slot widens for its label (about 7 px a character at 12 px), up to 40 characters.
-        let labelLimit = 40
-        let longestLabel = bars.map { min($0.label.count, labelLimit) }.max() ?? 0
-        let slot = max(90, Double(longestLabel) * 7 + 20)
-        let left = 78.0, right = 24.0, top = 56.0, plotHeight = 260.0
-        let width = max(480, left + right + slot * Double(bars.count))
-        let height = top + plotHeight + 60
-        let frame = SVGChart.Frame(left: left, top: top, width: width - left - right, height: plotHeight)
-        let scale = SVGChart.niceScale((bars.map { clean($0.value) }.max() ?? 0) * 1.1, ticks: 5)
-
-        var out = SVGChart.figureHead(width: width, height: height, title: title)
-        out.append(#"<text class="title" x="\#(SVGChart.f(width / 2))" y="28" text-anchor="middle">\#(Markup.escape(title))</text>"#)
-        out += SVGChart.figureYAxis(frame: frame, scale: scale, title: yLabel, label: NumberFormat.compact)
-        out.append(#"<line class="axis" x1="\#(SVGChart.f(frame.left))" y1="\#(SVGChart.f(frame.bottom))" x2="\#(SVGChart.f(frame.right))" y2="\#(SVGChart.f(frame.bottom))"/>"#)
-        let step = bars.isEmpty ? frame.width : frame.width / Double(bars.count)
-        let barWidth = min(step * 0.6, 72)
-        for (index, bar) in bars.enumerated() {
-            let centre = frame.left + step * (Double(index) + 0.5)
-            let barHeight = clean(bar.value) / scale.max * frame.height
-            let y = frame.bottom - barHeight
-            out.append(#"<rect class="bar" x="\#(SVGChart.f(centre - barWidth / 2))" y="\#(SVGChart.f(y))" width="\#(SVGChart.f(barWidth))" height="\#(SVGChart.f(barHeight))"><title>\#(Markup.escape(bar.label)): \#(Markup.escape(bar.text))</title></rect>"#)
-            out.append(#"<text class="value-label" x="\#(SVGChart.f(centre))" y="\#(SVGChart.f(y - 6))" text-anchor="middle">\#(Markup.escape(bar.text))</text>"#)
-            out.append(#"<text class="bar-label" x="\#(SVGChart.f(centre))" y="\#(SVGChart.f(frame.bottom + 18))" text-anchor="middle">\#(Markup.escape(TextLayout.truncated(bar.label, to: labelLimit)))</text>"#)
-        }
-        if bars.isEmpty {
-            out.append(#"<text x="\#(SVGChart.f(width / 2))" y="\#(SVGChart.f(frame.top + frame.height / 2))" text-anchor="middle">no data</text>"#)
-        }
-        out.append("</svg>")
-        return out.joined(separator: "\n") + "\n"
+        SVGChart.render(SVGChart.BarFigure(title: title, yLabel: yLabel, bars: bars))
     }
 
     // MARK: - The series as plotted
