@@ -39,6 +39,11 @@ public enum NumberFormat {
         return fixed(p, p >= 0.01 ? 2 : 3) + "%"
     }
 
+    /// A fraction as a percentage with up to three decimals, as thresholds are written: `1%`, `0.1%`, `1.235%`.
+    static func percentTrimmed(_ fraction: Double) -> String {
+        fixedTrimmed(fraction * 100, 3) + "%"
+    }
+
     /// `fixed` with an explicit `+` on values that do not round to zero: `+2.5`, `-1.0`, `0.0`.
     static func signed(_ v: Double, _ digits: Int) -> String {
         let s = fixed(v, digits)

@@ -27,7 +27,7 @@ public enum MarkdownSummary {
             ("Duration", DurationParser.format(micros: r.duration_us)),
             RunOutcome.measuredNothing(q) ? ("Attempts (no ok response)", fixed(r.throughput.rps, 1) + "/s")
                                           : ("Throughput", fixed(r.throughput.rps, 1) + " req/s"),
-            ("Error rate", ThresholdFormat.percent(q.errorRate)),
+            ("Error rate", NumberFormat.percentTrimmed(q.errorRate)),
             ("Latency p50", micros(latency.p50)),
             ("Latency p90", micros(latency.p90)),
             ("Latency p99", micros(latency.p99)),

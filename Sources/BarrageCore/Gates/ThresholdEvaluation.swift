@@ -214,7 +214,7 @@ enum ThresholdFormat {
     static func value(_ v: Double, unit: String) -> String {
         switch unit {
         case Threshold.BaseUnit.micros: DurationParser.format(microsDouble: v)
-        case Threshold.BaseUnit.fraction: percent(v)
+        case Threshold.BaseUnit.fraction: NumberFormat.percentTrimmed(v)
         case Threshold.BaseUnit.requestsPerSecond: fixedTrimmed(v, 1) + " req/s"
         case Threshold.BaseUnit.count where v.isFinite && Swift.abs(v) < 1e15: TextReport.grouped(Int(v.rounded()))
         default: fixedTrimmed(v, 3)
@@ -231,11 +231,6 @@ enum ThresholdFormat {
         while number.hasSuffix("0") { number.removeLast() }
         if number.hasSuffix(".") { number.removeLast() }
         return number + text[unitStart...]
-    }
-
-    /// A fraction as a percentage with up to three decimals: `1%`, `0.1%`, `1.235%`.
-    static func percent(_ fraction: Double) -> String {
-        fixedTrimmed(fraction * 100, 3) + "%"
     }
 
     /// `latency_us.p99` → `p99`; `service_time_us.max` → `service_time.max`; others as they are.
