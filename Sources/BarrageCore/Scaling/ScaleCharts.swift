@@ -18,8 +18,9 @@ public struct ScaleSeriesPoint: Sendable {
     }
 }
 
-/// Scaling charts rendered to plain strings: a terminal plot and a self-contained SVG of a concurrency sweep,
-/// and horizontal (terminal) or vertical (SVG) bar charts for comparing a few totals.
+/// Scaling charts: a terminal plot of a concurrency sweep and terminal bars for comparing a few totals, drawn here;
+/// for SVG, chart models (`figure`, `SVGChart.BarFigure`) that the chart module (`SVGChart`) draws, as files of their
+/// own (`svg`, `svgBars`) or inside the HTML report.
 ///
 /// Everything here is pure: no I/O, no colours, no scripts. Points whose values are not finite, or whose concurrency
 /// is not positive, are left out of the plot rather than trapping, so a failed level cannot crash a report.
