@@ -34,7 +34,9 @@ let package = Package(
                 "CZlib",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The HTML report's stylesheet, compiled into the binary as `PackageResources.report_css`.
+            resources: [.embedInCode("Export/report.css")]
         ),
         // The libcurl edge: multi handles on engine threads.
         .target(name: "BarrageEngine", dependencies: ["BarrageCore", "CLibcurl", "CCurlShims", "CLinuxEvents"]),

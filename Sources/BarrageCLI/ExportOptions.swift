@@ -65,31 +65,24 @@ extension Barrage {
                 throw BarrageError.usage("report: name at least one output (--html, --hlog, --percentiles, --percentiles-csv, --csv)")
             }
             try OutputFile.prepare(exports.files)
-            guard let data = FileManager.default.contents(atPath: input) else { throw BarrageError.usage("\(input): cannot read the file") }
-            let schema = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["schema"] as? String
-            if schema == ScaleResult.schemaID {
+            let data = try ResultFile.contents(atPath: input)
+            if ResultFile.schema(of: data) == ScaleResult.schemaID {
                 guard let html = exports.html, exports.files.count == 1 else {
                     throw BarrageError.usage("\(input): a scale result gives only --html")
                 }
-                let s = try decodeScale(data, name: input)
+                let s = try ResultFile.scale(data, name: input)
                 try OutputFile(path: html, flag: "--html").write(Data(HTMLReport.render(scale: s).utf8))
                 return
             }
-            let result = try Compare.load(data, name: input)
+            let result = try ResultFile.run(data, name: input)
             if let scale, let html = exports.html {
-                guard let sdata = FileManager.default.contents(atPath: scale) else { throw BarrageError.usage("--scale \(scale): cannot read the file") }
-                try OutputFile(path: html, flag: "--html").write(Data(HTMLReport.render(result, scale: try decodeScale(sdata, name: scale)).utf8))
+                let sdata = try ResultFile.contents(atPath: scale, label: "--scale \(scale)")
+                try OutputFile(path: html, flag: "--html").write(Data(HTMLReport.render(result, scale: try ResultFile.scale(sdata, name: scale)).utf8))
                 var rest = exports
                 rest.html = nil
                 try rest.write(result)
             } else {
                 try exports.write(result)
-            }
-        }
-
-        private func decodeScale(_ data: Data, name: String) throws -> ScaleResult {
-            do { return try JSONDecoder().decode(ScaleResult.self, from: data) } catch {
-                throw BarrageError.usage("\(name): not a readable barrage.scale.v1 file (\(error))")
             }
         }
     }
@@ -133,8 +126,7 @@ extension Barrage {
             try OutputFile.prepare([out] + gates.outputs + exports.files)
             var loaded: [(name: String, result: RunResult)] = []
             for path in inputs {
-                guard let data = FileManager.default.contents(atPath: path) else { throw BarrageError.usage("\(path): cannot read the file") }
-                loaded.append((path, try Compare.load(data, name: path)))
+                loaded.append((path, try ResultFile.run(atPath: path)))
             }
             var merged = try ResultMerge.merge(loaded, force: force, allowPartial: allowPartial)
             if merged.partial == true { writeStderr("barrage: warning: merged a partial set of segments; the result is marked partial\n") }
