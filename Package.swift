@@ -48,11 +48,21 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // The client's own live endpoint (`run --metrics-addr`): GET /metrics in Prometheus text. Not the target server.
+        .target(
+            name: "BarrageMetricsServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // Subcommands and the entry point's error/exit-code mapping.
         .target(
             name: "BarrageCLI",
             dependencies: [
-                "BarrageCore", "BarrageEngine", "BarrageTargetServer",
+                "BarrageCore", "BarrageEngine", "BarrageTargetServer", "BarrageMetricsServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

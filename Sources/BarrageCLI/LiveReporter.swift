@@ -4,7 +4,8 @@ import Glibc
 import Synchronization
 import BarrageCore
 import BarrageEngine
-import BarrageTargetServer
+import BarrageMetricsServer
+import BarrageTargetServer // ListenFailure: why a NIO server could not listen, shared with `serve`
 
 /// How a run shows itself while it lasts.
 struct LiveOptions: ParsableArguments {
