@@ -106,6 +106,8 @@ extension Barrage {
 
         @OptionGroup var live: LiveOptions
 
+        @OptionGroup var engine: EngineOptions
+
         /// The load flags, read (`FlagValue`): nil where not given.
         struct Load {
             var concurrency: Int?
@@ -271,6 +273,7 @@ extension Barrage {
             }
             plan.segment = try resolvedSegment()
             plan.recordRaw = raw != nil
+            plan.engine = try engine.tuning()
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }

@@ -53,6 +53,8 @@ extension Barrage {
         @Flag(help: "Print only the final table and chart.")
         var quiet = false
 
+        @OptionGroup var engine: EngineOptions
+
         func validate() throws {
             try RequestOptions.checkURL(url)
             _ = try parsedLevels()
@@ -89,8 +91,9 @@ extension Barrage {
             let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, svg.map { OutputFile(path: $0, flag: "--svg") },
                            csv.map { OutputFile(path: $0, flag: "--csv") }].compactMap { $0 }
             try OutputFile.prepare(outputs)
-            let base = try request.plan(url: url, concurrency: levels.max()!, requests: limits.requests,
+            var base = try request.plan(url: url, concurrency: levels.max()!, requests: limits.requests,
                                         durationMicros: durationMicros, threads: limits.threads)
+            base.engine = try engine.tuning()
             try LevelRunner.checkDescriptors(for: base)
             let sweep = try ScaleSweep.run(base: base, levels: levels, quiet: quiet)
             printFlush(sweep.result.text)
