@@ -10,7 +10,7 @@ struct EngineOptions: ParsableArguments {
     var engineMode: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Open model: the shortest sleep on the pacing timer (benchmarks; default 200us).", valueName: "duration", visibility: .hidden))
-    var pacerQuantum: String?
+    var pacerQuantum: FlagValue.Duration?
 
     func validate() throws {
         _ = try tuning(environment: [:])
@@ -25,7 +25,7 @@ struct EngineOptions: ParsableArguments {
             }
             flags.driveMode = mode
         }
-        flags.pacerQuantumMicros = try pacerQuantum.map { try FlagValue.duration($0, flag: "--pacer-quantum", min: 0, max: 100_000) }
+        flags.pacerQuantumMicros = try pacerQuantum?.checked("--pacer-quantum", min: 0, max: 100_000)
         return flags.or(.environment(environment))
     }
 }
