@@ -1,6 +1,14 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// What an HTTP server on SwiftNIO needs (the target server, the client's /metrics).
+let nioHTTPServer: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+]
+
 let package = Package(
     name: "Barrage",
     platforms: [.macOS(.v13)],
@@ -34,25 +42,27 @@ let package = Package(
                 "CZlib",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The HTML report's stylesheet, compiled into the binary as `PackageResources.report_css`.
+            resources: [.embedInCode("Export/report.css")]
         ),
         // The libcurl edge: multi handles on engine threads.
         .target(name: "BarrageEngine", dependencies: ["BarrageCore", "CLibcurl", "CCurlShims", "CLinuxEvents"]),
         // The embedded target server used by `serve`, `demo` and the tests.
         .target(
             name: "BarrageTargetServer",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            dependencies: nioHTTPServer
+        ),
+        // The client's own live endpoint (`run --metrics-addr`): GET /metrics in Prometheus text. Not the target server.
+        .target(
+            name: "BarrageMetricsServer",
+            dependencies: nioHTTPServer
         ),
         // Subcommands and the entry point's error/exit-code mapping.
         .target(
             name: "BarrageCLI",
             dependencies: [
-                "BarrageCore", "BarrageEngine", "BarrageTargetServer",
+                "BarrageCore", "BarrageEngine", "BarrageTargetServer", "BarrageMetricsServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

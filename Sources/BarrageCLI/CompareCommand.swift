@@ -43,14 +43,8 @@ extension Barrage {
             let gates = try maxRegression.map(Compare.parseGate)
             let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, junit.map { OutputFile(path: $0, flag: "--junit") }].compactMap { $0 }
             try OutputFile.prepare(outputs)
-            func read(_ path: String) throws -> RunResult {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw BarrageError.usage("\(path): cannot read the file")
-                }
-                return try Compare.load(data, name: path)
-            }
-            let baseResult = try read(base)
-            let newResult = try read(new)
+            let baseResult = try ResultFile.run(atPath: base)
+            let newResult = try ResultFile.run(atPath: new)
             let comparison = Compare.compare(base: baseResult, new: newResult, gates: gates)
             printFlush(comparison.text(baseName: base, newName: new))
             if let json { try OutputFile(path: json, flag: "--json").write(try comparison.jsonData()) }

@@ -4,12 +4,13 @@ import Glibc
 import Synchronization
 import BarrageCore
 import BarrageEngine
-import BarrageTargetServer
+import BarrageMetricsServer
+import BarrageTargetServer // ListenFailure: why a NIO server could not listen, shared with `serve`
 
 /// How a run shows itself while it lasts.
 struct LiveOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Not a terminal: print a progress line this often.", valueName: "duration"))
-    var progressInterval: String = "5s"
+    var progressInterval = FlagValue.Duration(argument: "5s")
 
     @Flag(help: "No live panel and no progress lines.")
     var noProgress = false
@@ -20,8 +21,13 @@ struct LiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Serve live metrics in Prometheus format at http://ADDR/metrics while the run lasts.", valueName: "host:port"))
     var metricsAddr: String?
 
+    /// --progress-interval in µs, checked.
+    func intervalMicros() throws -> Int64 {
+        try progressInterval.checked("--progress-interval", min: 100_000, max: 3_600_000_000)
+    }
+
     func validate() throws {
-        _ = try FlagValue.duration(progressInterval, flag: "--progress-interval", min: 100_000, max: 3_600_000_000)
+        _ = try intervalMicros()
         guard ["auto", "always", "never"].contains(color) else {
             throw BarrageError.usage("--color '\(color)': expected auto, always or never")
         }
@@ -56,7 +62,7 @@ final class LiveReporter {
         let terminal = isatty(2) == 1
         mode = quiet || options.noProgress ? .off : (terminal ? .panel : .lines)
         color = LiveView.shouldColor(mode: options.color, isTerminal: terminal, environment: ProcessInfo.processInfo.environment)
-        intervalMicros = (try? FlagValue.duration(options.progressInterval, flag: "--progress-interval", min: 100_000, max: 3_600_000_000)) ?? 5_000_000
+        intervalMicros = (try? options.intervalMicros()) ?? 5_000_000
         if let addr = options.metricsAddr {
             let (host, port) = try LiveOptions.hostPort(addr)
             let text = metricsText

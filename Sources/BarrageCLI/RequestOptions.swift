@@ -20,13 +20,13 @@ struct RequestOptions: ParsableArguments {
     var bodyFile: String?
 
     @Option(name: .customLong("timeout"), parsing: .unconditional, help: ArgumentHelp("Per-request timeout (default 30s).", valueName: "duration"))
-    var timeoutFlag: String?
+    var timeoutFlag: FlagValue.Duration?
 
     @Option(name: .customLong("connect-timeout"), parsing: .unconditional, help: ArgumentHelp("Connection timeout (default 10s).", valueName: "duration"))
-    var connectTimeoutFlag: String?
+    var connectTimeoutFlag: FlagValue.Duration?
 
-    var timeout: String { timeoutFlag ?? "30s" }
-    var connectTimeout: String { connectTimeoutFlag ?? "10s" }
+    var timeout: FlagValue.Duration { timeoutFlag ?? FlagValue.Duration(argument: "30s") }
+    var connectTimeout: FlagValue.Duration { connectTimeoutFlag ?? FlagValue.Duration(argument: "10s") }
 
     @Flag(help: "Open a new connection for every request.")
     var noKeepalive = false
@@ -35,7 +35,7 @@ struct RequestOptions: ParsableArguments {
     var httpVersion: String = "1.1"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("HTTP/2: at most this many streams per connection.", valueName: "n"))
-    var maxStreams: String?
+    var maxStreams: FlagValue.Whole?
 
     @Flag(help: "Do not verify TLS certificates (noted in the summary and the result).")
     var insecure = false
@@ -59,7 +59,7 @@ struct RequestOptions: ParsableArguments {
     var connectTo: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Follow up to N redirects (default: do not follow; redirects are counted by status).", valueName: "n"))
-    var followRedirects: String?
+    var followRedirects: FlagValue.Whole?
 
     @Flag(help: "Ask for compressed bodies (Accept-Encoding) and count decoded bytes.")
     var compressed = false
@@ -74,13 +74,13 @@ struct RequestOptions: ParsableArguments {
     var localAddress: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Replace a connection once it is this old (whole seconds).", valueName: "duration"))
-    var maxConnectionAge: String?
+    var maxConnectionAge: FlagValue.Duration?
 
     @Flag(help: "Open every worker's connection before the clock starts (one request each, at most 256 connection attempts at once), reported as the connect phase and kept out of the results.")
     var preconnect = false
 
     @Option(parsing: .unconditional, help: ArgumentHelp("libcurl's receive buffer per connection, 1k to 512k (default 16k; 4k from 1,000 connections per process).", valueName: "bytes"))
-    var bufferSize: String?
+    var bufferSize: FlagValue.Size?
 
     func validate() throws {
         let m = method
@@ -109,18 +109,6 @@ struct RequestOptions: ParsableArguments {
         }
     }
 
-    /// `4096`, `4k`, `16K`, `1m`: a byte count within [min, max].
-    static func byteSize(_ text: String, flag: String, min: Int, max: Int) throws -> Int {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        var digits = t, scale = 1
-        if t.hasSuffix("k") { digits = String(t.dropLast()); scale = 1_024 }
-        else if t.hasSuffix("m") { digits = String(t.dropLast()); scale = 1_048_576 }
-        guard let n = Int(digits), n >= 0, n <= max / scale, n * scale >= min else {
-            throw BarrageError.usage("\(flag) '\(text)': expected a size from \(min / 1_024)k to \(max / 1_024)k, like 4k or 16384")
-        }
-        return n * scale
-    }
-
     /// The TLS and connection controls, checked.
     func transport() throws -> Transport {
         var t = Transport()
@@ -144,11 +132,11 @@ struct RequestOptions: ParsableArguments {
             throw BarrageError.usage("--connect-to '\(c)': expected HOST:PORT:HOST2:PORT2")
         }
         t.connectTo = connectTo
-        t.maxStreams = try maxStreams.map { try FlagValue.whole($0, flag: "--max-streams", in: 1...1_000_000) }
-        t.followRedirects = try followRedirects.map { try FlagValue.whole($0, flag: "--follow-redirects", in: 0...1_000) }
+        t.maxStreams = try maxStreams?.checked("--max-streams", in: 1...1_000_000)
+        t.followRedirects = try followRedirects?.checked("--follow-redirects", in: 0...1_000)
         t.compressed = compressed
         t.preconnect = preconnect
-        if let bufferSize { t.bufferSize = try Self.byteSize(bufferSize, flag: "--buffer-size", min: 1_024, max: 524_288) }
+        if let bufferSize { t.bufferSize = try bufferSize.checked("--buffer-size", min: 1_024, max: 524_288) }
         if let proxy {
             guard let u = URLComponents(string: proxy), u.scheme != nil, u.host != nil else {
                 throw BarrageError.usage("--proxy '\(Redaction.url(proxy))': expected a URL like http://host:port")
@@ -158,7 +146,7 @@ struct RequestOptions: ParsableArguments {
         t.unixSocket = unixSocket
         t.localAddresses = localAddress
         if let age = maxConnectionAge {
-            t.maxConnectionAgeMicros = try FlagValue.duration(age, flag: "--max-connection-age", min: 1_000_000, max: 86_400_000_000)
+            t.maxConnectionAgeMicros = try age.checked("--max-connection-age", min: 1_000_000, max: 86_400_000_000)
         }
         return t
     }
@@ -177,11 +165,11 @@ struct RequestOptions: ParsableArguments {
     }
 
     func timeoutMicros() throws -> Int64 {
-        try FlagValue.duration(timeout, flag: "--timeout", min: 1_000, max: 3_600_000_000)
+        try timeout.checked("--timeout", min: 1_000, max: 3_600_000_000)
     }
 
     func connectTimeoutMicros() throws -> Int64 {
-        try FlagValue.duration(connectTimeout, flag: "--connect-timeout", min: 1_000, max: 3_600_000_000)
+        try connectTimeout.checked("--connect-timeout", min: 1_000, max: 3_600_000_000)
     }
 
     /// Checks a URL given on the command line completely (`HTTPURL`): scheme, host, port 1-65535, no raw spaces.

@@ -45,10 +45,10 @@ extension Barrage {
         var variables: [String] = []
 
         @Option(name: .shortAndLong, parsing: .unconditional, help: ArgumentHelp("Closed model: workers, requests in flight at once, one connection each (default 50). On a profile: a constant load instead of its stages.", valueName: "n"))
-        var concurrency: String?
+        var concurrency: FlagValue.Whole?
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Open model: a constant arrival rate in requests per second (with -d or -n). On a profile: a constant rate instead of its stages.", valueName: "req/s"))
-        var rate: String?
+        var rate: FlagValue.Rate?
 
         @Option(help: ArgumentHelp("Open model: a ramping arrival rate, e.g. '0->500:30s,500:60s,500->0:10s'.", valueName: "stages"))
         var rampRate: String?
@@ -57,27 +57,22 @@ extension Barrage {
         var rampConcurrency: String?
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Open model: the pool, at most this many requests in flight (default 1000).", valueName: "n"))
-        var maxInFlight: String?
+        var maxInFlight: FlagValue.Whole?
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Open model: drop a request not sent within this long after its due time (default: --timeout).", valueName: "duration"))
-        var maxLateness: String?
+        var maxLateness: FlagValue.Duration?
 
         @Option(help: ArgumentHelp("Open model: 'uniform' spacing or 'poisson' arrivals.", valueName: "uniform|poisson"))
         var arrival: String = "uniform"
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Open model: seed for Poisson arrivals (default 1).", valueName: "n"))
-        var seed: String?
+        var seed: FlagValue.Seed?
 
-        @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: ArgumentHelp("Stop after this many requests in total (on a profile: at most this many).", valueName: "n"))
-        var requests: String?
-
-        @Option(name: [.customShort("d"), .customShort("z"), .long], parsing: .unconditional, help: ArgumentHelp("Stop sending after this long (250ms, 10s, 2m, 1h). Default 10s unless -n is given. On a profile: cuts its stages there. (-z as in hey.)", valueName: "duration"))
-        var duration: String?
+        @OptionGroup var limits: LimitOptions<RunLimits>
 
         @OptionGroup var request: RequestOptions
 
-        @Option(name: [.customShort("t"), .long], parsing: .unconditional, help: ArgumentHelp("Engine threads (default: the CPUs this process may run on). (-t as in wrk.)", valueName: "n"))
-        var threads: String?
+        @OptionGroup var threads: ThreadsOption<RunLimits>
 
         @Option(help: ArgumentHelp("Write the result as JSON (barrage.result.v1) to this path; - for standard output (the summary then goes to stderr).", valueName: "path"))
         var json: String?
@@ -96,7 +91,7 @@ extension Barrage {
         var segment: String?
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Run share JOB_COMPLETION_INDEX + 1 of N (Kubernetes Indexed Jobs).", valueName: "N"))
-        var segments: String?
+        var segments: FlagValue.Whole?
 
         @Option(help: ArgumentHelp("Wait until this moment before starting: RFC 3339 (2026-11-25T20:00:00Z) or +DURATION.", valueName: "time"))
         var startAt: String?
@@ -105,6 +100,8 @@ extension Barrage {
         var quiet = false
 
         @OptionGroup var live: LiveOptions
+
+        @OptionGroup var engine: EngineOptions
 
         /// The load flags, read (`FlagValue`): nil where not given.
         struct Load {
@@ -119,14 +116,14 @@ extension Barrage {
         }
 
         func load() throws -> Load {
-            Load(concurrency: try concurrency.map { try FlagValue.whole($0, flag: "--concurrency", in: 1...1_000_000) },
-                 rate: try rate.map { try FlagValue.rate($0, flag: "--rate") },
-                 requests: try requests.map { try FlagValue.whole($0, flag: "--requests", in: 1...Int.max) },
-                 durationMicros: try duration.map { try FlagValue.duration($0, flag: "--duration", min: 1_000, max: 100 * 86_400 * 1_000_000) },
-                 maxInFlight: try maxInFlight.map { try FlagValue.whole($0, flag: "--max-in-flight", in: 1...1_000_000) },
-                 maxLatenessMicros: try maxLateness.map { try FlagValue.duration($0, flag: "--max-lateness", min: 0, max: 3_600_000_000) },
-                 seed: try seed.map { try FlagValue.seed($0, flag: "--seed") },
-                 threads: try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) })
+            Load(concurrency: try concurrency?.checked("--concurrency", in: 1...1_000_000),
+                 rate: try rate?.checked("--rate"),
+                 requests: try limits.requestLimit(),
+                 durationMicros: try limits.durationMicros(),
+                 maxInFlight: try maxInFlight?.checked("--max-in-flight", in: 1...1_000_000),
+                 maxLatenessMicros: try maxLateness?.checked("--max-lateness", min: 0, max: 3_600_000_000),
+                 seed: try seed?.checked("--seed"),
+                 threads: try threads.count())
         }
 
         var isOpen: Bool { rate != nil || rampRate != nil }
@@ -136,8 +133,8 @@ extension Barrage {
             let env = ProcessInfo.processInfo.environment
             if segment != nil && segments != nil { throw BarrageError.usage("--segment and --segments: give one, not both") }
             if let segment { return try Segment.parse(segment, flag: "--segment") }
-            if let segmentsText = segments {
-                let segments = try FlagValue.whole(segmentsText, flag: "--segments", in: 1...10_000)
+            if let segmentsFlag = segments {
+                let segments = try segmentsFlag.checked("--segments", in: 1...10_000)
                 guard let raw = env["JOB_COMPLETION_INDEX"], let index = Int(raw), index >= 0, index < segments else {
                     throw BarrageError.usage("--segments \(segments): JOB_COMPLETION_INDEX must be set to 0…\(segments - 1) (Kubernetes sets it in Indexed Jobs)")
                 }
@@ -157,7 +154,8 @@ extension Barrage {
         /// A profile's load overridden from the command line (-d, -n, -c, --rate), and the flags as given.
         func profileOverride() throws -> (LoadOverride, [String]) {
             let l = try load()
-            let given = [("--concurrency", concurrency), ("--rate", rate), ("--duration", duration), ("--requests", requests)]
+            let given = [("--concurrency", concurrency?.text), ("--rate", rate?.text), ("--duration", limits.duration?.text),
+                         ("--requests", limits.requests?.text)]
                 .compactMap { flag, text in text.map { "\(flag) \($0)" } }
             return (LoadOverride(durationMicros: l.durationMicros, requests: l.requests, concurrency: l.concurrency, rate: l.rate), given)
         }
@@ -184,7 +182,7 @@ extension Barrage {
             if let rampConcurrency {
                 if isOpen { throw BarrageError.usage("--ramp-concurrency: the closed model's ramp; the open model takes --ramp-rate") }
                 if concurrency != nil { throw BarrageError.usage("--ramp-concurrency and --concurrency: give one, not both") }
-                if duration != nil { throw BarrageError.usage("--duration: --ramp-concurrency sets the duration through its stages") }
+                if limits.duration != nil { throw BarrageError.usage("--duration: --ramp-concurrency sets the duration through its stages") }
                 let parsed = try RampGrammar.parse(rampConcurrency, flag: "--ramp-concurrency")
                 for v in [parsed.start] + parsed.stages.map(\.value) where v != v.rounded(.down) || v > 1_000_000 {
                     throw BarrageError.usage("--ramp-concurrency '\(rampConcurrency)': concurrency must be a whole number up to 1000000")
@@ -194,10 +192,10 @@ extension Barrage {
                 if concurrency != nil {
                     throw BarrageError.usage("--concurrency: the open model (--rate/--ramp-rate) takes --max-in-flight instead")
                 }
-                if l.rate != nil && duration == nil && requests == nil {
+                if l.rate != nil && limits.duration == nil && limits.requests == nil {
                     throw BarrageError.usage("--rate: give -d DURATION or -n REQUESTS to bound the run")
                 }
-                if rampRate != nil && duration != nil {
+                if rampRate != nil && limits.duration != nil {
                     throw BarrageError.usage("--duration: --ramp-rate sets the duration through its stages")
                 }
                 if let rampRate { _ = try RampGrammar.parse(rampRate, flag: "--ramp-rate") }
@@ -271,6 +269,7 @@ extension Barrage {
             }
             plan.segment = try resolvedSegment()
             plan.recordRaw = raw != nil
+            plan.engine = try engine.tuning()
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }

@@ -30,16 +30,11 @@ extension Barrage {
         @Option(parsing: .unconditional, help: ArgumentHelp("Concurrency levels, comma-separated.", valueName: "list"))
         var levels: String = "1,2,4,8,16,32,64,128,256,512,1024"
 
-        @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: ArgumentHelp("Requests per level.", valueName: "n"))
-        var requests: String?
-
-        @Option(name: [.customShort("d"), .customShort("z"), .long], parsing: .unconditional, help: ArgumentHelp("Duration per level (default 5s unless -n is given).", valueName: "duration"))
-        var duration: String?
+        @OptionGroup var limits: LimitOptions<ScaleLimits>
 
         @OptionGroup var request: RequestOptions
 
-        @Option(name: [.customShort("t"), .long], parsing: .unconditional, help: ArgumentHelp("Engine threads (default: the CPUs this process may run on).", valueName: "n"))
-        var threads: String?
+        @OptionGroup var threads: ThreadsOption<ScaleLimits>
 
         @Option(help: ArgumentHelp("Write the sweep as JSON (barrage.scale.v1).", valueName: "path"))
         var json: String?
@@ -53,20 +48,20 @@ extension Barrage {
         @Flag(help: "Print only the final table and chart.")
         var quiet = false
 
+        @OptionGroup var engine: EngineOptions
+
         func validate() throws {
             try RequestOptions.checkURL(url)
             _ = try parsedLevels()
-            if requests != nil && duration != nil {
+            if limits.requests != nil && limits.duration != nil {
                 throw BarrageError.usage("--requests and --duration: give one per-level limit, not both")
             }
-            _ = try limits()
+            _ = try checkedLimits()
         }
 
         /// -n, -d and --threads, read.
-        func limits() throws -> (requests: Int?, durationMicros: Int64?, threads: Int?) {
-            (try requests.map { try FlagValue.whole($0, flag: "--requests", in: 1...Int.max) },
-             try duration.map { try FlagValue.duration($0, flag: "--duration", min: 1_000, max: 86_400 * 1_000_000) },
-             try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) })
+        func checkedLimits() throws -> (requests: Int?, durationMicros: Int64?, threads: Int?) {
+            (try limits.requestLimit(), try limits.durationMicros(), try threads.count())
         }
 
         func parsedLevels() throws -> [Int] {
@@ -84,13 +79,14 @@ extension Barrage {
 
         func run() throws {
             let levels = try parsedLevels()
-            let limits = try limits()
+            let limits = try checkedLimits()
             let durationMicros = limits.durationMicros ?? (limits.requests == nil ? 5_000_000 : nil)
             let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, svg.map { OutputFile(path: $0, flag: "--svg") },
                            csv.map { OutputFile(path: $0, flag: "--csv") }].compactMap { $0 }
             try OutputFile.prepare(outputs)
-            let base = try request.plan(url: url, concurrency: levels.max()!, requests: limits.requests,
+            var base = try request.plan(url: url, concurrency: levels.max()!, requests: limits.requests,
                                         durationMicros: durationMicros, threads: limits.threads)
+            base.engine = try engine.tuning()
             try LevelRunner.checkDescriptors(for: base)
             let sweep = try ScaleSweep.run(base: base, levels: levels, quiet: quiet)
             printFlush(sweep.result.text)

@@ -24,23 +24,23 @@ extension Barrage {
         var host: String = "127.0.0.1"
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "port"))
-        var port: String = "0"
+        var port = FlagValue.Whole(argument: "0")
 
         @Option(name: [.customShort("t"), .long], parsing: .unconditional, help: ArgumentHelp("Event loop threads (default: all cores).", valueName: "n"))
-        var threads: String?
+        var threads: FlagValue.Whole?
 
         func validate() throws {
-            _ = try FlagValue.whole(port, flag: "--port", in: 0...65_535)
-            _ = try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) }
+            _ = try port.checked("--port", in: 0...65_535)
+            _ = try threads?.checked("--threads", in: 1...1_024)
         }
 
         func run() throws {
             Signals.install()
             let server: TargetServer
-            let port = try FlagValue.whole(port, flag: "--port", in: 0...65_535)
+            let port = try port.checked("--port", in: 0...65_535)
             do {
                 server = try TargetServer.start(host: host, port: port,
-                                                threads: try threads.map { try FlagValue.whole($0, flag: "--threads", in: 1...1_024) })
+                                                threads: try threads?.checked("--threads", in: 1...1_024))
             } catch {
                 throw BarrageError.failure("serve: cannot listen on \(host):\(port) (\(ListenFailure.reason(error)))")
             }

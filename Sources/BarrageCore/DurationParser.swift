@@ -50,21 +50,3 @@ public enum DurationParser {
 
     private static func pad2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 }
-
-/// Fixed-point formatting without Foundation's locale-dependent formatters.
-public func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (Swift.abs(value) * scale).rounded()
-    let negative = value < 0 && scaled > 0
-    let whole = Int64(scaled / scale)
-    var text = "\(whole)"
-    if digits > 0 {
-        let frac = Int64(scaled - Double(whole) * scale)
-        var fracText = "\(frac)"
-        while fracText.count < digits { fracText = "0" + fracText }
-        text += "." + fracText
-    }
-    return negative ? "-" + text : text
-}

@@ -91,6 +91,8 @@ public struct RunPlan: Sendable, Equatable {
     public var keepAlive: Bool
     /// "1.1" for now; the HTTP-version issue adds "2" and "auto".
     public var httpVersion: String = "1.1"
+    /// Benchmark knobs for the engine (drive mode, pacer quantum): not recorded in the result, not in the fingerprint.
+    public var engine = EngineTuning()
 
     public init(concurrency: Int, requestLimit: Int?, durationMicros: Int64?, targets: [RequestTarget],
                 timeoutMicros: Int64, connectTimeoutMicros: Int64, threads: Int, keepAlive: Bool) {

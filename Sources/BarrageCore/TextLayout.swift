@@ -123,6 +123,12 @@ enum TextLayout {
         }
     }
 
+    /// Cuts text to `limit` characters, the last one `…`; nothing at all when not even one character and the `…` fit.
+    static func truncated(_ s: String, to limit: Int) -> String {
+        guard s.count > limit else { return s }
+        return limit <= 1 ? "" : String(s.prefix(limit - 1)) + "…"
+    }
+
     static func rightTrimmed(_ s: String) -> String {
         var s = s
         while s.last == " " { s.removeLast() }

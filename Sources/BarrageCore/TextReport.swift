@@ -239,23 +239,9 @@ public enum TextReport {
         }
     }
 
-    /// 1234567 → "1,234,567"
-    public static func grouped(_ n: Int) -> String {
-        let digits = String(Swift.abs(n))
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(ch)
-        }
-        return n < 0 ? "-" + out : out
-    }
+    /// 1234567 → "1,234,567" (`NumberFormat.grouped`).
+    public static func grouped(_ n: Int) -> String { NumberFormat.grouped(n) }
 
-    /// Bytes with a unit chosen for the value (B, KB, MB, GB; powers of 1000).
-    public static func bytes(_ n: Double) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var v = n
-        var u = 0
-        while Swift.abs(v) >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
-        return u == 0 ? "\(Int(v))B" : fixed(v, v < 10 ? 2 : (v < 100 ? 1 : 0)) + units[u]
-    }
+    /// Bytes with a unit chosen for the value (`NumberFormat.bytes`).
+    public static func bytes(_ n: Double) -> String { NumberFormat.bytes(n) }
 }

@@ -76,9 +76,9 @@ public final class Engine {
 
     /// How engine threads drive libcurl: `perform` (one multi handle, curl_multi_perform + curl_multi_poll) or
     /// `socket` (shards of ≤ 128 connections, curl_multi_socket_action + epoll). By default each thread picks
-    /// perform up to 256 connections (an open-model pool of up to 1,000) and socket beyond; `BARRAGE_ENGINE_MODE`
-    /// or `mode:` force one.
-    public enum DriveMode: String, Sendable { case perform, socket }
+    /// perform up to 256 connections (an open-model pool of up to 1,000) and socket beyond; the plan's
+    /// `engine.driveMode` or `mode:` force one.
+    public typealias DriveMode = EngineTuning.DriveMode
 
     private static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -138,7 +138,7 @@ public final class Engine {
             let share = plan.processConcurrency / threadCount + (t < plan.processConcurrency % threadCount ? 1 : 0)
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,
                                             mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent,
-                                            mode: mode ?? EngineThread.mode(connections: share, open: plan.schedule != nil),
+                                            mode: mode ?? EngineThread.mode(connections: share, open: plan.schedule != nil, forced: plan.engine.driveMode),
                                             live: live[t], faults: faults))
         }
         // Handles are built before the clock starts counting: setup is not part of the run.

@@ -99,16 +99,15 @@ final class EngineThread: @unchecked Sendable {
     /// due by then — at high rates one wake-up sends several requests instead of one each (timerfd_settime, a poll
     /// and a read per wake-up), for at most this much send lateness. Requests due while the loop is awake anyway
     /// (responses arriving) go out at once.
-    static let pacerQuantumMicros: Int64 = Int64(ProcessInfo.processInfo.environment["BARRAGE_PACER_QUANTUM_US"].flatMap(Int.init) ?? 200)
+    /// `plan.engine.pacerQuantumMicros`, 200 by default.
+    private let pacerQuantumMicros: Int64
 
     /// How this thread drives libcurl (`Engine.DriveMode`).
     let mode: Engine.DriveMode
 
-    /// The default for a thread with `connections`; `BARRAGE_ENGINE_MODE=perform|socket` forces one (benchmarks).
-    static func mode(connections: Int, open: Bool) -> Engine.DriveMode {
-        if let forced = ProcessInfo.processInfo.environment["BARRAGE_ENGINE_MODE"].flatMap(Engine.DriveMode.init(rawValue:)) {
-            return forced
-        }
+    /// The default for a thread with `connections`, unless the plan's `engine.driveMode` forces one (benchmarks).
+    static func mode(connections: Int, open: Bool, forced: Engine.DriveMode? = nil) -> Engine.DriveMode {
+        if let forced { return forced }
         return connections <= (open ? performModeMaxPool : performModeMaxConnections) ? .perform : .socket
     }
 
@@ -119,6 +118,7 @@ final class EngineThread: @unchecked Sendable {
         self.live = live
         self.faults = faults
         self.plan = plan
+        self.pacerQuantumMicros = plan.engine.effectivePacerQuantumMicros
         self.control = control
         self.mailbox = mailbox
         self.startLine = startLine
@@ -138,8 +138,7 @@ final class EngineThread: @unchecked Sendable {
         self.mode = mode
         let perShard = mode == .perform ? max(1, connections) : Self.connectionsPerShard
         let shardCount = max(1, (connections + perShard - 1) / perShard)
-        let epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epfd >= 0 else { throw BarrageError.failure("epoll_create1 failed: \(String(cString: strerror(errno)))") }
+        let epfd = try Epoll.create()
         let deadlines = UnsafeMutablePointer<Int64>.allocate(capacity: shardCount)
         deadlines.initialize(repeating: -1, count: shardCount)
         let fds = UnsafeMutablePointer<FDEntry>.allocate(capacity: 1024)
@@ -150,12 +149,8 @@ final class EngineThread: @unchecked Sendable {
         events = .allocate(capacity: eventCapacity)
         slots = .allocate(capacity: connections)
         if plan.schedule != nil {
-            timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
-            guard timerFD >= 0 else { throw BarrageError.failure("timerfd_create failed: \(String(cString: strerror(errno)))") }
-            var ev = epoll_event()
-            ev.events = EPOLLIN.rawValue
-            ev.data.u64 = Self.timerTag
-            guard epoll_ctl(epfd, EPOLL_CTL_ADD, timerFD, &ev) == 0 else {
+            timerFD = try TimerFD.create()
+            guard Epoll.register(epfd, fd: timerFD, events: EPOLLIN.rawValue, data: Self.timerTag, modify: false) else {
                 throw BarrageError.failure("epoll_ctl (the pacing timer) failed: \(String(cString: strerror(errno)))")
             }
         }
@@ -176,7 +171,7 @@ final class EngineThread: @unchecked Sendable {
 
         for s in 0..<shardCount {
             (shardContexts + s).initialize(to: ShardContext(loop: loop, shard: Int32(s)))
-            guard let multi = curl_multi_init() else { throw BarrageError.failure("curl_multi_init failed") }
+            let multi = try CurlMulti.make()
             if mode == .socket {
                 barrage_multi_setopt_socket_callback(multi, socketCallback)
                 barrage_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, shardContexts + s)
@@ -218,7 +213,7 @@ final class EngineThread: @unchecked Sendable {
     deinit {
         for i in 0..<slotCount {
             let slot = slots[i]
-            if scheduler.slot(i).isInFlight { curl_multi_remove_handle(multis[Int(slot.shard)], easy(i)) }
+            if scheduler.slot(i).isInFlight { CurlMulti.remove(multis[Int(slot.shard)], easy(i)) }
             for t in 0..<targetCount { curl_easy_cleanup(slot.easies[t]) }
             slot.easies.deallocate()
         }
@@ -227,7 +222,7 @@ final class EngineThread: @unchecked Sendable {
             bodyChecks.deallocate()
         }
         errorBuffers.deallocate()
-        for m in multis { curl_multi_cleanup(m) }
+        for m in multis { CurlMulti.cleanup(m) }
         for l in headerLists { curl_slist_free_all(l) }
         curl_slist_free_all(resolveList)
         curl_slist_free_all(connectToList)
@@ -436,8 +431,7 @@ final class EngineThread: @unchecked Sendable {
             if !warming { closeIntervals(through: now) }
             let addedBefore = added
             if mode == .perform {
-                var running: Int32 = 0
-                curl_multi_perform(multis[0], &running)
+                CurlMulti.perform(multis[0])
                 dirty[0] = true
             } else {
                 fireTimers(now: now)
@@ -465,7 +459,7 @@ final class EngineThread: @unchecked Sendable {
         let wake = nextWakeMicros(now: now)
         let wait = max(0, wake - now)
         if scheduler.paced && wait < 100_000 {
-            if armTimer(atMicros: max(wake, now + Self.pacerQuantumMicros)) { return (100, true) }
+            if armTimer(atMicros: max(wake, now + pacerQuantumMicros)) { return (100, true) }
             // The timer could not be armed: sleep in whole milliseconds instead (coarser pacing, nothing lost).
             return (Int32(min(max(1, (wait + 999) / 1_000), 100)), false)
         }
@@ -475,28 +469,27 @@ final class EngineThread: @unchecked Sendable {
     /// Perform mode's sleep: libcurl's own descriptors, plus the timerfd when it is armed.
     private func pollMulti(_ millis: Int32, timerArmed: Bool) {
         guard timerArmed else {
-            curl_multi_poll(multis[0], nil, 0, millis, nil)
+            CurlMulti.poll(multis[0], extra: nil, extraCount: 0, timeoutMillis: millis)
             return
         }
         var extra = curl_waitfd()
         extra.fd = timerFD
         extra.events = Int16(CURL_WAIT_POLLIN)
-        curl_multi_poll(multis[0], &extra, 1, millis, nil)
+        CurlMulti.poll(multis[0], extra: &extra, extraCount: 1, timeoutMillis: millis)
         if extra.revents != 0 { consumeTimer() }
     }
 
     /// The timerfd fired: read its count so it stops being readable.
     private func consumeTimer() {
-        var expirations: UInt64 = 0
-        _ = read(timerFD, &expirations, 8)
+        TimerFD.drain(timerFD)
         timerArmedMicros = -1
     }
 
     /// Socket mode's sleep: `epoll_wait`, then each ready socket to its shard's `curl_multi_socket_action`.
     private func waitEpoll(_ waitMillis: Int32) {
-        let n = epoll_wait(loop.pointee.epollFD, events, Int32(eventCapacity), waitMillis)
+        let n = Epoll.wait(loop.pointee.epollFD, into: events, capacity: Int32(eventCapacity), timeoutMillis: waitMillis)
         if n > 0 {
-            for k in 0..<Int(n) {
+            for k in 0..<n {
                 let ev = events[k]
                 if ev.data.u64 == Self.timerTag {
                     consumeTimer()
@@ -516,8 +509,7 @@ final class EngineThread: @unchecked Sendable {
                 if ev.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { flags |= CURL_CSELECT_IN }
                 if ev.events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
                 if ev.events & EPOLLERR.rawValue != 0 { flags |= CURL_CSELECT_ERR }
-                var running: Int32 = 0
-                curl_multi_socket_action(multis[shard], fd, flags, &running)
+                CurlMulti.socketAction(multis[shard], fd, flags: flags)
                 dirty[shard] = true
             }
             drainCompletions()
@@ -542,11 +534,7 @@ final class EngineThread: @unchecked Sendable {
     /// `timerfd_settime` failed (the caller then sleeps in whole milliseconds).
     private func armTimer(atMicros micros: Int64) -> Bool {
         guard micros != timerArmedMicros else { return true }
-        var spec = itimerspec()
-        let t = max(micros, 1)
-        spec.it_value.tv_sec = Int(t / 1_000_000)
-        spec.it_value.tv_nsec = Int((t % 1_000_000) * 1_000)
-        guard timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil) == 0 else {
+        guard TimerFD.arm(timerFD, atMicros: micros) else {
             timerArmedMicros = -1
             return false
         }
@@ -558,8 +546,7 @@ final class EngineThread: @unchecked Sendable {
         let deadlines = loop.pointee.deadlines
         for s in 0..<multis.count where deadlines[s] >= 0 && deadlines[s] <= now {
             deadlines[s] = -1
-            var running: Int32 = 0
-            curl_multi_socket_action(multis[s], CURL_SOCKET_TIMEOUT, 0, &running)
+            CurlMulti.socketAction(multis[s], CURL_SOCKET_TIMEOUT, flags: 0)
             dirty[s] = true
         }
     }
@@ -572,14 +559,14 @@ final class EngineThread: @unchecked Sendable {
         if let faults, faults.failAdd(index, added) {
             code = CURLM_INTERNAL_ERROR
         } else {
-            code = curl_multi_add_handle(multis[Int(slots[i].shard)], easy(i))
+            code = CurlMulti.add(multis[Int(slots[i].shard)], easy(i))
         }
         added &+= 1
         if code == CURLM_OK { return true }
         // Closed model: counted as failed, the worker backs off as after a refused connection (and stays busy).
         // Open model: the slot is free again; the schedule goes on. Connect phase: the phase ends.
         scheduler.refused(slot: i, nowMicros: now - startMicros)
-        let message = "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code))) (CURLM \(code.rawValue))"
+        let message = "curl_multi_add_handle failed: \(CurlMulti.describe(code)) (CURLM \(code.rawValue))"
         if firstErrors[ErrorClass.other.index] == nil { firstErrors[ErrorClass.other.index] = message }
         let state = scheduler.slot(i)
         recordOutcome(RequestOutcome(dueMicros: state.dueMicros, sentMicros: state.sentMicros,
@@ -606,8 +593,7 @@ final class EngineThread: @unchecked Sendable {
         for s in 0..<multis.count where dirty[s] {
             dirty[s] = false
             let multi = multis[s]
-            var left: Int32 = 0
-            while let msg = curl_multi_info_read(multi, &left) {
+            while let msg = CurlMulti.nextMessage(multi) {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
                 let code = msg.pointee.data.result
                 if now < 0 { now = Clock.monotonicMicros() }
@@ -615,7 +601,7 @@ final class EngineThread: @unchecked Sendable {
                 barrage_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &priv)
                 let i = Int(bitPattern: priv) - 1
                 let outcome = complete(i, code: code, now: now)
-                curl_multi_remove_handle(multi, easy)
+                CurlMulti.remove(multi, easy)
                 if warming {
                     if warmFresh { barrage_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 0) }
                     _ = scheduler.completed(slot: i, outcome: outcome, nowMicros: now - startMicros)
@@ -632,7 +618,7 @@ final class EngineThread: @unchecked Sendable {
     private func abortActive(now: Int64) {
         for i in 0..<slotCount where scheduler.slot(i).isInFlight {
             let slot = scheduler.slot(i)
-            curl_multi_remove_handle(multis[Int(slots[i].shard)], easy(i))
+            CurlMulti.remove(multis[Int(slots[i].shard)], easy(i))
             scheduler.cutShort(slot: i)
             recordOutcome(RequestOutcome(dueMicros: slot.dueMicros, sentMicros: slot.sentMicros,
                                          doneMicros: now - startMicros, status: 0, error: .other, complete: false),

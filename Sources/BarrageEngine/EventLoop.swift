@@ -58,14 +58,11 @@ extension LoopState {
             e.pointee.idle = false
             return true
         }
-        var ev = epoll_event()
-        ev.events = events
-        ev.data.u64 = UInt64(UInt32(bitPattern: fd)) | (UInt64(UInt32(bitPattern: shard)) << 32)
-        var op = e.pointee.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
-        if epoll_ctl(epollFD, op, fd, &ev) != 0 {
+        let data = UInt64(UInt32(bitPattern: fd)) | (UInt64(UInt32(bitPattern: shard)) << 32)
+        let modify = e.pointee.registered
+        if !Epoll.register(epollFD, fd: fd, events: events, data: data, modify: modify) {
             // Our record was stale (a descriptor closed behind our back and reused): try the other operation.
-            op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
-            if epoll_ctl(epollFD, op, fd, &ev) != 0 {
+            if !Epoll.register(epollFD, fd: fd, events: events, data: data, modify: !modify) {
                 e.pointee.registered = false
                 return false
             }
@@ -91,10 +88,7 @@ extension LoopState {
     /// Removes `fd` from epoll now.
     mutating func forget(_ fd: Int32) {
         let e = entry(fd)
-        if e.pointee.registered {
-            var ev = epoll_event()
-            _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &ev)
-        }
+        if e.pointee.registered { Epoll.remove(epollFD, fd: fd) }
         e.pointee.registered = false
         e.pointee.idle = false
         e.pointee.events = 0
@@ -188,9 +182,9 @@ struct BodyCheck {
         if carryCount > 0 {
             let head = min(count, needleCount - 1)
             (carry + carryCount).update(from: data, count: head)
-            if memmem(carry, carryCount + head, needle, needleCount) != nil { matched = true; return }
+            if barrage_memmem(carry, carryCount + head, needle, needleCount) != nil { matched = true; return }
         }
-        if memmem(data, count, needle, needleCount) != nil { matched = true; return }
+        if barrage_memmem(data, count, needle, needleCount) != nil { matched = true; return }
         // Keep the last needleCount − 1 bytes of (carry + chunk).
         let keep = needleCount - 1
         if keep == 0 { return }
@@ -216,7 +210,3 @@ let checkBody: curl_write_callback = { data, size, count, userdata in
     }
     return n
 }
-
-/// memmem is a GNU extension the Glibc module does not expose.
-@_silgen_name("memmem")
-private func memmem(_ haystack: UnsafeRawPointer, _ haystackCount: Int, _ needle: UnsafeRawPointer, _ needleCount: Int) -> UnsafeMutableRawPointer?

@@ -1,4 +1,5 @@
 import Glibc
+import CLinuxEvents
 
 /// Clocks in integer microseconds.
 public enum Clock {
@@ -22,12 +23,9 @@ public enum Clock {
 public enum SystemLimits {
     /// The CPUs this process may run on, from its affinity mask (sched_getaffinity); falls back to the online count.
     public static func availableCPUs() -> Int {
-        var mask = [UInt64](repeating: 0, count: 16) // 1,024 CPUs
-        let rc = mask.withUnsafeMutableBytes { buf in
-            barrage_sched_getaffinity(0, buf.count, buf.baseAddress!)
-        }
-        if rc == 0 {
-            let n = mask.reduce(0) { $0 + $1.nonzeroBitCount }
+        var mask = cpu_set_t() // 1,024 CPUs
+        if barrage_sched_getaffinity(&mask) == 0 {
+            let n = withUnsafeBytes(of: &mask) { $0.reduce(0) { $0 + $1.nonzeroBitCount } }
             if n > 0 { return n }
         }
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
@@ -54,7 +52,3 @@ public enum SystemLimits {
         return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
     }
 }
-
-/// sched_getaffinity is a GNU extension the Glibc module does not always expose.
-@_silgen_name("sched_getaffinity")
-private func barrage_sched_getaffinity(_ pid: pid_t, _ size: Int, _ mask: UnsafeMutableRawPointer) -> Int32

@@ -268,7 +268,7 @@ final class CompareTests: XCTestCase {
 
     func testLoadRefusesOtherSchemas() throws {
         let good = try run(Shape(seconds: 3), seed: 23).jsonData()
-        XCTAssertEqual(try Compare.load(good, name: "base.json").timeline.count, 3)
+        XCTAssertEqual(try ResultFile.run(good, name: "base.json").timeline.count, 3)
 
         var object = try JSONSerialization.jsonObject(with: good) as! [String: Any]
         object["schema"] = "barrage.scale.v1"
@@ -287,7 +287,7 @@ final class CompareTests: XCTestCase {
             (partial, "new.json: not a barrage.result.v1 file (missing latency_us)"),
         ]
         for (data, message) in cases {
-            XCTAssertThrowsError(try Compare.load(data, name: "new.json")) { error in
+            XCTAssertThrowsError(try ResultFile.run(data, name: "new.json")) { error in
                 XCTAssertEqual((error as? BarrageError)?.status, .usage)
                 XCTAssertEqual((error as? BarrageError)?.message, message)
             }

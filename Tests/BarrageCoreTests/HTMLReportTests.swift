@@ -213,7 +213,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertFalse(html.contains(" src="))
         XCTAssertFalse(html.contains(" href="))
         for url in Set(result.plan.targets.map(\.url)) {
-            html = html.replacingOccurrences(of: HTMLReport.escape(url), with: "")
+            html = html.replacingOccurrences(of: Markup.escape(url), with: "")
         }
         XCTAssertFalse(html.contains("http://"))
         XCTAssertFalse(html.contains("https://"))
@@ -268,7 +268,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains(".scale-chart text {"))
         XCTAssertFalse(html.contains("\ntext {"))
         for level in scale.levels {
-            XCTAssertTrue(page.text.contains(HTMLReport.number(level.throughput.rps)))
+            XCTAssertTrue(page.text.contains(NumberFormat.number(level.throughput.rps)))
         }
         // A sweep with no levels still renders.
         let none = ScaleResult(version: "t", startedEpochMillis: 0, plan: scale.plan, levels: [])
@@ -308,7 +308,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(result.targets.count, 2)
         let html = HTMLReport.render(result)
         for section in result.targets.values {
-            XCTAssertTrue(html.contains(HTMLReport.escape(DurationParser.format(micros: section.latency_us.p99))))
+            XCTAssertTrue(html.contains(Markup.escape(DurationParser.format(micros: section.latency_us.p99))))
         }
         XCTAssertTrue(html.contains("75.0%"), "weight 3 of 4")
         XCTAssertTrue(html.contains(#"<table class="stages">"#))
@@ -434,14 +434,14 @@ final class HTMLReportTests: XCTestCase {
     }
 
     func testEscapeAndNumbers() {
-        XCTAssertEqual(HTMLReport.escape(#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
-        XCTAssertEqual(HTMLReport.escape("a\u{1}b"), "ab")
-        XCTAssertEqual(HTMLReport.percent(0), "0%")
-        XCTAssertEqual(HTMLReport.percent(0.0025), "0.25%")
-        XCTAssertEqual(HTMLReport.number(12_480.4), "12,480")
+        XCTAssertEqual(Markup.escape(#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        XCTAssertEqual(Markup.escape("a\u{1}b"), "ab")
+        XCTAssertEqual(NumberFormat.percent(0), "0%")
+        XCTAssertEqual(NumberFormat.percent(0.0025), "0.25%")
+        XCTAssertEqual(NumberFormat.number(12_480.4), "12,480")
         XCTAssertEqual(HTMLReport.timeLabel(90), "1m30s")
         XCTAssertEqual(HTMLReport.timeTicks(0...30).map(\.1), ["0s", "5s", "10s", "15s", "20s", "25s", "30s"])
-        let scale = HTMLReport.niceScale(87)
+        let scale = SVGChart.niceScale(87)
         XCTAssertEqual(scale.max, 100)
         XCTAssertEqual(scale.ticks, [0, 20, 40, 60, 80, 100])
     }

@@ -292,16 +292,16 @@ final class ScaleChartsTests: XCTestCase {
     // MARK: - Formatting
 
     func testCompactNumbers() {
-        XCTAssertEqual(ScaleCharts.compact(0), "0")
-        XCTAssertEqual(ScaleCharts.compact(7.5), "7.5")
-        XCTAssertEqual(ScaleCharts.compact(42), "42")
-        XCTAssertEqual(ScaleCharts.compact(950), "950")
-        XCTAssertEqual(ScaleCharts.compact(1234), "1.2k")
-        XCTAssertEqual(ScaleCharts.compact(2500), "2.5k")
-        XCTAssertEqual(ScaleCharts.compact(999_999), "1M")
-        XCTAssertEqual(ScaleCharts.compact(4.1e6), "4.1M")
-        XCTAssertEqual(ScaleCharts.compact(-1500), "-1.5k")
-        XCTAssertEqual(ScaleCharts.compact(.nan), "n/a")
-        XCTAssertEqual(ScaleCharts.xmlEscape("a<b>&\"c'\u{7}"), "a&lt;b&gt;&amp;&quot;c&#39;")
+        XCTAssertEqual(NumberFormat.compact(0), "0")
+        XCTAssertEqual(NumberFormat.compact(7.5), "7.5")
+        XCTAssertEqual(NumberFormat.compact(42), "42")
+        XCTAssertEqual(NumberFormat.compact(950), "950")
+        XCTAssertEqual(NumberFormat.compact(1234), "1.2k")
+        XCTAssertEqual(NumberFormat.compact(2500), "2.5k")
+        XCTAssertEqual(NumberFormat.compact(999_999), "1M")
+        XCTAssertEqual(NumberFormat.compact(4.1e6), "4.1M")
+        XCTAssertEqual(NumberFormat.compact(-1500), "-1.5k")
+        XCTAssertEqual(NumberFormat.compact(.nan), "n/a")
+        XCTAssertEqual(Markup.escape("a<b>&\"c'\u{7}"), "a&lt;b&gt;&amp;&quot;c&#39;")
     }
 }

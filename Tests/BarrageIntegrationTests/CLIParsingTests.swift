@@ -53,8 +53,9 @@ final class CLIParsingTests: XCTestCase {
 
     func testOtherToolsFlags() throws {
         let run = try XCTUnwrap(try Barrage.parseAsRoot(["run", "http://127.0.0.1:1/", "-t", "2", "-z", "5s"]) as? Barrage.Run)
-        XCTAssertEqual(run.threads, "2", "-t is --threads, as in wrk")
-        XCTAssertEqual(run.duration, "5s", "-z is --duration, as in hey")
+        XCTAssertEqual(try run.threads.count(), 2, "-t is --threads, as in wrk")
+        XCTAssertEqual(run.limits.duration?.text, "5s", "-z is --duration, as in hey")
+        XCTAssertEqual(try run.limits.durationMicros(), 5_000_000)
         let cases: [(String, String)] = [
             ("-q", "-q: Barrage's rate is --rate REQ/S for the whole run (hey's -q is per worker: multiply it by -c)"),
             ("-k", "-k: keep-alive is the default (--no-keepalive turns it off); to skip TLS verification use --insecure"),

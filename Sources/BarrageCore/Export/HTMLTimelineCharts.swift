@@ -6,14 +6,14 @@ import Foundation
 /// other and marks where each starts.
 extension HTMLReport {
     /// Seconds from the run's start to each stage's end, when the plan has more than one stage with a duration.
-    static func stageBoundaries(_ p: PlanRecord) -> [Marker] {
+    static func stageBoundaries(_ p: PlanRecord) -> [SVGChart.Marker] {
         guard p.stages.count > 1 else { return [] }
-        var markers: [Marker] = []
+        var markers: [SVGChart.Marker] = []
         var t = 0.0
         for (i, stage) in p.stages.enumerated().dropLast() {
             guard let d = stage.duration_us else { break }
             t += Double(d) / 1_000_000
-            markers.append(Marker(x: t, label: "stage \(i + 2)"))
+            markers.append(SVGChart.Marker(x: t, label: "stage \(i + 2)"))
         }
         return markers
     }
@@ -27,12 +27,12 @@ extension HTMLReport {
 
     /// The timeline's vertical markers: each run's start after the first ("run 2" …), and the plan's stage
     /// boundaries within every run.
-    static func timelineMarkers(_ r: RunResult) -> [Marker] {
+    static func timelineMarkers(_ r: RunResult) -> [SVGChart.Marker] {
         let starts = runStarts(r)
-        var markers: [Marker] = []
+        var markers: [SVGChart.Marker] = []
         for (i, start) in starts.enumerated() {
-            if i > 0 { markers.append(Marker(x: Double(start), label: "run \(i + 1)")) }
-            markers += stageBoundaries(r.plan).map { Marker(x: $0.x + Double(start), label: $0.label) }
+            if i > 0 { markers.append(SVGChart.Marker(x: Double(start), label: "run \(i + 1)")) }
+            markers += stageBoundaries(r.plan).map { SVGChart.Marker(x: $0.x + Double(start), label: $0.label) }
         }
         return markers
     }
@@ -65,6 +65,12 @@ extension HTMLReport {
 
     /// Points of the buckets that have a rate, the line broken where one has none and where a run starts.
     static func rateSegments(_ r: RunResult, _ value: (TimelineEntry) -> Double) -> [[(Double, Double)]] {
+        segments(r, drawn: { $0.rps != nil }, value)
+    }
+
+    /// Points of the buckets `drawn` accepts, at each bucket's middle; the line is broken at a bucket it refuses and
+    /// where a run starts.
+    static func segments(_ r: RunResult, drawn: (TimelineEntry) -> Bool, _ value: (TimelineEntry) -> Double) -> [[(Double, Double)]] {
         var out: [[(Double, Double)]] = []
         var current: [(Double, Double)] = []
         var previous: Int? = nil
@@ -72,9 +78,10 @@ extension HTMLReport {
         for e in r.timeline {
             let contiguous = continues(e, after: previous, starts: starts)
             previous = e.t_s
-            if e.rps == nil || !contiguous {
+            let isDrawn = drawn(e)
+            if !isDrawn || !contiguous {
                 if !current.isEmpty { out.append(current); current = [] }
-                if e.rps == nil { continue }
+                if !isDrawn { continue }
             }
             current.append((bucketMiddle(e, in: r), value(e)))
         }
@@ -85,14 +92,14 @@ extension HTMLReport {
     static func rpsChart(_ r: RunResult) -> String {
         let points = rateSegments(r) { $0.rps ?? 0 }
         let failed = rateSegments(r) { Double($0.failed) / max($0.length_s, TimelineEntry.minimumRateSeconds) }
-        var series = [Series(label: "req/s (ok + failed)", colour: Palette.blue, segments: points, width: 2, fill: true)]
+        var series = [SVGChart.Series(label: "req/s (ok + failed)", colour: SVGChart.Palette.blue, segments: points, width: 2, fill: true)]
         if r.timeline.contains(where: { $0.failed > 0 }) {
-            series.append(Series(label: "failed/s", colour: Palette.red, segments: failed, width: 1.6))
+            series.append(SVGChart.Series(label: "failed/s", colour: SVGChart.Palette.red, segments: failed, width: 1.6))
         }
         if let target = targetRate(r.plan), !r.timeline.isEmpty {
-            series.append(Series(label: "target rate", colour: Palette.slate, segments: perRun(target, r), width: 1.4, dash: "5 4"))
+            series.append(SVGChart.Series(label: "target rate", colour: SVGChart.Palette.slate, segments: perRun(target, r), width: 1.4, dash: "5 4"))
         }
-        return render(Chart(name: "rps", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
+        return SVGChart.render(SVGChart.Chart(name: "rps", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
                             xLabel: "time since start", yLabel: "requests / s", series: series,
                             markers: timelineMarkers(r), emptyText: "no timeline recorded"))
     }
@@ -125,28 +132,14 @@ extension HTMLReport {
 
     static func latencyChart(_ r: RunResult) -> String {
         // Seconds without a complete response have no latency: break the lines there rather than drop to zero.
-        func segments(_ value: (TimelineEntry) -> Int64) -> [[(Double, Double)]] {
-            var out: [[(Double, Double)]] = []
-            var current: [(Double, Double)] = []
-            var previous: Int? = nil
-            let starts = Set(runStarts(r))
-            for e in r.timeline {
-                let contiguous = continues(e, after: previous, starts: starts)
-                previous = e.t_s
-                if (e.max_us == 0 && value(e) == 0) || !contiguous {
-                    if !current.isEmpty { out.append(current); current = [] }
-                    if e.max_us == 0 && value(e) == 0 { continue }
-                }
-                current.append((bucketMiddle(e, in: r), Double(value(e)) / 1000))
-            }
-            if !current.isEmpty { out.append(current) }
-            return out
+        func segments(_ value: KeyPath<TimelineEntry, Int64>) -> [[(Double, Double)]] {
+            HTMLReport.segments(r, drawn: { !($0.max_us == 0 && $0[keyPath: value] == 0) }) { Double($0[keyPath: value]) / 1000 }
         }
         let series = [
-            Series(label: "p50", colour: Palette.blue, segments: segments(\.p50_us), width: 2),
-            Series(label: "p99", colour: Palette.purple, segments: segments(\.p99_us), width: 2),
+            SVGChart.Series(label: "p50", colour: SVGChart.Palette.blue, segments: segments(\.p50_us), width: 2),
+            SVGChart.Series(label: "p99", colour: SVGChart.Palette.purple, segments: segments(\.p99_us), width: 2),
         ]
-        return render(Chart(name: "latency", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
+        return SVGChart.render(SVGChart.Chart(name: "latency", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
                             xLabel: "time since start", yLabel: "latency (ms)", series: series,
                             markers: timelineMarkers(r),
                             emptyText: r.timeline.isEmpty ? "no timeline recorded" : "no complete responses"))
@@ -176,29 +169,29 @@ extension HTMLReport {
             if !current.isEmpty { out.append(current) }
             return out
         }
-        var series: [Series]
+        var series: [SVGChart.Series]
         if known {
             series = [
-                Series(label: "in flight (mean over each second)", colour: Palette.green, segments: steps(\.inFlightMeanOrClose), width: 2, fill: true),
-                Series(label: "peak (at most)", colour: Palette.slate, segments: steps { Double($0.inFlightMaxOrClose) }, width: 1.2),
+                SVGChart.Series(label: "in flight (mean over each second)", colour: SVGChart.Palette.green, segments: steps(\.inFlightMeanOrClose), width: 2, fill: true),
+                SVGChart.Series(label: "peak (at most)", colour: SVGChart.Palette.slate, segments: steps { Double($0.inFlightMaxOrClose) }, width: 1.2),
             ]
         } else {
             let inFlight = r.timeline.map { (min(Double($0.t_s) + max($0.length_s, 0.001), domain.upperBound), Double($0.in_flight)) }
-            series = [Series(label: "in flight (at each second's end)", colour: Palette.green,
+            series = [SVGChart.Series(label: "in flight (at each second's end)", colour: SVGChart.Palette.green,
                              segments: inFlight.isEmpty ? [] : [[(0, 0)] + inFlight], width: 2, fill: true)]
         }
-        var bars: [BarSeries] = []
+        var bars: [SVGChart.BarSeries] = []
         let dropped = r.timeline.filter { $0.dropped > 0 }
         if !dropped.isEmpty || r.requests.dropped > 0 {
-            bars.append(BarSeries(label: "dropped / s", colour: Palette.red,
+            bars.append(SVGChart.BarSeries(label: "dropped / s", colour: SVGChart.Palette.red,
                                   items: dropped.map { (Double($0.t_s), Double($0.t_s) + 1,
                                                         Double($0.dropped) / max($0.length_s, TimelineEntry.minimumRateSeconds)) }))
         }
         if let target = targetConcurrency(r.plan), !r.timeline.isEmpty {
-            series.append(Series(label: "target concurrency", colour: Palette.slate, segments: perRun(target, r), width: 1.4, dash: "5 4"))
+            series.append(SVGChart.Series(label: "target concurrency", colour: SVGChart.Palette.slate, segments: perRun(target, r), width: 1.4, dash: "5 4"))
         }
         if r.timeline.isEmpty { series = [] }
-        return render(Chart(name: "inflight", width: 1112, height: 250, xDomain: domain, xTicks: timeTicks(domain),
+        return SVGChart.render(SVGChart.Chart(name: "inflight", width: 1112, height: 250, xDomain: domain, xTicks: timeTicks(domain),
                             xLabel: "time since start", yLabel: "requests", series: series, bars: bars,
                             markers: timelineMarkers(r), emptyText: "no timeline recorded"))
     }

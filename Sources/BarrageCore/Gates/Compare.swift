@@ -40,7 +40,9 @@ public enum Compare {
         /// True when a larger value is worse (latency, errors); false for throughput.
         public var higherIsWorse: Bool { self != .rps }
         /// Latencies are microseconds from `latency_us`.
-        public var isLatency: Bool { self != .rps && self != .error_rate }
+        public var isLatency: Bool { latencyStat != nil }
+        /// The latency statistic this metric reads, in the vocabulary thresholds share; nil for rps and error_rate.
+        public var latencyStat: LatencyStat? { LatencyStat(rawValue: rawValue) }
     }
 
     /// A limit on how much worse a metric may get: `p99=10%`, `rps=5%`, `error_rate=0.5pp`.
@@ -63,43 +65,9 @@ public enum Compare {
         /// The limit as written in normal form: `10%`, `0.5pp`.
         public var limitText: String {
             switch limit {
-            case .relative(let f): return Compare.trimmed(f * 100) + "%"
-            case .percentagePoints(let p): return Compare.trimmed(p) + "pp"
+            case .relative(let f): return fixedTrimmed(f * 100, 6) + "%"
+            case .percentagePoints(let p): return fixedTrimmed(p, 6) + "pp"
             }
-        }
-    }
-
-    // MARK: Input
-
-    /// Decodes a result file, refusing anything that is not `barrage.result.v1`.
-    /// - Throws: `BarrageError.usage("NAME: not a barrage.result.v1 file (…)")` naming the schema found, its absence,
-    ///   invalid JSON, or the first key that does not decode.
-    public static func load(_ data: Data, name: String) throws -> RunResult {
-        func refuse(_ why: String) -> BarrageError { .usage("\(name): not a \(RunResult.schemaID) file (\(why))") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw refuse("invalid JSON") }
-        guard let document = object as? [String: Any] else { throw refuse("not a JSON object") }
-        guard let schema = document["schema"] as? String else { throw refuse("no schema") }
-        guard schema == RunResult.schemaID else { throw refuse("schema \(schema)") }
-        do {
-            return try RunResult.decode(data)
-        } catch let error as DecodingError {
-            throw refuse(describe(error))
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
-            var text = ""
-            for key in keys + (last.map { [$0] } ?? []) {
-                if let i = key.intValue { text += "[\(i)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return text.isEmpty ? "the top level" : text
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing \(path(context.codingPath, key))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "bad value at \(path(context.codingPath))"
-        case .dataCorrupted(let context): return "corrupted at \(path(context.codingPath))"
-        @unknown default: return "undecodable"
         }
     }
 
@@ -212,20 +180,8 @@ public enum Compare {
 
     /// A metric from a latency summary, request counts and a rate: shared by whole runs and per-target sections.
     static func value(_ metric: Metric, latency l: HistogramSummary, requests: RunResult.Requests, rps: Double) -> Double {
-        switch metric {
-        case .rps: return rps
-        case .error_rate: return errorRate(ok: requests.ok, failed: requests.failed)
-        case .mean: return Double(l.mean)
-        case .p50: return Double(l.p50)
-        case .p90: return Double(l.p90)
-        case .p99: return Double(l.p99)
-        case .p99_9: return Double(l.p99_9)
-        case .max: return Double(l.max)
-        }
-    }
-
-    private static func errorRate(ok: Int, failed: Int) -> Double {
-        ok + failed > 0 ? Double(failed) / Double(ok + failed) : 0
+        if let stat = metric.latencyStat { return Double(stat.micros(of: l)) }
+        return metric == .rps ? rps : requests.errorRate
     }
 
     /// The verdict for a change of this sign, by the metric's direction.
@@ -270,7 +226,7 @@ public enum Compare {
             var s = SecondStats()
             if count > 0 {
                 s.rps = rps.reduce(0, +) / Double(count)
-                s.errorRate = Compare.errorRate(ok: ok.reduce(0, +), failed: failed.reduce(0, +))
+                s.errorRate = RunResult.Requests.errorRate(ok: ok.reduce(0, +), failed: failed.reduce(0, +))
             }
             if latencyCount > 0 {
                 let n = Double(latencyCount)
@@ -289,7 +245,7 @@ public enum Compare {
                     sumRps += rps[i]; sumOk += ok[i]; sumFailed += failed[i]
                 }
                 s.rps = sumRps / Double(count)
-                s.errorRate = Compare.errorRate(ok: sumOk, failed: sumFailed)
+                s.errorRate = RunResult.Requests.errorRate(ok: sumOk, failed: sumFailed)
             }
             if latencyCount > 0 {
                 var sum50 = 0.0, sum99 = 0.0, sumMax = 0.0
@@ -366,12 +322,12 @@ public enum Compare {
         switch gate.limit {
         case .percentagePoints(let points):
             worse = (m.higherIsWorse ? row.change : -row.change) * 100
-            moved = signed(row.change * 100, 2) + "pp"
+            moved = NumberFormat.signed(row.change * 100, 2) + "pp"
             exceeded = worse > points
         case .relative(let fraction):
             if let rel = row.relative_change {
                 worse = m.higherIsWorse ? rel : -rel
-                moved = signed(rel * 100, 1) + "%"
+                moved = NumberFormat.signed(rel * 100, 1) + "%"
             } else {
                 // From a base of 0 any worsening is unbounded in relative terms.
                 worse = row.change == 0 ? 0 : (m.higherIsWorse == (row.change > 0) ? .infinity : -.infinity)
@@ -448,7 +404,7 @@ public enum Compare {
             case .bool(let v): return v ? "true" : "false"
             case .number(let v):
                 if key.hasSuffix("_us") { return DurationParser.format(microsDouble: v) }
-                return Compare.trimmed(v)
+                return fixedTrimmed(v, 6)
             case .string(let v): return v.isEmpty ? "\"\"" : v
             case .array(let v): return "\(v.count) entr\(v.count == 1 ? "y" : "ies")"
             case .object: return "{…}"
@@ -477,21 +433,6 @@ public enum Compare {
     }
 
     // MARK: Formatting
-
-    /// A number with up to 6 decimals and no trailing zeros: 10, 12.5, 0.25.
-    static func trimmed(_ v: Double) -> String {
-        if v == v.rounded(), Swift.abs(v) < 1e15 { return String(Int64(v)) }
-        var s = fixed(v, 6)
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-        return s
-    }
-
-    /// `fixed` with an explicit `+` on positive values.
-    static func signed(_ v: Double, _ digits: Int) -> String {
-        let s = fixed(v, digits)
-        return v > 0 && s.contains(where: { $0 != "0" && $0 != "." }) ? "+" + s : s
-    }
 }
 
 /// The outcome of `barrage compare`: every metric's change and verdict, the gates' results, and warnings.
@@ -585,7 +526,7 @@ public struct Comparison: Codable, Sendable, Equatable {
             table.append([
                 r.metric.rawValue, Self.format(r.metric, r.base), Self.format(r.metric, r.new),
                 Self.formatChange(r.metric, r.change),
-                r.relative_change.map { Compare.signed($0 * 100, 1) + "%" } ?? "-",
+                r.relative_change.map { NumberFormat.signed($0 * 100, 1) + "%" } ?? "-",
                 ci, r.verdict.rawValue + (r.noise_unknown ? " (noise unknown)" : ""),
             ])
         }
@@ -607,7 +548,7 @@ public struct Comparison: Codable, Sendable, Equatable {
             for (name, metrics) in targets.sorted(by: { $0.key < $1.key }) {
                 for r in metrics {
                     rows.append([name, r.metric.rawValue, Self.format(r.metric, r.base), Self.format(r.metric, r.new),
-                                 r.relative_change.map { Compare.signed($0 * 100, 1) + "%" } ?? "-",
+                                 r.relative_change.map { NumberFormat.signed($0 * 100, 1) + "%" } ?? "-",
                                  r.verdict == .withinNoise ? "same" : (r.verdict == .regression ? "worse" : "better")])
                 }
             }
@@ -636,8 +577,8 @@ public struct Comparison: Codable, Sendable, Equatable {
     /// A change in the metric's unit with its sign: `+2.10ms`, `-100.0`, `+1.00pp`.
     static func formatChange(_ metric: Compare.Metric, _ v: Double) -> String {
         switch metric {
-        case .rps: return Compare.signed(v, 1)
-        case .error_rate: return Compare.signed(v * 100, 2) + "pp"
+        case .rps: return NumberFormat.signed(v, 1)
+        case .error_rate: return NumberFormat.signed(v * 100, 2) + "pp"
         default:
             let s = DurationParser.format(microsDouble: v)
             return v > 0 && s.contains(where: { $0.isNumber && $0 != "0" }) ? "+" + s : s

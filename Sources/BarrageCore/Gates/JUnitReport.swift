@@ -16,17 +16,17 @@ public enum JUnitReport {
     /// The document for one suite. `message` is written only for failed cases.
     public static func xml(suiteName: String, cases: [(name: String, ok: Bool, message: String)]) -> String {
         let failures = cases.filter { !$0.ok }.count
-        let suite = attribute(suiteName)
+        let suite = Markup.escape(suiteName, .xmlAttribute)
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"barrage\" tests=\"\(cases.count)\" failures=\"\(failures)\">\n"
         out += "  <testsuite name=\"\(suite)\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\">\n"
         for c in cases {
-            let open = "    <testcase name=\"\(attribute(c.name))\" classname=\"\(suite)\""
+            let open = "    <testcase name=\"\(Markup.escape(c.name, .xmlAttribute))\" classname=\"\(suite)\""
             if c.ok {
                 out += open + "></testcase>\n"
             } else {
                 out += open + ">\n"
-                out += "      <failure message=\"\(attribute(c.message))\">\(text(c.message))</failure>\n"
+                out += "      <failure message=\"\(Markup.escape(c.message, .xmlAttribute))\">\(Markup.escape(c.message, .xmlText))</failure>\n"
                 out += "    </testcase>\n"
             }
         }
@@ -48,45 +48,5 @@ public enum JUnitReport {
                 ?? "not measured (\(r.note ?? "no data"))"
             return (name: r.expr.trimmingCharacters(in: .whitespaces), ok: r.ok, message: "\(measured), limit \(r.limitText)")
         }
-    }
-
-    // MARK: Escaping
-
-    /// Character data: markup characters escaped, characters XML 1.0 forbids replaced by U+FFFD.
-    static func text(_ s: String) -> String {
-        escape(s, attribute: false)
-    }
-
-    /// An attribute value in double quotes: as `text`, plus quotes, and whitespace controls kept as character
-    /// references (a parser would otherwise normalise a newline in an attribute to a space).
-    static func attribute(_ s: String) -> String {
-        escape(s, attribute: true)
-    }
-
-    private static func escape(_ s: String, attribute: Bool) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"" where attribute: out += "&quot;"
-            case "'" where attribute: out += "&apos;"
-            case "\n" where attribute: out += "&#10;"
-            case "\r": out += "&#13;"
-            case "\t" where attribute: out += "&#9;"
-            case "\n", "\t": out.unicodeScalars.append(scalar)
-            default:
-                // XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-                let v = scalar.value
-                if v < 0x20 || v == 0xFFFE || v == 0xFFFF {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 }

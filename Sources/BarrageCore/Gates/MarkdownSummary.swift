@@ -19,7 +19,6 @@ public enum MarkdownSummary {
         let q = r.requests
         let latency = r.latency_us
         func micros(_ v: Int64) -> String { latency.count == 0 ? "-" : DurationParser.format(micros: v) }
-        let answered = q.ok + q.failed
         let rows: [(String, String)] = [
             ("Requests", TextReport.grouped(q.total)),
             ("OK", TextReport.grouped(q.ok)),
@@ -28,7 +27,7 @@ public enum MarkdownSummary {
             ("Duration", DurationParser.format(micros: r.duration_us)),
             RunOutcome.measuredNothing(q) ? ("Attempts (no ok response)", fixed(r.throughput.rps, 1) + "/s")
                                           : ("Throughput", fixed(r.throughput.rps, 1) + " req/s"),
-            ("Error rate", ThresholdFormat.percent(answered > 0 ? Double(q.failed) / Double(answered) : 0)),
+            ("Error rate", NumberFormat.percentTrimmed(q.errorRate)),
             ("Latency p50", micros(latency.p50)),
             ("Latency p90", micros(latency.p90)),
             ("Latency p99", micros(latency.p99)),

@@ -130,8 +130,6 @@ public struct Threshold: Sendable, Equatable, Codable {
 
     // MARK: Parsing
 
-    /// Latency statistics in the order they are listed in messages; each maps to a `HistogramSummary` field.
-    static let latencyStats = ["p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99", "max", "mean", "min"]
     /// Accepted prefix → canonical histogram name. The canonical names are accepted too, so `metric` round-trips.
     static let latencyPrefixes: [(prefix: String, histogram: String)] = [
         ("latency.", "latency_us"), ("service_time.", "service_time_us"), ("send_lateness.", "send_lateness_us"),
@@ -289,7 +287,7 @@ public struct Threshold: Sendable, Equatable, Codable {
     private static func latencyStat(_ text: String) -> String? {
         var stat = text
         if stat.hasPrefix("p("), stat.hasSuffix(")") { stat = "p" + stat.dropFirst(2).dropLast() }
-        return latencyStats.contains(stat) ? stat : nil
+        return LatencyStat(rawValue: stat)?.rawValue
     }
 
     private static func isMetricChar(_ c: Character) -> Bool {
@@ -328,14 +326,4 @@ public struct Threshold: Sendable, Equatable, Codable {
         }
         return out
     }
-}
-
-/// `fixed` without trailing zeros: `0.01`, `1.5`, `480`.
-func fixedTrimmed(_ value: Double, _ digits: Int) -> String {
-    var text = fixed(value, digits)
-    if text.contains(".") {
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-    }
-    return text == "-0" ? "0" : text
 }

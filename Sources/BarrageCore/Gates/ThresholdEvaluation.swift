@@ -174,14 +174,13 @@ public enum ThresholdEvaluator {
             guard summary.count > 0 else {
                 return (nil, histogram == "send_lateness_us" ? "no requests were sent" : "no complete responses, so no \(histogram)")
             }
-            guard let micros = statValue(stat, of: summary) else { return (nil, "unknown metric '\(metric)'") }
-            return (Double(micros), nil)
+            guard let stat = LatencyStat(rawValue: stat) else { return (nil, "unknown metric '\(metric)'") }
+            return (Double(stat.micros(of: summary)), nil)
         }
         let q = r.requests
         switch metric {
         case "error_rate":
-            let answered = q.ok + q.failed
-            return (answered > 0 ? Double(q.failed) / Double(answered) : 0, nil)
+            return (q.errorRate, nil)
         case "dropped":
             return (Double(q.dropped), nil)
         case "dropped_rate":
@@ -207,22 +206,6 @@ public enum ThresholdEvaluator {
         }
         return (nil, "unknown metric '\(metric)'")
     }
-
-    private static func statValue(_ stat: String, of s: HistogramSummary) -> Int64? {
-        switch stat {
-        case "p50": s.p50
-        case "p75": s.p75
-        case "p90": s.p90
-        case "p95": s.p95
-        case "p99": s.p99
-        case "p99.9": s.p99_9
-        case "p99.99": s.p99_99
-        case "max": s.max
-        case "mean": s.mean
-        case "min": s.min
-        default: nil
-        }
-    }
 }
 
 /// Formatting of threshold values for the text, JUnit and Markdown reports.
@@ -231,7 +214,7 @@ enum ThresholdFormat {
     static func value(_ v: Double, unit: String) -> String {
         switch unit {
         case Threshold.BaseUnit.micros: DurationParser.format(microsDouble: v)
-        case Threshold.BaseUnit.fraction: percent(v)
+        case Threshold.BaseUnit.fraction: NumberFormat.percentTrimmed(v)
         case Threshold.BaseUnit.requestsPerSecond: fixedTrimmed(v, 1) + " req/s"
         case Threshold.BaseUnit.count where v.isFinite && Swift.abs(v) < 1e15: TextReport.grouped(Int(v.rounded()))
         default: fixedTrimmed(v, 3)
@@ -248,11 +231,6 @@ enum ThresholdFormat {
         while number.hasSuffix("0") { number.removeLast() }
         if number.hasSuffix(".") { number.removeLast() }
         return number + text[unitStart...]
-    }
-
-    /// A fraction as a percentage with up to three decimals: `1%`, `0.1%`, `1.235%`.
-    static func percent(_ fraction: Double) -> String {
-        fixedTrimmed(fraction * 100, 3) + "%"
     }
 
     /// `latency_us.p99` → `p99`; `service_time_us.max` → `service_time.max`; others as they are.

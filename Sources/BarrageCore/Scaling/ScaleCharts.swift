@@ -18,8 +18,9 @@ public struct ScaleSeriesPoint: Sendable {
     }
 }
 
-/// Scaling charts rendered to plain strings: a terminal plot and a self-contained SVG of a concurrency sweep,
-/// and horizontal (terminal) or vertical (SVG) bar charts for comparing a few totals.
+/// Scaling charts: a terminal plot of a concurrency sweep and terminal bars for comparing a few totals, drawn here;
+/// for SVG, chart models (`figure`, `SVGChart.BarFigure`) that the chart module (`SVGChart`) draws, as files of their
+/// own (`svg`, `svgBars`) or inside the HTML report.
 ///
 /// Everything here is pure: no I/O, no colours, no scripts. Points whose values are not finite, or whose concurrency
 /// is not positive, are left out of the plot rather than trapping, so a failed level cannot crash a report.
@@ -46,13 +47,13 @@ public enum ScaleCharts {
         let domain = series.domain(padding: 0)
 
         // Both panels share one gutter so their x-axes line up.
-        let speedupScale = LinearScale(
-            maxValue: series.maxValue(domain: domain, samples: 64, measured: \.speedup, usl: series.uslSpeedup),
-            tickCount: speedupRows >= 10 ? 5 : 3)
-        let rpsScale = LinearScale(
-            maxValue: series.maxValue(domain: domain, samples: 64, measured: \.rps, usl: series.uslRPS),
-            tickCount: rpsRows >= 6 ? 3 : 2)
-        let labelWidth = (speedupScale.ticks + rpsScale.ticks).map { compact($0).count }.max() ?? 1
+        let speedupScale = SVGChart.niceScale(
+            series.maxValue(domain: domain, samples: 64, measured: \.speedup, usl: series.uslSpeedup),
+            ticks: speedupRows >= 10 ? 5 : 3)
+        let rpsScale = SVGChart.niceScale(
+            series.maxValue(domain: domain, samples: 64, measured: \.rps, usl: series.uslRPS),
+            ticks: rpsRows >= 6 ? 3 : 2)
+        let labelWidth = (speedupScale.ticks + rpsScale.ticks).map { NumberFormat.compact($0).count }.max() ?? 1
         let plotWidth = width - labelWidth - 2
 
         let speedupLayers: [TerminalLayer] = [
@@ -87,68 +88,94 @@ public enum ScaleCharts {
 
     /// Self-contained SVG (no scripts, no external refs): two panels — throughput (req/s) and speedup vs concurrency, log2 x-axis,
     /// measured points as circles (class="measured"), the ideal linear line (class="ideal"), the USL curve (class="usl") when fit != nil,
-    /// axis labels with units, ticks, a title and a legend. Escape any text for XML.
-    ///
-    /// Each panel is a `<g class="panel …">` (`panel-throughput`, then `panel-speedup`), so every measured point appears
-    /// once per panel. Legend swatches use `legend-*` classes so they never count as data. Styling is an inline `<style>`.
+    /// axis labels with units, ticks, a title and a legend; text escaped. Drawn by the chart module from `figure`.
     public static func svg(_ points: [ScaleSeriesPoint], fit: USLFit?, title: String) -> String {
+        SVGChart.render(figure(points, fit: fit, title: title))
+    }
+
+    /// The sweep as a chart model: a throughput panel, then a speedup panel (`panel-throughput`, `panel-speedup`), each
+    /// with every measured point, the ideal line up to where it leaves the panel, and the USL curve and its peak when
+    /// `fit` is given.
+    static func figure(_ points: [ScaleSeriesPoint], fit: USLFit?, title: String) -> SVGChart.SweepFigure {
         let width = 760.0
         let panelHeight = 220.0
         let left = 78.0, right = 24.0
         let panelTops = [96.0, 96.0 + panelHeight + 74]
         let height = panelTops[1] + panelHeight + 64
         let series = Series(points, fit: fit)
-
-        var out = svgHeader(width: width, height: height, title: title)
-        out.append(#"<text class="title" x="\#(fmt(width / 2))" y="28" text-anchor="middle">\#(xmlEscape(title))</text>"#)
-
-        // Legend, top left under the title.
-        var legendX = left
-        let legendY = 54.0
-        out.append(#"<g class="legend">"#)
-        out.append(#"<circle class="legend-measured" cx="\#(fmt(legendX + 6))" cy="\#(fmt(legendY - 4))" r="4"/>"#)
-        out.append(#"<text x="\#(fmt(legendX + 16))" y="\#(fmt(legendY))">measured</text>"#)
-        legendX += 100
-        out.append(#"<line class="legend-ideal" x1="\#(fmt(legendX))" y1="\#(fmt(legendY - 4))" x2="\#(fmt(legendX + 24))" y2="\#(fmt(legendY - 4))"/>"#)
-        out.append(#"<text x="\#(fmt(legendX + 30))" y="\#(fmt(legendY))">ideal linear (speedup = N)</text>"#)
-        legendX += 200
+        var figure = SVGChart.SweepFigure(title: title, width: width, height: height, fitSummary: nil, panels: [])
         if let fit = series.fit {
-            out.append(#"<line class="legend-usl" x1="\#(fmt(legendX))" y1="\#(fmt(legendY - 4))" x2="\#(fmt(legendX + 24))" y2="\#(fmt(legendY - 4))"/>"#)
-            out.append(#"<text x="\#(fmt(legendX + 30))" y="\#(fmt(legendY))">USL fit</text>"#)
-            var text = "USL: λ = \(compact(fit.lambda)) req/s, σ = \(significant(fit.sigma)), κ = \(significant(fit.kappa)), R² = \(fixed(fit.r2, 3))"
+            var text = "USL: λ = \(NumberFormat.compact(fit.lambda)) req/s, σ = \(NumberFormat.significant(fit.sigma)), κ = \(NumberFormat.significant(fit.kappa)), R² = \(fit.r2.isFinite ? fixed(fit.r2, 3) : NumberFormat.compact(fit.r2))"
             if let peakN = fit.peakConcurrency, let peakRPS = fit.peakRPS {
-                text += "; modelled peak ≈ \(compact(peakN)) in flight at \(compact(peakRPS)) req/s"
+                text += "; modelled peak ≈ \(NumberFormat.compact(peakN)) in flight at \(NumberFormat.compact(peakRPS)) req/s"
             } else {
                 text += "; no modelled peak"
             }
-            out.append(#"<text class="fit-summary" x="\#(fmt(left))" y="\#(fmt(legendY + 20))">\#(xmlEscape(text))</text>"#)
+            figure.fitSummary = text
         }
-        out.append("</g>")
+        guard !series.points.isEmpty else { return figure }
 
-        if series.points.isEmpty {
-            out.append(#"<text x="\#(fmt(width / 2))" y="\#(fmt(height / 2))" text-anchor="middle">no measured points to plot</text>"#)
-        } else {
-            // Axes get a little padding so edge points clear them; curves span only the measured range.
-            let domain = series.domain(padding: 0.3)
-            let curveRange = series.domain(padding: 0)
-            let panels: [(name: String, yLabel: String, measured: KeyPath<Series.Point, Double?>,
-                          ideal: (Double) -> Double?, usl: (Double) -> Double?, format: (Double) -> String)] = [
-                ("throughput", "throughput (req/s)", \.rps, series.idealRPS, series.uslRPS, { "\(compact($0)) req/s" }),
-                ("speedup", "speedup (×)", \.speedup, { (n: Double) -> Double? in n }, series.uslSpeedup, { "\(significant($0))×" }),
-            ]
-            for (index, panel) in panels.enumerated() {
-                let frame = Frame(left: left, top: panelTops[index], width: width - left - right, height: panelHeight)
-                let scale = LinearScale(
-                    maxValue: series.maxValue(domain: curveRange, samples: 120, measured: panel.measured, usl: panel.usl) * 1.05,
-                    tickCount: 5)
-                out += svgPanel(
-                    name: panel.name, yLabel: panel.yLabel, series: series, measured: panel.measured,
-                    ideal: panel.ideal, usl: series.fit == nil ? nil : panel.usl, format: panel.format,
-                    frame: frame, domain: domain, curveRange: curveRange, scale: scale)
+        // Axes get a little padding so edge points clear them; curves span only the measured range.
+        let domain = series.domain(padding: 0.3)
+        let curveRange = series.domain(padding: 0)
+        let xTicks = log2Ticks(domain).map { (log2n: Double($0), label: concurrencyLabel($0)) }
+        let panels: [(name: String, yLabel: String, measured: KeyPath<Series.Point, Double?>,
+                      ideal: (Double) -> Double?, usl: (Double) -> Double?, format: (Double) -> String)] = [
+            ("throughput", "throughput (req/s)", \.rps, series.idealRPS, series.uslRPS, { "\(NumberFormat.compact($0)) req/s" }),
+            ("speedup", "speedup (×)", \.speedup, { (n: Double) -> Double? in n }, series.uslSpeedup, { "\(NumberFormat.significant($0))×" }),
+        ]
+        for (index, p) in panels.enumerated() {
+            let scale = SVGChart.niceScale(
+                series.maxValue(domain: curveRange, samples: 120, measured: p.measured, usl: p.usl) * 1.05, ticks: 5)
+            var panel = SVGChart.SweepPanel(
+                name: p.name, yLabel: p.yLabel,
+                frame: SVGChart.Frame(left: left, top: panelTops[index], width: width - left - right, height: panelHeight),
+                domain: domain, scale: scale, xTicks: xTicks, xLabel: "concurrency (requests in flight, log2)",
+                ideal: idealLine(p.ideal, range: curveRange, top: scale.max), usl: nil, peak: nil, points: [])
+            if series.fit != nil {
+                panel.usl = curve(p.usl, range: curveRange, top: scale.max)
+                if let peak = series.fit?.peakConcurrency, peak > 0, curveRange.contains(log2(peak)) {
+                    panel.peak = (log2(peak), "modelled peak ≈ \(NumberFormat.compact(peak)) in flight")
+                }
+            }
+            panel.points = series.points.compactMap { point in
+                point[keyPath: p.measured].map { (log2(point.n), $0, "\(Int(point.n)) in flight: \(p.format($0))") }
+            }
+            figure.panels.append(panel)
+        }
+        return figure
+    }
+
+    /// Curves are sampled this many times over the measured range, in log space.
+    private static let curveSamples = 120
+
+    /// The ideal line rises without bound: sampled in log space, it stops exactly where it leaves the panel.
+    static func idealLine(_ ideal: (Double) -> Double?, range: ClosedRange<Double>, top: Double) -> [(log2n: Double, value: Double)] {
+        let span = range.upperBound - range.lowerBound
+        var out: [(log2n: Double, value: Double)] = []
+        for i in 0...curveSamples {
+            let l = range.lowerBound + span * Double(i) / Double(curveSamples)
+            guard let v = ideal(pow(2, l)) else { continue }
+            if v <= top {
+                out.append((l, v))
+            } else {
+                // Ideal is proportional to N, so it crosses the top at N = N · top / v.
+                let crossing = l + log2(top / v)
+                if crossing >= range.lowerBound { out.append((crossing, top)) }
+                break
             }
         }
-        out.append("</svg>")
-        return out.joined(separator: "\n") + "\n"
+        return out
+    }
+
+    /// A curve's samples that lie inside the panel (0…top).
+    static func curve(_ f: (Double) -> Double?, range: ClosedRange<Double>, top: Double) -> [(log2n: Double, value: Double)] {
+        let span = range.upperBound - range.lowerBound
+        return (0...curveSamples).compactMap { i in
+            let l = range.lowerBound + span * Double(i) / Double(curveSamples)
+            guard let v = f(pow(2, l)), v >= 0, v <= top * (1 + 1e-9) else { return nil }
+            return (l, v)
+        }
     }
 
     /// Horizontal bar chart for the terminal: label + bar + value text, bars scaled to the max. e.g. sequential vs concurrent totals.
@@ -160,8 +187,8 @@ public enum ScaleCharts {
     public static func terminalBars(_ bars: [(label: String, value: Double, text: String)], width: Int = 60) -> String {
         guard !bars.isEmpty else { return "" }
         let width = max(width, 20)
-        let labels = bars.map { truncate($0.label, to: max(1, width / 3)) }
-        let texts = bars.map { truncate($0.text, to: max(1, width / 3)) }
+        let labels = bars.map { TextLayout.truncated($0.label, to: max(1, width / 3)) }
+        let texts = bars.map { TextLayout.truncated($0.text, to: max(1, width / 3)) }
         let labelWidth = labels.map(\.count).max() ?? 0
         let textWidth = texts.map(\.count).max() ?? 0
         let barWidth = max(1, width - labelWidth - textWidth - 2)
@@ -180,7 +207,7 @@ public enum ScaleCharts {
             if eighths % 8 > 0 { drawn.append(partials[eighths % 8 - 1]) }
             let label = labels[index].padding(toLength: labelWidth, withPad: " ", startingAt: 0)
             let barColumn = drawn.padding(toLength: barWidth, withPad: " ", startingAt: 0)
-            lines.append(rightTrimmed(label + " " + barColumn + " " + texts[index]))
+            lines.append(TextLayout.rightTrimmed(label + " " + barColumn + " " + texts[index]))
         }
         return lines.joined(separator: "\n")
     }
@@ -190,35 +217,7 @@ public enum ScaleCharts {
     /// Bars are `<rect class="bar">`, their texts `class="value-label"` above them and their labels
     /// `class="bar-label"` below (cut with `…` past 40 characters); the y-axis starts at zero with rounded ticks.
     public static func svgBars(_ bars: [(label: String, value: Double, text: String)], title: String, yLabel: String) -> String {
-        // Each bar's slot widens for its label (about 7 px a character at 12 px), up to 40 characters.
-        let labelLimit = 40
-        let longestLabel = bars.map { min($0.label.count, labelLimit) }.max() ?? 0
-        let slot = max(90, Double(longestLabel) * 7 + 20)
-        let left = 78.0, right = 24.0, top = 56.0, plotHeight = 260.0
-        let width = max(480, left + right + slot * Double(bars.count))
-        let height = top + plotHeight + 60
-        let frame = Frame(left: left, top: top, width: width - left - right, height: plotHeight)
-        let scale = LinearScale(maxValue: (bars.map { clean($0.value) }.max() ?? 0) * 1.1, tickCount: 5)
-
-        var out = svgHeader(width: width, height: height, title: title)
-        out.append(#"<text class="title" x="\#(fmt(width / 2))" y="28" text-anchor="middle">\#(xmlEscape(title))</text>"#)
-        out += svgYAxis(frame: frame, scale: scale, label: yLabel)
-        out.append(#"<line class="axis" x1="\#(fmt(frame.left))" y1="\#(fmt(frame.bottom))" x2="\#(fmt(frame.right))" y2="\#(fmt(frame.bottom))"/>"#)
-        let step = bars.isEmpty ? frame.width : frame.width / Double(bars.count)
-        let barWidth = min(step * 0.6, 72)
-        for (index, bar) in bars.enumerated() {
-            let centre = frame.left + step * (Double(index) + 0.5)
-            let barHeight = clean(bar.value) / scale.max * frame.height
-            let y = frame.bottom - barHeight
-            out.append(#"<rect class="bar" x="\#(fmt(centre - barWidth / 2))" y="\#(fmt(y))" width="\#(fmt(barWidth))" height="\#(fmt(barHeight))"><title>\#(xmlEscape(bar.label)): \#(xmlEscape(bar.text))</title></rect>"#)
-            out.append(#"<text class="value-label" x="\#(fmt(centre))" y="\#(fmt(y - 6))" text-anchor="middle">\#(xmlEscape(bar.text))</text>"#)
-            out.append(#"<text class="bar-label" x="\#(fmt(centre))" y="\#(fmt(frame.bottom + 18))" text-anchor="middle">\#(xmlEscape(truncate(bar.label, to: labelLimit)))</text>"#)
-        }
-        if bars.isEmpty {
-            out.append(#"<text x="\#(fmt(width / 2))" y="\#(fmt(frame.top + frame.height / 2))" text-anchor="middle">no data</text>"#)
-        }
-        out.append("</svg>")
-        return out.joined(separator: "\n") + "\n"
+        SVGChart.render(SVGChart.BarFigure(title: title, yLabel: yLabel, bars: bars))
     }
 
     // MARK: - The series as plotted
@@ -309,7 +308,7 @@ public enum ScaleCharts {
     }
 
     static func terminalPanel(
-        series: Series, measured: KeyPath<Series.Point, Double?>, layers: [TerminalLayer], scale: LinearScale,
+        series: Series, measured: KeyPath<Series.Point, Double?>, layers: [TerminalLayer], scale: SVGChart.AxisScale,
         domain: ClosedRange<Double>, rows: Int, plotWidth: Int, labelWidth: Int
     ) -> [String] {
         var grid = [[Character]](repeating: [Character](repeating: " ", count: plotWidth), count: rows)
@@ -333,7 +332,7 @@ public enum ScaleCharts {
 
         var tickLabels = [Int: String]()
         for tick in scale.ticks {
-            if let r = row(tick), tickLabels[r] == nil { tickLabels[r] = compact(tick) }
+            if let r = row(tick), tickLabels[r] == nil { tickLabels[r] = NumberFormat.compact(tick) }
         }
         return (0..<rows).map { r in
             let label = tickLabels[r] ?? ""
@@ -358,7 +357,7 @@ public enum ScaleCharts {
             nextFree = start + text.count + 1
         }
         let gutter = String(repeating: " ", count: labelWidth + 1)
-        return [gutter + "└" + String(axis), rightTrimmed(gutter + " " + String(labels))]
+        return [gutter + "└" + String(axis), TextLayout.rightTrimmed(gutter + " " + String(labels))]
     }
 
     /// Integer exponents k with 2^k inside the domain, thinned so that at most about a dozen remain.
@@ -382,144 +381,10 @@ public enum ScaleCharts {
 
     /// Cuts every line to `width` characters and drops trailing spaces.
     static func finish(_ lines: [String], width: Int) -> String {
-        lines.map { rightTrimmed(String($0.prefix(width))) }.joined(separator: "\n")
+        lines.map { TextLayout.rightTrimmed(String($0.prefix(width))) }.joined(separator: "\n")
     }
 
-    // MARK: - SVG rendering
-
-    struct Frame {
-        var left: Double, top: Double, width: Double, height: Double
-        var right: Double { left + width }
-        var bottom: Double { top + height }
-    }
-
-    static func svgHeader(width: Double, height: Double, title: String) -> [String] {
-        [
-            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(fmt(width))" height="\#(fmt(height))" viewBox="0 0 \#(fmt(width)) \#(fmt(height))" role="img">"#,
-            "<title>\(xmlEscape(title))</title>",
-            "<style>",
-            "text { font-family: sans-serif; font-size: 12px; fill: #222; }",
-            ".title { font-size: 16px; font-weight: bold; }",
-            ".axis-label { font-size: 13px; }",
-            ".axis, .tick { stroke: #333; stroke-width: 1; }",
-            ".grid { stroke: #e6e6e6; stroke-width: 1; }",
-            ".measured, .legend-measured { fill: #1f77b4; stroke: #fff; stroke-width: 1; }",
-            ".ideal, .legend-ideal { fill: none; stroke: #888; stroke-width: 1.5; stroke-dasharray: 5 4; }",
-            ".usl, .legend-usl { fill: none; stroke: #d62728; stroke-width: 2; }",
-            ".peak { stroke: #d62728; stroke-width: 1; stroke-dasharray: 2 3; }",
-            ".fit-summary { font-size: 11px; }",
-            ".bar { fill: #1f77b4; }",
-            "</style>",
-            #"<rect class="background" x="0" y="0" width="\#(fmt(width))" height="\#(fmt(height))" fill="white"/>"#,
-        ]
-    }
-
-    /// Horizontal grid lines, y ticks with labels and the rotated y-axis label.
-    static func svgYAxis(frame: Frame, scale: LinearScale, label: String) -> [String] {
-        var out: [String] = []
-        for tick in scale.ticks {
-            let y = frame.bottom - tick / scale.max * frame.height
-            out.append(#"<line class="grid" x1="\#(fmt(frame.left))" y1="\#(fmt(y))" x2="\#(fmt(frame.right))" y2="\#(fmt(y))"/>"#)
-            out.append(#"<line class="tick" x1="\#(fmt(frame.left - 5))" y1="\#(fmt(y))" x2="\#(fmt(frame.left))" y2="\#(fmt(y))"/>"#)
-            out.append(#"<text class="tick-label" x="\#(fmt(frame.left - 8))" y="\#(fmt(y + 4))" text-anchor="end">\#(xmlEscape(compact(tick)))</text>"#)
-        }
-        out.append(#"<line class="axis" x1="\#(fmt(frame.left))" y1="\#(fmt(frame.top))" x2="\#(fmt(frame.left))" y2="\#(fmt(frame.bottom))"/>"#)
-        let cx = frame.left - 58, cy = frame.top + frame.height / 2
-        out.append(#"<text class="axis-label" x="\#(fmt(cx))" y="\#(fmt(cy))" text-anchor="middle" transform="rotate(-90 \#(fmt(cx)) \#(fmt(cy)))">\#(xmlEscape(label))</text>"#)
-        return out
-    }
-
-    static func svgPanel(
-        name: String, yLabel: String, series: Series, measured: KeyPath<Series.Point, Double?>,
-        ideal: (Double) -> Double?, usl: ((Double) -> Double?)?, format: (Double) -> String,
-        frame: Frame, domain: ClosedRange<Double>, curveRange: ClosedRange<Double>, scale: LinearScale
-    ) -> [String] {
-        let span = domain.upperBound - domain.lowerBound
-        let curveSpan = curveRange.upperBound - curveRange.lowerBound
-        func x(log2n l: Double) -> Double { frame.left + (l - domain.lowerBound) / span * frame.width }
-        func y(_ v: Double) -> Double { frame.bottom - v / scale.max * frame.height }
-
-        var out = [#"<g class="panel panel-\#(name)">"#]
-        out += svgYAxis(frame: frame, scale: scale, label: yLabel)
-        out.append(#"<line class="axis" x1="\#(fmt(frame.left))" y1="\#(fmt(frame.bottom))" x2="\#(fmt(frame.right))" y2="\#(fmt(frame.bottom))"/>"#)
-        for k in log2Ticks(domain) {
-            let tx = x(log2n: Double(k))
-            out.append(#"<line class="tick" x1="\#(fmt(tx))" y1="\#(fmt(frame.bottom))" x2="\#(fmt(tx))" y2="\#(fmt(frame.bottom + 5))"/>"#)
-            out.append(#"<text class="tick-label" x="\#(fmt(tx))" y="\#(fmt(frame.bottom + 18))" text-anchor="middle">\#(concurrencyLabel(k))</text>"#)
-        }
-        out.append(#"<text class="axis-label" x="\#(fmt(frame.left + frame.width / 2))" y="\#(fmt(frame.bottom + 38))" text-anchor="middle">concurrency (requests in flight, log2)</text>"#)
-
-        // The ideal line rises without bound: sample it in log space and stop exactly where it leaves the panel.
-        let samples = 120
-        var idealPoints: [String] = []
-        for i in 0...samples {
-            let l = curveRange.lowerBound + curveSpan * Double(i) / Double(samples)
-            guard let v = ideal(pow(2, l)) else { continue }
-            if v <= scale.max {
-                idealPoints.append("\(fmt(x(log2n: l))),\(fmt(y(v)))")
-            } else {
-                // Ideal is proportional to N, so it crosses the top at N = N · max / v.
-                let crossing = l + log2(scale.max / v)
-                if crossing >= curveRange.lowerBound { idealPoints.append("\(fmt(x(log2n: crossing))),\(fmt(frame.top))") }
-                break
-            }
-        }
-        if idealPoints.count >= 2 {
-            out.append(#"<polyline class="ideal" points="\#(idealPoints.joined(separator: " "))"/>"#)
-        }
-
-        if let usl {
-            var uslPoints: [String] = []
-            for i in 0...samples {
-                let l = curveRange.lowerBound + curveSpan * Double(i) / Double(samples)
-                if let v = usl(pow(2, l)), v >= 0, v <= scale.max * (1 + 1e-9) {
-                    uslPoints.append("\(fmt(x(log2n: l))),\(fmt(y(v)))")
-                }
-            }
-            if uslPoints.count >= 2 {
-                out.append(#"<polyline class="usl" points="\#(uslPoints.joined(separator: " "))"/>"#)
-            }
-            if let peak = series.fit?.peakConcurrency, peak > 0, curveRange.contains(log2(peak)) {
-                let px = x(log2n: log2(peak))
-                out.append(#"<line class="peak" x1="\#(fmt(px))" y1="\#(fmt(frame.top))" x2="\#(fmt(px))" y2="\#(fmt(frame.bottom))"><title>modelled peak ≈ \#(xmlEscape(compact(peak))) in flight</title></line>"#)
-            }
-        }
-
-        for point in series.points {
-            guard let v = point[keyPath: measured] else { continue }
-            let label = "\(Int(point.n)) in flight: \(format(v))"
-            out.append(#"<circle class="measured" cx="\#(fmt(x(log2n: log2(point.n))))" cy="\#(fmt(y(min(v, scale.max))))" r="4"><title>\#(xmlEscape(label))</title></circle>"#)
-        }
-        out.append("</g>")
-        return out
-    }
-
-    // MARK: - Scales and formatting
-
-    /// A linear axis from zero to a rounded maximum, with ticks on a 1–2–2.5–5 × 10^k step.
-    struct LinearScale {
-        let max: Double
-        let ticks: [Double]
-
-        init(maxValue: Double, tickCount: Int) {
-            let target = Swift.max(1, tickCount)
-            let value = maxValue == .infinity ? Double.greatestFiniteMagnitude : (maxValue.isFinite && maxValue > 0 ? maxValue : 1)
-            let raw = value / Double(target)
-            let magnitude = pow(10, (log10(raw)).rounded(.down))
-            let fraction = raw / magnitude
-            let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10
-            let step = nice * magnitude
-            let count = (value / step).rounded(.up)
-            let top = count * step
-            if step.isFinite, step > 0, top.isFinite, top >= value, count <= 24 {
-                self.max = top
-                self.ticks = (0...Int(count)).map { Double($0) * step }
-            } else {
-                self.max = value
-                self.ticks = [0, value]
-            }
-        }
-    }
+    // MARK: - Helpers
 
     /// Replaces a non-finite or negative value by zero (for bar lengths).
     static func clean(_ v: Double) -> Double { v.isFinite && v > 0 ? v : 0 }
@@ -530,61 +395,5 @@ public enum ScaleCharts {
     static func clampIndex(_ v: Double, upperBound: Int) -> Int {
         guard v.isFinite, v > 0 else { return 0 }
         return v >= Double(upperBound) ? upperBound : Int(v)
-    }
-
-    /// Short human-readable numbers: 0, 7.5, 42, 950, 1.2k, 35k, 4.1M, 2G, 1.0e+18.
-    static func compact(_ v: Double) -> String {
-        guard v.isFinite else { return v.isNaN ? "n/a" : (v > 0 ? "∞" : "-∞") }
-        let a = abs(v)
-        let sign = v < 0 ? "-" : ""
-        if a == 0 { return "0" }
-        if a >= 1e15 { return String(format: "%.1e", v) }
-        let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
-        for (scale, suffix) in units where a >= scale * 0.9995 {
-            return sign + trimmedDecimal(a / scale, digits: a / scale >= 100 ? 0 : 1) + suffix
-        }
-        if a >= 100 { return sign + String(format: "%.0f", a) }
-        if a >= 10 { return sign + trimmedDecimal(a, digits: 1) }
-        if a >= 0.01 { return sign + trimmedDecimal(a, digits: 2) }
-        return String(format: "%.1e", v)
-    }
-
-    /// Three significant digits for coefficients such as σ and κ.
-    static func significant(_ v: Double) -> String {
-        guard v.isFinite else { return compact(v) }
-        return v == 0 ? "0" : String(format: "%.3g", v)
-    }
-
-    static func fixed(_ v: Double, _ digits: Int) -> String {
-        guard v.isFinite else { return compact(v) }
-        return String(format: "%.\(digits)f", v)
-    }
-
-    static func trimmedDecimal(_ v: Double, digits: Int) -> String {
-        var s = String(format: "%.\(digits)f", v)
-        if s.contains(".") {
-            while s.hasSuffix("0") { s.removeLast() }
-            if s.hasSuffix(".") { s.removeLast() }
-        }
-        return s
-    }
-
-    /// SVG coordinates: one decimal, never NaN or infinite.
-    static func fmt(_ v: Double) -> String {
-        guard v.isFinite else { return "0" }
-        return trimmedDecimal(v, digits: 1)
-    }
-
-    /// Escapes text for XML content and attributes (shared with the HTML report).
-    static func xmlEscape(_ s: String) -> String { HTMLReport.escape(s) }
-
-    static func truncate(_ s: String, to limit: Int) -> String {
-        s.count <= limit ? s : String(s.prefix(max(0, limit - 1))) + "…"
-    }
-
-    static func rightTrimmed(_ s: String) -> String {
-        var s = s
-        while s.last == " " { s.removeLast() }
-        return s
     }
 }
