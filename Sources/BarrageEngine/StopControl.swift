@@ -54,6 +54,8 @@ final class RequestBudget: Sendable {
     }
 }
 
+extension RequestBudget: RequestSource {}
+
 /// What engine threads hand to the controller: closed seconds as they pass, and their totals at the end.
 final class Mailbox: Sendable {
     enum Message: Sendable {
