@@ -227,7 +227,7 @@ public struct SlotScheduler<Requests: RequestSource> {
     }
 
     /// The engine could not hand slot `i`'s request (or warm-up) to libcurl; it records it as failed. Closed model:
-    /// the worker backs off as after a refused connection (and the current start-up pass ends). Open model: the slot
+    /// the worker backs off as after a refused connection, and the current pass goes on. Open model: the slot
     /// is free again and the schedule goes on. Connect phase: the phase ends.
     @inlinable
     public mutating func refused(slot i: Int, nowMicros now: Int64) {
@@ -244,7 +244,7 @@ public struct SlotScheduler<Requests: RequestSource> {
         }
         slots[i].failStreak += 1
         if mayStartMore(nowMicros: now) { _ = backOff(i, nowMicros: now) } else { busy -= 1 }
-        if pass == .idle { pass = .done }
+        // A start-up (or ramp) pass goes on with the next idle slot: one refusal must not leave the others unstarted.
     }
 
     /// The next thing to do now, or `.none`. Call until `.none` after every event but `completed` outside the

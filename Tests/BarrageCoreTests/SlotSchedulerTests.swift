@@ -241,6 +241,17 @@ final class SlotSchedulerTests: XCTestCase {
         XCTAssertFalse(s.finished(nowMicros: 0))
     }
 
+    /// One refusal while the workers start does not leave the others unstarted: the pass goes on with the next slot.
+    func testARefusalAtStartUpDoesNotStopTheOtherWorkers() {
+        var s = scheduler(closedPlan(concurrency: 4))
+        s.started(nowMicros: 0)
+        XCTAssertEqual(s.nextAction(nowMicros: 0), .send(slot: 0, request: 0))
+        s.refused(slot: 0, nowMicros: 0)
+        XCTAssertEqual(actions(&s, at: 0).count, 3, "slots 1, 2 and 3 start")
+        XCTAssertEqual(s.inFlight, 3)
+        XCTAssertEqual(s.slot(0).phase, .waiting)
+    }
+
     func testBackedOffWorkersKeepTheRequestCountExact() {
         // Every other attempt fails before the server; 2 workers, 9 requests: exactly 9 are sent.
         var s = scheduler(closedPlan(concurrency: 2, limit: 9), requests: CountedRequests(limit: 9))
