@@ -41,7 +41,6 @@ struct LevelRunner {
         // No User-Agent unless the user sends one (-H, profile headers): what libcurl, wrk and wrk2 send, and libcurl
         // 7.88 would spend ~7,000 instructions per request formatting ours.
         let engine = Engine(plan: plan)
-        let cpuBefore = SystemLimits.cpuMicros()
         let out = try engine.run(control: control, warmup: preconnect || plan.transport.preconnect,
                                  startAtEpochMillis: startAtEpochMillis, raw: raw.map { w in { w.append($0) } }) { progress in
             observe?(progress)
@@ -61,18 +60,10 @@ struct LevelRunner {
                 control.raise(to: .aborting)
             }
         }
-        var result = RunResult.build(version: Barrage.version, plan: plan, measured: out.measurement,
+        var measurement = out.measurement
+        measurement.runID = runID
+        let result = RunResult.build(version: Barrage.version, plan: plan, measured: measurement,
                                      interrupted: Signals.count > signalsBefore)
-        result.run_id = runID
-        let cpuAfter = SystemLimits.cpuMicros()
-        let user = cpuAfter.user - cpuBefore.user, system = cpuAfter.system - cpuBefore.system
-        let wall = Double(max(1, out.durationMicros)) * Double(plan.effectiveThreads)
-        result.client = RunResult.ClientUsage(cpu_user_us: user, cpu_system_us: system, threads: plan.effectiveThreads,
-                                              cpu_utilization: Double(user + system) / wall)
-        if let c = out.connectPhase {
-            result.connect_phase = RunResult.ConnectPhase(c, durationMicros: out.connectPhaseMicros,
-                                                          attemptsInFlight: Engine.connectAttemptsInFlight)
-        }
         let inFlight = out.durationMicros > 0 ? out.recorder.inFlightIntegralMicros / Double(out.durationMicros) : 0
         return Measured(result: result, inFlight: inFlight, connectPhase: out.connectPhase)
     }

@@ -15,6 +15,15 @@ public struct RunMeasurement: Sendable {
     public var runMicros: Int64
     /// The first message seen for each error class.
     public var firstErrors: [String: String]
+    /// The connect phase (one request per worker before the clock started), how long it took, and how many connection
+    /// attempts it allowed at once; nil without one.
+    public var connectPhase: Recorder?
+    public var connectPhaseMicros: Int64 = 0
+    public var connectAttemptsInFlight: Int = 0
+    /// The process's CPU time while the engine ran (user, system), µs; nil when not measured (during the run).
+    public var cpuMicros: (user: Int64, system: Int64)?
+    /// The run's identity (`RunIdentity`), written into the result.
+    public var runID: String?
 
     public init(recorder: Recorder, targets: [Recorder] = [], stages: [Recorder] = [], warmup: Recorder? = nil,
                 timeline: [TimelineEntry] = [], startedEpochMillis: Int64, runMicros: Int64, firstErrors: [String: String] = [:]) {
@@ -27,7 +36,7 @@ public struct RunMeasurement: Sendable {
 extension RunResult {
     /// The one way a result is made from a plan and what was measured: the final result of `run`, `scale` and `demo`,
     /// and the in-run result that abort-on-fail gates are judged on, so a gate sees the same sections (per target, per
-    /// stage) during the run as after it. Process facts (CPU, the connect phase) are added by the caller.
+    /// stage) during the run as after it. How the run was stopped (`interrupted`, `aborted_by`) is the caller's.
     public static func build(version: String, plan: RunPlan, measured m: RunMeasurement, interrupted: Bool) -> RunResult {
         // Each second's target load, from the plan (the process's share when segmented); a second's length and rate
         // cover only its part after the warm-up and before the last completion.
@@ -48,6 +57,15 @@ extension RunResult {
         result.error_messages = m.firstErrors
         result.addSections(plan: plan, targets: m.targets, stages: m.stages,
                            warmup: plan.warmupMicros > 0 ? m.warmup : nil, runMicros: m.runMicros)
+        result.run_id = m.runID
+        if let cpu = m.cpuMicros {
+            let wall = Double(Swift.max(1, m.runMicros)) * Double(plan.effectiveThreads)
+            result.client = ClientUsage(cpu_user_us: cpu.user, cpu_system_us: cpu.system, threads: plan.effectiveThreads,
+                                        cpu_utilization: Double(cpu.user + cpu.system) / wall)
+        }
+        if let c = m.connectPhase {
+            result.connect_phase = ConnectPhase(c, durationMicros: m.connectPhaseMicros, attemptsInFlight: m.connectAttemptsInFlight)
+        }
         return result
     }
 }

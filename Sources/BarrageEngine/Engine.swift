@@ -26,11 +26,18 @@ public final class Engine {
         public var startedEpochMillis: Int64
         /// From the run clock's zero to the last completion.
         public var durationMicros: Int64
+        /// The process's CPU time from the engine's set-up to its end (user, system), µs.
+        public var cpuMicros: (user: Int64, system: Int64)
 
         /// The measurement a result is built from (`RunResult.build`).
         public var measurement: RunMeasurement {
-            RunMeasurement(recorder: recorder, targets: targets, stages: stages, warmup: warmup, timeline: timeline,
-                        startedEpochMillis: startedEpochMillis, runMicros: durationMicros, firstErrors: firstErrors)
+            var m = RunMeasurement(recorder: recorder, targets: targets, stages: stages, warmup: warmup, timeline: timeline,
+                                   startedEpochMillis: startedEpochMillis, runMicros: durationMicros, firstErrors: firstErrors)
+            m.connectPhase = connectPhase
+            m.connectPhaseMicros = connectPhaseMicros
+            m.connectAttemptsInFlight = Engine.connectAttemptsInFlight
+            m.cpuMicros = cpuMicros
+            return m
         }
     }
 
@@ -131,6 +138,7 @@ public final class Engine {
         let mailbox = Mailbox()
         let startLine = StartLine(parties: threadCount, notBeforeEpochMillis: startAtEpochMillis)
         let setupStarted = Clock.monotonicMicros()
+        let cpuBefore = SystemLimits.cpuMicros()
 
         var workers: [EngineThread] = []
         let live = (0..<threadCount).map { _ in LiveCounters() }
@@ -222,10 +230,12 @@ public final class Engine {
         let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
         entries += timeline!.drain(durationMicros: duration)
         let connectMicros = warmup && startLine.allArrivedMicros != 0 ? max(0, startLine.allArrivedMicros - threadsStarted) : 0
+        let cpuAfter = SystemLimits.cpuMicros()
         return Output(recorder: total, warmup: plan.warmupMicros > 0 ? warm : nil, connectPhase: warmup ? connect : nil,
                       connectPhaseMicros: connectMicros, targets: perTarget, stages: perStage,
                       firstErrors: firstErrors, timeline: entries,
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
-                      durationMicros: duration)
+                      durationMicros: duration,
+                      cpuMicros: (cpuAfter.user - cpuBefore.user, cpuAfter.system - cpuBefore.system))
     }
 }
