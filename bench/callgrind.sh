@@ -20,4 +20,4 @@ total() {
 i1=$(total "$n1")
 i2=$(total "$n2")
 awk -v i1="$i1" -v i2="$i2" -v n1="$n1" -v n2="$n2" -v c="$conns" \
-    'BEGIN { printf "connections %d: %.0f instructions per request (%d requests: %d; %d requests: %d)\n", c, (i2 - i1) / (n2 - n1), n1, i1, n2, i2 }'
+    'BEGIN { printf "connections %d: %.0f instructions per request (%d requests: %.0f; %d requests: %.0f)\n", c, (i2 - i1) / (n2 - n1), n1, i1, n2, i2 }'
