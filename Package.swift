@@ -68,10 +68,12 @@ let package = Package(
         ),
         .executableTarget(name: "barrage", dependencies: ["BarrageCLI"]),
         .target(name: "BarrageTestSupport", dependencies: ["BarrageTargetServer"]),
-        .testTarget(name: "BarrageCoreTests", dependencies: ["BarrageCore"]),
+        .target(name: "BarragePlanFixtures", dependencies: ["BarrageCore"]),
+        .testTarget(name: "BarrageCoreTests", dependencies: ["BarrageCore", "BarragePlanFixtures"]),
         .testTarget(
             name: "BarrageIntegrationTests",
-            dependencies: ["BarrageCore", "BarrageEngine", "BarrageCLI", "BarrageTargetServer", "BarrageTestSupport"]
+            dependencies: ["BarrageCore", "BarrageEngine", "BarrageCLI", "BarrageTargetServer", "BarrageTestSupport",
+                           "BarragePlanFixtures"]
         ),
     ]
 )

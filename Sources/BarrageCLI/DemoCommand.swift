@@ -51,17 +51,20 @@ extension Barrage {
             printFlush("Barrage demo · target server at \(server.baseURL)")
             printFlush("\(Self.downloads) downloads of 10 MB (\(TextReport.grouped(Self.downloadBytes)) bytes), each paced by the server to ~1.2 s\n")
 
-            func plan(concurrency: Int) -> RunPlan {
-                RunPlan(concurrency: concurrency, requestLimit: Self.downloads, durationMicros: nil,
-                        targets: [RequestTarget(url: url)], timeoutMicros: 120_000_000, connectTimeoutMicros: 10_000_000,
-                        threads: SystemLimits.availableCPUs(), keepAlive: true)
+            func inputs(url: String, load: LoadFlags, timeoutMicros: Int64) -> PlanInputs {
+                PlanInputs(source: .flags(load, target: RequestTarget(url: url)), request: RequestOverride(timeoutMicros: timeoutMicros),
+                           threads: SystemLimits.availableCPUs())
+            }
+            func plan(concurrency: Int) throws -> RunPlan {
+                try PlanBuilder.build(inputs(url: url, load: LoadFlags(concurrency: concurrency, requests: Self.downloads),
+                                             timeoutMicros: 120_000_000))
             }
             printFlush("sequential: one download at a time on one connection…")
-            let sequential = try LevelRunner.run(plan(concurrency: 1), signalsBefore: signalsBefore).result
+            let sequential = try LevelRunner.run(try plan(concurrency: 1), signalsBefore: signalsBefore).result
             var concurrent: RunResult? = nil
             if !sequential.interrupted {
                 printFlush("concurrent: all \(Self.downloads) in flight at once…")
-                concurrent = try LevelRunner.run(plan(concurrency: Self.downloads), signalsBefore: signalsBefore).result
+                concurrent = try LevelRunner.run(try plan(concurrency: Self.downloads), signalsBefore: signalsBefore).result
             }
             let seqSeconds = Double(sequential.duration_us) / 1_000_000
             let conSeconds = Double(concurrent?.duration_us ?? 0) / 1_000_000
@@ -96,12 +99,9 @@ extension Barrage {
 
             if !noScale && Signals.count == signalsBefore {
                 printFlush("\nscale sweep: 1 … 256 in flight against /delay/50, 2 s per level")
-                var base = plan(concurrency: 256)
-                base.targets = [RequestTarget(url: "\(server.baseURL)/delay/50")]
-                base.requestLimit = nil
-                base.durationMicros = 2_000_000
-                base.timeoutMicros = 10_000_000
-                try LevelRunner.checkDescriptors(for: base)
+                let base = inputs(url: "\(server.baseURL)/delay/50", load: LoadFlags(concurrency: 256, durationMicros: 2_000_000),
+                                  timeoutMicros: 10_000_000)
+                try LevelRunner.checkDescriptors(for: try PlanBuilder.build(base))
                 let sweep = try ScaleSweep.run(base: base, levels: [1, 2, 4, 8, 16, 32, 64, 128, 256], quiet: true)
                 printFlush(sweep.result.text)
                 printFlush(ScaleCharts.terminal(sweep.result.chartPoints, fit: sweep.result.usl))

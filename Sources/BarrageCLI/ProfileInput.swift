@@ -34,27 +34,20 @@ enum ProfileInput {
         var plan: RunPlan
     }
 
-    /// Loads and validates the profile, registers its secret values for redaction, and applies the request flags and
-    /// the load flags (`overrides`: the flags as given, recorded in the plan).
+    /// Loads and validates the profile, registers its secret values for redaction, and builds its plan with the
+    /// request flags and the load flags (`overrides`: the flags as given, recorded in the plan).
     static func load(_ path: String, variables pairs: [String], request: RequestOptions, threads: Int?,
-                     load: LoadOverride = LoadOverride(), overrides: [String] = []) throws -> Loaded {
+                     load: LoadOverride = LoadOverride(), overrides: [String] = [], segment: Segment? = nil,
+                     recordRaw: Bool = false, engine: EngineTuning = EngineTuning()) throws -> Loaded {
         let vars = try variables(pairs)
         let env = ProcessInfo.processInfo.environment
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             Secrets.add(ProfileLoader.secretValues(in: text, variables: vars, environment: env))
         }
         let profile = try ProfileLoader.load(path: path, variables: vars, environment: env)
-        var plan = RunPlan(profile: profile, threads: threads ?? SystemLimits.availableCPUs())
-        try request.override(&plan)
-        if !load.isEmpty {
-            if let problem = load.problem(with: plan) {
-                let flag = load.concurrency != nil && load.rate != nil ? "--concurrency and --rate"
-                    : overrides.first { $0.hasPrefix("--duration") } ?? "--duration"
-                throw BarrageError.usage("\(flag): \(problem)")
-            }
-            plan = load.applied(to: plan)
-            plan.overrides = overrides
-        }
-        return Loaded(profile: profile, plan: plan)
+        let inputs = PlanInputs(source: .profile(profile, override: load, given: overrides), request: try request.requestOverride(),
+                                transport: try request.transport(), threads: threads ?? SystemLimits.availableCPUs(),
+                                segment: segment, recordRaw: recordRaw, engine: engine)
+        return Loaded(profile: profile, plan: try PlanBuilder.build(inputs))
     }
 }

@@ -112,6 +112,8 @@ struct RequestOptions: ParsableArguments {
     /// The TLS and connection controls, checked.
     func transport() throws -> Transport {
         var t = Transport()
+        t.httpVersion = httpVersion
+        t.keepAlive = !noKeepalive
         t.insecure = insecure
         for (flag, path) in [("--cacert", cacert), ("--cert", cert), ("--key", key)] {
             if let path, !FileManager.default.isReadableFile(atPath: path) {
@@ -192,22 +194,9 @@ struct RequestOptions: ParsableArguments {
         return RequestTarget(url: url, method: method.uppercased(), headers: header, body: bytes)
     }
 
-    /// A closed-model plan for these request options.
-    func plan(url: String, concurrency: Int, requests: Int?, durationMicros: Int64?, threads: Int?) throws -> RunPlan {
-        RunPlan(
-            concurrency: concurrency,
-            requestLimit: requests,
-            durationMicros: durationMicros,
-            targets: [try target(url: url)],
-            timeoutMicros: try timeoutMicros(),
-            connectTimeoutMicros: try connectTimeoutMicros(),
-            threads: threads ?? SystemLimits.availableCPUs(),
-            keepAlive: !noKeepalive
-        ).withTransport(try transport(), httpVersion: httpVersion)
-    }
-
-    /// Applies the flags that override a profile: method, headers (same name replaces), body, timeouts.
-    func override(_ plan: inout RunPlan) throws {
+    /// The request settings a plan is built with: the timeouts (nil where not given, so a profile's own apply) and,
+    /// for a profile, the method, headers and body that replace its targets'.
+    func requestOverride() throws -> RequestOverride {
         var bodyBytes: [UInt8]? = nil
         if let body { bodyBytes = Array(body.utf8) }
         if let bodyFile {
@@ -216,25 +205,14 @@ struct RequestOptions: ParsableArguments {
             }
             bodyBytes = Array(data)
         }
-        for i in plan.targets.indices {
-            if let methodFlag { plan.targets[i].method = methodFlag.uppercased() }
-            if let bodyBytes { plan.targets[i].body = bodyBytes }
-            plan.targets[i].headers = HeaderLines.merge(plan.targets[i].headers, header)
-            if timeoutFlag != nil { plan.targets[i].timeoutMicros = nil }
-        }
-        if timeoutFlag != nil { plan.timeoutMicros = try timeoutMicros() }
-        if connectTimeoutFlag != nil { plan.connectTimeoutMicros = try connectTimeoutMicros() }
-        if noKeepalive { plan.keepAlive = false }
-        plan.transport = try transport()
-        plan.httpVersion = httpVersion
+        return RequestOverride(method: methodFlag?.uppercased(), headers: header, body: bodyBytes,
+                               timeoutMicros: timeoutFlag == nil ? nil : try timeoutMicros(),
+                               connectTimeoutMicros: connectTimeoutFlag == nil ? nil : try connectTimeoutMicros())
     }
-}
 
-extension RunPlan {
-    func withTransport(_ t: Transport, httpVersion: String) -> RunPlan {
-        var p = self
-        p.transport = t
-        p.httpVersion = httpVersion
-        return p
+    /// A plan's inputs for one URL with these request options and `load`.
+    func inputs(url: String, load: LoadFlags, threads: Int?) throws -> PlanInputs {
+        PlanInputs(source: .flags(load, target: try target(url: url)), request: try requestOverride(), transport: try transport(),
+                   threads: threads ?? SystemLimits.availableCPUs())
     }
 }

@@ -210,66 +210,40 @@ extension Barrage {
             }
         }
 
-        func plan() throws -> RunPlan {
+        /// The load flags as the plan builder takes them.
+        func loadFlags() throws -> LoadFlags {
             let l = try load()
-            if isProfile {
-                let (override, given) = try profileOverride()
-                return try ProfileInput.load(url, variables: variables, request: request, threads: l.threads,
-                                             load: override, overrides: given).plan
-            }
-            if isOpen { return try openPlan() }
-            if let rampConcurrency {
-                let parsed = try RampGrammar.parse(rampConcurrency, flag: "--ramp-concurrency")
-                return RunPlan.closedStages(parsed.stages.map { ClosedStage(durationMicros: $0.durationMicros, concurrency: Int($0.value)) },
-                                            start: Int(parsed.start), requestLimit: l.requests, targets: [try request.target(url: url)],
-                                            timeoutMicros: try request.timeoutMicros(), connectTimeoutMicros: try request.connectTimeoutMicros(),
-                                            threads: l.threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
-                    .withTransport(try request.transport(), httpVersion: request.httpVersion)
-            }
-            let durationMicros = l.durationMicros ?? (l.requests == nil ? 10_000_000 : nil)
-            return try request.plan(url: url, concurrency: l.concurrency ?? 50, requests: l.requests,
-                                    durationMicros: durationMicros, threads: l.threads)
+            return LoadFlags(concurrency: l.concurrency, rate: l.rate,
+                             rampRate: try rampRate.map { try RampGrammar.parse($0, flag: "--ramp-rate") },
+                             rampConcurrency: try rampConcurrency.map { try RampGrammar.parse($0, flag: "--ramp-concurrency") },
+                             requests: l.requests, durationMicros: l.durationMicros, maxInFlight: l.maxInFlight,
+                             maxLatenessMicros: l.maxLatenessMicros, poisson: arrival == "poisson", seed: l.seed)
         }
 
-        func openPlan() throws -> RunPlan {
+        /// The plan: flags read into `PlanInputs`, then `PlanBuilder`.
+        func plan() throws -> RunPlan { try planned().plan }
+
+        /// The plan and, for a profile, its thresholds.
+        func planned() throws -> (plan: RunPlan, thresholds: [Profile.ThresholdSpec]) {
             let l = try load()
-            let stages: [RateStage]
-            let startRate: Double
-            if let rampRate {
-                let parsed = try RampGrammar.parse(rampRate, flag: "--ramp-rate")
-                startRate = parsed.start
-                stages = parsed.stages.map { RateStage(durationMicros: $0.durationMicros, rate: $0.value) }
-            } else {
-                let r = l.rate!
-                let micros = l.durationMicros ?? Int64((Double(l.requests!) / r * 1_000_000).rounded(.up))
-                startRate = r
-                stages = [RateStage(durationMicros: micros, rate: r)]
+            let segment = try resolvedSegment()
+            let tuning = try engine.tuning()
+            if isProfile {
+                let (override, given) = try profileOverride()
+                let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: l.threads,
+                                                   load: override, overrides: given, segment: segment, recordRaw: raw != nil,
+                                                   engine: tuning)
+                return (loaded.plan, loaded.profile.thresholds)
             }
-            let schedule = OpenSchedule(startRate: startRate, stages: stages,
-                                        arrival: arrival == "poisson" ? .poisson(seed: l.seed ?? 1) : .uniform)
-            let timeout = try request.timeoutMicros()
-            return RunPlan.open(schedule: schedule, maxInFlight: l.maxInFlight ?? 1_000, maxLatenessMicros: l.maxLatenessMicros ?? timeout,
-                                requestLimit: l.requests, targets: [try request.target(url: url)], timeoutMicros: timeout,
-                                connectTimeoutMicros: try request.connectTimeoutMicros(),
-                                threads: l.threads ?? SystemLimits.availableCPUs(), keepAlive: !request.noKeepalive)
-                .withTransport(try request.transport(), httpVersion: request.httpVersion)
+            var inputs = try request.inputs(url: url, load: try loadFlags(), threads: l.threads)
+            inputs.segment = segment
+            inputs.recordRaw = raw != nil
+            inputs.engine = tuning
+            return (try PlanBuilder.build(inputs), [])
         }
 
         func run() throws {
-            var profileThresholds: [Profile.ThresholdSpec] = []
-            var plan: RunPlan
-            if isProfile {
-                let (override, given) = try profileOverride()
-                let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: try load().threads,
-                                                   load: override, overrides: given)
-                plan = loaded.plan
-                profileThresholds = loaded.profile.thresholds
-            } else {
-                plan = try self.plan()
-            }
-            plan.segment = try resolvedSegment()
-            plan.recordRaw = raw != nil
-            plan.engine = try engine.tuning()
+            let (plan, profileThresholds) = try planned()
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail)
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }

@@ -84,11 +84,12 @@ extension Barrage {
             let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, svg.map { OutputFile(path: $0, flag: "--svg") },
                            csv.map { OutputFile(path: $0, flag: "--csv") }].compactMap { $0 }
             try OutputFile.prepare(outputs)
-            var base = try request.plan(url: url, concurrency: levels.max()!, requests: limits.requests,
-                                        durationMicros: durationMicros, threads: limits.threads)
-            base.engine = try engine.tuning()
+            var inputs = try request.inputs(url: url, load: LoadFlags(concurrency: levels.max()!, requests: limits.requests,
+                                                                      durationMicros: durationMicros), threads: limits.threads)
+            inputs.engine = try engine.tuning()
+            let base = try PlanBuilder.build(inputs)
             try LevelRunner.checkDescriptors(for: base)
-            let sweep = try ScaleSweep.run(base: base, levels: levels, quiet: quiet)
+            let sweep = try ScaleSweep.run(base: inputs, levels: levels, quiet: quiet)
             printFlush(sweep.result.text)
             printFlush(ScaleCharts.terminal(sweep.result.chartPoints, fit: sweep.result.usl))
             if let json { try OutputFile(path: json, flag: "--json").write(try sweep.result.jsonData()) }
@@ -116,15 +117,21 @@ enum ScaleSweep {
         var interrupted: Bool
     }
 
-    static func run(base: RunPlan, levels: [Int], quiet: Bool) throws -> Output {
+    /// `base` is built once per level with its concurrency set to the level.
+    static func run(base inputs: PlanInputs, levels: [Int], quiet: Bool) throws -> Output {
         Signals.install()
         let signalsBefore = Signals.count
         let started = Clock.epochMillis()
         var measured: [ScaleLevel] = []
         var interrupted = false
+        let base = try PlanBuilder.build(inputs)
         for level in levels {
-            var plan = base
-            plan.concurrency = level
+            var levelInputs = inputs
+            if case .flags(var flags, let target) = inputs.source {
+                flags.concurrency = level
+                levelInputs.source = .flags(flags, target: target)
+            }
+            let plan = try PlanBuilder.build(levelInputs)
             if !quiet {
                 printFlush("level \(level): \(level) in flight…")
             }

@@ -17,6 +17,11 @@ public struct SlotScheduler<Requests: RequestSource> {
     @usableFromInline let warmInFlight: Int
     /// When sending stops (µs from the start), Int64.max without a duration.
     @usableFromInline let sendEndMicros: Int64
+    /// Read from the plan's load model once, not per request: the closed model's think time and whether its workers
+    /// follow stages, the open model's lateness limit.
+    @usableFromInline let thinkTimeMicros: Int64
+    @usableFromInline let hasClosedStages: Bool
+    @usableFromInline let maxLatenessMicros: Int64
 
     @usableFromInline var slots: [SlotState]
     @usableFromInline var _inFlight = 0
@@ -70,6 +75,9 @@ public struct SlotScheduler<Requests: RequestSource> {
         self.requests = requests
         self.warmInFlight = max(1, warmInFlight)
         self.sendEndMicros = plan.durationMicros ?? .max
+        self.thinkTimeMicros = plan.thinkTimeMicros
+        self.hasClosedStages = !plan.closedStages.isEmpty
+        self.maxLatenessMicros = plan.maxLatenessMicros
         self.jitterState = 0x9E37_79B9_7F4A_7C15 &* UInt64(thread + 1)
         slots = Array(repeating: SlotState(), count: slotCount)
         freeSlots = Array(repeating: 0, count: max(1, slotCount))
@@ -126,7 +134,7 @@ public struct SlotScheduler<Requests: RequestSource> {
         var wake = backoffNextMicros
         if thinkCount > 0 && thinkQueue[thinkHead].untilMicros < wake { wake = thinkQueue[thinkHead].untilMicros }
         if let due = nextDue, !connecting {
-            let at = due.dueMicros + (freeCount > 0 ? 0 : plan.maxLatenessMicros + 1)
+            let at = due.dueMicros + (freeCount > 0 ? 0 : maxLatenessMicros + 1)
             if at < wake { wake = at }
         }
         return wake
@@ -139,7 +147,7 @@ public struct SlotScheduler<Requests: RequestSource> {
     /// Closed model: this thread's share of the plan's concurrency at `now` (the whole split exactly over threads).
     @inlinable
     public func allowedSlots(nowMicros now: Int64) -> Int {
-        if plan.closedStages.isEmpty { return slotCount }
+        if !hasClosedStages { return slotCount }
         let c = plan.concurrency(atMicros: now)
         let threads = plan.effectiveThreads
         return min(slotCount, c / threads + (thread < c % threads ? 1 : 0))
@@ -283,7 +291,7 @@ public struct SlotScheduler<Requests: RequestSource> {
             return .none
         }
         let target = plan.targetIndex(forRequest: due.k)
-        if stopping || elapsed - due.dueMicros > plan.maxLatenessMicros {
+        if stopping || elapsed - due.dueMicros > maxLatenessMicros {
             nextDue = schedule!.next()
             return .drop(request: due.k, target: target, dueMicros: due.dueMicros)
         }
@@ -372,7 +380,7 @@ public struct SlotScheduler<Requests: RequestSource> {
     /// After the queues: with stages, start idle slots the ramp allows; otherwise the pass is over.
     @inlinable
     mutating func endResumeQueues(nowMicros now: Int64) {
-        if plan.closedStages.isEmpty { pass = .done } else { beginIdlePass(nowMicros: now) }
+        if !hasClosedStages { pass = .done } else { beginIdlePass(nowMicros: now) }
     }
 
     /// A request number for a new start, if the plan allows one now (time, stop, budget).
@@ -397,8 +405,8 @@ public struct SlotScheduler<Requests: RequestSource> {
     /// Slot `i` finished a request: it thinks, or sends its next one, or retires with a ramp.
     @inlinable
     mutating func restartClosed(_ i: Int, nowMicros now: Int64) -> SlotAction {
-        if plan.thinkTimeMicros > 0 && mayStartMore(nowMicros: now) {
-            let until = now + plan.thinkTimeMicros
+        if thinkTimeMicros > 0 && mayStartMore(nowMicros: now) {
+            let until = now + thinkTimeMicros
             slots[i].phase = .waiting
             thinkQueue[(thinkHead + thinkCount) % slotCount] = Waiting(slot: Int32(i), untilMicros: until)
             thinkCount += 1

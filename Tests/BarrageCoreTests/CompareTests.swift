@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 final class CompareTests: XCTestCase {
     // MARK: Synthetic runs
@@ -346,7 +347,7 @@ final class ComparePerTargetTests: XCTestCase {
         var plan = RunPlan(concurrency: 2, requestLimit: nil, durationMicros: 1_000_000,
                            targets: [RequestTarget(name: "home", url: "http://127.0.0.1:1/"), RequestTarget(name: "search", url: "http://127.0.0.1:1/s")],
                            timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: 1, keepAlive: true)
-        plan.seed = 1
+        plan.workload.seed = 1
         var home = Recorder(), search = Recorder(), all = Recorder()
         for i in 0..<100 {
             let o = RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: i % 2 == 0 ? p99 : targetLatency, status: 200, error: nil, complete: true)

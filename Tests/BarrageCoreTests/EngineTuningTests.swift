@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// The engine's benchmark knobs: the environment fallback, and that they never reach the result's plan.
 final class EngineTuningTests: XCTestCase {

@@ -6,6 +6,7 @@ import FoundationXML
 #endif
 
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// Parses a page as XML and collects its elements' attributes and text.
 private final class PageCollector: NSObject, XMLParserDelegate {

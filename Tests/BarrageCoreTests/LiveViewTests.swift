@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 final class LiveViewTests: XCTestCase {
     private let esc: Character = "\u{1B}"

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// `run PROFILE -d/-n/-c/--rate`: what the command line does to a profile's load.
 final class LoadOverrideTests: XCTestCase {
@@ -18,11 +19,9 @@ final class LoadOverrideTests: XCTestCase {
 
     /// Closed: 0 → 40 workers over 4 s, 40 for 4 s; think time 10 ms; at most 1,000 requests.
     func closedPlan() -> RunPlan {
-        var p = RunPlan.closedStages([ClosedStage(durationMicros: 4_000_000, concurrency: 40), ClosedStage(durationMicros: 4_000_000, concurrency: 40)],
-                                     start: 0, requestLimit: 1_000, targets: target, timeoutMicros: 5_000_000,
+        RunPlan.closedStages([ClosedStage(durationMicros: 4_000_000, concurrency: 40), ClosedStage(durationMicros: 4_000_000, concurrency: 40)],
+                                     start: 0, thinkTimeMicros: 10_000, requestLimit: 1_000, targets: target, timeoutMicros: 5_000_000,
                                      connectTimeoutMicros: 1_000_000, threads: 2, keepAlive: true)
-        p.thinkTimeMicros = 10_000
-        return p
     }
 
     func testConcurrencyReplacesTheStagesWithAConstantClosedLoadOverTheProfilesDuration() {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// `merge` never counts a run twice, puts timelines together truthfully (segments on one clock, repeats one after
 /// the other), and names plan differences as `compare` does. Pure: results built in memory.

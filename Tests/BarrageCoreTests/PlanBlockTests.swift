@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// The block printed before a run and by `validate`.
 final class PlanBlockTests: XCTestCase {
@@ -42,13 +43,13 @@ final class PlanBlockTests: XCTestCase {
         XCTAssertEqual(lines[1], "  pool         at most 1,000 in flight (one connection each)")
         XCTAssertEqual(lines[2], "  connections  about rate × latency: 50 at 500/s and 100ms, up to 1,000")
         var small = plan
-        small.concurrency = 20
+        if case .open(var o) = plan.load { o.maxInFlight = 20; small.load = .open(o) }
         XCTAssertTrue(PlanBlock.body(PlanRecord(small))[2].contains("20 at 500/s and 100ms (the pool caps it)"))
     }
 
     func testOverridesTargetsAndTLSAreStated() {
         var plan = closed(10)
-        plan.targets = [RequestTarget(name: "home", url: "https://a.test/", weight: 3),
+        plan.workload.targets = [RequestTarget(name: "home", url: "https://a.test/", weight: 3),
                         RequestTarget(name: "order", url: "https://a.test/o", method: "POST")]
         plan.overrides = ["--concurrency 10", "--duration 5s"]
         plan.warmupMicros = 1_000_000

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 final class PrometheusExpositionTests: XCTestCase {
     /// One parsed sample line: `name{labels} value`.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// What a run with no ok response says about itself: one line built from its counts, classes and status codes.
 final class RunOutcomeTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 final class RunResultTests: XCTestCase {
     private func sample() -> RunResult {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 final class ScaleReportTests: XCTestCase {
     /// A level with `rps` throughput and a mean latency of `meanMicros`.

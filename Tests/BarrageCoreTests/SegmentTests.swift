@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 final class SegmentTests: XCTestCase {
     func testSharesSumExactly() {
@@ -85,7 +86,7 @@ final class SegmentTests: XCTestCase {
         plan.segment = Segment(index: 2, count: 3)
         plan.threads = 1
         XCTAssertEqual(PlanRecord(plan).fingerprint, whole)
-        plan.concurrency = 11
+        plan.load = .closed(workers: 11, durationMicros: nil)
         XCTAssertNotEqual(PlanRecord(plan).fingerprint, whole)
         XCTAssertEqual(whole.count, 16)
     }
@@ -111,7 +112,7 @@ final class ConnectStormHintTests: XCTestCase {
         XCTAssertTrue(closed(512).connectStormHint?.contains("--preconnect") == true)
         var pre = closed(10_000); pre.transport.preconnect = true
         XCTAssertNil(pre.connectStormHint, "connections are opened before the clock")
-        var noKeepAlive = closed(10_000); noKeepAlive.keepAlive = false
+        var noKeepAlive = closed(10_000); noKeepAlive.transport.keepAlive = false
         XCTAssertNil(noKeepAlive.connectStormHint, "every request opens its own connection anyway")
         var segmented = closed(1_200); segmented.segment = Segment(index: 1, count: 3)
         XCTAssertNil(segmented.connectStormHint, "this process opens 400")

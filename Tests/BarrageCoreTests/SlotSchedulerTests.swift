@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// A request budget without atomics: request numbers 0, 1, 2, … up to an optional limit.
 final class CountedRequests: RequestSource {
@@ -22,10 +23,8 @@ final class SlotSchedulerTests: XCTestCase {
 
     private func closedPlan(concurrency: Int, limit: Int? = nil, durationMicros: Int64? = nil, thinkMicros: Int64 = 0,
                             threads: Int = 1) -> RunPlan {
-        var plan = RunPlan(concurrency: concurrency, requestLimit: limit, durationMicros: durationMicros, targets: [target],
-                           timeoutMicros: 1_000_000, connectTimeoutMicros: 1_000_000, threads: threads, keepAlive: true)
-        plan.thinkTimeMicros = thinkMicros
-        return plan
+        RunPlan(load: .closed(workers: concurrency, durationMicros: durationMicros, thinkTimeMicros: thinkMicros),
+                workload: Workload(targets: [target], timeoutMicros: 1_000_000), requestLimit: limit, threads: threads)
     }
 
     private func stagesPlan(_ stages: [ClosedStage], start: Int, threads: Int = 1) -> RunPlan {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// The text summary as a user reads it: 80 columns, numbers whole, what happened first, how the run stopped.
 final class SummaryLayoutTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 final class ThresholdParserTests: XCTestCase {
     private func parse(_ expr: String, file: StaticString = #filePath, line: UInt = #line) -> Threshold? {

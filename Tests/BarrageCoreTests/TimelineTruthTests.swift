@@ -1,5 +1,6 @@
 import XCTest
 @testable import BarrageCore
+import BarragePlanFixtures
 
 /// What each second of the timeline says: its measured length, a rate only where one means something, and the
 /// in-flight peak and time average. Pure: intervals in, entries out.

@@ -3,6 +3,7 @@ import Glibc
 import CLinuxEvents
 import CLibcurl
 import BarrageCore
+import BarragePlanFixtures
 @testable import BarrageEngine
 
 /// The engine's wrappers over epoll, timerfd and the libcurl multi interface report what the C call said.

@@ -1,6 +1,7 @@
 import XCTest
 import Glibc
 import BarrageCore
+import BarragePlanFixtures
 @testable import BarrageEngine
 import BarrageTargetServer
 import BarrageTestSupport

@@ -1,5 +1,6 @@
 import XCTest
 import BarrageCore
+import BarragePlanFixtures
 import BarrageEngine
 import BarrageTargetServer
 
@@ -182,7 +183,7 @@ final class EngineTests: XCTestCase {
 
     func testBodiesAndMethodsAreSent() throws {
         var p = plan("/echo", concurrency: 2, requests: 10)
-        p.targets = [RequestTarget(url: server.baseURL + "/echo", method: "PUT", headers: ["X-Test: 1"], body: Array(repeating: 65, count: 5_000))]
+        p.workload.targets = [RequestTarget(url: server.baseURL + "/echo", method: "PUT", headers: ["X-Test: 1"], body: Array(repeating: 65, count: 5_000))]
         let r = try run(p)
         XCTAssertEqual(r.requests.ok, 10)
         XCTAssertGreaterThanOrEqual(r.throughput.bytes_in, 50_000)

@@ -1,5 +1,6 @@
 import XCTest
 import BarrageCore
+import BarragePlanFixtures
 @testable import BarrageEngine
 import BarrageTargetServer
 

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import BarrageCore
+import BarragePlanFixtures
 import BarrageEngine
 import BarrageTargetServer
 import BarrageTestSupport
@@ -155,7 +156,7 @@ final class FaultTests: XCTestCase {
         // on a fresh connection (which fails the same way: GOT_NOTHING, `read`). A close request after a failed
         // one is already on a fresh connection and is not retried.
         var p = plan("/", concurrency: 1, requests: 300, threads: 1)
-        p.targets = [RequestTarget(name: "ok", url: server.baseURL + "/"),
+        p.workload.targets = [RequestTarget(name: "ok", url: server.baseURL + "/"),
                      RequestTarget(name: "close", url: server.baseURL + "/fault/close")]
         let picks = (0..<300).map { p.targetIndex(forRequest: $0) }
         let closes = picks.filter { $0 == 1 }.count

@@ -9,80 +9,78 @@ public struct RunPlan: Sendable, Equatable {
         case open
     }
 
-    public var model: Model = .closed
-    /// Closed model: workers, each with one request in flight at a time. Open model: the pool (max in flight).
-    /// Either way, the most connections the run opens.
-    public var concurrency: Int
-    /// Open model: when each request is due.
-    public var schedule: OpenSchedule?
-    /// Open model: a request not sent within this long after its due time is dropped (and counted).
-    public var maxLatenessMicros: Int64 = 0
-    /// Closed model with stages: concurrency starts here and follows `closedStages` (k6 ramping-VUs semantics).
-    public var startConcurrency = 0
-    public var closedStages: [ClosedStage] = []
-    /// Closed model: pause between a worker's requests.
-    public var thinkTimeMicros: Int64 = 0
+    /// How load is offered: closed stages or an open schedule.
+    public var load: LoadModel
+    /// What each request is.
+    public var workload: Workload
+    /// TLS, HTTP version and connection controls.
+    public var transport: Transport
+    /// This process runs one exact share of the plan (`--segment I/N`); every other field describes the whole plan.
+    public var segment: Segment?
+    /// Stop after this many requests in total (nil: no count limit).
+    public var requestLimit: Int?
     /// Requests due in the first `warmupMicros` run but are kept out of the results (reported separately).
     public var warmupMicros: Int64 = 0
-    /// Fixes the target choice (and Poisson arrivals).
-    public var seed: UInt64 = 0
+    /// Engine threads.
+    public var threads: Int
     /// The profile's name, when the plan came from one.
     public var name: String?
     /// The command-line flags that replaced part of the profile's load (`--concurrency 10`, `--duration 5s`).
     public var overrides: [String] = []
-    /// This process runs one exact share of the plan (`--segment I/N`); every other field describes the whole plan.
-    public var segment: Segment?
-    /// TLS, HTTP version and connection controls.
-    public var transport = Transport()
     /// Stream every request as an NDJSON line (`--raw`).
     public var recordRaw = false
-    /// Stop after this many requests in total (nil: no count limit).
-    public var requestLimit: Int?
-    /// Stop sending after this long (nil: no time limit).
-    public var durationMicros: Int64?
-    public var targets: [RequestTarget]
-    public var timeoutMicros: Int64
-    public var connectTimeoutMicros: Int64
-    /// Engine threads.
-    public var threads: Int
-    public var keepAlive: Bool
-    /// "1.1" for now; the HTTP-version issue adds "2" and "auto".
-    public var httpVersion: String = "1.1"
     /// Benchmark knobs for the engine (drive mode, pacer quantum): not recorded in the result, not in the fingerprint.
     public var engine = EngineTuning()
 
-    public init(concurrency: Int, requestLimit: Int?, durationMicros: Int64?, targets: [RequestTarget],
-                timeoutMicros: Int64, connectTimeoutMicros: Int64, threads: Int, keepAlive: Bool) {
-        self.concurrency = concurrency; self.requestLimit = requestLimit; self.durationMicros = durationMicros
-        self.targets = targets; self.timeoutMicros = timeoutMicros; self.connectTimeoutMicros = connectTimeoutMicros
-        self.threads = threads; self.keepAlive = keepAlive
+    /// The plan; `PlanBuilder` makes it from flags or a profile.
+    public init(load: LoadModel, workload: Workload, transport: Transport = Transport(), requestLimit: Int? = nil,
+                threads: Int) {
+        self.load = load; self.workload = workload; self.transport = transport
+        self.requestLimit = requestLimit; self.threads = threads
     }
 
-    /// An open-model plan: requests due along `schedule`, at most `maxInFlight` at once.
-    public static func open(schedule: OpenSchedule, maxInFlight: Int, maxLatenessMicros: Int64, requestLimit: Int?,
-                            targets: [RequestTarget], timeoutMicros: Int64, connectTimeoutMicros: Int64, threads: Int,
-                            keepAlive: Bool) -> RunPlan {
-        var plan = RunPlan(concurrency: maxInFlight, requestLimit: requestLimit, durationMicros: schedule.totalDurationMicros,
-                           targets: targets, timeoutMicros: timeoutMicros, connectTimeoutMicros: connectTimeoutMicros,
-                           threads: threads, keepAlive: keepAlive)
-        plan.model = .open
-        plan.schedule = schedule
-        plan.maxLatenessMicros = maxLatenessMicros
-        return plan
-    }
+    // MARK: - Views of the load model, read-only (change `load` to change them)
 
-    /// A closed-model plan whose concurrency follows stages from `start`.
-    public static func closedStages(_ stages: [ClosedStage], start: Int, requestLimit: Int?, targets: [RequestTarget],
-                                    timeoutMicros: Int64, connectTimeoutMicros: Int64, threads: Int, keepAlive: Bool) -> RunPlan {
-        let peak = Swift.max(start, stages.map(\.concurrency).max() ?? 0, 1)
-        var plan = RunPlan(concurrency: peak, requestLimit: requestLimit,
-                           durationMicros: stages.reduce(0) { $0 + $1.durationMicros }, targets: targets,
-                           timeoutMicros: timeoutMicros, connectTimeoutMicros: connectTimeoutMicros, threads: threads,
-                           keepAlive: keepAlive)
-        plan.startConcurrency = start
-        plan.closedStages = stages
-        return plan
+    public var model: Model { load.kind }
+    /// Closed model: the most workers at once. Open model: the pool (max in flight). Either way, the most connections
+    /// the run opens.
+    public var concurrency: Int { load.connections }
+    /// Open model: when each request is due.
+    public var schedule: OpenSchedule? {
+        if case .open(let o) = load { return o.schedule }
+        return nil
     }
+    /// Open model: the lateness after which a request is dropped; 0 in the closed model.
+    public var maxLatenessMicros: Int64 {
+        if case .open(let o) = load { return o.maxLatenessMicros }
+        return 0
+    }
+    /// Closed model with stages: where concurrency starts.
+    public var startConcurrency: Int {
+        if case .closed(let c) = load, case .stages(let start, _) = c.shape { return start }
+        return 0
+    }
+    /// Closed model: the stages (empty for a constant load and the open model).
+    public var closedStages: [ClosedStage] {
+        if case .closed(let c) = load, case .stages(_, let stages) = c.shape { return stages }
+        return []
+    }
+    /// Closed model: pause between a worker's requests.
+    public var thinkTimeMicros: Int64 {
+        if case .closed(let c) = load { return c.thinkTimeMicros }
+        return 0
+    }
+    /// Stop sending after this long (nil: no time limit).
+    public var durationMicros: Int64? { load.durationMicros }
+
+    // MARK: - Views of the workload and transport
+
+    public var targets: [RequestTarget] { workload.targets }
+    public var seed: UInt64 { workload.seed }
+    public var timeoutMicros: Int64 { workload.timeoutMicros }
+    public var connectTimeoutMicros: Int64 { transport.connectTimeoutMicros }
+    public var keepAlive: Bool { transport.keepAlive }
+    public var httpVersion: String { transport.httpVersion }
 
     /// Connections a closed-model process opens at once at the start without `--preconnect`, above which the summary
     /// suggests it: more than nginx's default listen backlog (511) can overflow the accept queue, and a dropped SYN
@@ -107,28 +105,22 @@ public struct RunPlan: Sendable, Equatable {
 
     /// The whole plan's closed-model concurrency at `micros`.
     public func wholeConcurrency(atMicros micros: Int64) -> Int {
-        guard !closedStages.isEmpty else { return concurrency }
-        var from = startConcurrency
-        var t: Int64 = 0
-        for s in closedStages {
-            if micros < t + s.durationMicros {
-                let f = Double(micros - t) / Double(Swift.max(1, s.durationMicros))
-                return Int((Double(from) + Double(s.concurrency - from) * f).rounded(.down))
-            }
-            t += s.durationMicros
-            from = s.concurrency
-        }
-        return from
+        guard case .closed(let c) = load else { return concurrency }
+        return c.workers(atMicros: micros)
     }
 
     /// How many stages the plan has (1 for a constant load).
-    public var stageCount: Int { schedule?.stages.count ?? Swift.max(1, closedStages.count) }
+    public var stageCount: Int { load.stageCount }
 
     /// The stage (0-based) holding time `micros`; past the end, the last stage.
     /// Called per request by the engine when the plan has stages: no allocation.
     public func stageIndex(atMicros micros: Int64) -> Int {
-        if let stages = schedule?.stages { return Self.index(of: micros, in: stages.lazy.map(\.durationMicros)) }
-        return Self.index(of: micros, in: closedStages.lazy.map(\.durationMicros))
+        switch load {
+        case .open(let o): return Self.index(of: micros, in: o.schedule.stages.lazy.map(\.durationMicros))
+        case .closed(let c):
+            guard case .stages(_, let stages) = c.shape else { return 0 }
+            return Self.index(of: micros, in: stages.lazy.map(\.durationMicros))
+        }
     }
 
     /// The index of the duration whose span holds `micros` when the durations are laid end to end; past the end, the
@@ -144,27 +136,15 @@ public struct RunPlan: Sendable, Equatable {
 
     /// Stage boundaries: (start µs, duration µs) for each stage.
     public var stageSpans: [(start: Int64, duration: Int64)] {
-        let durations: [Int64] = schedule?.stages.map(\.durationMicros) ?? (closedStages.isEmpty ? [durationMicros ?? 0] : closedStages.map(\.durationMicros))
         var t: Int64 = 0
-        return durations.map { d in defer { t += d }; return (t, d) }
+        return load.stageDurations.map { d in defer { t += d }; return (t, d) }
     }
 
-    /// The target of request k: a weighted pick from a hash of (seed, k), so runs are reproducible and a segmented
-    /// run sends the same requests as a whole one.
+    /// The target of request k (see `Workload.targetIndex`).
     @inlinable
-    public func targetIndex(forRequest k: Int) -> Int {
-        if targets.count == 1 { return 0 }
-        var rng = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: k) &* 0x9E37_79B9_7F4A_7C15))
-        let u = Double(rng.next() >> 11) / Double(UInt64(1) << 53)
-        var x = u * totalWeight
-        for (i, t) in targets.enumerated() {
-            if x < t.weight { return i }
-            x -= t.weight
-        }
-        return targets.count - 1
-    }
+    public func targetIndex(forRequest k: Int) -> Int { workload.targetIndex(forRequest: k) }
 
-    public var totalWeight: Double { targets.reduce(0) { $0 + $1.weight } }
+    public var totalWeight: Double { workload.totalWeight }
 
     /// Requests the plan schedules: the open model's count, or the closed model's `-n` (nil: time-bound).
     public var expectedRequests: Int? {
@@ -181,7 +161,7 @@ public struct RunPlan: Sendable, Equatable {
     /// The closed model's request budget of this process (its share of `-n`); the open model bounds the whole plan's
     /// request numbers instead, so there it stays whole.
     public var processRequestLimit: Int? {
-        guard schedule == nil, let n = requestLimit else { return requestLimit }
+        guard model == .closed, let n = requestLimit else { return requestLimit }
         return segment.map { $0.share(of: n) } ?? n
     }
 
@@ -189,7 +169,7 @@ public struct RunPlan: Sendable, Equatable {
     public var processExpectedRequests: Int? {
         guard let whole = expectedRequests else { return nil }
         guard let seg = segment else { return whole }
-        if schedule != nil { return seg.residueCount(below: whole) }
+        if model == .open { return seg.residueCount(below: whole) }
         return seg.share(of: whole)
     }
 

@@ -2,6 +2,11 @@ import Foundation
 
 /// TLS, protocol and connection controls, set once on every easy handle.
 public struct Transport: Sendable, Equatable {
+    /// "1.1", "2" or "auto".
+    public var httpVersion = "1.1"
+    /// Reuse connections (`--no-keepalive` turns it off: a new connection per request).
+    public var keepAlive = true
+    public var connectTimeoutMicros: Int64 = 10_000_000
     /// Skip certificate and host name verification (loudly noted in the summary and the result).
     public var insecure = false
     public var caCert: String?

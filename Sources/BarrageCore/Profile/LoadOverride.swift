@@ -33,41 +33,36 @@ public struct LoadOverride: Sendable, Equatable {
         var p = plan
         let total = plan.durationMicros ?? plan.stageSpans.reduce(0) { $0 + $1.duration }
         if let concurrency {
-            p.model = .closed
-            p.schedule = nil
-            p.concurrency = concurrency
-            p.closedStages = []
-            p.startConcurrency = 0
-            p.maxLatenessMicros = 0
-            p.durationMicros = total
-            if plan.model == .open { p.thinkTimeMicros = 0 }
+            // The think time is the closed model's: kept from a closed profile, none from an open one.
+            p.load = .closed(workers: concurrency, durationMicros: total, thinkTimeMicros: plan.thinkTimeMicros)
         } else if let rate {
             let arrival = plan.schedule?.arrival ?? .uniform
             let schedule = OpenSchedule(startRate: rate, stages: [RateStage(durationMicros: total, rate: rate)], arrival: arrival)
-            p.model = .open
-            p.schedule = schedule
-            p.closedStages = []
-            p.startConcurrency = 0
-            p.thinkTimeMicros = 0
-            if plan.model != .open {
-                p.concurrency = 1_000
-                p.maxLatenessMicros = plan.timeoutMicros
+            switch plan.load {
+            case .open(let o): p.load = .open(schedule, maxInFlight: o.maxInFlight, maxLatenessMicros: o.maxLatenessMicros)
+            case .closed: p.load = .open(schedule, maxInFlight: PlanBuilder.defaultMaxInFlight, maxLatenessMicros: plan.timeoutMicros)
             }
-            p.durationMicros = total
         }
         if let cut = durationMicros, cut < (p.durationMicros ?? .max) {
-            if let schedule = p.schedule {
+            switch p.load {
+            case .open(var o):
+                let schedule = o.schedule
                 let stages = Self.cut(schedule.stages.map { ($0.durationMicros, $0.rate) }, at: cut,
                                       valueAt: { schedule.rate(atMicros: $0) })
-                p.schedule = OpenSchedule(startRate: schedule.startRate, stages: stages.map { RateStage(durationMicros: $0.0, rate: $0.1) },
+                o.schedule = OpenSchedule(startRate: schedule.startRate, stages: stages.map { RateStage(durationMicros: $0.0, rate: $0.1) },
                                           arrival: schedule.arrival)
-            } else if !p.closedStages.isEmpty {
-                let stages = Self.cut(p.closedStages.map { ($0.durationMicros, Double($0.concurrency)) }, at: cut,
-                                      valueAt: { Double(p.wholeConcurrency(atMicros: $0)) })
-                p.closedStages = stages.map { ClosedStage(durationMicros: $0.0, concurrency: Int($0.1)) }
-                p.concurrency = Swift.max(p.startConcurrency, p.closedStages.map(\.concurrency).max() ?? 0, 1)
+                p.load = .open(o)
+            case .closed(var c):
+                switch c.shape {
+                case .constant(let workers, _):
+                    c.shape = .constant(workers: workers, durationMicros: cut)
+                case .stages(let start, let stages):
+                    let kept = Self.cut(stages.map { ($0.durationMicros, Double($0.concurrency)) }, at: cut,
+                                        valueAt: { Double(c.workers(atMicros: $0)) })
+                    c.shape = .stages(start: start, kept.map { ClosedStage(durationMicros: $0.0, concurrency: Int($0.1)) })
+                }
+                p.load = .closed(c)
             }
-            p.durationMicros = cut
         }
         if let requests { p.requestLimit = Swift.min(p.requestLimit ?? requests, requests) }
         return p
