@@ -125,20 +125,40 @@ struct SHA256: Sendable {
         (word >> count) | (word << (32 - count))
     }
 
-    /// HMAC-SHA256 of `message` under `key` (RFC 2104): `H((K' ^ opad) ‖ H((K' ^ ipad) ‖ message))`, where `K'` is
-    /// the key, hashed first when longer than a block, zero-padded to 64 bytes.
+    /// HMAC-SHA256 of `message` under `key` (RFC 2104); see ``HMAC``.
     static func hmac<Key: Collection, Message: Sequence>(key: Key, message: Message) -> [UInt8]
     where Key.Element == UInt8, Message.Element == UInt8 {
-        var blockKey = key.count > blockByteCount ? hash(key) : Array(key)
-        blockKey.append(contentsOf: repeatElement(0, count: blockByteCount - blockKey.count))
-        var inner = SHA256()
-        inner.update(blockKey.map { $0 ^ 0x36 })
-        inner.update(message)
-        let innerDigest = inner.finalize()
-        var outer = SHA256()
-        outer.update(blockKey.map { $0 ^ 0x5c })
-        outer.update(innerDigest)
-        return outer.finalize()
+        HMAC(key: key).authenticationCode(for: message)
+    }
+
+    /// HMAC-SHA256 under one key (RFC 2104): `H((K' ^ opad) ‖ H((K' ^ ipad) ‖ message))`, where `K'` is the key,
+    /// hashed first when longer than a block, zero-padded to 64 bytes. The two padded key blocks are compressed once
+    /// here, so each code costs two compressions fewer than starting from scratch (a server signs with one key).
+    struct HMAC: Sendable {
+        /// The state after the `K' ^ ipad` block.
+        private let inner: SHA256
+        /// The state after the `K' ^ opad` block.
+        private let outer: SHA256
+
+        init<Key: Collection>(key: Key) where Key.Element == UInt8 {
+            var blockKey = key.count > SHA256.blockByteCount ? SHA256.hash(key) : Array(key)
+            blockKey.append(contentsOf: repeatElement(0, count: SHA256.blockByteCount - blockKey.count))
+            var inner = SHA256()
+            inner.update(blockKey.map { $0 ^ 0x36 })
+            var outer = SHA256()
+            outer.update(blockKey.map { $0 ^ 0x5c })
+            self.inner = inner
+            self.outer = outer
+        }
+
+        /// The 32-byte code of `message`.
+        func authenticationCode<Message: Sequence>(for message: Message) -> [UInt8] where Message.Element == UInt8 {
+            var inner = self.inner
+            inner.update(message)
+            var outer = self.outer
+            outer.update(inner.finalize())
+            return outer.finalize()
+        }
     }
 
     /// Whether `a` and `b` hold the same bytes, in time that depends only on their lengths (not on where they first

@@ -137,7 +137,8 @@ final class DemoAPITests: XCTestCase {
         XCTAssertNil(api.user(fromToken: Substring(flipped)))
         XCTAssertNil(api.user(fromToken: Substring(flipped + (token.last == "0" ? "1" : "0"))))
         XCTAssertNil(api.user(fromToken: Substring(token.uppercased())))
-        for junk in ["", ".", "YWxpY2U", "YWxpY2U.", "!!!." + token.split(separator: ".")[1], "a." + String(repeating: "0", count: 64)] {
+        for junk in ["", ".", "YWxpY2U", "YWxpY2U.", "!!!." + token.split(separator: ".")[1], "a." + String(repeating: "0", count: 64),
+                     String(repeating: "YWxp", count: 100) + token.drop { $0 != "." }] {
             XCTAssertNil(api.user(fromToken: Substring(junk)), junk)
         }
         // A user name whose base64 needs the URL alphabet round-trips.

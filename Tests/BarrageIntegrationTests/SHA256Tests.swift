@@ -93,6 +93,15 @@ final class SHA256Tests: XCTestCase {
         }
     }
 
+    /// One key signs many messages: the precomputed pad states are copied, never consumed.
+    func testHMACKeyIsReusable() {
+        let signer = SHA256.HMAC(key: Array("Jefe".utf8))
+        let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        XCTAssertEqual(SHA256.hex(signer.authenticationCode(for: Array("what do ya want for nothing?".utf8))), expected)
+        XCTAssertNotEqual(SHA256.hex(signer.authenticationCode(for: Array("something else".utf8))), expected)
+        XCTAssertEqual(SHA256.hex(signer.authenticationCode(for: Array("what do ya want for nothing?".utf8))), expected)
+    }
+
     func testConstantTimeEquals() {
         XCTAssertTrue(SHA256.constantTimeEquals([UInt8](), [UInt8]()))
         XCTAssertTrue(SHA256.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
