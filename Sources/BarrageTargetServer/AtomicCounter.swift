@@ -73,6 +73,20 @@ struct ServerCounters: Sendable {
     /// The `/stall` clock's zero, in `NIODeadline.uptimeNanoseconds`: the server's start or its
     /// last ``TargetServer/resetClock()``.
     let stallClockStartNanos = AtomicCounter()
+    /// `/api/` requests by outcome, indexed by ``DemoAPI/Outcome/index``.
+    let apiOutcomes: [AtomicCounter] = DemoAPI.Outcome.allCases.map { _ in AtomicCounter() }
+
+    /// Counts one `/api/` request that ended in `outcome`.
+    func record(_ outcome: DemoAPI.Outcome) {
+        apiOutcomes[outcome.index].add(1)
+    }
+
+    /// What `/stats` answers: `{"requests": N, "api": {"login": a, …}}`, one `api` key per ``DemoAPI/Outcome`` in
+    /// declaration order (`requests` kept first and spelt as before the API existed).
+    var statsJSON: String {
+        let api = zip(DemoAPI.Outcome.allCases, apiOutcomes).map { "\"\($0.rawValue)\": \($1.value)" }
+        return "{\"requests\": \(requestHeads.value), \"api\": {" + api.joined(separator: ", ") + "}}"
+    }
 
     /// Starts the `/stall` clock now.
     func resetStallClock() {

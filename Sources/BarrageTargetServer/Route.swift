@@ -36,6 +36,9 @@ enum Route: Equatable, Sendable {
     /// `/fault/…`: a deliberately broken or unreliable response; see ``Fault``. Counted in
     /// ``TargetServer/requestsReceived`` like any request.
     case fault(Fault)
+    /// `/api/…`: the stateful demo API (login, items, cart, session); see ``API`` and ``DemoAPI``. Unlike the other
+    /// routes, its answers depend on the method, headers and body.
+    case api(API)
     /// An unknown path.
     case notFound
     /// A known route whose parameter does not parse or is out of range.
@@ -92,6 +95,56 @@ enum Route: Equatable, Sendable {
         }
     }
 
+    /// The demo API's endpoints, from the URI alone. The method, token and body are checked by ``DemoAPI``.
+    enum API: Equatable, Sendable {
+        /// `/api/login`.
+        case login
+        /// `/api/items[?n=N]`: the first `count` items (``DemoAPI/defaultItemCount`` without `n`; `n` is
+        /// 0...``DemoAPI/maxItemCount``).
+        case items(count: Int)
+        /// `/api/items/ID`, ID in 1...``DemoAPI/maxItemCount``.
+        case item(id: Int)
+        /// `/api/cart`.
+        case cart
+        /// `/api/cart/N/pay`, N ≥ 1 (whether cart N was issued is checked by ``DemoAPI``).
+        case pay(cartID: Int)
+        /// `/api/session`.
+        case session
+        /// An `/api/` path that names nothing: an unknown path, an item ID outside 1...``DemoAPI/maxItemCount`` or
+        /// not a number, a cart ID that is not a number ≥ 1. Answered 404 in JSON.
+        case notFound
+        /// A known API path with a malformed query (`/api/items?n=x`, or `n` past ``DemoAPI/maxItemCount``).
+        /// Answered 400 in JSON.
+        case badRequest
+
+        /// Routes the path segments after `api` (`["items", "7"]`) and the query.
+        init(segments: ArraySlice<Substring>, query: Substring?) {
+            switch (segments.first ?? "", segments.count) {
+            case ("login", 1):
+                self = .login
+            case ("items", 1):
+                let count = Route.int(
+                    Route.parameters(query)["n"],
+                    default: DemoAPI.defaultItemCount,
+                    in: 0...DemoAPI.maxItemCount
+                )
+                self = count.map { .items(count: $0) } ?? .badRequest
+            case ("items", 2):
+                let id = Route.nonNegativeInt(segments[segments.startIndex + 1])
+                self = id.flatMap { (1...DemoAPI.maxItemCount).contains($0) ? .item(id: $0) : nil } ?? .notFound
+            case ("cart", 1):
+                self = .cart
+            case ("cart", 3) where segments[segments.startIndex + 2] == "pay":
+                let id = Route.nonNegativeInt(segments[segments.startIndex + 1])
+                self = id.flatMap { $0 >= 1 ? .pay(cartID: $0) : nil } ?? .notFound
+            case ("session", 1):
+                self = .session
+            default:
+                self = .notFound
+            }
+        }
+    }
+
     /// The longest `/delay` (and `/stall` `delay`) accepted (one hour), so the delay always fits
     /// a `TimeAmount`.
     static let maxDelayMillis: Int64 = 3_600_000
@@ -126,6 +179,8 @@ enum Route: Equatable, Sendable {
             self = .echo
         case ("stats", 1):
             self = .stats
+        case ("api", _) where segments.count >= 2:
+            self = .api(API(segments: segments.dropFirst(), query: query))
         case ("bytes", 2):
             guard let byteCount = Route.nonNegativeInt(segments[1]) else {
                 self = .badRequest
@@ -226,7 +281,7 @@ enum Route: Equatable, Sendable {
 
     /// The query's `key=value` pairs; a key without `=` maps to the empty string (which no
     /// parameter accepts), and a repeated key keeps its last value.
-    private static func parameters(_ query: Substring?) -> [Substring: Substring] {
+    fileprivate static func parameters(_ query: Substring?) -> [Substring: Substring] {
         var parameters: [Substring: Substring] = [:]
         for pair in (query ?? "").split(separator: "&") {
             let keyValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -237,7 +292,7 @@ enum Route: Equatable, Sendable {
 
     /// An optional integer parameter: `defaultValue` when absent, `nil` when malformed or outside
     /// `range`.
-    private static func int(_ text: Substring?, default defaultValue: Int, in range: ClosedRange<Int>) -> Int? {
+    fileprivate static func int(_ text: Substring?, default defaultValue: Int, in range: ClosedRange<Int>) -> Int? {
         guard let text else { return range.contains(defaultValue) ? defaultValue : nil }
         guard let value = nonNegativeInt(text), range.contains(value) else { return nil }
         return value
@@ -266,7 +321,7 @@ enum Route: Equatable, Sendable {
     }
 
     /// Decimal digits only (no sign, no spaces), fitting an `Int`.
-    private static func nonNegativeInt(_ text: Substring) -> Int? {
+    fileprivate static func nonNegativeInt(_ text: Substring) -> Int? {
         guard isDigits(text) else { return nil }
         return Int(text)
     }
@@ -287,7 +342,7 @@ extension TargetServer {
         ("/redirect/3", "302 to /redirect/N-1 (N = 0: 200)"),
         ("/drip/1000?rate=100", "N bytes paced at rate bytes/s"),
         ("/echo", "200 with the request body"),
-        ("/stats", "200 JSON {\"requests\": N}"),
+        ("/stats", "200 JSON {\"requests\": N, \"api\": {…}}"),
         ("/stall?at=2s&for=1s&delay=5", "the server stalls once (at, for)"),
         ("/fault/reset?after=10", "TCP reset after N of 1000 body bytes"),
         ("/fault/close", "closed without a response"),
@@ -297,5 +352,11 @@ extension TargetServer {
         ("/fault/huge-headers?kb=400", "N KiB of headers"),
         ("/fault/ratio?p=0.3&seed=1", "503 for a fraction p, else 200"),
         ("/fault/close-every?n=100", "Connection: close every N-th request"),
+        ("/api/login", "POST user, password: token and cookie"),
+        ("/api/items?n=20", "GET: JSON list of N items (default 20)"),
+        ("/api/items/7", "GET: item 7 (Bearer token required)"),
+        ("/api/cart", "POST: 201, Location (Bearer token)"),
+        ("/api/cart/1/pay", "POST: pays cart 1 (Bearer token)"),
+        ("/api/session", "GET: the session cookie's user"),
     ]
 }

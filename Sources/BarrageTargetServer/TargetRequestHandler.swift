@@ -36,10 +36,22 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         let route: Route
         /// When the head arrived (what `/stall` windows are checked against).
         let arrival: NIODeadline
-        /// Body gathered for `/echo`.
-        var echoBody: ByteBuffer? = nil
-        /// Whether an `/echo` body passed `maxEchoBodyBytes`.
-        var echoBodyTooLarge = false
+        /// The most body bytes gathered for this route (`/echo`, `/api/login`); `nil` for routes whose body is
+        /// discarded.
+        let bodyLimit: Int?
+        /// Body gathered (when `bodyLimit` is set).
+        var body: ByteBuffer? = nil
+        /// Whether the body passed `bodyLimit` (and was dropped).
+        var bodyTooLarge = false
+    }
+
+    /// How much body `route` gathers: `nil` when its body is discarded.
+    private static func bodyLimit(for route: Route) -> Int? {
+        switch route {
+        case .echo: return maxEchoBodyBytes
+        case .api(.login): return DemoAPI.maxBodyBytes
+        default: return nil
+        }
     }
 
     /// What follows the last body byte of a streamed response.
@@ -103,6 +115,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     static let fillerHeaderValue = String(repeating: "h", count: 1024 - 16 - 2)
 
     private let counters: ServerCounters
+    private let demoAPI: DemoAPI
     private var state = State.idle
     /// The request being received, while `state` is `.receiving`.
     private var pending: PendingRequest?
@@ -118,8 +131,9 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     /// Whether `channelActive` counted this connection in `openConnections`.
     private var countedAsOpen = false
 
-    init(counters: ServerCounters) {
+    init(counters: ServerCounters, demoAPI: DemoAPI) {
         self.counters = counters
+        self.demoAPI = demoAPI
     }
 
     // MARK: Inbound events
@@ -129,25 +143,26 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         case (.head(let head), .idle):
             counters.requestHeads.add(1)
             requestsOnConnection += 1
-            var request = PendingRequest(head: head, route: Route(uri: head.uri), arrival: .now())
-            if request.route == .echo, let length = head.headers.first(name: "content-length").flatMap({ Int($0) }),
-                length > Self.maxEchoBodyBytes
+            let route = Route(uri: head.uri)
+            var request = PendingRequest(head: head, route: route, arrival: .now(), bodyLimit: Self.bodyLimit(for: route))
+            if let limit = request.bodyLimit, let length = head.headers.first(name: "content-length").flatMap({ Int($0) }),
+                length > limit
             {
-                request.echoBodyTooLarge = true
+                request.bodyTooLarge = true
             }
             pending = request
             state = .receiving
         case (.body(let part), .receiving):
             // Mutated in place through `pending` so the gathered body is never copied.
-            guard pending?.route == .echo, pending?.echoBodyTooLarge == false else { return }
-            let gathered = pending?.echoBody?.readableBytes ?? 0
-            if gathered + part.readableBytes > Self.maxEchoBodyBytes {
-                pending?.echoBodyTooLarge = true
-                pending?.echoBody = nil
-            } else if pending?.echoBody == nil {
-                pending?.echoBody = part
+            guard let limit = pending?.bodyLimit, pending?.bodyTooLarge == false else { return }
+            let gathered = pending?.body?.readableBytes ?? 0
+            if gathered + part.readableBytes > limit {
+                pending?.bodyTooLarge = true
+                pending?.body = nil
+            } else if pending?.body == nil {
+                pending?.body = part
             } else {
-                pending?.echoBody?.writeImmutableBuffer(part)
+                pending?.body?.writeImmutableBuffer(part)
             }
         case (.end, .receiving):
             guard let request = pending else { return closeConnection(context: context) }
@@ -251,10 +266,10 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             let text = status.reasonPhrase.isEmpty ? "\(code)" : "\(code) \(status.reasonPhrase)"
             respondFixed(context: context, request: head, status: status, body: text)
         case .echo:
-            if request.echoBodyTooLarge {
+            if request.bodyTooLarge {
                 respondFixed(context: context, request: head, status: .payloadTooLarge, body: "payload too large")
             } else {
-                let body = request.echoBody ?? context.channel.allocator.buffer(capacity: 0)
+                let body = request.body ?? context.channel.allocator.buffer(capacity: 0)
                 respond(
                     context: context,
                     request: head,
@@ -269,8 +284,10 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
                 request: head,
                 status: .ok,
                 contentType: "application/json",
-                body: ByteBuffer(string: "{\"requests\": \(counters.requestHeads.value)}")
+                body: ByteBuffer(string: counters.statsJSON)
             )
+        case .api(let endpoint):
+            respond(context: context, to: request, api: endpoint)
         case .notFound:
             respondFixed(context: context, request: head, status: .notFound, body: "not found")
         case .badRequest:
@@ -358,6 +375,33 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
                 forceClose: requestsOnConnection % requests == 0
             )
         }
+    }
+
+    /// Answers an `/api/` request through ``DemoAPI`` and counts its outcome.
+    private func respond(context: ChannelHandlerContext, to request: PendingRequest, api endpoint: Route.API) {
+        let head = request.head
+        let cookies = head.headers["cookie"]
+        let apiRequest = DemoAPI.Request(
+            method: head.method.rawValue,
+            authorization: head.headers.first(name: "authorization"),
+            cookie: cookies.isEmpty ? nil : cookies.joined(separator: "; "),
+            body: request.body.map { Array($0.readableBytesView) } ?? [],
+            bodyTooLarge: request.bodyTooLarge
+        )
+        let answer = demoAPI.respond(to: endpoint, apiRequest)
+        counters.record(answer.outcome)
+        var headers = HTTPHeaders()
+        for header in answer.headers {
+            headers.add(name: header.name, value: header.value)
+        }
+        respond(
+            context: context,
+            request: head,
+            status: HTTPResponseStatus(statusCode: answer.status),
+            contentType: "application/json",
+            body: ByteBuffer(string: answer.body),
+            extraHeaders: headers
+        )
     }
 
     /// `x-filler-NNNNN` (14 bytes; five digits cover ``Route/maxHugeHeaderKilobytes``).

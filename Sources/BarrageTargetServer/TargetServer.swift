@@ -5,7 +5,7 @@ import NIOPosix
 
 /// An HTTP/1.1 server to aim load at: the target of `barrage serve`, `barrage demo` and the tests.
 ///
-/// Routes (any method; keep-alive and pipelining honoured, `Connection: close` too):
+/// Routes (any method except under `/api/`; keep-alive and pipelining honoured, `Connection: close` too):
 ///
 /// | path | response |
 /// | --- | --- |
@@ -15,7 +15,7 @@ import NIOPosix
 /// | `/status/CODE` | CODE when it is 200...599, else 400 |
 /// | `/drip/N?rate=BYTES_PER_SECOND` | 200 with N bytes paced at that rate (unpaced without `rate`) |
 /// | `/echo` | 200 with the request body (at most 64 MiB, else 413) |
-/// | `/stats` | 200 `{"requests": N}`, N being ``requestsReceived`` |
+/// | `/stats` | 200 `{"requests": N, "api": {…}}`, N being ``requestsReceived``, `api` the `/api/` requests by ``DemoAPI/Outcome`` |
 /// | `/stall?at=DUR&for=DUR[&delay=MS]` | 200 `ok`; the server stalls once, from `at` to `at + for` after start or ``resetClock()``: requests arriving then are answered when the window ends; others after `delay` ms (0 by default) |
 /// | `/fault/reset?after=N` | 200 head claiming 1000 body bytes, N of them (default 10), then a TCP reset |
 /// | `/fault/close` | the connection closed without a response |
@@ -25,6 +25,7 @@ import NIOPosix
 /// | `/fault/huge-headers?kb=N` | 200 `ok` with N KiB (default 400) of filler header lines |
 /// | `/fault/ratio?p=P&seed=S` | 503 for a fraction P of the route's requests (evenly spread, deterministic), else 200 `ok` |
 /// | `/fault/close-every?n=N` | 200 `ok`; every N-th request on a connection gets `Connection: close` and the connection is closed |
+/// | `/api/…` | the stateful demo API (login, items, cart, session; method-specific): see ``DemoAPI`` |
 /// | anything else | 404 |
 ///
 /// DUR is a whole number of `ms` or `s` (`500ms`, `3s`). ``Route`` documents every parameter and
@@ -41,12 +42,22 @@ public final class TargetServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let listener: Channel
     let counters: ServerCounters
+    /// The `/api/` routes' key and cart counter.
+    let demoAPI: DemoAPI
     /// Set by the first ``shutdown()`` call.
     private let shutdownStarted = NIOLockedValueBox(false)
     /// Becomes `true` once the first ``shutdown()`` has finished; waiters block on it.
     private let stopped = ConditionLock(value: false)
 
-    private init(host: String, port: Int, group: MultiThreadedEventLoopGroup, listener: Channel, counters: ServerCounters) {
+    private init(
+        host: String,
+        port: Int,
+        group: MultiThreadedEventLoopGroup,
+        listener: Channel,
+        counters: ServerCounters,
+        demoAPI: DemoAPI
+    ) {
+        self.demoAPI = demoAPI
         self.host = host
         self.port = port
         self.group = group
@@ -68,6 +79,7 @@ public final class TargetServer: Sendable {
         guard threadCount >= 1 else { throw TargetServerError.invalidThreadCount(threadCount) }
 
         let counters = ServerCounters()
+        let demoAPI = DemoAPI(key: DemoAPI.randomKey())
         // "Server start" for `/stall` windows, set before any connection can arrive.
         counters.resetStallClock()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threadCount)
@@ -83,7 +95,7 @@ public final class TargetServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(TargetRequestHandler(counters: counters))
+                    try channel.pipeline.syncOperations.addHandler(TargetRequestHandler(counters: counters, demoAPI: demoAPI))
                 }
             }
         let listener: Channel
@@ -98,7 +110,7 @@ public final class TargetServer: Sendable {
             try? group.syncShutdownGracefully()
             throw TargetServerError.noLocalAddress
         }
-        return TargetServer(host: host, port: boundPort, group: group, listener: listener, counters: counters)
+        return TargetServer(host: host, port: boundPort, group: group, listener: listener, counters: counters, demoAPI: demoAPI)
     }
 
     /// `http://HOST:PORT`, with an IPv6 host in brackets.
@@ -108,11 +120,21 @@ public final class TargetServer: Sendable {
     /// (`/stats` included).
     public var requestsReceived: Int { counters.requestHeads.value }
 
-    /// Sets ``requestsReceived`` to 0, and restarts `/fault/ratio`'s request numbering so its
-    /// failure pattern repeats from the start.
+    /// Sets ``requestsReceived`` and the `/api/` outcome counts to 0, and restarts `/fault/ratio`'s request
+    /// numbering so its failure pattern repeats from the start. Cart numbers keep counting (so a cart issued before
+    /// stays payable and no number is issued twice).
     public func resetCount() {
         counters.requestHeads.reset()
         counters.ratioRequests.reset()
+        for counter in counters.apiOutcomes {
+            counter.reset()
+        }
+    }
+
+    /// `/api/` requests that ended in each outcome since start or the last ``resetCount()`` (what `/stats` reports
+    /// under `api`).
+    var apiOutcomeCounts: [DemoAPI.Outcome: Int] {
+        Dictionary(uniqueKeysWithValues: zip(DemoAPI.Outcome.allCases, counters.apiOutcomes.map(\.value)))
     }
 
     /// Restarts the clock that `/stall` windows are measured from (initially the server's start),

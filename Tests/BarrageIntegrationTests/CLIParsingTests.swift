@@ -134,7 +134,7 @@ final class CLIParsingTests: XCTestCase {
             kinds.insert(Self.kind(Route(uri: example)))
         }
         XCTAssertFalse(kinds.contains("none"))
-        XCTAssertEqual(kinds.count, 17, "one example per route: \(kinds.sorted())")
+        XCTAssertEqual(kinds.count, 23, "one example per route: \(kinds.sorted())")
         XCTAssertTrue(serve.split(separator: "\n").allSatisfy { $0.count < 80 }, serve)
     }
 
@@ -160,6 +160,16 @@ final class CLIParsingTests: XCTestCase {
             case .hugeHeaders: return "huge-headers"
             case .ratio: return "ratio"
             case .closeEvery: return "close-every"
+            }
+        case .api(let endpoint):
+            switch endpoint {
+            case .login: return "api-login"
+            case .items: return "api-items"
+            case .item: return "api-item"
+            case .cart: return "api-cart"
+            case .pay: return "api-pay"
+            case .session: return "api-session"
+            case .notFound, .badRequest: return "none"
             }
         case .notFound, .badRequest: return "none"
         }
