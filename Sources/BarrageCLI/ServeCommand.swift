@@ -11,7 +11,7 @@ extension Barrage {
             discussion: """
             Prints `listening on http://HOST:PORT` as its first line, then serves until SIGINT or SIGTERM.
 
-            Routes (any method):
+            Routes (any method, except where the demo API names one):
             \(TargetServer.routeHelp.map { "  " + $0.example.padding(toLength: 37, withPad: " ", startingAt: 0) + $0.answer }.joined(separator: "\n"))
 
             Examples:
