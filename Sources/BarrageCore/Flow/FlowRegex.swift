@@ -1,0 +1,49 @@
+import Foundation
+
+/// A regular expression compiled once (at profile load) for captures, with the capture group it extracts.
+///
+/// Backed by Foundation's `NSRegularExpression` (ICU syntax). It was chosen over Swift `Regex` without a measurement
+/// on this machine; see the flow notes in the report of #17. Matching is thread-safe, so one compiled value is shared
+/// by every engine thread.
+public struct FlowRegex: @unchecked Sendable, Equatable, CustomStringConvertible {
+    public let pattern: String
+    /// The group whose text is captured (0: the whole match).
+    public let group: Int
+    private let regex: NSRegularExpression
+
+    /// Compiles `pattern`; throws a one-line usage error for a bad pattern or a group the pattern does not have.
+    public init(_ pattern: String, group: Int = 1) throws {
+        let regex: NSRegularExpression
+        do {
+            regex = try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw BarrageError.usage("regex '\(pattern)': not a valid regular expression")
+        }
+        guard group >= 0, group <= regex.numberOfCaptureGroups else {
+            let n = regex.numberOfCaptureGroups
+            throw BarrageError.usage("regex '\(pattern)': has \(n) group\(n == 1 ? "" : "s"), group \(group) asked"
+                + (n == 0 && group == 1 ? " (add parentheses around the part to capture, or use group: 0)" : ""))
+        }
+        self.pattern = pattern
+        self.group = group
+        self.regex = regex
+    }
+
+    public var description: String { pattern }
+
+    public static func == (a: FlowRegex, b: FlowRegex) -> Bool { a.pattern == b.pattern && a.group == b.group }
+
+    /// The group's text in the first match in `text`, or nil when nothing matches (or the group took no part).
+    public func firstMatch(in text: String) -> String? {
+        let ns = text as NSString
+        guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
+        let r = m.range(at: group)
+        guard r.location != NSNotFound else { return nil }
+        return ns.substring(with: r)
+    }
+
+    /// The group's text in the first match in `bytes` (decoded as UTF-8, invalid bytes replaced).
+    public func firstMatch(in bytes: [UInt8]) -> String? {
+        firstMatch(in: String(decoding: bytes, as: UTF8.self))
+    }
+}
