@@ -94,6 +94,17 @@ struct JSONScanner {
         try expect(UInt8(ascii: "\""), "'\"'")
         let start = pos
         var escaped = false
+        // The plain run of the string, in locals: most strings have no escapes, and this loop is most of the scan.
+        if let base = bytes.baseAddress {
+            var p = pos
+            let n = bytes.count
+            while p < n {
+                let c = base.load(fromByteOffset: p, as: UInt8.self)
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                p += 1
+            }
+            pos = p
+        }
         while pos < bytes.count {
             let c = bytes[pos]
             if c == UInt8(ascii: "\"") {
