@@ -22,6 +22,8 @@ final class FlowDataSetTests: XCTestCase {
             ("a,b\n1,2\r", ["a", "b"], [["1", "2"]]),
             ("a,b\nab\"c,d\n", ["a", "b"], [["ab\"c", "d"]]),  // a quote inside an unquoted field is kept
             ("ü,✓\nä,€\n", ["ü", "✓"], [["ä", "€"]]),
+            ("a,b\n1,\"x\"", ["a", "b"], [["1", "x"]]),  // a quoted field at the end of the file
+            ("\n\r\na,b\n1,2\n", ["a", "b"], [["1", "2"]]),  // blank lines before the header
         ]
         for (text, columns, want) in table {
             let d = try csv(text)
@@ -39,6 +41,8 @@ final class FlowDataSetTests: XCTestCase {
             ("a,b\n1,2\n3\n", "users.csv:3: row has 1 field, the header has 2"),
             ("a,b\n1,2\n3,4,5\n", "users.csv:3: row has 3 fields, the header has 2"),
             ("a,b\n\"multi\nline\",2\n3\n", "users.csv:4: row has 1 field, the header has 2"),  // physical line
+            ("\n\na,b\n1\n", "users.csv:4: row has 1 field, the header has 2"),
+            ("a,b\n1,2,\n", "users.csv:2: row has 3 fields, the header has 2"),  // a trailing comma is an empty field
             ("a,,c\n1,2,3", "users.csv:1: empty column name (column 2)"),
             ("a, b,a\n1,2,3", "users.csv:1: duplicate column 'a'"),
             ("a,b\n1,\"open\n2,3\n", "users.csv:2: unterminated quote"),
