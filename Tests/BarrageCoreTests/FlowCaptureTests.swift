@@ -113,6 +113,15 @@ final class FlowCaptureTests: XCTestCase {
         XCTAssertNoThrow(try FlowRegex("no-group", group: 0))
     }
 
+    func testRegexGroupsOutsideASCII() throws {
+        // Group ranges are UTF-16 offsets: text before the match with astral and accented characters must not shift them.
+        XCTAssertEqual(try FlowRegex("c(ä+)t").firstMatch(in: "😀 é cäät ✓"), "ää")
+        XCTAssertEqual(try FlowRegex("(✓)$").firstMatch(in: "😀😀 ✓"), "✓")
+        XCTAssertEqual(try FlowRegex("id=(\\d+)").firstMatch(in: Array("naïve 😀 id=42;".utf8)), "42")
+        XCTAssertEqual(try FlowRegex("(x)?y", group: 1).firstMatch(in: "y"), nil, "a group that took no part")
+        XCTAssertEqual(try FlowRegex("(x*)y", group: 1).firstMatch(in: "y"), "", "an empty group is a value")
+    }
+
     func testCookieParsing() {
         let table: [([String], String, String?)] = [
             (["a=1"], "a", "1"),

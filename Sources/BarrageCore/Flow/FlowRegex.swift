@@ -3,8 +3,8 @@ import Foundation
 /// A regular expression compiled once (at profile load) for captures, with the capture group it extracts.
 ///
 /// Backed by Foundation's `NSRegularExpression` (ICU syntax), chosen over Swift `Regex` by callgrind (swiftc -O, Swift
-/// 6.3.1, Linux), instructions per match: over a 2 KB HTML body with the match near its end, 140k against 1.05M
-/// (two thirds of the 140k is Foundation converting the String to UTF-16); over an 11-byte header value, 14.5k
+/// 6.3.1, Linux), instructions per match: over a 2 KB HTML body with the match near its end, 134k against 1.05M
+/// (two thirds of the 134k is Foundation converting the String to UTF-16); over an 11-byte header value, 10.4k
 /// against 11.7k. Either way a body regex costs far more than a JSON path capture (about 4k for a 110-byte body).
 /// Matching is thread-safe, so one compiled value is shared by every engine thread.
 public struct FlowRegex: @unchecked Sendable, Equatable, CustomStringConvertible {
@@ -37,11 +37,10 @@ public struct FlowRegex: @unchecked Sendable, Equatable, CustomStringConvertible
 
     /// The group's text in the first match in `text`, or nil when nothing matches (or the group took no part).
     public func firstMatch(in text: String) -> String? {
-        let ns = text as NSString
-        guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
-        let r = m.range(at: group)
-        guard r.location != NSNotFound else { return nil }
-        return ns.substring(with: r)
+        guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)),
+              let r = Range(m.range(at: group), in: text) else { return nil }
+        // Slicing the Swift string: NSString.substring(with:) decodes UTF-16 on a slow path (a third of a match).
+        return String(text[r])
     }
 
     /// The group's text in the first match in `bytes` (decoded as UTF-8, invalid bytes replaced).
