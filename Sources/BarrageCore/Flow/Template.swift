@@ -187,6 +187,17 @@ public struct CompiledTemplate: Sendable, Equatable {
 
     public init(parts: [Part]) { self.parts = parts }
 
+    /// Only literal text: the same bytes for every request.
+    public var isConstant: Bool {
+        parts.allSatisfy { if case .literal = $0 { return true } else { return false } }
+    }
+
+    /// The literal text of a constant template (nil when it depends on a variable or a built-in).
+    public var constantBytes: [UInt8]? {
+        guard isConstant else { return nil }
+        return parts.flatMap { if case .literal(let b) = $0 { return b } else { return [] } }
+    }
+
     /// Appends the rendered bytes to `out` (the caller owns and reuses the buffer). `values` is the VU's variable
     /// table, indexed by the slots given at `bind`; a slot past its end renders as nothing.
     @inlinable
