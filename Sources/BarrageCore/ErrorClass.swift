@@ -21,6 +21,8 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
     case other
     /// A complete response that failed the target's `expect` check (status not listed, or body without the text).
     case check
+    /// A flow step's capture found nothing (or its body was over the size a step keeps).
+    case capture
 
     /// Dense index for per-thread counter arrays.
     @inlinable public var index: Int {
@@ -35,10 +37,11 @@ public enum ErrorClass: String, Sendable, CaseIterable, Codable {
         case .status: 7
         case .other: 8
         case .check: 9
+        case .capture: 10
         }
     }
 
-    public static let count = 10
+    public static let count = 11
 
     /// Classifies a finished libcurl transfer from its `CURLcode` (as a plain integer, so this stays pure)
     /// and the HTTP status it got (0 when none). Returns nil when the request is ok.

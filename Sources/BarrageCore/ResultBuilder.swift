@@ -24,6 +24,8 @@ public struct RunMeasurement: Sendable {
     public var cpuMicros: (user: Int64, system: Int64)?
     /// The run's identity (`RunIdentity`), written into the result.
     public var runID: String?
+    /// A flow's iterations (after the warm-up); nil for plain targets.
+    public var iterations: IterationRecorder?
 
     public init(recorder: Recorder, targets: [Recorder] = [], stages: [Recorder] = [], warmup: Recorder? = nil,
                 timeline: [TimelineEntry] = [], startedEpochMillis: Int64, runMicros: Int64, firstErrors: [String: String] = [:]) {
@@ -58,6 +60,9 @@ extension RunResult {
         result.addSections(plan: plan, targets: m.targets, stages: m.stages,
                            warmup: plan.warmupMicros > 0 ? m.warmup : nil, runMicros: m.runMicros)
         result.run_id = m.runID
+        if let flow = plan.workload.flow, let iterations = m.iterations {
+            result.iterations = Iterations(scenario: flow.scenario, iterations, durationMicros: measured)
+        }
         if let cpu = m.cpuMicros {
             let wall = Double(Swift.max(1, m.runMicros)) * Double(plan.effectiveThreads)
             result.client = ClientUsage(cpu_user_us: cpu.user, cpu_system_us: cpu.system, threads: plan.effectiveThreads,

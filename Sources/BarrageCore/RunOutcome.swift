@@ -113,6 +113,7 @@ public enum RunOutcome {
                 ? "every response was an error status (\(codes))"
                 : "every response had a status the plan does not accept (\(codes))"
         case "check": return "every response failed its expect check"
+        case "capture": return "every response failed a capture"
         case "dropped": return "every request was dropped: none could be sent within the allowed lateness"
         default: return "every request failed (\(cause))"
         }
@@ -133,6 +134,7 @@ public enum RunOutcome {
             let errorCodes = statusCodes.filter { (Int($0.key) ?? 0) >= 400 }
             return "\(count) got an error status" + (errorCodes.isEmpty ? "" : " (\(codeList(errorCodes)))")
         case "check": return "\(count) failed the expect check"
+        case "capture": return "\(count) failed a capture"
         case "dropped": return "\(count) dropped (never sent)"
         default: return "\(count) failed (\(cause))"
         }

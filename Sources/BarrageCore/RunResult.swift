@@ -166,6 +166,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var run_id: String? = nil
     /// A merge's inputs and how its timeline was put together; absent for a single run.
     public var merged: MergedRuns? = nil
+    /// A flow's iterations (a profile with `scenarios:`); absent for plain targets.
+    public var iterations: Iterations? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -277,7 +279,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client, connect_phase, run_id, merged
+             error_messages, client, connect_phase, run_id, merged, iterations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -314,6 +316,7 @@ extension RunResult {
         connect_phase = try c.decodeIfPresent(ConnectPhase.self, forKey: .connect_phase)
         run_id = try c.decodeIfPresent(String.self, forKey: .run_id)
         merged = try c.decodeIfPresent(MergedRuns.self, forKey: .merged)
+        iterations = try c.decodeIfPresent(Iterations.self, forKey: .iterations)
     }
 }
 

@@ -11,8 +11,23 @@ public enum SlotAction: Equatable, Sendable {
     case think(slot: Int, untilMicros: Int64)
     /// The slot is idle: free in the open model's pool, or retired by a closed model's ramp or the end of sending.
     case release(slot: Int)
-    /// Open model: request `request`, due at `dueMicros`, is dropped (too late, or the run is stopping).
+    /// Open model: request `request`, due at `dueMicros`, is dropped (too late, or the run is stopping). In a flow
+    /// it is the iteration's first request: the iteration is dropped with it.
     case drop(request: Int, target: Int, dueMicros: Int64)
+    /// Flow: the iteration on slot `slot` ended (its numbers are in the slot's state). The engine records it, then
+    /// asks `afterIteration` what the slot does next.
+    case iterationEnded(slot: Int, end: IterationEnd)
+}
+
+/// How a flow's iteration ended. Every iteration the plan starts ends exactly once: completed, failed or interrupted
+/// here, or dropped (open model, `SlotAction.drop`) before it started.
+public enum IterationEnd: UInt8, Sendable, Equatable {
+    /// Every step ran and none failed.
+    case completed
+    /// A step failed (the iteration ended there, or went on past steps with `continue_on_failure`).
+    case failed
+    /// Cut short: the run stopped (a signal, a gate) or its graceful stop ran out between steps.
+    case interrupted
 }
 
 /// How a finished transfer ended, as far as the scheduler cares.
@@ -23,12 +38,15 @@ public struct SlotOutcome: Equatable, Sendable {
     public var neverReachedServer: Bool
     /// libcurl reported an error for the transfer (a connect-phase failure ends the phase).
     public var transferFailed: Bool
+    /// The request counts as failed (any error class, a status or check failure included): a flow's step failed.
+    public var failed: Bool
 
     @inlinable
-    public init(complete: Bool, neverReachedServer: Bool, transferFailed: Bool) {
+    public init(complete: Bool, neverReachedServer: Bool, transferFailed: Bool, failed: Bool? = nil) {
         self.complete = complete
         self.neverReachedServer = neverReachedServer
         self.transferFailed = transferFailed
+        self.failed = failed ?? (transferFailed || !complete)
     }
 
     /// A complete response.
@@ -39,8 +57,8 @@ public struct SlotOutcome: Equatable, Sendable {
     public static let broken = SlotOutcome(complete: false, neverReachedServer: false, transferFailed: true)
 }
 
-/// One slot as the scheduler sees it: a closed-model worker or an open-model pool slot. Flows will add a step index
-/// and per-slot state here.
+/// One slot as the scheduler sees it: a closed-model worker or an open-model pool slot; in a flow, a VU and where it
+/// is in its iteration.
 public struct SlotState: Equatable, Sendable {
     public enum Phase: UInt8, Sendable {
         /// Free (open model), or not running (closed model: retired by a ramp, or never started).
@@ -60,6 +78,17 @@ public struct SlotState: Equatable, Sendable {
     /// The current request's due time and send time, µs from the run's start.
     public var dueMicros: Int64 = 0
     public var sentMicros: Int64 = 0
+    /// Flow: an iteration is under way on this slot.
+    public var inIteration = false
+    /// Flow: a step of this iteration failed.
+    public var iterationFailed = false
+    /// Flow: the step in flight, or (while waiting) the step to go on with.
+    public var step: Int32 = 0
+    /// Flow: the iteration's number in the whole run (the budget's or the schedule's k).
+    public var iteration = 0
+    /// Flow: when the iteration started (the open model's due time), and the think time it spent so far, µs.
+    public var iterationStartMicros: Int64 = 0
+    public var iterationThinkMicros: Int64 = 0
 
     @inlinable
     public init() {}

@@ -23,6 +23,17 @@ public struct SlotScheduler<Requests: RequestSource> {
     @usableFromInline let hasClosedStages: Bool
     @usableFromInline let maxLatenessMicros: Int64
 
+    // Flows: the steps (empty when the workload is plain targets), the seed and VU numbering of their random draws,
+    // when iterations still under way at the end of sending are cut short, and the slots waiting between steps
+    // (unordered, like the back-off queue: think times differ, so a FIFO would not be in time order).
+    @usableFromInline let flowSteps: [FlowStepPlan]
+    @usableFromInline let flowSeed: UInt64
+    @usableFromInline let vuOffset: Int
+    @usableFromInline let graceEndMicros: Int64
+    @usableFromInline var stepWaitQueue: [Waiting]
+    @usableFromInline var stepWaitCount = 0
+    @usableFromInline var stepWaitNextMicros = Int64.max
+
     @usableFromInline var slots: [SlotState]
     @usableFromInline var _inFlight = 0
     @usableFromInline var _stopping = false
@@ -68,7 +79,8 @@ public struct SlotScheduler<Requests: RequestSource> {
     ///   - thread: this thread's index; the open schedule is shared out every T-th request (and by segment).
     ///   - requests: the run's request budget (closed model).
     ///   - warmInFlight: connect phase: warm-up requests in flight at once.
-    public init(plan: RunPlan, slotCount: Int, thread: Int, requests: Requests, warmInFlight: Int) {
+    ///   - vuOffset: flows: the VU number of slot 0 (VUs are numbered across threads and segments).
+    public init(plan: RunPlan, slotCount: Int, thread: Int, requests: Requests, warmInFlight: Int, vuOffset: Int = 0) {
         self.plan = plan
         self.slotCount = slotCount
         self.thread = thread
@@ -83,6 +95,24 @@ public struct SlotScheduler<Requests: RequestSource> {
         freeSlots = Array(repeating: 0, count: max(1, slotCount))
         thinkQueue = Array(repeating: Waiting(slot: 0, untilMicros: 0), count: max(1, slotCount))
         backoffQueue = thinkQueue
+        stepWaitQueue = thinkQueue
+        self.vuOffset = vuOffset
+        if let flow = plan.workload.flow {
+            let targetOf = flow.targetIndexOfStep
+            flowSteps = flow.steps.enumerated().map { j, step in
+                switch step {
+                case .request(let r): return FlowStepPlan(target: Int32(targetOf[j] ?? 0), continueOnFailure: r.continueOnFailure, think: nil)
+                case .think(let t): return FlowStepPlan(target: -1, continueOnFailure: true, think: t)
+                }
+            }
+            flowSeed = plan.seed
+            let end = plan.durationMicros ?? .max
+            graceEndMicros = end == .max ? .max : end + flow.gracefulStopMicros
+        } else {
+            flowSteps = []
+            flowSeed = 0
+            graceEndMicros = .max
+        }
         if let s = plan.schedule {
             // Request k belongs to segment (k mod N) + 1, and within it to thread t of T every T-th time.
             let n = plan.segment?.count ?? 1
@@ -115,7 +145,7 @@ public struct SlotScheduler<Requests: RequestSource> {
     /// hold it once nothing more may start: they would send nothing.
     @inlinable
     public func finished(nowMicros now: Int64) -> Bool {
-        guard inFlight == 0 else { return false }
+        guard inFlight == 0 && stepWaitCount == 0 else { return false }
         if connecting { return warmNext >= slotCount || stopping }
         return nextDue == nil && !mayStartMore(nowMicros: now)
     }
@@ -131,7 +161,7 @@ public struct SlotScheduler<Requests: RequestSource> {
     /// Int64.max when nothing is.
     @inlinable
     public func nextWakeMicros() -> Int64 {
-        var wake = backoffNextMicros
+        var wake = min(backoffNextMicros, stepWaitNextMicros)
         if thinkCount > 0 && thinkQueue[thinkHead].untilMicros < wake { wake = thinkQueue[thinkHead].untilMicros }
         if let due = nextDue, !connecting {
             let at = due.dueMicros + (freeCount > 0 ? 0 : maxLatenessMicros + 1)
@@ -183,6 +213,10 @@ public struct SlotScheduler<Requests: RequestSource> {
         if schedule == nil && !connecting { pass = .thinkQueue }
     }
 
+    /// Whether the workload is a flow (iterations of steps) rather than single requests to targets.
+    @inlinable
+    public var isFlow: Bool { !flowSteps.isEmpty }
+
     /// Send nothing new; requests in flight finish. The open model drops what is due at the next `nextAction`.
     @inlinable
     public mutating func drain() {
@@ -216,6 +250,7 @@ public struct SlotScheduler<Requests: RequestSource> {
             if outcome.transferFailed { warmNext = slotCount }
             return .release(slot: i)
         }
+        if isFlow { return flowCompleted(i, outcome: outcome, nowMicros: now) }
         if schedule != nil {
             freeSlots[freeCount] = Int32(i)
             freeCount += 1
@@ -237,22 +272,29 @@ public struct SlotScheduler<Requests: RequestSource> {
     /// The engine could not hand slot `i`'s request (or warm-up) to libcurl; it records it as failed. Closed model:
     /// the worker backs off as after a refused connection, and the current pass goes on. Open model: the slot
     /// is free again and the schedule goes on. Connect phase: the phase ends.
-    @inlinable
-    public mutating func refused(slot i: Int, nowMicros now: Int64) {
+    /// Flow: the iteration fails with its step (`.iterationEnded`; the slot then backs off in the closed model).
+    @inlinable @discardableResult
+    public mutating func refused(slot i: Int, nowMicros now: Int64) -> SlotAction {
         slots[i].phase = .idle
         _inFlight -= 1
         if connecting {
             warmNext = slotCount
-            return
+            return .none
+        }
+        if isFlow {
+            slots[i].iterationFailed = true
+            slots[i].failStreak += 1
+            return endIteration(i, nowMicros: now)
         }
         if schedule != nil {
             freeSlots[freeCount] = Int32(i)
             freeCount += 1
-            return
+            return .none
         }
         slots[i].failStreak += 1
         if mayStartMore(nowMicros: now) { _ = backOff(i, nowMicros: now) } else { busy -= 1 }
         // A start-up (or ramp) pass goes on with the next idle slot: one refusal must not leave the others unstarted.
+        return .none
     }
 
     /// The next thing to do now, or `.none`. Call until `.none` after every event but `completed` outside the
@@ -260,6 +302,10 @@ public struct SlotScheduler<Requests: RequestSource> {
     @inlinable
     public mutating func nextAction(nowMicros now: Int64) -> SlotAction {
         if connecting { return nextWarmup(nowMicros: now) }
+        if stepWaitCount > 0 && (stepWaitNextMicros <= now || stopping) {
+            let action = nextStepResume(nowMicros: now)
+            if action != .none { return action }
+        }
         if schedule != nil { return nextDispatch(nowMicros: now) }
         return nextResume(nowMicros: now)
     }
@@ -290,7 +336,7 @@ public struct SlotScheduler<Requests: RequestSource> {
             if _stopping { nextDue = nil }
             return .none
         }
-        let target = plan.targetIndex(forRequest: due.k)
+        let target = isFlow ? Int(firstFlowTarget) : plan.targetIndex(forRequest: due.k)
         if stopping || elapsed - due.dueMicros > maxLatenessMicros {
             nextDue = schedule!.next()
             return .drop(request: due.k, target: target, dueMicros: due.dueMicros)
@@ -298,6 +344,10 @@ public struct SlotScheduler<Requests: RequestSource> {
         guard freeCount > 0 else { return .none }
         freeCount -= 1
         let i = Int(freeSlots[freeCount])
+        if isFlow {
+            nextDue = schedule!.next()
+            return beginIteration(i, iteration: due.k, startMicros: due.dueMicros, nowMicros: elapsed)
+        }
         slots[i].target = Int32(target)
         slots[i].dueMicros = due.dueMicros
         slots[i].sentMicros = elapsed
@@ -393,6 +443,10 @@ public struct SlotScheduler<Requests: RequestSource> {
     /// Slot `i` sends request `k`.
     @inlinable
     mutating func start(_ i: Int, request k: Int, nowMicros now: Int64) -> SlotAction {
+        if isFlow {
+            busy += 1
+            return beginIteration(i, iteration: k, startMicros: now, nowMicros: now)
+        }
         slots[i].target = Int32(plan.targetIndex(forRequest: k))
         slots[i].dueMicros = now
         slots[i].sentMicros = now

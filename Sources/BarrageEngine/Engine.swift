@@ -28,6 +28,8 @@ public final class Engine {
         public var durationMicros: Int64
         /// The process's CPU time from the engine's set-up to its end (user, system), µs.
         public var cpuMicros: (user: Int64, system: Int64)
+        /// A flow's iterations; nil for plain targets.
+        public var iterations: IterationRecorder? = nil
 
         /// The measurement a result is built from (`RunResult.build`).
         public var measurement: RunMeasurement {
@@ -37,6 +39,7 @@ public final class Engine {
             m.connectPhaseMicros = connectPhaseMicros
             m.connectAttemptsInFlight = Engine.connectAttemptsInFlight
             m.cpuMicros = cpuMicros
+            m.iterations = iterations
             return m
         }
     }
@@ -134,7 +137,8 @@ public final class Engine {
     public func run(control: StopControl, warmup: Bool = false, startAtEpochMillis: Int64? = nil,
                     raw: (([UInt8]) -> Void)? = nil, tick: Tick? = nil) throws -> Output {
         let threadCount = plan.effectiveThreads
-        let budget = RequestBudget(limit: plan.processRequestLimit)
+        // A flow's budget counts iterations (`iterations:`, `-n`); plain targets count requests.
+        let budget = RequestBudget(limit: plan.workload.flow != nil ? plan.processIterationLimit : plan.processRequestLimit)
         let mailbox = Mailbox()
         let startLine = StartLine(parties: threadCount, notBeforeEpochMillis: startAtEpochMillis)
         let setupStarted = Clock.monotonicMicros()
@@ -142,13 +146,17 @@ public final class Engine {
 
         var workers: [EngineThread] = []
         let live = (0..<threadCount).map { _ in LiveCounters() }
+        // VUs are numbered across segments and threads: this segment's first, then each thread's share in turn.
+        var vuOffset = plan.segment.map { seg in (1..<seg.index).reduce(0) { $0 + Segment(index: $1, count: seg.count).share(of: plan.concurrency) } } ?? 0
         for t in 0..<threadCount {
             let share = plan.processConcurrency / threadCount + (t < plan.processConcurrency % threadCount ? 1 : 0)
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,
                                             mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent,
                                             mode: mode ?? EngineThread.mode(connections: share, open: plan.schedule != nil, forced: plan.engine.driveMode),
-                                            live: live[t], faults: faults))
+                                            live: live[t], faults: faults, vuOffset: vuOffset))
+            vuOffset += share
         }
+        var iterations: IterationRecorder? = plan.workload.flow == nil ? nil : IterationRecorder()
         // Handles are built before the clock starts counting: setup is not part of the run.
         var timeline: TimelineBuilder? = nil
         var pending: [Mailbox.Message] = []
@@ -174,7 +182,7 @@ public final class Engine {
             for message in pending {
                 switch message {
                 case .interval(let worker, let stats, _, _): timeline.add(worker: worker, stats)
-                case .finished(let worker, _, _, _): timeline.finish(worker: worker)
+                case .finished(let worker, _, _, _, _): timeline.finish(worker: worker)
                 case .raw: break
                 }
             }
@@ -191,8 +199,9 @@ public final class Engine {
                 case .raw(let bytes):
                     raw?(bytes)
                     continue
-                case .finished(_, let warmupRecorder, let connectRecorder, let fe):
+                case .finished(_, let warmupRecorder, let connectRecorder, let fe, let its):
                     for (k, v) in fe where firstErrors[k] == nil { firstErrors[k] = v }
+                    if let its { iterations?.merge(its) }
                     warm.merge(warmupRecorder)
                     connect.merge(connectRecorder)
                     finished += 1
@@ -236,6 +245,7 @@ public final class Engine {
                       firstErrors: firstErrors, timeline: entries,
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
                       durationMicros: duration,
-                      cpuMicros: (cpuAfter.user - cpuBefore.user, cpuAfter.system - cpuBefore.system))
+                      cpuMicros: (cpuAfter.user - cpuBefore.user, cpuAfter.system - cpuBefore.system),
+                      iterations: iterations)
     }
 }

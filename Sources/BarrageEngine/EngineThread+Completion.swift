@@ -34,7 +34,14 @@ extension EngineThread {
         if curlCode == 56 && headerBytes > 300 * 1024 {
             error = .protocol // libcurl 7.88 reports "Too large response headers" with the code of a reset
         }
-        if curlCode == 0, let expect = plan.targets[Int(slot.target)].expect {
+        if let flow = flowRuntime, curlCode == 0, status >= 100 {
+            // A flow step: its own checks, then its captures into the VU's variables.
+            error = nil
+            if let (cls, reason) = flow.judge(slot: i, target: Int(slot.target), status: status, iteration: slot.iteration) {
+                error = cls
+                if firstErrors[cls.index] == nil { firstErrors[cls.index] = reason }
+            }
+        } else if curlCode == 0, let expect = plan.targets[Int(slot.target)].expect {
             if let statuses = expect.statuses {
                 error = statuses.contains(status) ? nil : .check
             }
@@ -79,6 +86,6 @@ extension EngineThread {
         }
         recordOutcome(outcome, target: Int(slot.target), now: now)
         return SlotOutcome(complete: outcome.complete, neverReachedServer: error == .connect || error == .dns || error == .tls,
-                           transferFailed: code != CURLE_OK)
+                           transferFailed: code != CURLE_OK, failed: error != nil)
     }
 }

@@ -4,6 +4,14 @@ import BarrageCore
 /// The recording fan-out: each outcome or drop into the second's recorder, and per target and per stage when the plan
 /// has several; the raw NDJSON lines (`--raw`); the seconds handed to the controller; the live counters.
 extension EngineThread {
+    /// A flow's iteration on slot `i` ended: counted once, timed when it finished (from its start; its think steps
+    /// taken out for the second histogram). Iterations that started within the warm-up are kept out.
+    func recordIteration(_ i: Int, end: IterationEnd, now: Int64) {
+        let state = scheduler.slot(i)
+        guard state.iterationStartMicros >= plan.warmupMicros else { return }
+        iterations.record(end, durationMicros: now - startMicros - state.iterationStartMicros, thinkMicros: state.iterationThinkMicros)
+    }
+
     /// Records an open-model request dropped at `now` (too late, or the run stopping).
     func recordDrop(now: Int64, dueMicros: Int64, target: Int) {
         if plan.recordRaw {

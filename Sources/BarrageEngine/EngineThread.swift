@@ -79,6 +79,10 @@ final class EngineThread: @unchecked Sendable {
     var raw: [UInt8] = []
     let rawTargets: [[UInt8]]
     var interval: IntervalStats
+    /// A flow's per-VU state and response handling; nil for plain targets.
+    var flowRuntime: FlowRuntime?
+    /// A flow's iterations on this thread (after the warm-up).
+    var iterations = IterationRecorder()
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
 
@@ -113,7 +117,7 @@ final class EngineThread: @unchecked Sendable {
 
     init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget,
          mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String?, mode: Engine.DriveMode,
-         live: LiveCounters, faults: Engine.FaultInjection? = nil) throws {
+         live: LiveCounters, faults: Engine.FaultInjection? = nil, vuOffset: Int = 0) throws {
         self.index = index
         self.live = live
         self.faults = faults
@@ -124,7 +128,12 @@ final class EngineThread: @unchecked Sendable {
         self.startLine = startLine
         self.warmup = warmup
         self.scheduler = SlotScheduler(plan: plan, slotCount: connections, thread: index, requests: budget,
-                                       warmInFlight: Engine.connectAttemptsInFlight / max(1, plan.effectiveThreads))
+                                       warmInFlight: Engine.connectAttemptsInFlight / max(1, plan.effectiveThreads),
+                                       vuOffset: vuOffset)
+        if let flow = plan.workload.flow {
+            flowRuntime = FlowRuntime(flow: flow, plan: plan, slotCount: connections, thread: index,
+                                      threadCount: plan.effectiveThreads, vuOffset: vuOffset)
+        }
         self.warmFresh = plan.httpVersion == "1.1"
         self.slotCount = connections
         self.interval = IntervalStats(second: 0)
@@ -204,6 +213,7 @@ final class EngineThread: @unchecked Sendable {
                 barrage_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffers + (i * plan.targets.count + t) * Int(CURL_ERROR_SIZE))
                 try configure(easy, target: target, headers: headerLists[t], body: bodies[t], slot: i,
                               bodyCheck: target.expect?.bodyContains?.isEmpty == false ? check : nil, userAgent: userAgent)
+                flowRuntime?.configure(easy, slot: i, target: t)
                 (easies + t).initialize(to: easy)
             }
             (slots + i).initialize(to: Slot(easies: easies, shard: shard))
@@ -354,7 +364,8 @@ final class EngineThread: @unchecked Sendable {
         publishLive()
         mailbox.post(.finished(worker: index, warmup: warmupRecorder, connect: connectRecorder,
                                firstErrors: Dictionary(uniqueKeysWithValues: ErrorClass.allCases.compactMap { c in
-                                   firstErrors[c.index].map { (c.rawValue, $0) } })))
+                                   firstErrors[c.index].map { (c.rawValue, $0) } }),
+                               iterations: flowRuntime == nil ? nil : iterations))
     }
 
     /// Whether the loop is done: nothing in flight and nothing more may start.
@@ -387,6 +398,16 @@ final class EngineThread: @unchecked Sendable {
         case .send(let i, _):
             if active > interval.inFlightMax { interval.inFlightMax = active }
             resetCheck(i)
+            if let flow = flowRuntime {
+                let state = scheduler.slot(i)
+                if !flow.prepare(easy(i), slot: i, target: Int(state.target), state: state, nowMillis: Clock.epochMillis()) {
+                    // A `unique` data set ran out: this iteration does not start, and no more will.
+                    if firstErrors[ErrorClass.other.index] == nil, let why = flow.exhausted { firstErrors[ErrorClass.other.index] = why }
+                    scheduler.drain()
+                    execute(scheduler.abandon(slot: i, nowMicros: now - startMicros), now: now)
+                    return
+                }
+            }
             _ = addTransfer(i, now: now)
         case .connect(let i):
             // Outside the budget and the results. On HTTP/1.1 it must open its own connection (an idle one left by an
@@ -395,6 +416,10 @@ final class EngineThread: @unchecked Sendable {
             _ = addTransfer(i, now: now)
         case .drop(_, let target, let dueMicros):
             recordDrop(now: now, dueMicros: dueMicros, target: target)
+            if flowRuntime != nil && dueMicros >= plan.warmupMicros { iterations.recordDropped() }
+        case .iterationEnded(let i, let end):
+            recordIteration(i, end: end, now: now)
+            execute(scheduler.afterIteration(slot: i, nowMicros: now - startMicros), now: now)
         case .none, .think, .release:
             break
         }
@@ -425,6 +450,7 @@ final class EngineThread: @unchecked Sendable {
             if control.level == .aborting {
                 abortActive(now: now)
                 scheduler.stop()
+                scheduler.interruptIterations(nowMicros: now - startMicros) { i, _ in recordIteration(i, end: .interrupted, now: now) }
                 if scheduler.paced { execute(now: now) } // due but unsent: dropped
                 break
             }

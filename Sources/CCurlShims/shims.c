@@ -39,3 +39,7 @@ CURLMcode barrage_multi_setopt_socket_callback(CURLM *multi, curl_socket_callbac
 CURLMcode barrage_multi_setopt_timer_callback(CURLM *multi, curl_multi_timer_callback callback) {
     return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback);
 }
+
+CURLSHcode barrage_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
+    return curl_share_setopt(share, option, value);
+}

@@ -58,7 +58,7 @@ final class ErrorClassTests: XCTestCase {
     func testIndicesAreDenseAndStable() {
         XCTAssertEqual(ErrorClass.allCases.map(\.index), Array(0..<ErrorClass.count))
         XCTAssertEqual(ErrorClass.allCases.map(\.rawValue),
-                       ["connect", "dns", "timeout", "tls", "read", "protocol", "write", "status", "other", "check"])
+                       ["connect", "dns", "timeout", "tls", "read", "protocol", "write", "status", "other", "check", "capture"])
     }
 
     func testExitCodesAreTheContract() {

@@ -17,6 +17,9 @@ public struct Flow: Sendable, Equatable {
     public var cookies: CookieMode
     /// Closed model: iterations in the whole run, shared by the VUs (nil: as many as the duration allows).
     public var iterations: Int?
+    /// Iterations under way when sending ends may finish their steps for this long; then they are interrupted
+    /// (k6's `gracefulStop`, 5 s by default).
+    public var gracefulStopMicros: Int64 = 5_000_000
 
     public enum CookieMode: String, Sendable, Equatable, CaseIterable {
         /// Each VU has a jar, emptied at the start of each iteration (k6's default).

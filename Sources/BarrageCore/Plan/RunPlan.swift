@@ -148,6 +148,7 @@ public struct RunPlan: Sendable, Equatable {
 
     /// Requests the plan schedules: the open model's count, or the closed model's `-n` (nil: time-bound).
     public var expectedRequests: Int? {
+        guard workload.flow == nil else { return nil } // a flow's steps per iteration vary with failures
         if let schedule {
             let n = schedule.plannedRequests
             return requestLimit.map { Swift.min($0, n) } ?? n
@@ -162,6 +163,21 @@ public struct RunPlan: Sendable, Equatable {
     /// request numbers instead, so there it stays whole.
     public var processRequestLimit: Int? {
         guard model == .closed, let n = requestLimit else { return requestLimit }
+        return segment.map { $0.share(of: n) } ?? n
+    }
+
+    /// A flow's iterations in the whole plan: the scenario's `iterations:`, capped by `-n` (nil: time-bound).
+    public var iterationLimit: Int? {
+        guard let flow = workload.flow else { return nil }
+        switch (flow.iterations, requestLimit) {
+        case (let a?, let b?): return Swift.min(a, b)
+        case (let a, let b): return a ?? b
+        }
+    }
+
+    /// This process's share of `iterationLimit` (closed model).
+    public var processIterationLimit: Int? {
+        guard let n = iterationLimit else { return nil }
         return segment.map { $0.share(of: n) } ?? n
     }
 

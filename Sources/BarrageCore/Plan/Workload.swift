@@ -7,6 +7,9 @@ public struct Workload: Sendable, Equatable {
     public var seed: UInt64
     /// Each request's timeout, unless its target sets one.
     public var timeoutMicros: Int64
+    /// A flow: each VU runs iterations of these steps, whose requests are `targets` (one per request step, in order).
+    /// Nil: each request is one target, chosen by weight.
+    public var flow: Flow?
 
     public init(targets: [RequestTarget], seed: UInt64 = 0, timeoutMicros: Int64) {
         self.targets = targets

@@ -37,4 +37,7 @@ CURLMcode barrage_multi_setopt_socket_callback(CURLM *multi, curl_socket_callbac
 /// curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback)
 CURLMcode barrage_multi_setopt_timer_callback(CURLM *multi, curl_multi_timer_callback callback);
 
+/// curl_share_setopt(share, option, (long)value) — CURLSHOPT_SHARE / CURLSHOPT_UNSHARE with a CURL_LOCK_DATA_*.
+CURLSHcode barrage_share_setopt_long(CURLSH *share, CURLSHoption option, long value);
+
 #endif

@@ -1,0 +1,68 @@
+import Histogram
+
+/// A flow's iterations, in constant memory: how each ended, and how long the finished ones took. Each engine thread
+/// owns one and records without locks; recorders merge exactly.
+public struct IterationRecorder: Sendable {
+    public var completed = 0
+    public var failed = 0
+    public var interrupted = 0
+    /// Open model: arrivals dropped before their iteration started (each is also one dropped request).
+    public var dropped = 0
+    /// Completed and failed iterations: from the start (the due time in the open model) to the last step's end.
+    public var duration = LatencyHistograms.make()
+    /// The same without the flow's think steps.
+    public var durationWithoutThink = LatencyHistograms.make()
+    public var clampedSamples = 0
+
+    public init() {}
+
+    public var total: Int { completed + failed + interrupted + dropped }
+
+    /// Records one iteration's end. Interrupted iterations are counted but not timed (they did not finish).
+    public mutating func record(_ end: IterationEnd, durationMicros: Int64, thinkMicros: Int64) {
+        switch end {
+        case .completed: completed += 1
+        case .failed: failed += 1
+        case .interrupted:
+            interrupted += 1
+            return
+        }
+        Recorder.add(durationMicros, to: &duration, clamped: &clampedSamples)
+        Recorder.add(durationMicros - thinkMicros, to: &durationWithoutThink, clamped: &clampedSamples)
+    }
+
+    public mutating func recordDropped() { dropped += 1 }
+
+    public mutating func merge(_ o: IterationRecorder) {
+        completed += o.completed; failed += o.failed; interrupted += o.interrupted; dropped += o.dropped
+        if o.duration.totalCount > 0 { duration.add(o.duration) }
+        if o.durationWithoutThink.totalCount > 0 { durationWithoutThink.add(o.durationWithoutThink) }
+        clampedSamples += o.clampedSamples
+    }
+}
+
+extension RunResult {
+    /// A flow's iterations in the result (`iterations`): `total == completed + failed + interrupted + dropped`.
+    public struct Iterations: Codable, Sendable, Equatable {
+        public var scenario: String
+        public var total: Int
+        public var completed: Int
+        public var failed: Int
+        public var interrupted: Int
+        public var dropped: Int
+        /// Completed (or failed) iterations per second of the measured time.
+        public var rate: Double
+        /// Completed and failed iterations, from start to the end of the last step they ran; and without think steps.
+        public var duration_us: HistogramSummary
+        public var duration_without_think_us: HistogramSummary
+
+        public init(scenario: String, _ r: IterationRecorder, durationMicros: Int64) {
+            self.scenario = scenario
+            total = r.total; completed = r.completed; failed = r.failed; interrupted = r.interrupted; dropped = r.dropped
+            let seconds = Double(durationMicros) / 1_000_000
+            rate = seconds > 0 ? Double(r.completed + r.failed) / seconds : 0
+            duration_us = HistogramSummary(r.duration)
+            duration_without_think_us = HistogramSummary(r.durationWithoutThink)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+/// Flows: a slot is a VU that runs iterations of steps. An iteration starts where a plain request would (a worker
+/// taking from the budget, an arrival of the open schedule); each completed step sends the next one on the same slot
+/// at once, or after a think step; a failed step ends the iteration unless it may continue; the iteration's end is an
+/// action (`.iterationEnded`) the engine records before it asks `afterIteration` what the slot does next.
+extension SlotScheduler {
+    /// The target of the first request step (a dropped arrival is counted against it).
+    @inlinable
+    var firstFlowTarget: Int32 { flowSteps.first { $0.target >= 0 }?.target ?? 0 }
+
+    /// Starts iteration `k` on slot `i` (already taken from the pool or counted busy) and runs it to its first request.
+    @inlinable
+    mutating func beginIteration(_ i: Int, iteration k: Int, startMicros: Int64, nowMicros now: Int64) -> SlotAction {
+        slots[i].inIteration = true
+        slots[i].iterationFailed = false
+        slots[i].iteration = k
+        slots[i].iterationStartMicros = startMicros
+        slots[i].iterationThinkMicros = 0
+        let action = advance(i, from: 0, nowMicros: now)
+        // The open model's first request is due when the iteration was: its latency counts from there.
+        if case .send = action { slots[i].dueMicros = startMicros }
+        return action
+    }
+
+    /// A step's transfer ended: the next step, a think, or the iteration's end.
+    @inlinable
+    mutating func flowCompleted(_ i: Int, outcome: SlotOutcome, nowMicros now: Int64) -> SlotAction {
+        let step = Int(slots[i].step)
+        if outcome.failed {
+            slots[i].iterationFailed = true
+            if outcome.neverReachedServer { slots[i].failStreak += 1 }
+            if !flowSteps[step].continueOnFailure { return endIteration(i, nowMicros: now) }
+        } else if outcome.complete {
+            slots[i].failStreak = 0
+        }
+        return advance(i, from: step + 1, nowMicros: now)
+    }
+
+    /// Slot `i` goes on at step `j`: thinks, sends, or ends the iteration (interrupted once the run stops or its
+    /// graceful stop is over).
+    @inlinable
+    mutating func advance(_ i: Int, from j: Int, nowMicros now: Int64) -> SlotAction {
+        if j >= flowSteps.count { return endIteration(i, nowMicros: now) }
+        if stopping || now >= graceEndMicros { return endIteration(i, interrupted: true, nowMicros: now) }
+        let step = flowSteps[j]
+        if let think = step.think {
+            let key = FlowKey(seed: flowSeed, vu: vuOffset + i, iteration: slots[i].iteration, step: j)
+            let pause = think.micros(key: key)
+            slots[i].iterationThinkMicros += pause
+            slots[i].step = Int32(j + 1)
+            slots[i].phase = .waiting
+            let until = now + pause
+            stepWaitQueue[stepWaitCount] = Waiting(slot: Int32(i), untilMicros: until)
+            stepWaitCount += 1
+            if until < stepWaitNextMicros { stepWaitNextMicros = until }
+            return .think(slot: i, untilMicros: until)
+        }
+        slots[i].step = Int32(j)
+        slots[i].target = step.target
+        slots[i].dueMicros = now
+        slots[i].sentMicros = now
+        slots[i].phase = .inFlight
+        _inFlight += 1
+        return .send(slot: i, request: slots[i].iteration)
+    }
+
+    /// Ends the iteration on slot `i` (the engine records it from the slot's state, then calls `afterIteration`).
+    @inlinable
+    mutating func endIteration(_ i: Int, interrupted: Bool = false, nowMicros now: Int64) -> SlotAction {
+        slots[i].inIteration = false
+        slots[i].phase = .idle
+        let end: IterationEnd = interrupted ? .interrupted : (slots[i].iterationFailed ? .failed : .completed)
+        return .iterationEnded(slot: i, end: end)
+    }
+
+    /// What slot `i` does after its iteration ended and was recorded. Open model: it is free again. Closed model:
+    /// after a failure before the server it backs off; otherwise it thinks (the load's think time), starts its next
+    /// iteration, or retires.
+    @inlinable
+    public mutating func afterIteration(slot i: Int, nowMicros now: Int64) -> SlotAction {
+        if schedule != nil {
+            freeSlots[freeCount] = Int32(i)
+            freeCount += 1
+            return .release(slot: i)
+        }
+        if slots[i].failStreak > 0 && mayStartMore(nowMicros: now) { return backOff(i, nowMicros: now) }
+        return restartClosed(i, nowMicros: now)
+    }
+
+    /// The engine did not send slot `i`'s request after all (a `unique` data set ran out before the iteration's first
+    /// step): nothing was sent, and the iteration ends as interrupted.
+    @inlinable
+    public mutating func abandon(slot i: Int, nowMicros now: Int64) -> SlotAction {
+        slots[i].phase = .idle
+        _inFlight -= 1
+        return endIteration(i, interrupted: true, nowMicros: now)
+    }
+
+    /// Slots whose pause between steps is over (or all of them once the run stops) go on with their next step.
+    @inlinable
+    mutating func nextStepResume(nowMicros now: Int64) -> SlotAction {
+        var k = 0
+        var next = Int64.max
+        while k < stepWaitCount {
+            let entry = stepWaitQueue[k]
+            if entry.untilMicros <= now || stopping {
+                stepWaitCount -= 1
+                stepWaitQueue[k] = stepWaitQueue[stepWaitCount]
+                let i = Int(entry.slot)
+                slots[i].phase = .idle
+                // Recompute the earliest of the rest on the next call.
+                stepWaitNextMicros = min(next, stepWaitQueue[..<stepWaitCount].lazy.map(\.untilMicros).min() ?? .max)
+                return advance(i, from: Int(slots[i].step), nowMicros: now)
+            }
+            next = min(next, entry.untilMicros)
+            k += 1
+        }
+        stepWaitNextMicros = next
+        return .none
+    }
+
+    /// Ends every iteration still under way as interrupted (after `stop`, or when the engine gives up on the slots),
+    /// calling `record` with each slot's state first. Slots waiting between steps are released.
+    @inlinable
+    public mutating func interruptIterations(nowMicros now: Int64, _ record: (Int, SlotState) -> Void) {
+        stepWaitCount = 0
+        stepWaitNextMicros = .max
+        for i in 0..<slotCount where slots[i].inIteration {
+            slots[i].inIteration = false
+            if slots[i].phase == .waiting { slots[i].phase = .idle }
+            record(i, slots[i])
+        }
+    }
+}
+
+/// A flow step as the scheduler needs it: the target a request step sends, whether a failure ends the iteration,
+/// or the pause of a think step.
+public struct FlowStepPlan: Sendable, Equatable {
+    /// The step's target (its index among the request steps); -1 for a think step.
+    public var target: Int32
+    public var continueOnFailure: Bool
+    public var think: ThinkTime?
+
+    @inlinable
+    public init(target: Int32, continueOnFailure: Bool, think: ThinkTime?) {
+        self.target = target
+        self.continueOnFailure = continueOnFailure
+        self.think = think
+    }
+}

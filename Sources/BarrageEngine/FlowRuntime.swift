@@ -1,0 +1,271 @@
+import Glibc
+import CLibcurl
+import CCurlShims
+import CLinuxEvents
+import BarrageCore
+
+/// What an engine thread keeps to run a flow: each VU's variable table, its cookie jar (a libcurl share handle over
+/// the VU's easy handles), the response it keeps for captures and checks, the templated requests it renders, and the
+/// data-set counters of this thread. `SlotScheduler` decides when each step goes; this only prepares and judges them.
+final class FlowRuntime {
+    let flow: Flow
+    /// The request steps, by target index.
+    let steps: [RequestStep]
+    private let slotCount: Int
+    /// Per slot: the VU's variables, indexed like `flow.variables`.
+    private var values: [[FlowValue]]
+    /// Slots filled by captures: emptied at every iteration's start, so nothing leaks from the previous iteration.
+    private let captureSlots: [Int]
+    /// Per capture of each step, its slot.
+    private let captureSlotOf: [[Int]]
+    /// Per slot, the response kept for the step in flight (only for steps that need it).
+    let sinks: UnsafeMutablePointer<FlowSink>
+    /// Per slot, the cookie jar shared by the VU's easy handles (nil with `cookies: off`).
+    private var shares: [OpaquePointer?]
+    /// Per (slot × target), the header list of a templated step's last request (freed when the next replaces it).
+    private var headerLists: [UnsafeMutablePointer<curl_slist>?]
+    private var scratch: [UInt8] = []
+    /// Per data set: this thread's cursor and counter.
+    private let cursors: [DataCursor]
+    private var counters: [Int]
+    /// Per slot: the iteration whose variables were last prepared (+1; 0: none yet).
+    private var prepared: [Int]
+    private let vuOffset: Int
+    private let seed: UInt64
+    /// Set when a `unique` data set ran out on this thread: no more iterations start.
+    private(set) var exhausted: String?
+
+    init(flow: Flow, plan: RunPlan, slotCount: Int, thread: Int, threadCount: Int, vuOffset: Int) {
+        self.flow = flow
+        self.steps = flow.requestSteps
+        self.slotCount = slotCount
+        self.vuOffset = vuOffset
+        self.seed = plan.seed
+        values = Array(repeating: flow.initialValues, count: slotCount)
+        let slotOf = Dictionary(flow.variables.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        captureSlotOf = steps.map { $0.captures.map { slotOf[$0.name] ?? 0 } }
+        captureSlots = Array(Set(captureSlotOf.flatMap { $0 })).sorted()
+        sinks = .allocate(capacity: max(1, slotCount))
+        sinks.initialize(repeating: FlowSink(), count: max(1, slotCount))
+        shares = Array(repeating: nil, count: slotCount)
+        headerLists = Array(repeating: nil, count: slotCount * max(1, steps.count))
+        let segment = plan.segment ?? Segment(index: 1, count: 1)
+        cursors = flow.data.enumerated().map { d, data in
+            DataCursor(mode: data.mode, binding: data.binding, rowCount: max(1, data.set.rowCount), segment: segment,
+                       thread: thread, threadCount: threadCount, dataSet: d)
+        }
+        counters = Array(repeating: 0, count: flow.data.count)
+        prepared = Array(repeating: 0, count: slotCount)
+    }
+
+    deinit {
+        for i in 0..<slotCount { sinks[i].release() }
+        sinks.deallocate()
+        for s in shares { if let s { curl_share_cleanup(UnsafeMutableRawPointer(s)) } }
+        for l in headerLists { curl_slist_free_all(l) }
+    }
+
+    /// Options for the easy handle of slot `i`, target `t`: the response callbacks a step that captures or checks
+    /// needs, and the VU's cookie jar.
+    func configure(_ easy: UnsafeMutableRawPointer, slot i: Int, target t: Int) {
+        let step = steps[t]
+        if step.needsBody || step.bodyContains != nil {
+            barrage_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, flowBodyWrite)
+            barrage_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, sinks + i)
+        }
+        if step.needsHeaders {
+            barrage_easy_setopt_write_callback(easy, CURLOPT_HEADERFUNCTION, flowHeaderWrite)
+            barrage_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, sinks + i)
+        }
+        guard flow.cookies != .off else { return }
+        if shares[i] == nil, let share = curl_share_init() {
+            barrage_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_COOKIE.rawValue))
+            shares[i] = OpaquePointer(share)
+        }
+        if let share = shares[i] { barrage_easy_setopt_ptr(easy, CURLOPT_SHARE, UnsafeRawPointer(share)) }
+        barrage_easy_setopt_ptr(easy, CURLOPT_COOKIEFILE, "")
+    }
+
+    /// Prepares slot `i`'s next request on `easy` (target `t`): at an iteration's start, empties the captures, draws
+    /// data rows and (per iteration) the cookie jar; then renders a templated step's URL, headers and body. False when
+    /// a `unique` data set has no row left for the iteration (it must not start).
+    func prepare(_ easy: UnsafeMutableRawPointer, slot i: Int, target t: Int, state: SlotState, nowMillis: Int64) -> Bool {
+        let vu = vuOffset + i
+        if prepared[i] != state.iteration + 1 {
+            let first = prepared[i] == 0
+            prepared[i] = state.iteration + 1
+            for s in captureSlots { values[i][s] = .empty }
+            if !bindData(slot: i, vu: vu, iteration: state.iteration, first: first) { return false }
+            if flow.cookies == .perIteration && !first { barrage_easy_setopt_ptr(easy, CURLOPT_COOKIELIST, "ALL") }
+        }
+        sinks[i].reset()
+        let step = steps[t]
+        guard step.isTemplated else { return true }
+        let context = TemplateContext(key: FlowKey(seed: seed, vu: vu, iteration: state.iteration, step: Int(state.step)),
+                                      nowMillis: nowMillis)
+        scratch.removeAll(keepingCapacity: true)
+        step.url.render(values: values[i], context: context, into: &scratch)
+        scratch.append(0)
+        scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_URL, $0.baseAddress) }
+        if !step.headers.allSatisfy(\.isConstant) || step.body != nil {
+            var list: UnsafeMutablePointer<curl_slist>? = nil
+            for header in step.headers {
+                scratch.removeAll(keepingCapacity: true)
+                header.render(values: values[i], context: context, into: &scratch)
+                scratch.append(0)
+                list = scratch.withUnsafeBufferPointer { p in
+                    p.withMemoryRebound(to: CChar.self) { curl_slist_append(list, $0.baseAddress) }
+                }
+            }
+            if step.body != nil { list = curl_slist_append(list, "Expect:") }
+            barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
+            let k = i * steps.count + t
+            curl_slist_free_all(headerLists[k])
+            headerLists[k] = list
+        }
+        if let body = step.body {
+            scratch.removeAll(keepingCapacity: true)
+            body.render(values: values[i], context: context, into: &scratch)
+            barrage_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(scratch.count))
+            scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
+        }
+        return true
+    }
+
+    /// Draws the rows of an iteration (or, bound to the VU, of its first iteration) into the slot's variables.
+    private func bindData(slot i: Int, vu: Int, iteration: Int, first: Bool) -> Bool {
+        for (d, data) in flow.data.enumerated() where data.binding == .iteration || first {
+            let key = FlowKey(seed: seed, vu: vu, iteration: iteration)
+            guard data.set.rowCount > 0, let row = cursors[d].next(counter: &counters[d], key: key) else {
+                exhausted = "data set '\(data.name)' (\(data.set.file)) ran out of unique rows"
+                return false
+            }
+            for (c, slot) in data.slots.enumerated() {
+                if let slot { values[i][slot] = .bytes(Array(data.set.field(row: row, column: c))) }
+            }
+        }
+        return true
+    }
+
+    /// Judges step `t`'s complete response on slot `i` (status `status`): its checks, then its captures into the
+    /// VU's variables. Nil when the step passed; else the error class and a one-line reason.
+    func judge(slot i: Int, target t: Int, status: Int, iteration: Int) -> (ErrorClass, String)? {
+        let step = steps[t]
+        let sink = sinks[i]
+        if sink.overflow {
+            return (.capture, "\(step.name): response body over \(FlowLimits.bodyBytes / 1_048_576) MB, the most a step that captures or checks keeps")
+        }
+        let body: [UInt8]? = step.needsBody || step.bodyContains != nil
+            ? Array(UnsafeBufferPointer(start: sink.body, count: sink.bodyCount)) : nil
+        let headers = step.needsHeaders ? sink.headerFields() : []
+        let view = ResponseView(status: status, headers: headers, body: body)
+        if let failure = step.expect.failure(for: view) {
+            // Without a status list, an error status is what it is for a target: class `status`.
+            let cls: ErrorClass = step.expect.statuses.isEmpty && status >= 400 && step.expect.json.isEmpty ? .status : .check
+            return (cls, "\(step.name): \(failure)")
+        }
+        if let needle = step.bodyContains, !needle.isEmpty, !(body ?? []).containsSubsequence(Array(needle.utf8)) {
+            return (.check, "\(step.name): body does not contain '\(needle)'")
+        }
+        let key = FlowKey(seed: seed, vu: vuOffset + i, iteration: iteration, step: t)
+        for (c, capture) in step.captures.enumerated() {
+            switch capture.extract(from: view, key: key) {
+            case .captured(let value): values[i][captureSlotOf[t][c]] = value
+            case .failed(let reason): return (.capture, "\(step.name): capture '\(capture.name)': \(reason)")
+            }
+        }
+        return nil
+    }
+}
+
+/// The response a step keeps: its body (up to `FlowLimits.bodyBytes`) and its header lines, in buffers grown on
+/// demand and reused for the VU's next steps.
+struct FlowSink {
+    var body: UnsafeMutablePointer<UInt8>?
+    var bodyCount = 0
+    var bodyCapacity = 0
+    var overflow = false
+    var headers: UnsafeMutablePointer<UInt8>?
+    var headerCount = 0
+    var headerCapacity = 0
+    static let headerLimit = 300 * 1_024
+
+    mutating func reset() {
+        bodyCount = 0
+        headerCount = 0
+        overflow = false
+    }
+
+    func release() {
+        body?.deallocate()
+        headers?.deallocate()
+    }
+
+    mutating func appendBody(_ data: UnsafePointer<UInt8>, _ n: Int) {
+        guard !overflow else { return }
+        guard bodyCount + n <= FlowLimits.bodyBytes else {
+            overflow = true
+            return
+        }
+        Self.append(data, n, to: &body, count: &bodyCount, capacity: &bodyCapacity)
+    }
+
+    /// A header line; a status line (a new response after a redirect or a 100 Continue) starts the headers over.
+    mutating func appendHeader(_ data: UnsafePointer<UInt8>, _ n: Int) {
+        if n >= 5 && data[0] == UInt8(ascii: "H") && data[1] == UInt8(ascii: "T") && data[4] == UInt8(ascii: "/") { headerCount = 0 }
+        guard headerCount + n <= Self.headerLimit else { return }
+        Self.append(data, n, to: &headers, count: &headerCount, capacity: &headerCapacity)
+    }
+
+    private static func append(_ data: UnsafePointer<UInt8>, _ n: Int, to buffer: inout UnsafeMutablePointer<UInt8>?,
+                               count: inout Int, capacity: inout Int) {
+        if count + n > capacity {
+            let grown = max(4_096, max(count + n, capacity * 2))
+            let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+            if let old = buffer {
+                fresh.update(from: old, count: count)
+                old.deallocate()
+            }
+            buffer = fresh
+            capacity = grown
+        }
+        (buffer! + count).update(from: data, count: n)
+        count += n
+    }
+
+    /// The kept header lines as fields (the status line and the blank line skipped).
+    func headerFields() -> [ResponseView.Field] {
+        guard let headers, headerCount > 0 else { return [] }
+        let text = String(decoding: UnsafeBufferPointer(start: headers, count: headerCount), as: UTF8.self)
+        return ResponseView.fields(fromLines: text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\r\n" || $0 == "\n" }).map(String.init))
+    }
+}
+
+let flowBodyWrite: curl_write_callback = { data, size, count, userdata in
+    let n = size &* count
+    if let data, let userdata {
+        let sink = userdata.assumingMemoryBound(to: FlowSink.self)
+        data.withMemoryRebound(to: UInt8.self, capacity: n) { sink.pointee.appendBody($0, n) }
+    }
+    return n
+}
+
+let flowHeaderWrite: curl_write_callback = { data, size, count, userdata in
+    let n = size &* count
+    if let data, let userdata {
+        let sink = userdata.assumingMemoryBound(to: FlowSink.self)
+        data.withMemoryRebound(to: UInt8.self, capacity: n) { sink.pointee.appendHeader($0, n) }
+    }
+    return n
+}
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in the array.
+    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= count else { return false }
+        return withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { n in barrage_memmem(hay.baseAddress, hay.count, n.baseAddress, n.count) != nil }
+        }
+    }
+}

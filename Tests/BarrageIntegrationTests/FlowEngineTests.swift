@@ -1,0 +1,135 @@
+import XCTest
+import BarrageCore
+import BarrageEngine
+import BarrageTargetServer
+
+/// Flows on the libcurl engine against the embedded server's demo API: log in, capture the token, use it; every
+/// iteration and every step accounted for exactly once, against the server's own counts.
+final class FlowEngineTests: XCTestCase {
+    var server: TargetServer!
+
+    override func setUpWithError() throws {
+        server = try TargetServer.start(host: "127.0.0.1", port: 0)
+    }
+
+    override func tearDownWithError() throws {
+        try server?.shutdown()
+    }
+
+    private var variables: [String] { ["token", "cart", "users.name", "users.password"] }
+
+    private func template(_ text: String) throws -> CompiledTemplate {
+        try Template(parsing: text).bind { name in self.variables.firstIndex(of: name) }
+    }
+
+    private func request(_ name: String, _ method: String = "GET", _ path: String, headers: [String] = [], body: String? = nil,
+                         statuses: [Int] = [], captures: [Capture] = []) throws -> FlowStep {
+        .request(RequestStep(name: name, method: method, url: try template(server.baseURL + path), urlText: server.baseURL + path,
+                             headers: try headers.map(template), headerTexts: headers, body: try body.map(template),
+                             expect: Expect(statuses: statuses), captures: captures))
+    }
+
+    /// login (JSON from a data row) → capture the token → item with the bearer → cart (capture from Location) → pay.
+    private func journey(users: Int, mode: DataCursor.Mode = .sequential) throws -> Flow {
+        let csv = "name,password\n" + (1...users).map { "user\($0),pw-user\($0)" }.joined(separator: "\n") + "\n"
+        let set = try DataSet.load(bytes: Array(csv.utf8), file: "users.csv")
+        let steps: [FlowStep] = [
+            try request("login", "POST", "/api/login", headers: ["Content-Type: application/json"],
+                        body: #"{"user":"${users.name}","password":"${users.password}"}"#, statuses: [200],
+                        captures: [Capture(name: "token", source: .json(try JSONPath(parsing: "$.token"), pick: .first))]),
+            .think(.uniform(minMicros: 0, maxMicros: 2_000)),
+            try request("item", "GET", "/api/items/7", headers: ["Authorization: Bearer ${token}"]),
+            try request("cart", "POST", "/api/cart", headers: ["Authorization: Bearer ${token}"], statuses: [201],
+                        captures: [Capture(name: "cart", source: .header("Location", regex: try FlowRegex("/api/cart/(\\d+)")))]),
+            try request("pay", "POST", "/api/cart/${cart}/pay", headers: ["Authorization: Bearer ${token}"]),
+        ]
+        return Flow(scenario: "checkout", steps: steps, variables: variables,
+                    data: [FlowData(name: "users", set: set, mode: mode, binding: .vu, slots: [2, 3])])
+    }
+
+    private func plan(_ flow: Flow, load: LoadModel, threads: Int = 2) -> RunPlan {
+        var workload = Workload(targets: flow.requestSteps.map { RequestTarget(name: $0.name, url: $0.urlText, method: $0.method) },
+                                timeoutMicros: 5_000_000)
+        workload.flow = flow
+        return RunPlan(load: load, workload: workload, threads: threads)
+    }
+
+    private func run(_ plan: RunPlan) throws -> RunResult {
+        let out = try Engine(plan: plan).run(control: StopControl())
+        return RunResult.build(version: "test", plan: plan, measured: out.measurement, interrupted: false)
+    }
+
+    private func apiCounts() throws -> [String: Int] {
+        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
+    }
+
+    func testAJourneyCapturesAndUsesTheTokenWithExactCounts() throws {
+        var flow = try journey(users: 4)
+        flow.iterations = 40
+        let r = try run(plan(flow, load: .closed(workers: 4, durationMicros: nil)))
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.total, 40)
+        XCTAssertEqual(it.completed, 40, "\(r.errors) \(r.error_messages)")
+        XCTAssertEqual(it.failed + it.interrupted + it.dropped, 0)
+        XCTAssertEqual(it.duration_us.count, 40)
+        XCTAssertLessThanOrEqual(it.duration_without_think_us.max, it.duration_us.max)
+        XCTAssertEqual(r.requests.total, 160, "four request steps per iteration")
+        XCTAssertEqual(r.requests.ok, 160)
+        for name in ["login", "item", "cart", "pay"] { XCTAssertEqual(r.targets[name]?.requests.ok, 40, name) }
+        let api = try apiCounts()
+        XCTAssertEqual(api["login"], 40)
+        XCTAssertEqual(api["item"], 40)
+        XCTAssertEqual(api["cart"], 40)
+        XCTAssertEqual(api["pay"], 40)
+        XCTAssertEqual(api["unauthorized"], 0, "every templated bearer token was the one captured")
+        XCTAssertEqual(server.requestsReceived, 160 + 1)
+    }
+
+    func testAFailedCaptureFailsTheIterationAndSkipsItsLaterSteps() throws {
+        var flow = try journey(users: 2)
+        flow.iterations = 10
+        // The login's password column is wrong for every user: login answers 401, fails its status check, and the
+        // iteration ends there.
+        flow.data[0] = FlowData(name: "users", set: try DataSet.load(bytes: Array("name,password\nu1,nope\n".utf8), file: "bad.csv"),
+                                mode: .sequential, binding: .iteration, slots: [2, 3])
+        let r = try run(plan(flow, load: .closed(workers: 2, durationMicros: nil)))
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.failed, 10)
+        XCTAssertEqual(it.total, 10)
+        XCTAssertEqual(r.requests.total, 10, "only the login step ran")
+        XCTAssertEqual(r.errors, ["check": 10])
+        XCTAssertEqual(r.error_messages["check"], "login: status 401, expected 200")
+        XCTAssertEqual(try apiCounts()["login_failed"], 10)
+    }
+
+    func testUniqueRowsRunOutAndNoMoreIterationsStart() throws {
+        let flow = try journey(users: 3, mode: .unique)
+        var p = plan(flow, load: .closed(workers: 1, durationMicros: 20_000_000), threads: 1)
+        p.workload.flow?.data[0].binding = .iteration
+        let r = try run(p)
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.completed, 3, "one iteration per row")
+        XCTAssertEqual(it.interrupted, 1, "the iteration that found no row")
+        XCTAssertEqual(it.total, 4)
+        XCTAssertEqual(try apiCounts()["login"], 3)
+        XCTAssertEqual(r.error_messages["other"], "data set 'users' (users.csv) ran out of unique rows")
+    }
+
+    func testOpenModelIterationsAreAccountedWithDrops() throws {
+        var flow = try journey(users: 5)
+        flow.gracefulStopMicros = 5_000_000
+        // 200 iterations/s for 0.5 s through a pool of 50 VUs: 100 arrivals, none late on loopback.
+        let schedule = OpenSchedule(startRate: 200, stages: [RateStage(durationMicros: 500_000, rate: 200)])
+        let r = try run(plan(flow, load: .open(schedule, maxInFlight: 50, maxLatenessMicros: 5_000_000)))
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.total, 100)
+        XCTAssertEqual(it.total, it.completed + it.failed + it.interrupted + it.dropped)
+        XCTAssertEqual(r.requests.total, r.requests.ok + r.requests.failed + r.requests.dropped)
+        XCTAssertEqual(r.targets["login"].map { $0.requests.total }, it.total, "one login (sent or dropped) per arrival")
+        let api = try apiCounts()
+        XCTAssertEqual(api["pay"], it.completed)
+        XCTAssertEqual(r.targets["pay"]?.requests.ok, it.completed)
+    }
+}
