@@ -44,6 +44,10 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var tls_verify: Bool?
     /// Connection controls that were set (absent when none): follow_redirects, compressed, preconnect, buffer_size, proxy (redacted), unix_socket, local_addresses, max_connection_age_us, max_streams, tls_min, resolve, connect_to.
     public var transport: [String: String]?
+    /// A flow (a profile's scenario): its name, and its iterations when the plan bounds them; absent for plain targets.
+    /// The flow's request steps are `targets`, in order.
+    public var scenario: String?
+    public var iterations: Int?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -98,6 +102,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         connect_timeout_us = plan.connectTimeoutMicros
         threads = plan.effectiveThreads
         keepalive = plan.keepAlive
+        scenario = plan.workload.flow?.scenario
+        iterations = plan.iterationLimit
         http_version = plan.httpVersion
     }
 
@@ -106,6 +112,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
         case start_concurrency, think_time_us, warmup_us, name, overrides, segment, tls_verify, transport
+        case scenario, iterations
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -134,6 +141,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(segment, forKey: .segment)
         try c.encodeIfPresent(tls_verify, forKey: .tls_verify)
         try c.encodeIfPresent(transport, forKey: .transport)
+        try c.encodeIfPresent(scenario, forKey: .scenario)
+        try c.encodeIfPresent(iterations, forKey: .iterations)
     }
 }
 
