@@ -84,7 +84,7 @@ extension EngineThread {
         case CURL_HTTP_VERSION_3: outcome.httpVersion = 30
         default: break
         }
-        recordOutcome(outcome, target: Int(slot.target), now: now)
+        recordOutcome(outcome, target: Int(slot.target), now: now, slot: flowRuntime == nil ? nil : i)
         return SlotOutcome(complete: outcome.complete, neverReachedServer: error == .connect || error == .dns || error == .tls,
                            transferFailed: code != CURLE_OK, failed: error != nil)
     }

@@ -30,8 +30,8 @@ extension EngineThread {
     }
 
     @inline(__always)
-    func recordOutcome(_ outcome: RequestOutcome, target: Int, now: Int64) {
-        if plan.recordRaw && !warming { appendRaw(outcome, target: target, dropped: false) }
+    func recordOutcome(_ outcome: RequestOutcome, target: Int, now: Int64, slot: Int? = nil) {
+        if plan.recordRaw && !warming { appendRaw(outcome, target: target, dropped: false, slot: slot) }
         if warming {
             connectRecorder.record(outcome)
             return
@@ -54,9 +54,10 @@ extension EngineThread {
     }
 
     /// One NDJSON line: `{"due":…,"sent":…,"done":…,"target":"…","status":…,"bytes":…,"error":"…"|null}` (µs from the
-    /// start; `sent` is null for a dropped request, whose `error` is "dropped"). No allocation once the buffer is warm.
+    /// start; `sent` is null for a dropped request, whose `error` is "dropped"). A flow step's line (`slot` given) adds
+    /// `"iteration":K,"vu":N` (the target is the step). No allocation once the buffer is warm.
     @inline(__always)
-    func appendRaw(_ o: RequestOutcome, target: Int, dropped: Bool) {
+    func appendRaw(_ o: RequestOutcome, target: Int, dropped: Bool, slot: Int? = nil) {
         func text(_ s: StaticString) { s.withUTF8Buffer { raw.append(contentsOf: $0) } }
         func number(_ v: Int64) {
             if v < 0 { raw.append(UInt8(ascii: "-")) }
@@ -79,6 +80,10 @@ extension EngineThread {
         if dropped { text("\"dropped\"") }
         else if let e = o.error { raw.append(UInt8(ascii: "\"")); raw.append(contentsOf: e.rawValue.utf8); raw.append(UInt8(ascii: "\"")) }
         else { text("null") }
+        if let slot {
+            text(",\"iteration\":"); number(Int64(scheduler.slot(slot).iteration))
+            text(",\"vu\":"); number(Int64(vuOffset + slot))
+        }
         text("}\n")
     }
 

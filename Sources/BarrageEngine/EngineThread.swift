@@ -79,6 +79,8 @@ final class EngineThread: @unchecked Sendable {
     var raw: [UInt8] = []
     let rawTargets: [[UInt8]]
     var interval: IntervalStats
+    /// The VU number of slot 0 (flows).
+    let vuOffset: Int
     /// A flow's per-VU state and response handling; nil for plain targets.
     var flowRuntime: FlowRuntime?
     /// A flow's iterations on this thread (after the warm-up).
@@ -119,6 +121,7 @@ final class EngineThread: @unchecked Sendable {
          mailbox: Mailbox, startLine: StartLine, warmup: Bool, userAgent: String?, mode: Engine.DriveMode,
          live: LiveCounters, faults: Engine.FaultInjection? = nil, vuOffset: Int = 0) throws {
         self.index = index
+        self.vuOffset = vuOffset
         self.live = live
         self.faults = faults
         self.plan = plan
