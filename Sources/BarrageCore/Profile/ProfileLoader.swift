@@ -27,7 +27,8 @@ public enum ProfileLoader {
     /// Interpolates and validates profile text. `path` names the file in messages and is the base of relative
     /// `body_file`s (its directory; the current directory when it has none).
     public static func parse(text: String, path: String, variables: [String: String], environment: [String: String]) throws -> Profile {
-        let reader = ProfileReader(file: path, lookup: { variables[$0] ?? environment[$0] })
+        let reader = ProfileReader(file: path, lookup: { variables[$0] ?? environment[$0] },
+                                   variableNames: variables.keys.sorted() + environment.keys.sorted().filter { variables[$0] == nil })
         return try reader.profile(from: text)
     }
 
@@ -139,11 +140,14 @@ enum Interpolation {
 // MARK: - Reader
 
 /// One profile being read: knows the file name for messages and where variables come from.
-private struct ProfileReader {
+/// (Scenarios and flows are read in `ProfileLoader+Scenarios.swift`.)
+struct ProfileReader {
     let file: String
     let lookup: (String) -> String?
+    /// The names `lookup` knows (-e first, then the environment): did-you-mean candidates for flow templates.
+    var variableNames: [String] = []
 
-    static let topFields = ["name", "seed", "defaults", "targets", "load", "thresholds"]
+    static let topFields = ["name", "seed", "defaults", "data", "scenarios", "targets", "load", "thresholds"]
     static let defaultsFields = ["timeout", "connect_timeout", "headers"]
     static let targetFields = ["name", "url", "method", "headers", "body", "body_file", "weight", "expect", "timeout"]
     static let expectFields = ["status", "body_contains"]
@@ -182,6 +186,10 @@ private struct ProfileReader {
             throw fail(root, "", "expected a mapping with targets and load at the top of the profile")
         }
         let top = try fields(root, path: "", line: line(root), allowed: Self.topFields)
+        if top.entry("scenarios") != nil { return try scenarioProfile(top) }
+        if let data = top.entry("data") {
+            throw fail(data.key, "data", "data sets are read by scenarios' flows: add scenarios: (or remove data:)")
+        }
 
         let name = try top.value("name").map { try nonEmptyString($0, "name") } ?? defaultName()
         let seed = try top.value("seed").map { try seedValue($0, "seed") }
