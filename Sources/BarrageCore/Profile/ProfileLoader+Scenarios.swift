@@ -142,7 +142,7 @@ extension ProfileReader {
         }
         let startAfter = try map.value("start_after").map { try duration($0, map.path("start_after")) } ?? 0
         guard let flowNode = map.value("flow") else { throw fail(map.keyLine("flow"), map.path("flow"), "is required") }
-        var flow = try readFlow(flowNode, map.path("flow"), scenario: name, dataSets: dataSets, defaultHeaders: defaultHeaders)
+        var flow = try readFlow(flowNode, map.path("flow"), keyLine: map.keyLine("flow"), scenario: name, dataSets: dataSets, defaultHeaders: defaultHeaders)
         flow.cookies = cookies
         flow.iterations = iterations
         return Profile.Scenario(name: name, load: load, startAfterMicros: startAfter, flow: flow)
@@ -164,9 +164,9 @@ extension ProfileReader {
         case think(ThinkTime)
     }
 
-    func readFlow(_ node: Node, _ path: String, scenario: String, dataSets: [ProfileDataSet], defaultHeaders: Node?) throws -> Flow {
+    func readFlow(_ node: Node, _ path: String, keyLine: Int, scenario: String, dataSets: [ProfileDataSet], defaultHeaders: Node?) throws -> Flow {
         guard let list = node.sequence else { throw fail(node, path, "expected a list of steps") }
-        guard !list.isEmpty else { throw fail(node, path, "needs at least one step") }
+        guard !list.isEmpty else { throw fail(keyLine, path, "needs at least one step") }
 
         // Pass 1: step names and capture names, so that any step's templates can tell a capture from the environment.
         var scope = FlowScope(dataSets: dataSets)
@@ -228,7 +228,7 @@ extension ProfileReader {
             }
         }
         guard stepNames.contains(where: { $0 != nil }) else {
-            throw fail(node, path, "has no request step (a flow needs at least one step with a url)")
+            throw fail(keyLine, path, "has no request step (a flow needs at least one step with a url)")
         }
 
         // The variable table: captures in step order, then the data columns used, in data set and column order.
