@@ -224,6 +224,16 @@ final class ProfileScenarioTests: XCTestCase {
         XCTAssertEqual(steps[1].headers.last?.constantBytes, Array("X-Literal: ${token} and ${BASE_URL}".utf8))
     }
 
+    func testTemplatedURLsAreCheckedWhereTheTextIsKnown() throws {
+        // A placeholder may stand for a host, a port or a whole URL: only what is written out is checked at load.
+        let profile = try parse(scenario("""
+              - { name: a, url: "http://${users.name}:${users.password}@h:${random_int(1000,2000)}/p" }
+              - { name: b, url: "${users.name}/p" }
+        """))
+        XCTAssertEqual(profile.scenarios[0].flow.requestSteps.map(\.urlText),
+                       ["http://${users.name}:${users.password}@h:${random_int(1000,2000)}/p", "${users.name}/p"])
+    }
+
     func testEnvironmentValuesAreLiteralText() throws {
         // A value holding `${` or ending in `$` is text: it neither starts a placeholder nor escapes the next one.
         let profile = try ProfileLoader.parse(text: scenario("""
@@ -480,6 +490,7 @@ final class ProfileScenarioTests: XCTestCase {
             ("      - { name: a, url: http://h/a, metod: POST }", "shop.yaml:8: scenarios.checkout.flow[0].metod: unknown field 'metod' (did you mean 'method'?)"),
             ("      - { name: a, url: \"ftp://h/${vu}\" }", "shop.yaml:8: scenarios.checkout.flow[0].url: 'ftp://h/${vu}': expected http:// or https://, not ftp://"),
             ("      - { name: a, url: \"http://h/a b/${vu}\" }", "shop.yaml:8: scenarios.checkout.flow[0].url: 'http://h/a b/${vu}': contains a space (write %20)"),
+            ("      - { name: a, url: \"http://h:99999/${vu}\" }", "shop.yaml:8: scenarios.checkout.flow[0].url: 'http://h:99999/${vu}': port 99999 is out of range (1-65535)"),
             ("      - { name: a, url: http://h/a, body: x, json: { a: 1 } }",
              "shop.yaml:8: scenarios.checkout.flow[0].json: give one of body, body_file, json and form, not both body and json"),
             ("      - { name: a, url: http://h/a, json: \"text\" }",

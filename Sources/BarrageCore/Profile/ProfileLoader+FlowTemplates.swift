@@ -295,13 +295,13 @@ extension ProfileReader {
     // MARK: URLs
 
     /// The URL's problem when what is known at load time already shows one: a constant URL is checked as a target's;
-    /// a templated one whose scheme and host are written out is checked with each placeholder read as `x`. A URL that
-    /// starts with a placeholder is checked only when sent.
+    /// a templated one whose scheme is written out is checked with each placeholder read as `1` (a valid host, port or
+    /// path piece). A URL that starts with a placeholder is checked only when sent.
     static func flowURLProblem(_ url: Template) -> String? {
         guard case .literal(let first)? = url.parts.first else { return nil }
         let known = url.isConstant || String(decoding: first, as: UTF8.self).contains("://")
         guard known else { return nil }
-        let probe = url.parts.map { if case .literal(let b) = $0 { return String(decoding: b, as: UTF8.self) } else { return "x" } }.joined()
+        let probe = url.parts.map { if case .literal(let b) = $0 { return String(decoding: b, as: UTF8.self) } else { return "1" } }.joined()
         return HTTPURL.problem(probe)
     }
 }
