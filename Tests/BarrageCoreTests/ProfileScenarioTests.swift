@@ -234,6 +234,11 @@ final class ProfileScenarioTests: XCTestCase {
                        ["http://${users.name}:${users.password}@h:${random_int(1000,2000)}/p", "${users.name}/p"])
     }
 
+    func testSecretValuesIncludeSpacedReferences() {
+        let text = scenario("      - { name: a, url: \"http://h/?k=${ API_KEY }&t=${token}\" }")
+        XCTAssertEqual(ProfileLoader.secretValues(in: text, variables: [:], environment: ["API_KEY": "k-123"]), ["k-123"])
+    }
+
     func testEnvironmentValuesAreLiteralText() throws {
         // A value holding `${` or ending in `$` is text: it neither starts a placeholder nor escapes the next one.
         let profile = try ProfileLoader.parse(text: scenario("""
@@ -512,6 +517,8 @@ final class ProfileScenarioTests: XCTestCase {
             ("      - { think: { uniform: [1s, 2s], normal: [1s, 0s] } }\n      - { name: a, url: http://h/a }",
              "shop.yaml:8: scenarios.checkout.flow[0].think: expected a duration (500ms), { uniform: [min, max] } or { normal: [mean, stddev] }"),
             ("      - { think: 1s, url: http://h/a }", "shop.yaml:8: scenarios.checkout.flow[0].url: unknown field 'url'"),
+            ("      - think:\n      - { name: a, url: http://h/a }",
+             "shop.yaml:8: scenarios.checkout.flow[0].think: expected a duration (500ms), { uniform: [min, max] } or { normal: [mean, stddev] }"),
             // Expect.
             ("      - { name: a, url: http://h/a, expect: { status: 700 } }",
              "shop.yaml:8: scenarios.checkout.flow[0].expect.status: 700 is not an HTTP status (100-599)"),

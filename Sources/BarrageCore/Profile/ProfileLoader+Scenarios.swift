@@ -224,7 +224,10 @@ extension ProfileReader {
                 pending.append(.request(try readRequestStep(item, itemPath, name: stepName, scope: scope, defaultHeaders: defaultHeaders)))
             } else {
                 let map = try fields(item, path: itemPath, line: line(item), allowed: ["think"])
-                pending.append(.think(try readThink(map.value("think") ?? item, map.path("think"))))
+                guard let thinkNode = map.value("think") else {
+                    throw fail(map.keyLine("think"), map.path("think"), "expected a duration (500ms), { uniform: [min, max] } or { normal: [mean, stddev] }")
+                }
+                pending.append(.think(try readThink(thinkNode, map.path("think"))))
             }
         }
         guard stepNames.contains(where: { $0 != nil }) else {

@@ -111,7 +111,8 @@ enum Interpolation {
         return .success(String(out))
     }
 
-    /// The names referenced by well-formed `${NAME}`s, in order, with repeats; escaped `$${` is skipped.
+    /// The names referenced by well-formed `${NAME}`s (spaces inside the braces ignored, as flow templates allow), in
+    /// order, with repeats; escaped `$${` is skipped.
     static func references(in text: String) -> [String] {
         var names: [String] = []
         let scalars = Array(text.unicodeScalars)
@@ -121,7 +122,7 @@ enum Interpolation {
                 i += 3
             } else if scalars[i] == "$", i + 1 < scalars.count, scalars[i + 1] == "{",
                       let close = scalars[(i + 2)...].firstIndex(of: "}") {
-                let name = String(String.UnicodeScalarView(scalars[(i + 2)..<close]))
+                let name = String(String.UnicodeScalarView(scalars[(i + 2)..<close])).trimmingSpaces  // flows allow ${ NAME }
                 if isName(name) { names.append(name) }
                 i = close + 1
             } else {
