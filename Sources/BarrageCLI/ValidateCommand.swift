@@ -8,8 +8,8 @@ extension Barrage {
             abstract: "Check load profiles without sending anything.",
             discussion: """
             Reads each profile, interpolates ${VAR}s, validates every field and threshold, and prints the effective \
-            plan; for a profile with scenarios, also each scenario's steps, captures and data sets. Errors name the file, line and field (`checkout.yaml:14: load.stages[1].rate: expected a number`) \
-            and exit 2.
+            plan; for a profile with scenarios, also each scenario's steps, captures and data sets. Errors name the \
+            file, line and field (`checkout.yaml:14: load.stages[1].rate: expected a number`) and exit 2.
 
             Examples:
               barrage validate profiles/smoke.yaml
