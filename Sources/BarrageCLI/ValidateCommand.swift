@@ -8,8 +8,8 @@ extension Barrage {
             abstract: "Check load profiles without sending anything.",
             discussion: """
             Reads each profile, interpolates ${VAR}s, validates every field and threshold, and prints the effective \
-            plan. Errors name the file, line and field (`checkout.yaml:14: load.stages[1].rate: expected a number`) \
-            and exit 2.
+            plan; for a profile with scenarios, also each scenario's steps, captures and data sets. Errors name the \
+            file, line and field (`checkout.yaml:14: load.stages[1].rate: expected a number`) and exit 2.
 
             Examples:
               barrage validate profiles/smoke.yaml
@@ -35,7 +35,8 @@ extension Barrage {
             }
         }
 
-        /// `PATH: ok — NAME`, the plan block's lines, then every target (method, URL, weight) and every threshold.
+        /// `PATH: ok — NAME`, the plan block's lines, then every target (method, URL, weight), every scenario (its steps,
+        /// captures and data sets) and every threshold.
         static func describe(path: String, loaded: ProfileInput.Loaded) -> [String] {
             let record = PlanRecord(loaded.plan)
             var lines = ["\(path): ok — \(loaded.profile.name)"]
@@ -43,6 +44,7 @@ extension Barrage {
             for t in record.targets {
                 lines.append("  target       \(t.name): \(t.method) \(t.url) · weight \(fixed(t.weight, t.weight == t.weight.rounded() ? 0 : 2))")
             }
+            for scenario in loaded.profile.scenarios { lines += ScenarioDescription.lines(scenario) }
             if loaded.profile.thresholds.isEmpty { lines.append("  thresholds   none") }
             for spec in loaded.profile.thresholds {
                 var notes: [String] = []

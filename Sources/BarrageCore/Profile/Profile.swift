@@ -10,6 +10,22 @@ public struct Profile: Sendable, Equatable {
     public var thresholds: [ThresholdSpec]
     /// Where it was read from (for messages).
     public var path: String
+    /// The `scenarios:` of a flow profile, in file order; empty for a profile of weighted `targets:`. A scenario
+    /// profile also fills `load` (the first scenario's) and `targets` (one per request step, named by the step) so that
+    /// code reading targets keeps working; the flows themselves are here.
+    public var scenarios: [Scenario]
+
+    /// One `scenarios:` entry: a flow and the load that runs it.
+    public struct Scenario: Sendable, Equatable {
+        public var name: String
+        public var load: Load
+        /// When the scenario starts, from the start of the run (`start_after`, default 0).
+        public var startAfterMicros: Int64
+        public var flow: Flow
+        public init(name: String, load: Load, startAfterMicros: Int64 = 0, flow: Flow) {
+            self.name = name; self.load = load; self.startAfterMicros = startAfterMicros; self.flow = flow
+        }
+    }
 
     public struct Defaults: Sendable, Equatable {
         public var timeoutMicros: Int64?
@@ -99,8 +115,8 @@ public struct Profile: Sendable, Equatable {
     }
 
     public init(name: String, seed: UInt64? = nil, defaults: Defaults = Defaults(), targets: [Target], load: Load,
-                thresholds: [ThresholdSpec] = [], path: String = "") {
+                thresholds: [ThresholdSpec] = [], path: String = "", scenarios: [Scenario] = []) {
         self.name = name; self.seed = seed; self.defaults = defaults; self.targets = targets; self.load = load
-        self.thresholds = thresholds; self.path = path
+        self.thresholds = thresholds; self.path = path; self.scenarios = scenarios
     }
 }

@@ -27,7 +27,8 @@ public enum ProfileLoader {
     /// Interpolates and validates profile text. `path` names the file in messages and is the base of relative
     /// `body_file`s (its directory; the current directory when it has none).
     public static func parse(text: String, path: String, variables: [String: String], environment: [String: String]) throws -> Profile {
-        let reader = ProfileReader(file: path, lookup: { variables[$0] ?? environment[$0] })
+        let reader = ProfileReader(file: path, lookup: { variables[$0] ?? environment[$0] },
+                                   variableNames: variables.keys.sorted() + environment.keys.sorted().filter { variables[$0] == nil })
         return try reader.profile(from: text)
     }
 
@@ -110,7 +111,8 @@ enum Interpolation {
         return .success(String(out))
     }
 
-    /// The names referenced by well-formed `${NAME}`s, in order, with repeats; escaped `$${` is skipped.
+    /// The names referenced by well-formed `${NAME}`s (spaces inside the braces ignored, as flow templates allow), in
+    /// order, with repeats; escaped `$${` is skipped.
     static func references(in text: String) -> [String] {
         var names: [String] = []
         let scalars = Array(text.unicodeScalars)
@@ -120,7 +122,7 @@ enum Interpolation {
                 i += 3
             } else if scalars[i] == "$", i + 1 < scalars.count, scalars[i + 1] == "{",
                       let close = scalars[(i + 2)...].firstIndex(of: "}") {
-                let name = String(String.UnicodeScalarView(scalars[(i + 2)..<close]))
+                let name = String(String.UnicodeScalarView(scalars[(i + 2)..<close])).trimmingSpaces  // flows allow ${ NAME }
                 if isName(name) { names.append(name) }
                 i = close + 1
             } else {
@@ -139,11 +141,14 @@ enum Interpolation {
 // MARK: - Reader
 
 /// One profile being read: knows the file name for messages and where variables come from.
-private struct ProfileReader {
+/// (Scenarios and flows are read in `ProfileLoader+Scenarios.swift`.)
+struct ProfileReader {
     let file: String
     let lookup: (String) -> String?
+    /// The names `lookup` knows (-e first, then the environment): did-you-mean candidates for flow templates.
+    var variableNames: [String] = []
 
-    static let topFields = ["name", "seed", "defaults", "targets", "load", "thresholds"]
+    static let topFields = ["name", "seed", "defaults", "data", "scenarios", "targets", "load", "thresholds"]
     static let defaultsFields = ["timeout", "connect_timeout", "headers"]
     static let targetFields = ["name", "url", "method", "headers", "body", "body_file", "weight", "expect", "timeout"]
     static let expectFields = ["status", "body_contains"]
@@ -182,6 +187,10 @@ private struct ProfileReader {
             throw fail(root, "", "expected a mapping with targets and load at the top of the profile")
         }
         let top = try fields(root, path: "", line: line(root), allowed: Self.topFields)
+        if top.entry("scenarios") != nil { return try scenarioProfile(top) }
+        if let data = top.entry("data") {
+            throw fail(data.key, "data", "data sets are read by scenarios' flows: add scenarios: (or remove data:)")
+        }
 
         let name = try top.value("name").map { try nonEmptyString($0, "name") } ?? defaultName()
         let seed = try top.value("seed").map { try seedValue($0, "seed") }

@@ -1,0 +1,514 @@
+import Foundation
+import Yams
+
+/// Reading `scenarios:` and `data:`: each scenario's flow becomes a `Flow` whose templates are bound to its variable
+/// table (captures first, in step order, then the data columns it uses, in data set and column order). Every name a
+/// template uses is checked here, before anything is sent.
+extension ProfileReader {
+    static let scenarioFields = ["cookies", "iterations", "start_after", "load", "flow"]
+    static let requestStepFields = ["name", "method", "url", "headers", "body", "body_file", "json", "form", "expect",
+                                    "capture", "continue_on_failure", "timeout"]
+    static let bodyFields = ["body", "body_file", "json", "form"]
+    static let flowExpectFields = ["status", "json", "body_contains"]
+    static let captureFields = ["json", "pick", "list", "regex", "group", "header", "cookie", "status"]
+    static let dataFields = ["file", "mode", "bind"]
+
+    /// A profile with `scenarios:` (the top-level fields are checked already).
+    func scenarioProfile(_ top: Fields) throws -> Profile {
+        for other in ["targets", "load"] {
+            if let entry = top.entry(other) {
+                throw fail(entry.key, other, "cannot be used with scenarios: (each scenario has its own flow and load)")
+            }
+        }
+        let name = try top.value("name").map { try nonEmptyString($0, "name") } ?? defaultName()
+        let seed = try top.value("seed").map { try seedValue($0, "seed") }
+        var defaults = Profile.Defaults()
+        var defaultHeaders: Node?
+        if let node = top.value("defaults") {
+            let map = try fields(node, path: "defaults", line: top.keyLine("defaults"), allowed: Self.defaultsFields)
+            defaults.timeoutMicros = try map.value("timeout").map { try positiveDuration($0, map.path("timeout")) }
+            defaults.connectTimeoutMicros = try map.value("connect_timeout").map { try positiveDuration($0, map.path("connect_timeout")) }
+            defaultHeaders = map.value("headers")
+        }
+        let dataSets = try top.value("data").map { try readDataSets($0, "data") } ?? []
+
+        guard let scenariosNode = top.value("scenarios") else {
+            throw fail(top.keyLine("scenarios"), "scenarios", "expected a mapping of scenario name to { load, flow }")
+        }
+        guard let mapping = scenariosNode.mapping else {
+            throw fail(scenariosNode, "scenarios", "expected a mapping of scenario name to { load, flow }")
+        }
+        guard !mapping.isEmpty else { throw fail(scenariosNode, "scenarios", "needs at least one scenario") }
+        var scenarios: [Profile.Scenario] = []
+        for (keyNode, valueNode) in mapping {
+            let scenarioName = keyNode.scalar?.string ?? ""
+            let path = "scenarios." + scenarioName
+            guard Template.isValidName(scenarioName), !scenarioName.contains(".") else {
+                throw fail(keyNode, path, "'\(Threshold.oneLine(scenarioName))' is not a scenario name (letters, digits, '_' and '-')")
+            }
+            scenarios.append(try readScenario(valueNode, name: scenarioName, path: path, keyLine: line(keyNode),
+                                              dataSets: dataSets, defaultHeaders: defaultHeaders))
+        }
+
+        let targets = Self.targets(of: scenarios)
+        let thresholds = try top.value("thresholds").map { try readThresholds($0, "thresholds", targets: targets) } ?? []
+        return Profile(name: name, seed: seed, defaults: defaults, targets: targets, load: scenarios[0].load,
+                       thresholds: thresholds, path: file, scenarios: scenarios)
+    }
+
+    /// One target per request step, named by the step (`SCENARIO/STEP` when several scenarios have a step of that
+    /// name), so that code reading a profile's targets (the plan, `target:` thresholds) keeps working.
+    static func targets(of scenarios: [Profile.Scenario]) -> [Profile.Target] {
+        var counts: [String: Int] = [:]
+        for s in scenarios { for step in s.flow.requestSteps { counts[step.name, default: 0] += 1 } }
+        return scenarios.flatMap { scenario in
+            scenario.flow.requestSteps.map { step in
+                let name = counts[step.name, default: 0] > 1 ? "\(scenario.name)/\(step.name)" : step.name
+                let expect = step.expect.statuses.isEmpty && step.bodyContains == nil
+                    ? nil : Profile.Expect(statuses: step.expect.statuses.isEmpty ? nil : step.expect.statuses,
+                                           bodyContains: step.bodyContains)
+                return Profile.Target(name: name, url: step.urlText, method: step.method, headers: step.headerTexts,
+                                      body: step.body.map { Array($0.displayText(variables: scenario.flow.variables).utf8) } ?? [], expect: expect,
+                                      timeoutMicros: step.timeoutMicros)
+            }
+        }
+    }
+
+    // MARK: Data
+
+    func readDataSets(_ node: Node, _ path: String) throws -> [ProfileDataSet] {
+        guard let mapping = node.mapping else { throw fail(node, path, "expected a mapping of data set name to { file, mode, bind }") }
+        var sets: [ProfileDataSet] = []
+        for (keyNode, valueNode) in mapping {
+            let name = keyNode.scalar?.string ?? ""
+            let setPath = path + "." + name
+            guard Template.isValidName(name), !name.contains(".") else {
+                throw fail(keyNode, setPath, "'\(Threshold.oneLine(name))' is not a data set name (letters, digits, '_' and '-')")
+            }
+            let map = try fields(valueNode, path: setPath, line: line(keyNode), allowed: Self.dataFields)
+            guard let fileNode = map.value("file") else { throw fail(map.keyLine("file"), map.path("file"), "is required") }
+            let resolved = resolve(try nonEmptyString(fileNode, map.path("file")))
+            let bytes: [UInt8]
+            switch ProfileLoader.readFile(resolved) {
+            case .success(let b): bytes = b
+            case .failure(let reason):
+                throw fail(fileNode, map.path("file"), "cannot read \(Threshold.oneLine(resolved)) (\(reason))")
+            }
+            let set = try DataSet.load(bytes: bytes, file: resolved)
+            var mode = DataCursor.Mode.sequential
+            if let n = map.value("mode") {
+                let text = try string(n, map.path("mode"))
+                guard let m = DataCursor.Mode(rawValue: text) else {
+                    throw fail(n, map.path("mode"), "expected sequential, random or unique, not '\(Threshold.oneLine(text))'")
+                }
+                mode = m
+            }
+            var binding = DataCursor.Binding.iteration
+            if let n = map.value("bind") {
+                let text = try string(n, map.path("bind"))
+                guard let b = DataCursor.Binding(rawValue: text) else {
+                    throw fail(n, map.path("bind"), "expected iteration or vu, not '\(Threshold.oneLine(text))'")
+                }
+                binding = b
+            }
+            sets.append(ProfileDataSet(name: name, set: set, mode: mode, binding: binding))
+        }
+        return sets
+    }
+
+    // MARK: Scenario
+
+    func readScenario(_ node: Node, name: String, path: String, keyLine: Int, dataSets: [ProfileDataSet],
+                      defaultHeaders: Node?) throws -> Profile.Scenario {
+        let map = try fields(node, path: path, line: keyLine, allowed: Self.scenarioFields)
+        guard let loadNode = map.value("load") else { throw fail(map.keyLine("load"), map.path("load"), "is required") }
+        let load = try readLoad(loadNode, map.path("load"), keyLine: map.keyLine("load"))
+        var cookies = Flow.CookieMode.perIteration
+        if let n = map.value("cookies") {
+            let text = try string(n, map.path("cookies"))
+            guard let mode = Flow.CookieMode(rawValue: text) else {
+                throw fail(n, map.path("cookies"), "expected per_iteration, per_vu or off, not '\(Threshold.oneLine(text))'")
+            }
+            cookies = mode
+        }
+        var iterations: Int?
+        if let n = map.value("iterations") {
+            let value = try integer(n, map.path("iterations"))
+            guard value >= 1 else { throw fail(n, map.path("iterations"), "must be at least 1") }
+            guard load.model == .closed else {
+                throw fail(n, map.path("iterations"), "only for the closed model, but load.model is \(load.model.rawValue)")
+            }
+            iterations = value
+        }
+        let startAfter = try map.value("start_after").map { try duration($0, map.path("start_after")) } ?? 0
+        guard let flowNode = map.value("flow") else { throw fail(map.keyLine("flow"), map.path("flow"), "is required") }
+        var flow = try readFlow(flowNode, map.path("flow"), keyLine: map.keyLine("flow"), scenario: name, dataSets: dataSets, defaultHeaders: defaultHeaders)
+        flow.cookies = cookies
+        flow.iterations = iterations
+        return Profile.Scenario(name: name, load: load, startAfterMicros: startAfter, flow: flow)
+    }
+
+    // MARK: Flow
+
+    /// A request step read but not yet bound to slots.
+    private struct PendingRequest {
+        var step: RequestStep
+        var url: Template
+        var headers: [Template]
+        var body: Template?
+        var uses: [TemplateUse]
+    }
+
+    private enum PendingStep {
+        case request(PendingRequest)
+        case think(ThinkTime)
+    }
+
+    func readFlow(_ node: Node, _ path: String, keyLine: Int, scenario: String, dataSets: [ProfileDataSet], defaultHeaders: Node?) throws -> Flow {
+        guard let list = node.sequence else { throw fail(node, path, "expected a list of steps") }
+        guard !list.isEmpty else { throw fail(keyLine, path, "needs at least one step") }
+
+        // Pass 1: step names and capture names, so that any step's templates can tell a capture from the environment.
+        var scope = FlowScope(dataSets: dataSets)
+        var stepNames: [String?] = []
+        var nameLines: [Int] = []
+        for (i, item) in list.enumerated() {
+            let itemPath = "\(path)[\(i)]"
+            guard let mapping = item.mapping else {
+                throw fail(item, itemPath, "expected a step: a mapping with url (a request) or think (a pause)")
+            }
+            let entries = mapping.map { (name: $0.key.scalar?.string ?? "", key: $0.key, value: $0.value) }
+            if entries.contains(where: { $0.name == "think" }) {
+                stepNames.append(nil)
+                nameLines.append(line(item))
+                continue
+            }
+            let nameNode = entries.first { $0.name == "name" && !Self.isNull($0.value) }?.value
+            let stepName = try nameNode.map { try nonEmptyString($0, itemPath + ".name") } ?? "step\(i + 1)"
+            if let j = stepNames.firstIndex(where: { $0 == stepName }) {
+                throw fail(nameNode ?? item, itemPath + ".name",
+                           "duplicate step name '\(Threshold.oneLine(stepName))' (also \(path)[\(j)] on line \(nameLines[j]))")
+            }
+            stepNames.append(stepName)
+            nameLines.append(nameNode.map(line) ?? line(item))
+            guard let captureNode = entries.first(where: { $0.name == "capture" && !Self.isNull($0.value) })?.value else { continue }
+            guard let captures = captureNode.mapping else {
+                throw fail(captureNode, itemPath + ".capture", "expected a mapping of variable name to { json | regex | header | cookie | status }")
+            }
+            for (keyNode, _) in captures {
+                let capture = keyNode.scalar?.string ?? ""
+                let capturePath = itemPath + ".capture." + capture
+                guard Template.isValidName(capture), !capture.contains(".") else {
+                    throw fail(keyNode, capturePath, "'\(Threshold.oneLine(capture))' is not a capture name (letters, digits, '_' and '-')")
+                }
+                if FlowScope.builtIns.contains(capture) {
+                    throw fail(keyNode, capturePath, "capture '\(capture)' has the name of a built-in (vu, iteration, uuid, now_ms, random_int)")
+                }
+                if dataSets.contains(where: { $0.name == capture }) {
+                    throw fail(keyNode, capturePath, "capture '\(capture)' has the name of a data set (data.\(capture))")
+                }
+                if let site = scope.captures[capture] {
+                    throw fail(keyNode, capturePath,
+                               "capture '\(capture)' is already captured by step \(site.stepName) (\(path)[\(site.step)]); capture names are unique in a scenario")
+                }
+                scope.captures[capture] = FlowScope.CaptureSite(step: i, stepName: stepName)
+                scope.captureOrder.append(capture)
+            }
+        }
+
+        // Pass 2: every step in full.
+        var pending: [PendingStep] = []
+        for (i, item) in list.enumerated() {
+            let itemPath = "\(path)[\(i)]"
+            if let stepName = stepNames[i] {
+                pending.append(.request(try readRequestStep(item, itemPath, name: stepName, scope: scope, defaultHeaders: defaultHeaders)))
+            } else {
+                let map = try fields(item, path: itemPath, line: line(item), allowed: ["think"])
+                guard let thinkNode = map.value("think") else {
+                    throw fail(map.keyLine("think"), map.path("think"), "expected a duration (500ms), { uniform: [min, max] } or { normal: [mean, stddev] }")
+                }
+                pending.append(.think(try readThink(thinkNode, map.path("think"))))
+            }
+        }
+        guard stepNames.contains(where: { $0 != nil }) else {
+            throw fail(keyLine, path, "has no request step (a flow needs at least one step with a url)")
+        }
+
+        // The variable table: captures in step order, then the data columns used, in data set and column order.
+        var usedColumns = Set<String>()
+        for case .request(let r) in pending { for use in r.uses where use.name.contains(".") { usedColumns.insert(use.name) } }
+        var variables = scope.captureOrder
+        var data: [FlowData] = []
+        for set in dataSets {
+            var slots: [Int?] = []
+            for column in set.set.columns {
+                let name = "\(set.name).\(column)"
+                if usedColumns.contains(name) {
+                    slots.append(variables.count)
+                    variables.append(name)
+                } else {
+                    slots.append(nil)
+                }
+            }
+            if slots.contains(where: { $0 != nil }) {
+                data.append(FlowData(name: set.name, set: set.set, mode: set.mode, binding: set.binding, slots: slots))
+            }
+        }
+        var slotOf: [String: Int] = [:]
+        for (i, v) in variables.enumerated() { slotOf[v] = i }
+
+        // Bind, checking that a step uses only captures of earlier steps.
+        var steps: [FlowStep] = []
+        for (i, p) in pending.enumerated() {
+            switch p {
+            case .think(let t): steps.append(.think(t))
+            case .request(var r):
+                for use in r.uses {
+                    guard let site = scope.captures[use.name], site.step >= i else { continue }
+                    let whose = site.step == i ? "this step (\(site.stepName)) itself" : "a later step (\(site.stepName))"
+                    throw fail(use.line, use.path, "uses '\(use.name)', which is captured only by \(whose)")
+                }
+                let lookup: (String) -> Int? = { slotOf[$0] }
+                var stream = 0
+                r.step.url = try r.url.bind(firstRandomStream: stream, slotOf: lookup)
+                stream += r.url.randomCount
+                r.step.headers = try r.headers.map { h in
+                    defer { stream += h.randomCount }
+                    return try h.bind(firstRandomStream: stream, slotOf: lookup)
+                }
+                r.step.body = try r.body.map { try $0.bind(firstRandomStream: stream, slotOf: lookup) }
+                steps.append(.request(r.step))
+            }
+        }
+        return Flow(scenario: scenario, steps: steps, variables: variables, data: data)
+    }
+
+    // MARK: Steps
+
+    private func readRequestStep(_ node: Node, _ path: String, name: String, scope: FlowScope,
+                                 defaultHeaders: Node?) throws -> PendingRequest {
+        let map = try fields(node, path: path, line: line(node), allowed: Self.requestStepFields)
+        var uses: [TemplateUse] = []
+        guard let urlNode = map.value("url") else {
+            throw fail(map.keyLine("url"), map.path("url"), "is required (a step is a request with a url, or think: for a pause)")
+        }
+        let url = try flowTemplate(urlNode, map.path("url"), scope: scope, uses: &uses)
+        if let problem = Self.flowURLProblem(url) {
+            throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(Redaction.url(url.text)))': \(problem)")
+        }
+        var method = "GET"
+        if let methodNode = map.value("method") {
+            let text = try string(methodNode, map.path("method"))
+            guard !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else {
+                throw fail(methodNode, map.path("method"), "'\(Threshold.oneLine(text))' is not an HTTP method (letters only, e.g. GET or POST)")
+            }
+            method = text.uppercased()
+        }
+
+        // Headers: the defaults', then the step's (a same-named header replaces the default in place).
+        var headers = try defaultHeaders.map { try flowHeaders($0, "defaults.headers", scope: scope) } ?? []
+        for header in try map.value("headers").map({ try flowHeaders($0, map.path("headers"), scope: scope) }) ?? [] {
+            if let j = headers.firstIndex(where: { $0.name.caseInsensitiveCompare(header.name) == .orderedSame }) {
+                headers[j] = header
+            } else {
+                headers.append(header)
+            }
+        }
+
+        // Body: one of body, body_file, json, form.
+        let given = map.entries.filter { Self.bodyFields.contains($0.name) && !Self.isNull($0.value) }
+        if given.count > 1 {
+            throw fail(given[1].key, map.path(given[1].name), "give one of body, body_file, json and form, not both \(given[0].name) and \(given[1].name)")
+        }
+        var body: Template?
+        var contentType: String?
+        if let n = map.value("body") {
+            body = try flowTemplate(n, map.path("body"), scope: scope, uses: &uses)
+        } else if let n = map.value("body_file") {
+            let resolved = resolve(try nonEmptyString(n, map.path("body_file")))
+            switch ProfileLoader.readFile(resolved) {
+            case .success(let bytes): body = Template(assembling: [.literal(bytes)])
+            case .failure(let reason): throw fail(n, map.path("body_file"), "cannot read \(Threshold.oneLine(resolved)) (\(reason))")
+            }
+        } else if let n = map.value("json") {
+            body = try jsonBody(n, map.path("json"), scope: scope, uses: &uses)
+            contentType = "application/json"
+        } else if let n = map.value("form") {
+            body = try formBody(n, map.path("form"), scope: scope, uses: &uses)
+            contentType = "application/x-www-form-urlencoded"
+        }
+        if let contentType, !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+            headers.append(FlowHeader(name: "Content-Type", value: Template(assembling: [.literal(Array(contentType.utf8))]), uses: []))
+        }
+        uses += headers.flatMap(\.uses)
+
+        let (expect, bodyContains) = try map.value("expect").map {
+            try readFlowExpect($0, map.path("expect"), keyLine: map.keyLine("expect"), scope: scope)
+        } ?? (Expect(), nil)
+        let captures = try map.value("capture").map { try readCaptures($0, map.path("capture")) } ?? []
+        let continueOnFailure = try map.value("continue_on_failure").map { try bool($0, map.path("continue_on_failure")) } ?? false
+        let timeout = try map.value("timeout").map { try positiveDuration($0, map.path("timeout")) }
+
+        let lines = headers.map(\.line)
+        let placeholder = CompiledTemplate(parts: [])  // bound in readFlow
+        let step = RequestStep(name: name, method: method, url: placeholder, urlText: url.text, headers: [],
+                               headerTexts: lines.map(\.text), body: nil, expect: expect, bodyContains: bodyContains,
+                               captures: captures, continueOnFailure: continueOnFailure, timeoutMicros: timeout)
+        return PendingRequest(step: step, url: url, headers: lines, body: body, uses: uses)
+    }
+
+    /// `think: 500ms`, `think: { uniform: [200ms, 1s] }` or `think: { normal: [500ms, 100ms] }`.
+    func readThink(_ node: Node, _ path: String) throws -> ThinkTime {
+        let shapes = "expected a duration (500ms), { uniform: [min, max] } or { normal: [mean, stddev] }"
+        let think: ThinkTime
+        if node.scalar != nil {
+            think = .fixed(micros: try duration(node, path))
+        } else {
+            guard node.mapping != nil else { throw fail(node, path, shapes) }
+            let map = try fields(node, path: path, line: line(node), allowed: ["uniform", "normal"])
+            guard map.entries.count == 1, let entry = map.entries.first else { throw fail(node, path, shapes) }
+            let kindPath = map.path(entry.name)
+            let pair = entry.name == "uniform" ? "[min, max]" : "[mean, stddev]"
+            guard let list = entry.value.sequence, list.count == 2 else {
+                throw fail(entry.value, kindPath, "expected two durations: \(pair)")
+            }
+            let a = try duration(list[0], kindPath + "[0]"), b = try duration(list[1], kindPath + "[1]")
+            think = entry.name == "uniform" ? .uniform(minMicros: a, maxMicros: b) : .normal(meanMicros: a, stddevMicros: b)
+        }
+        do {
+            return try think.validated()
+        } catch let error as BarrageError {
+            throw fail(node, path, error.message)
+        }
+    }
+
+    /// `expect: { status, json: { PATH: scalar }, body_contains }` of a step.
+    func readFlowExpect(_ node: Node, _ path: String, keyLine: Int, scope: FlowScope) throws -> (Expect, String?) {
+        let map = try fields(node, path: path, line: keyLine, allowed: Self.flowExpectFields)
+        var expect = Expect()
+        if let statusNode = map.value("status") {
+            let statusPath = map.path("status")
+            if let list = statusNode.sequence {
+                guard !list.isEmpty else { throw fail(statusNode, statusPath, "expected at least one status code") }
+                expect.statuses = try list.enumerated().map { try status($1, "\(statusPath)[\($0)]") }
+            } else {
+                expect.statuses = [try status(statusNode, statusPath)]
+            }
+        }
+        if let jsonNode = map.value("json") {
+            guard let checks = jsonNode.mapping else {
+                throw fail(jsonNode, map.path("json"), "expected a mapping of JSON path to value, as in { \"$.ok\": true }")
+            }
+            for (keyNode, valueNode) in checks {
+                let text = try string(keyNode, map.path("json"))
+                let checkPath = map.path("json") + "." + text
+                let jsonPath: JSONPath
+                do {
+                    jsonPath = try JSONPath(parsing: text)
+                } catch let error as BarrageError {
+                    throw fail(keyNode, checkPath, error.message)
+                }
+                let expected: JSONValue
+                if let plain = Self.plainJSONScalar(valueNode) {
+                    expected = plain
+                } else if valueNode.scalar != nil {
+                    expected = JSONValue(string: try constantFlowText(valueNode, checkPath, scope: scope))
+                } else {
+                    throw fail(valueNode, checkPath, "expected a scalar (a string, number, true, false or null)")
+                }
+                expect.json.append(Expect.JSONCheck(path: jsonPath, expected: expected))
+            }
+        }
+        let bodyContains = try map.value("body_contains").map { try constantFlowText($0, map.path("body_contains"), scope: scope) }
+        return (expect, bodyContains)
+    }
+
+    /// `capture: { NAME: { json | regex | header | cookie | status … } }`, in file order (the names are checked in
+    /// `readFlow`'s first pass).
+    func readCaptures(_ node: Node, _ path: String) throws -> [Capture] {
+        guard let mapping = node.mapping else {
+            throw fail(node, path, "expected a mapping of variable name to { json | regex | header | cookie | status }")
+        }
+        return try mapping.enumerated().map { i, entry in
+            let name = entry.key.scalar?.string ?? ""
+            return Capture(name: name, source: try readCaptureSource(entry.value, path + "." + name, keyLine: line(entry.key)), index: i)
+        }
+    }
+
+    private func readCaptureSource(_ node: Node, _ path: String, keyLine: Int) throws -> Capture.Source {
+        let map = try fields(node, path: path, line: keyLine, allowed: Self.captureFields)
+        let present = map.entries.filter { !Self.isNull($0.value) }.map(\.name)
+        let sources = ["json", "header", "cookie", "status"].filter(present.contains)
+            + (present.contains("regex") && !present.contains("header") ? ["regex"] : [])
+        guard let source = sources.first else {
+            throw fail(node, path, "expected one source: json, regex, header, cookie or status")
+        }
+        if sources.count > 1 {
+            let second = map.entry(sources[1])!
+            throw fail(second.key, map.path(sources[1]), "give one source, not both \(sources[0]) and \(sources[1])")
+        }
+        let allowedExtras: [String: [String]] = ["json": ["pick", "list"], "regex": ["group"], "header": ["regex", "group"]]
+        for extra in present where extra != source && !(allowedExtras[source] ?? []).contains(extra) {
+            let entry = map.entry(extra)!
+            let hint = extra == "group" ? "only with regex" : extra == "regex" ? "only alone or with header" : "only with json"
+            throw fail(entry.key, map.path(extra), "\(extra) goes \(hint), not with \(source)")
+        }
+        if present.contains("group"), !present.contains("regex") {
+            throw fail(map.entry("group")!.key, map.path("group"), "group goes only with regex")
+        }
+        func regex() throws -> FlowRegex {
+            let n = map.value("regex")!
+            let pattern = try string(n, map.path("regex"))
+            let group = try map.value("group").map { try nonNegativeInteger($0, map.path("group")) } ?? 1
+            do {
+                return try FlowRegex(pattern, group: group)
+            } catch let error as BarrageError {
+                throw fail(n, map.path("regex"), error.message)
+            }
+        }
+        switch source {
+        case "json":
+            let n = map.value("json")!
+            let text = try string(n, map.path("json"))
+            let jsonPath: JSONPath
+            do {
+                jsonPath = try JSONPath(parsing: text)
+            } catch let error as BarrageError {
+                throw fail(n, map.path("json"), error.message)
+            }
+            let list = try map.value("list").map { try bool($0, map.path("list")) } ?? false
+            if list {
+                if let pick = map.entry("pick"), !Self.isNull(pick.value) {
+                    throw fail(pick.key, map.path("pick"), "pick does not go with list: true (the list holds every match)")
+                }
+                return .jsonList(jsonPath)
+            }
+            var pick = JSONPath.Pick.first
+            if let p = map.value("pick") {
+                let text = try string(p, map.path("pick"))
+                guard let value = JSONPath.Pick(rawValue: text) else {
+                    throw fail(p, map.path("pick"), "expected first, last or random, not '\(Threshold.oneLine(text))'")
+                }
+                pick = value
+            }
+            return .json(jsonPath, pick: pick)
+        case "regex":
+            return .regex(try regex())
+        case "header":
+            let n = map.value("header")!
+            let name = try nonEmptyString(n, map.path("header"))
+            guard name.unicodeScalars.allSatisfy(Self.isTokenChar) else {
+                throw fail(n, map.path("header"), "'\(Threshold.oneLine(name))' is not a valid header name")
+            }
+            return .header(name, regex: present.contains("regex") ? try regex() : nil)
+        case "cookie":
+            return .cookie(try nonEmptyString(map.value("cookie")!, map.path("cookie")))
+        default:
+            let n = map.value("status")!
+            guard try bool(n, map.path("status")) else {
+                throw fail(n, map.path("status"), "expected true (status: true captures the status code)")
+            }
+            return .status
+        }
+    }
+}
