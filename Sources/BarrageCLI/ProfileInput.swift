@@ -38,7 +38,7 @@ enum ProfileInput {
     /// request flags and the load flags (`overrides`: the flags as given, recorded in the plan).
     static func load(_ path: String, variables pairs: [String], request: RequestOptions, threads: Int?,
                      load: LoadOverride = LoadOverride(), overrides: [String] = [], segment: Segment? = nil,
-                     recordRaw: Bool = false, engine: EngineTuning = EngineTuning()) throws -> Loaded {
+                     recordRaw: Bool = false, engine: EngineTuning = EngineTuning(), scenarios: [String] = []) throws -> Loaded {
         let vars = try variables(pairs)
         let env = ProcessInfo.processInfo.environment
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -47,7 +47,7 @@ enum ProfileInput {
         let profile = try ProfileLoader.load(path: path, variables: vars, environment: env)
         let inputs = PlanInputs(source: .profile(profile, override: load, given: overrides), request: try request.requestOverride(),
                                 transport: try request.transport(), threads: threads ?? SystemLimits.availableCPUs(),
-                                segment: segment, recordRaw: recordRaw, engine: engine)
+                                segment: segment, recordRaw: recordRaw, engine: engine, scenarios: scenarios)
         return Loaded(profile: profile, plan: try PlanBuilder.build(inputs))
     }
 }

@@ -44,6 +44,9 @@ extension Barrage {
         @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("Set a profile variable ${NAME} (repeatable; wins over the environment).", valueName: "NAME=VALUE"))
         var variables: [String] = []
 
+        @Option(help: ArgumentHelp("A profile with scenarios: run this scenario (repeatable; default: all of them — today one at a time).", valueName: "name"))
+        var scenario: [String] = []
+
         @Option(name: .shortAndLong, parsing: .unconditional, help: ArgumentHelp("Closed model: workers, requests in flight at once, one connection each (default 50). On a profile: a constant load instead of its stages.", valueName: "n"))
         var concurrency: FlagValue.Whole?
 
@@ -177,6 +180,7 @@ extension Barrage {
                 return
             }
             if !variables.isEmpty { throw BarrageError.usage("--env: only for profiles") }
+            if !scenario.isEmpty { throw BarrageError.usage("--scenario: only for profiles with scenarios") }
             try RequestOptions.checkURL(url)
             if rate != nil && rampRate != nil { throw BarrageError.usage("--rate and --ramp-rate: give one, not both") }
             if let rampConcurrency {
@@ -232,7 +236,7 @@ extension Barrage {
                 let (override, given) = try profileOverride()
                 let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: l.threads,
                                                    load: override, overrides: given, segment: segment, recordRaw: raw != nil,
-                                                   engine: tuning)
+                                                   engine: tuning, scenarios: scenario)
                 return (loaded.plan, loaded.profile.thresholds)
             }
             var inputs = try request.inputs(url: url, load: try loadFlags(), threads: l.threads)

@@ -22,11 +22,13 @@ public struct PlanInputs: Sendable {
     public var segment: Segment?
     public var recordRaw: Bool
     public var engine: EngineTuning
+    /// A profile with scenarios: the ones to run (`--scenario`); empty: all of them.
+    public var scenarios: [String]
 
     public init(source: Source, request: RequestOverride = RequestOverride(), transport: Transport = Transport(), threads: Int,
-                segment: Segment? = nil, recordRaw: Bool = false, engine: EngineTuning = EngineTuning()) {
+                segment: Segment? = nil, recordRaw: Bool = false, engine: EngineTuning = EngineTuning(), scenarios: [String] = []) {
         self.source = source; self.request = request; self.transport = transport; self.threads = threads
-        self.segment = segment; self.recordRaw = recordRaw; self.engine = engine
+        self.segment = segment; self.recordRaw = recordRaw; self.engine = engine; self.scenarios = scenarios
     }
 }
 
@@ -94,7 +96,15 @@ public enum PlanBuilder {
                            workload: Workload(targets: [target], timeoutMicros: timeout),
                            transport: transport, requestLimit: flags.requests, threads: inputs.threads)
         case .profile(let profile, let override, let given):
-            plan = self.plan(profile: profile, request: inputs.request, transport: inputs.transport, threads: inputs.threads)
+            if profile.scenarios.isEmpty {
+                if !inputs.scenarios.isEmpty {
+                    throw BarrageError.usage("--scenario: \(profile.path) has no scenarios (it has targets:)")
+                }
+                plan = self.plan(profile: profile, request: inputs.request, transport: inputs.transport, threads: inputs.threads)
+            } else {
+                plan = try self.plan(profile: profile, scenario: try scenario(of: profile, selected: inputs.scenarios),
+                                     request: inputs.request, transport: inputs.transport, threads: inputs.threads)
+            }
             if !override.isEmpty {
                 if let problem = override.problem(with: plan) {
                     let flag = override.concurrency != nil && override.rate != nil ? "--concurrency and --rate"
@@ -135,6 +145,47 @@ public enum PlanBuilder {
         }
         let duration = f.durationMicros ?? (f.requests == nil ? defaultDurationMicros : nil)
         return .closed(workers: f.concurrency ?? defaultConcurrency, durationMicros: duration)
+    }
+
+    /// The scenario to run: the one named with `--scenario`, or the profile's only one. Several at once are not
+    /// supported yet: a usage error that says how to run them one at a time.
+    static func scenario(of p: Profile, selected: [String]) throws -> Profile.Scenario {
+        let names = p.scenarios.map(\.name)
+        for name in selected where !names.contains(name) {
+            let hint = Suggestion.closest(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            throw BarrageError.usage("--scenario \(name): \(p.path) has no such scenario\(hint); it has \(names.joined(separator: ", "))")
+        }
+        let chosen = selected.isEmpty ? p.scenarios : p.scenarios.filter { selected.contains($0.name) }
+        guard chosen.count == 1, let only = chosen.first else {
+            throw BarrageError.usage("scenarios: \(p.path) has \(chosen.count) scenarios to run (\(chosen.map(\.name).joined(separator: ", "))); running several at once is not supported yet: choose one with --scenario NAME")
+        }
+        if only.startAfterMicros > 0 {
+            throw BarrageError.usage("scenarios.\(only.name).start_after: a delayed start needs several scenarios running at once, which is not supported yet; remove it")
+        }
+        return only
+    }
+
+    /// The plan of one scenario: its load, its flow (whose request steps are the plan's targets, in order), the
+    /// profile's seed and timeouts. Request flags that would rewrite steps (method, headers, body) are refused: the
+    /// steps say what they send.
+    static func plan(profile p: Profile, scenario s: Profile.Scenario, request r: RequestOverride, transport: Transport,
+                     threads: Int) throws -> RunPlan {
+        for (flag, given) in [("--method", r.method != nil), ("--header", !r.headers.isEmpty), ("--body", r.body != nil)] where given {
+            throw BarrageError.usage("\(flag): \(p.path) describes its requests in scenarios' flows; edit the steps instead")
+        }
+        if transport.preconnect {
+            throw BarrageError.usage("--preconnect: not with scenarios yet (a warm-up request would run a flow's first step outside its iteration)")
+        }
+        var flat = p
+        flat.load = s.load
+        var plan = self.plan(profile: flat, request: r, transport: transport, threads: threads)
+        plan.workload.targets = s.flow.requestSteps.map { step in
+            RequestTarget(name: step.name, url: step.urlText, method: step.method, headers: step.headerTexts,
+                          body: step.body.map { $0.constantBytes ?? Array($0.displayText(variables: s.flow.variables).utf8) } ?? [],
+                          timeoutMicros: r.timeoutMicros == nil ? step.timeoutMicros : nil)
+        }
+        plan.workload.flow = s.flow
+        return plan
     }
 
     /// The plan a profile describes, with the request flags applied. Timeouts default to 30 s (request) and 10 s

@@ -1,0 +1,88 @@
+import XCTest
+import BarrageCore
+import BarrageTargetServer
+import BarrageTestSupport
+
+/// `barrage run` on a profile with scenarios, through the built binary against the embedded server's demo API:
+/// the journey runs, its numbers match the server's own counts, and bad combinations are one line and exit 2.
+final class ScenarioRunTests: XCTestCase {
+    static let profilesDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("profiles")
+    var server: TargetServer!
+
+    override func setUpWithError() throws {
+        server = try TargetServer.start(host: "127.0.0.1", port: 0)
+    }
+
+    override func tearDownWithError() throws {
+        try server?.shutdown()
+    }
+
+    private var journey: String { Self.profilesDir.appendingPathComponent("user-journey.yaml").path }
+
+    private func apiCounts() throws -> [String: Int] {
+        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
+    }
+
+    func testTheUserJourneyRunsAndEveryIterationAndStepIsCounted() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("r.json").path
+        let raw = dir.appendingPathComponent("r.ndjson").path
+        let out = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "--json", json, "--raw", raw,
+                                         "--quiet"], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.scenario, "checkout")
+        XCTAssertEqual(it.total, 40)
+        XCTAssertEqual(it.completed, 40, "\(r.error_messages)")
+        XCTAssertEqual(r.plan.scenario, "checkout")
+        XCTAssertEqual(r.plan.iterations, 40)
+        XCTAssertEqual(r.requests.total, 240)
+        XCTAssertEqual(r.plan.targets.map(\.name), ["login", "items", "item", "session", "cart", "pay"])
+        let api = try apiCounts()
+        for (step, outcome) in [("login", "login"), ("items", "items"), ("item", "item"), ("session", "session"),
+                                ("cart", "cart"), ("pay", "pay")] {
+            XCTAssertEqual(r.targets[step]?.requests.ok, 40, step)
+            XCTAssertEqual(api[outcome], 40, outcome)
+        }
+        XCTAssertEqual(api["unauthorized"], 0)
+        XCTAssertEqual(server.requestsReceived, 240 + 1)
+        // Every request is one raw line, with its step, iteration and VU.
+        let lines = try String(contentsOfFile: raw, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 240)
+        let first = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertNotNil(first["iteration"])
+        XCTAssertNotNil(first["vu"])
+        XCTAssertEqual(Set(lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["iteration"] as? Int }),
+                       Set(0..<40), "each iteration's steps carry its number")
+    }
+
+    func testMinusNCapsTheIterations() throws {
+        let out = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "-n", "5", "--json", "-", "--quiet"],
+                                        timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        XCTAssertEqual(r.iterations?.total, 5)
+        XCTAssertEqual(r.requests.total, 30)
+        XCTAssertEqual(try apiCounts()["pay"], 5)
+    }
+
+    func testBadCombinationsAreOneLineAndExit2BeforeAnythingIsSent() throws {
+        let base = ["run", journey, "-e", "BASE_URL=" + server.baseURL]
+        for (extra, message) in [
+            (["--scenario", "chekout"], "--scenario chekout: \(journey) has no such scenario (did you mean 'checkout'?); it has checkout"),
+            (["-m", "PUT"], "--method: \(journey) describes its requests in scenarios' flows; edit the steps instead"),
+            (["-H", "X-A: 1"], "--header: \(journey) describes its requests in scenarios' flows; edit the steps instead"),
+            (["--preconnect"], "--preconnect: not with scenarios yet (a warm-up request would run a flow's first step outside its iteration)"),
+        ] {
+            let out = try BarrageBinary.run(base + extra, timeout: 30)
+            XCTAssertEqual(out.status, 2, "\(extra): \(out.stderr)")
+            XCTAssertEqual(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines), "barrage: error: " + message, "\(extra)")
+        }
+        XCTAssertEqual(server.requestsReceived, 0)
+    }
+}
