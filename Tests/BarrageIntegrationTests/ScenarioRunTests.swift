@@ -71,6 +71,31 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(try apiCounts()["pay"], 5)
     }
 
+    func testSegmentsSplitTheIterationsExactlyAndMergeBack() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var parts: [String] = []
+        for i in 1...3 {
+            let part = dir.appendingPathComponent("part-\(i).json").path
+            let out = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "--segment", "\(i)/3",
+                                             "--json", part, "--quiet"], timeout: 60, environment: ["BARRAGE_RUN_ID": "journey-1"])
+            XCTAssertEqual(out.status, 0, out.stderr)
+            parts.append(part)
+        }
+        let shares = try parts.map { try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: $0))).iterations?.total }
+        XCTAssertEqual(shares, [14, 13, 13], "40 iterations split exactly")
+        let merged = dir.appendingPathComponent("merged.json").path
+        let out = try BarrageBinary.run(["merge"] + parts + ["-o", merged], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: merged)))
+        XCTAssertEqual(r.iterations?.total, 40)
+        XCTAssertEqual(r.iterations?.completed, 40)
+        XCTAssertEqual(r.iterations?.duration_us.count, 40)
+        XCTAssertEqual(r.targets["pay"]?.requests.ok, 40)
+        XCTAssertEqual(r.requests.total, 240)
+        XCTAssertEqual(try apiCounts()["pay"], 40)
+    }
+
     func testBadCombinationsAreOneLineAndExit2BeforeAnythingIsSent() throws {
         let base = ["run", journey, "-e", "BASE_URL=" + server.baseURL]
         for (extra, message) in [

@@ -91,6 +91,19 @@ public enum ResultMerge {
             merged.connect_phase = RunResult.ConnectPhase(rec, durationMicros: phases.map(\.phase.duration_us).max() ?? 0,
                                                           attemptsInFlight: first.max_attempts_in_flight)
         }
+        // A flow's iterations: counts add, the duration histograms merge exactly, the rate is over the merged time.
+        let withIterations = inputs.compactMap { i in i.result.iterations.map { (name: i.name, it: $0) } }
+        if let firstIt = withIterations.first?.it {
+            var rec = IterationRecorder()
+            for (name, it) in withIterations {
+                rec.completed += it.completed; rec.failed += it.failed; rec.interrupted += it.interrupted; rec.dropped += it.dropped
+                let d = try histogram(it.duration_us, "\(name) iterations.duration_us")
+                let w = try histogram(it.duration_without_think_us, "\(name) iterations.duration_without_think_us")
+                if d.totalCount > 0 { rec.duration.add(d) }
+                if w.totalCount > 0 { rec.durationWithoutThink.add(w) }
+            }
+            merged.iterations = RunResult.Iterations(scenario: firstIt.scenario, rec, durationMicros: duration)
+        }
         if !missing.isEmpty { merged.partial = true }
         return merged
     }
