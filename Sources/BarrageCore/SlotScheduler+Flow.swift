@@ -3,6 +3,10 @@
 /// at once, or after a think step; a failed step ends the iteration unless it may continue; the iteration's end is an
 /// action (`.iterationEnded`) the engine records before it asks `afterIteration` what the slot does next.
 extension SlotScheduler {
+    /// `SlotState.step` of a VU waiting for its pacing (not for a step).
+    @inlinable
+    static var pacingStep: Int32 { .max }
+
     /// The target of the first request step (a dropped arrival is counted against it).
     @inlinable
     var firstFlowTarget: Int32 { flowSteps.first { $0.target >= 0 }?.target ?? 0 }
@@ -83,6 +87,17 @@ extension SlotScheduler {
             return .release(slot: i)
         }
         if slots[i].failStreak > 0 && mayStartMore(nowMicros: now) { return backOff(i, nowMicros: now) }
+        // No later than the end of sending: a VU waiting then is released at once, not when its pacing is over.
+        let paced = min(slots[i].iterationStartMicros + pacingMicros, sendEndMicros)
+        if paced > now && mayStartMore(nowMicros: now) {
+            // Pacing: the VU waits (busy) until its next iteration may start, in the queue of pauses between steps.
+            slots[i].step = Self.pacingStep
+            slots[i].phase = .waiting
+            stepWaitQueue[stepWaitCount] = Waiting(slot: Int32(i), untilMicros: paced)
+            stepWaitCount += 1
+            if paced < stepWaitNextMicros { stepWaitNextMicros = paced }
+            return .think(slot: i, untilMicros: paced)
+        }
         return restartClosed(i, nowMicros: now)
     }
 
@@ -109,6 +124,12 @@ extension SlotScheduler {
                 slots[i].phase = .idle
                 // Recompute the earliest of the rest on the next call.
                 stepWaitNextMicros = min(next, stepWaitQueue[..<stepWaitCount].lazy.map(\.untilMicros).min() ?? .max)
+                if slots[i].step == Self.pacingStep {
+                    // Paced: the next iteration, if the plan still allows one.
+                    busy -= 1
+                    if i < allowedSlots(nowMicros: now), let k = take(nowMicros: now) { return start(i, request: k, nowMicros: now) }
+                    return .release(slot: i)
+                }
                 return advance(i, from: Int(slots[i].step), nowMicros: now)
             }
             next = min(next, entry.untilMicros)

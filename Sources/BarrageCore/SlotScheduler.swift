@@ -30,6 +30,7 @@ public struct SlotScheduler<Requests: RequestSource> {
     @usableFromInline let flowSeed: UInt64
     @usableFromInline let vuOffset: Int
     @usableFromInline let graceEndMicros: Int64
+    @usableFromInline let pacingMicros: Int64
     @usableFromInline var stepWaitQueue: [Waiting]
     @usableFromInline var stepWaitCount = 0
     @usableFromInline var stepWaitNextMicros = Int64.max
@@ -108,7 +109,9 @@ public struct SlotScheduler<Requests: RequestSource> {
             flowSeed = plan.seed
             let end = plan.durationMicros ?? .max
             graceEndMicros = end == .max ? .max : end + flow.gracefulStopMicros
+            pacingMicros = flow.pacingMicros
         } else {
+            pacingMicros = 0
             flowSteps = []
             flowSeed = 0
             graceEndMicros = .max

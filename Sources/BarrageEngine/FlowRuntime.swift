@@ -34,6 +34,8 @@ final class FlowRuntime {
     private let seed: UInt64
     /// Set when a `unique` data set ran out on this thread: no more iterations start.
     private(set) var exhausted: String?
+    /// Bytes this thread's sinks may still grow by (its share of `FlowLimits.keptBytes`).
+    private let budget: UnsafeMutablePointer<Int>
 
     init(flow: Flow, plan: RunPlan, slotCount: Int, thread: Int, threadCount: Int, vuOffset: Int) {
         self.flow = flow
@@ -45,8 +47,10 @@ final class FlowRuntime {
         let slotOf = Dictionary(flow.variables.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         captureSlotOf = steps.map { $0.captures.map { slotOf[$0.name] ?? 0 } }
         captureSlots = Array(Set(captureSlotOf.flatMap { $0 })).sorted()
+        budget = .allocate(capacity: 1)
+        budget.initialize(to: FlowLimits.keptBytes / max(1, threadCount))
         sinks = .allocate(capacity: max(1, slotCount))
-        sinks.initialize(repeating: FlowSink(), count: max(1, slotCount))
+        sinks.initialize(repeating: FlowSink(budget: budget), count: max(1, slotCount))
         shares = Array(repeating: nil, count: slotCount)
         headerLists = Array(repeating: nil, count: slotCount * max(1, steps.count))
         let segment = plan.segment ?? Segment(index: 1, count: 1)
@@ -61,6 +65,7 @@ final class FlowRuntime {
     deinit {
         for i in 0..<slotCount { sinks[i].release() }
         sinks.deallocate()
+        budget.deallocate()
         for s in shares { if let s { curl_share_cleanup(UnsafeMutableRawPointer(s)) } }
         for l in headerLists { curl_slist_free_all(l) }
     }
@@ -153,7 +158,9 @@ final class FlowRuntime {
         let step = steps[t]
         let sink = sinks[i]
         if sink.overflow {
-            return (.capture, "\(step.name): response body over \(FlowLimits.bodyBytes / 1_048_576) MB, the most a step that captures or checks keeps")
+            return (.capture, sink.overBudget
+                ? "\(step.name): response body not kept: the \(FlowLimits.keptBytes / 1_048_576) MB that all VUs' kept bodies may use together are in use"
+                : "\(step.name): response body over \(FlowLimits.bodyBytes / 1_048_576) MB, the most a step that captures or checks keeps")
         }
         let body: [UInt8]? = step.needsBody || step.bodyContains != nil
             ? Array(UnsafeBufferPointer(start: sink.body, count: sink.bodyCount)) : nil
@@ -181,10 +188,14 @@ final class FlowRuntime {
 /// The response a step keeps: its body (up to `FlowLimits.bodyBytes`) and its header lines, in buffers grown on
 /// demand and reused for the VU's next steps.
 struct FlowSink {
+    /// The thread's remaining budget for buffer growth, shared by its sinks.
+    let budget: UnsafeMutablePointer<Int>
     var body: UnsafeMutablePointer<UInt8>?
     var bodyCount = 0
     var bodyCapacity = 0
     var overflow = false
+    /// The overflow came from the thread's budget, not from this body's size.
+    var overBudget = false
     var headers: UnsafeMutablePointer<UInt8>?
     var headerCount = 0
     var headerCapacity = 0
@@ -194,6 +205,7 @@ struct FlowSink {
         bodyCount = 0
         headerCount = 0
         overflow = false
+        overBudget = false
     }
 
     func release() {
@@ -207,20 +219,26 @@ struct FlowSink {
             overflow = true
             return
         }
-        Self.append(data, n, to: &body, count: &bodyCount, capacity: &bodyCapacity)
+        if !Self.append(data, n, to: &body, count: &bodyCount, capacity: &bodyCapacity, budget: budget) {
+            overflow = true
+            overBudget = true
+        }
     }
 
     /// A header line; a status line (a new response after a redirect or a 100 Continue) starts the headers over.
     mutating func appendHeader(_ data: UnsafePointer<UInt8>, _ n: Int) {
         if n >= 5 && data[0] == UInt8(ascii: "H") && data[1] == UInt8(ascii: "T") && data[4] == UInt8(ascii: "/") { headerCount = 0 }
         guard headerCount + n <= Self.headerLimit else { return }
-        Self.append(data, n, to: &headers, count: &headerCount, capacity: &headerCapacity)
+        _ = Self.append(data, n, to: &headers, count: &headerCount, capacity: &headerCapacity, budget: budget)
     }
 
+    /// Appends, growing the buffer within the thread's budget; false (nothing appended) when the budget is spent.
     private static func append(_ data: UnsafePointer<UInt8>, _ n: Int, to buffer: inout UnsafeMutablePointer<UInt8>?,
-                               count: inout Int, capacity: inout Int) {
+                               count: inout Int, capacity: inout Int, budget: UnsafeMutablePointer<Int>) -> Bool {
         if count + n > capacity {
             let grown = max(4_096, max(count + n, capacity * 2))
+            guard budget.pointee >= grown - capacity else { return false }
+            budget.pointee -= grown - capacity
             let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
             if let old = buffer {
                 fresh.update(from: old, count: count)
@@ -231,6 +249,7 @@ struct FlowSink {
         }
         (buffer! + count).update(from: data, count: n)
         count += n
+        return true
     }
 
     /// The kept header lines as fields (the status line and the blank line skipped).

@@ -481,6 +481,19 @@ final class ProfileScenarioTests: XCTestCase {
         }
     }
 
+    func testPacingAndGracefulStop() throws {
+        let flow = "      - { name: a, url: http://h/a }"
+        let p = try parse(scenario(flow, scenarioExtra: "\n    pacing: 2s\n    graceful_stop: 1s"))
+        XCTAssertEqual(p.scenarios[0].flow.pacingMicros, 2_000_000)
+        XCTAssertEqual(p.scenarios[0].flow.gracefulStopMicros, 1_000_000)
+        XCTAssertEqual(try parse(scenario(flow)).scenarios[0].flow.gracefulStopMicros, 5_000_000, "k6's default")
+        let open = scenario(flow, scenarioExtra: "\n    pacing: 2s").replacingOccurrences(
+            of: "{ model: closed, stages: [ { duration: 1s, concurrency: 1 } ] }",
+            with: "{ model: open, stages: [ { duration: 1s, rate: 1 } ] }")
+        XCTAssertEqual(failure(open),
+                       "shop.yaml:6: scenarios.checkout.pacing: only for the closed model (the open model's arrivals already set when iterations start)")
+    }
+
     func testStepAndScenarioChecks() {
         let cases: [(String, String)] = [
             ("""
@@ -618,8 +631,8 @@ final class ProfileScenarioTests: XCTestCase {
                        "shop.yaml:6: scenarios.checkout.cookies: expected per_iteration, per_vu or off, not 'always'")
         XCTAssertEqual(failure(scenario("      - { name: a, url: http://h/a }", scenarioExtra: "\n    start_after: soon")),
                        "shop.yaml:6: scenarios.checkout.start_after: expected a duration with a unit, e.g. 5s or 250ms")
-        XCTAssertEqual(failure(scenario("      - { name: a, url: http://h/a }", scenarioExtra: "\n    pacing: 1s")),
-                       "shop.yaml:6: scenarios.checkout.pacing: unknown field 'pacing'")
+        XCTAssertEqual(failure(scenario("      - { name: a, url: http://h/a }", scenarioExtra: "\n    pacng: 1s")),
+                       "shop.yaml:6: scenarios.checkout.pacng: unknown field 'pacng' (did you mean 'pacing'?)")
         XCTAssertEqual(failure("""
         scenarios:
           s:

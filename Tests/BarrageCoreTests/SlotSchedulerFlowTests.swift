@@ -127,4 +127,25 @@ final class SlotSchedulerFlowTests: XCTestCase {
         // Arrival 2 (due 2 ms) is past its lateness at 3.6 ms while the VU is busy: dropped against the first step.
         XCTAssertEqual(actions(&s, at: 3_600), [.drop(request: 2, target: 0, dueMicros: 2_000)])
     }
+
+    func testPacingStartsIterationsNoSoonerThanItsIntervalAfterThePreviousStart() throws {
+        var p = plan([try step("a")], load: .closed(workers: 1, durationMicros: 10_000))
+        p.workload.flow?.pacingMicros = 3_000
+        var s = Scheduler(plan: p, slotCount: 1, thread: 0, requests: CountedRequests(), warmInFlight: 1)
+        s.started(nowMicros: 0)
+        _ = actions(&s, at: 0)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 500), .iterationEnded(slot: 0, end: .completed))
+        XCTAssertEqual(s.afterIteration(slot: 0, nowMicros: 500), .think(slot: 0, untilMicros: 3_000))
+        XCTAssertEqual(actions(&s, at: 2_999), [])
+        XCTAssertEqual(actions(&s, at: 3_000), [.send(slot: 0, request: 1)])
+        XCTAssertEqual(s.slot(0).iterationStartMicros, 3_000)
+        // An iteration longer than the pacing is followed at once.
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 7_000), .iterationEnded(slot: 0, end: .completed))
+        XCTAssertEqual(s.afterIteration(slot: 0, nowMicros: 7_000), .send(slot: 0, request: 2))
+        // Near the end of sending the wait ends with it, and the VU retires.
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 8_000), .iterationEnded(slot: 0, end: .completed))
+        XCTAssertEqual(s.afterIteration(slot: 0, nowMicros: 8_000), .think(slot: 0, untilMicros: 10_000))
+        XCTAssertEqual(actions(&s, at: 10_000), [.release(slot: 0)])
+        XCTAssertTrue(s.finished(nowMicros: 10_000))
+    }
 }

@@ -20,6 +20,9 @@ public struct Flow: Sendable, Equatable {
     /// Iterations under way when sending ends may finish their steps for this long; then they are interrupted
     /// (k6's `gracefulStop`, 5 s by default).
     public var gracefulStopMicros: Int64 = 5_000_000
+    /// Closed model: a VU starts an iteration no sooner than this long after its previous one started (constant
+    /// pacing, as k6's and Locust's); 0: at once (after the load's think time).
+    public var pacingMicros: Int64 = 0
 
     public enum CookieMode: String, Sendable, Equatable, CaseIterable {
         /// Each VU has a jar, emptied at the start of each iteration (k6's default).
@@ -129,4 +132,7 @@ public struct FlowData: Sendable, Equatable {
 public enum FlowLimits {
     /// A step that captures from or checks its body keeps at most this much; over it the step fails (`capture`).
     public static let bodyBytes = 1 << 20
+    /// What all VUs' kept responses may hold together in one process (split over the engine threads): 2,000 VUs
+    /// capturing from 1 MB bodies must not mean 2 GB. Buffers are kept and reused, so this bounds their capacity.
+    public static let keptBytes = 256 << 20
 }

@@ -5,7 +5,7 @@ import Yams
 /// table (captures first, in step order, then the data columns it uses, in data set and column order). Every name a
 /// template uses is checked here, before anything is sent.
 extension ProfileReader {
-    static let scenarioFields = ["cookies", "iterations", "start_after", "load", "flow"]
+    static let scenarioFields = ["cookies", "iterations", "start_after", "pacing", "graceful_stop", "load", "flow"]
     static let requestStepFields = ["name", "method", "url", "headers", "body", "body_file", "json", "form", "expect",
                                     "capture", "continue_on_failure", "timeout"]
     static let bodyFields = ["body", "body_file", "json", "form"]
@@ -145,6 +145,13 @@ extension ProfileReader {
         var flow = try readFlow(flowNode, map.path("flow"), keyLine: map.keyLine("flow"), scenario: name, dataSets: dataSets, defaultHeaders: defaultHeaders)
         flow.cookies = cookies
         flow.iterations = iterations
+        if let n = map.value("pacing") {
+            guard load.model == .closed else {
+                throw fail(n, map.path("pacing"), "only for the closed model (the open model's arrivals already set when iterations start)")
+            }
+            flow.pacingMicros = try duration(n, map.path("pacing"))
+        }
+        if let n = map.value("graceful_stop") { flow.gracefulStopMicros = try duration(n, map.path("graceful_stop")) }
         return Profile.Scenario(name: name, load: load, startAfterMicros: startAfter, flow: flow)
     }
 
