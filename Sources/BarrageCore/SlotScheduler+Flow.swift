@@ -53,9 +53,7 @@ extension SlotScheduler {
             slots[i].step = Int32(j + 1)
             slots[i].phase = .waiting
             let until = now + pause
-            stepWaitQueue[stepWaitCount] = Waiting(slot: Int32(i), untilMicros: until)
-            stepWaitCount += 1
-            if until < stepWaitNextMicros { stepWaitNextMicros = until }
+            pushWait(i, untilMicros: until)
             return .think(slot: i, untilMicros: until)
         }
         slots[i].step = Int32(j)
@@ -93,9 +91,7 @@ extension SlotScheduler {
             // Pacing: the VU waits (busy) until its next iteration may start, in the queue of pauses between steps.
             slots[i].step = Self.pacingStep
             slots[i].phase = .waiting
-            stepWaitQueue[stepWaitCount] = Waiting(slot: Int32(i), untilMicros: paced)
-            stepWaitCount += 1
-            if paced < stepWaitNextMicros { stepWaitNextMicros = paced }
+            pushWait(i, untilMicros: paced)
             return .think(slot: i, untilMicros: paced)
         }
         return restartClosed(i, nowMicros: now)
@@ -110,33 +106,55 @@ extension SlotScheduler {
         return endIteration(i, interrupted: true, nowMicros: now)
     }
 
-    /// Slots whose pause between steps is over (or all of them once the run stops) go on with their next step.
+    /// Slots whose pause between steps is over (or all of them once the run stops) go on with their next step, the
+    /// earliest first. The pauses are a binary min-heap on their end: O(log n) per pause, however many VUs wait.
     @inlinable
     mutating func nextStepResume(nowMicros now: Int64) -> SlotAction {
-        var k = 0
-        var next = Int64.max
-        while k < stepWaitCount {
-            let entry = stepWaitQueue[k]
-            if entry.untilMicros <= now || stopping {
-                stepWaitCount -= 1
-                stepWaitQueue[k] = stepWaitQueue[stepWaitCount]
-                let i = Int(entry.slot)
-                slots[i].phase = .idle
-                // Recompute the earliest of the rest on the next call.
-                stepWaitNextMicros = min(next, stepWaitQueue[..<stepWaitCount].lazy.map(\.untilMicros).min() ?? .max)
-                if slots[i].step == Self.pacingStep {
-                    // Paced: the next iteration, if the plan still allows one.
-                    busy -= 1
-                    if i < allowedSlots(nowMicros: now), let k = take(nowMicros: now) { return start(i, request: k, nowMicros: now) }
-                    return .release(slot: i)
-                }
-                return advance(i, from: Int(slots[i].step), nowMicros: now)
-            }
-            next = min(next, entry.untilMicros)
-            k += 1
+        guard stepWaitCount > 0, stepWaitQueue[0].untilMicros <= now || stopping else { return .none }
+        let i = Int(popWait().slot)
+        slots[i].phase = .idle
+        if slots[i].step == Self.pacingStep {
+            // Paced: the next iteration, if the plan still allows one.
+            busy -= 1
+            if i < allowedSlots(nowMicros: now), let k = take(nowMicros: now) { return start(i, request: k, nowMicros: now) }
+            return .release(slot: i)
         }
-        stepWaitNextMicros = next
-        return .none
+        return advance(i, from: Int(slots[i].step), nowMicros: now)
+    }
+
+    /// Slot `i` pauses until `untilMicros` (a think step or its pacing).
+    @inlinable
+    mutating func pushWait(_ i: Int, untilMicros until: Int64) {
+        var k = stepWaitCount
+        stepWaitCount += 1
+        stepWaitQueue[k] = Waiting(slot: Int32(i), untilMicros: until)
+        while k > 0 {
+            let parent = (k - 1) / 2
+            guard stepWaitQueue[parent].untilMicros > stepWaitQueue[k].untilMicros else { break }
+            stepWaitQueue.swapAt(parent, k)
+            k = parent
+        }
+        stepWaitNextMicros = stepWaitQueue[0].untilMicros
+    }
+
+    /// Removes and returns the pause that ends first.
+    @inlinable
+    mutating func popWait() -> Waiting {
+        let top = stepWaitQueue[0]
+        stepWaitCount -= 1
+        stepWaitQueue[0] = stepWaitQueue[stepWaitCount]
+        var k = 0
+        while true {
+            let l = 2 * k + 1, r = l + 1
+            var m = k
+            if l < stepWaitCount && stepWaitQueue[l].untilMicros < stepWaitQueue[m].untilMicros { m = l }
+            if r < stepWaitCount && stepWaitQueue[r].untilMicros < stepWaitQueue[m].untilMicros { m = r }
+            if m == k { break }
+            stepWaitQueue.swapAt(k, m)
+            k = m
+        }
+        stepWaitNextMicros = stepWaitCount > 0 ? stepWaitQueue[0].untilMicros : .max
+        return top
     }
 
     /// Ends every iteration still under way as interrupted (after `stop`, or when the engine gives up on the slots),

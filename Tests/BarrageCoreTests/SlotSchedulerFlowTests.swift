@@ -148,4 +148,19 @@ final class SlotSchedulerFlowTests: XCTestCase {
         XCTAssertEqual(actions(&s, at: 10_000), [.release(slot: 0)])
         XCTAssertTrue(s.finished(nowMicros: 10_000))
     }
+
+    func testManyPausedVUsResumeEarliestFirst() throws {
+        let p = plan([try step("a"), .think(.fixed(micros: 1_000)), try step("b")], load: .closed(workers: 20, durationMicros: nil))
+        var s = Scheduler(plan: p, slotCount: 20, thread: 0, requests: CountedRequests(), warmInFlight: 20)
+        s.started(nowMicros: 0)
+        XCTAssertEqual(actions(&s, at: 0).count, 20)
+        // Slot i finishes its first step at (7 i mod 20) + 1 µs: the pauses end in that order, not in slot order.
+        for i in 0..<20 { _ = s.completed(slot: i, outcome: .ok, nowMicros: Int64((7 * i) % 20 + 1)) }
+        XCTAssertEqual(s.nextWakeMicros(), 1_001)
+        var resumed: [Int] = []
+        for now in stride(from: Int64(1_001), through: 1_020, by: 1) {
+            for case .send(let slot, _) in actions(&s, at: now) { resumed.append(slot) }
+        }
+        XCTAssertEqual(resumed, (0..<20).sorted { (7 * $0) % 20 < (7 * $1) % 20 })
+    }
 }
