@@ -82,6 +82,8 @@ public struct SlotState: Equatable, Sendable {
     public var inIteration = false
     /// Flow: a step of this iteration failed.
     public var iterationFailed = false
+    /// Flow: the VU ran its setup steps without a failure; its iterations start after them.
+    public var setupDone = false
     /// Flow: the step in flight, or (while waiting) the step to go on with.
     public var step: Int32 = 0
     /// Flow: the iteration's number in the whole run (the budget's or the schedule's k).

@@ -19,7 +19,7 @@ extension SlotScheduler {
         slots[i].iteration = k
         slots[i].iterationStartMicros = startMicros
         slots[i].iterationThinkMicros = 0
-        let action = advance(i, from: 0, nowMicros: now)
+        let action = advance(i, from: slots[i].setupDone ? setupCount : 0, nowMicros: now)
         // The open model's first request is due when the iteration was: its latency counts from there.
         if case .send = action { slots[i].dueMicros = startMicros }
         return action
@@ -43,6 +43,7 @@ extension SlotScheduler {
     /// graceful stop is over).
     @inlinable
     mutating func advance(_ i: Int, from j: Int, nowMicros now: Int64) -> SlotAction {
+        if j >= setupCount && !slots[i].iterationFailed { slots[i].setupDone = true }
         if j >= flowSteps.count { return endIteration(i, nowMicros: now) }
         if stopping || now >= graceEndMicros { return endIteration(i, interrupted: true, nowMicros: now) }
         let step = flowSteps[j]

@@ -31,6 +31,7 @@ public struct SlotScheduler<Requests: RequestSource> {
     @usableFromInline let vuOffset: Int
     @usableFromInline let graceEndMicros: Int64
     @usableFromInline let pacingMicros: Int64
+    @usableFromInline let setupCount: Int
     @usableFromInline var stepWaitQueue: [Waiting]
     @usableFromInline var stepWaitCount = 0
     @usableFromInline var stepWaitNextMicros = Int64.max
@@ -110,8 +111,10 @@ public struct SlotScheduler<Requests: RequestSource> {
             let end = plan.durationMicros ?? .max
             graceEndMicros = end == .max ? .max : end + flow.gracefulStopMicros
             pacingMicros = flow.pacingMicros
+            setupCount = flow.setupCount
         } else {
             pacingMicros = 0
+            setupCount = 0
             flowSteps = []
             flowSeed = 0
             graceEndMicros = .max

@@ -46,7 +46,9 @@ final class FlowRuntime {
         values = Array(repeating: flow.initialValues, count: slotCount)
         let slotOf = Dictionary(flow.variables.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         captureSlotOf = steps.map { $0.captures.map { slotOf[$0.name] ?? 0 } }
-        captureSlots = Array(Set(captureSlotOf.flatMap { $0 })).sorted()
+        // What setup steps capture stays for the VU's lifetime; the flow's own captures are emptied per iteration.
+        let setupTargets = flow.targetIndexOfStep.prefix(flow.setupCount).compactMap { $0 }.count
+        captureSlots = Array(Set(captureSlotOf.dropFirst(setupTargets).flatMap { $0 })).sorted()
         budget = .allocate(capacity: 1)
         budget.initialize(to: FlowLimits.keptBytes / max(1, threadCount))
         sinks = .allocate(capacity: max(1, slotCount))

@@ -481,6 +481,28 @@ final class ProfileScenarioTests: XCTestCase {
         }
     }
 
+    func testSetupStepsComeFirstAndTheFlowMayUseTheirCaptures() throws {
+        let text = scenario("""
+              - { name: item, url: "http://h/items/${token}" }
+        """, scenarioExtra: """
+
+            setup:
+              - { name: login, url: http://h/login, capture: { token: { json: "$.token" } } }
+        """)
+        let flow = try parse(text).scenarios[0].flow
+        XCTAssertEqual(flow.setupCount, 1)
+        XCTAssertEqual(flow.requestSteps.map(\.name), ["login", "item"])
+        let bad = scenario("""
+              - { name: login, url: http://h/again }
+        """, scenarioExtra: """
+
+            setup:
+              - { name: login, url: http://h/login }
+        """)
+        XCTAssertTrue(failure(bad).hasSuffix("scenarios.checkout.flow[0].name: duplicate step name 'login' (also scenarios.checkout.setup[0] on line 7)"),
+                      failure(bad))
+    }
+
     func testPacingAndGracefulStop() throws {
         let flow = "      - { name: a, url: http://h/a }"
         let p = try parse(scenario(flow, scenarioExtra: "\n    pacing: 2s\n    graceful_stop: 1s"))

@@ -163,4 +163,22 @@ final class SlotSchedulerFlowTests: XCTestCase {
         }
         XCTAssertEqual(resumed, (0..<20).sorted { (7 * $0) % 20 < (7 * $1) % 20 })
     }
+
+    func testSetupStepsRunOncePerVUUntilTheySucceed() throws {
+        var p = plan([try step("login"), try step("item")], load: .closed(workers: 1, durationMicros: nil), iterations: 3)
+        p.workload.flow?.setupCount = 1
+        var s = Scheduler(plan: p, slotCount: 1, thread: 0, requests: CountedRequests(limit: 3), warmInFlight: 1)
+        s.started(nowMicros: 0)
+        XCTAssertEqual(actions(&s, at: 0), [.send(slot: 0, request: 0)])
+        XCTAssertEqual(s.slot(0).target, 0, "the first iteration starts with the setup")
+        let failed = SlotOutcome(complete: true, neverReachedServer: false, transferFailed: false, failed: true)
+        XCTAssertEqual(s.completed(slot: 0, outcome: failed, nowMicros: 1), .iterationEnded(slot: 0, end: .failed))
+        XCTAssertEqual(s.afterIteration(slot: 0, nowMicros: 1), .send(slot: 0, request: 1))
+        XCTAssertEqual(s.slot(0).target, 0, "a failed setup runs again")
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 2), .send(slot: 0, request: 1))
+        XCTAssertEqual(s.slot(0).target, 1)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 3), .iterationEnded(slot: 0, end: .completed))
+        XCTAssertEqual(s.afterIteration(slot: 0, nowMicros: 3), .send(slot: 0, request: 2))
+        XCTAssertEqual(s.slot(0).target, 1, "later iterations start after the setup")
+    }
 }

@@ -132,4 +132,18 @@ final class FlowEngineTests: XCTestCase {
         XCTAssertEqual(api["pay"], it.completed)
         XCTAssertEqual(r.targets["pay"]?.requests.ok, it.completed)
     }
+
+    func testSetupLogsEachVUInOnceAndItsTokenServesEveryIteration() throws {
+        var flow = try journey(users: 4)
+        flow.setupCount = 1 // the login
+        flow.iterations = 40
+        let r = try run(plan(flow, load: .closed(workers: 4, durationMicros: nil), threads: 2))
+        XCTAssertEqual(r.iterations?.completed, 40, "\(r.error_messages)")
+        let api = try apiCounts()
+        XCTAssertEqual(api["login"], 4, "one login per VU")
+        XCTAssertEqual(api["item"], 40)
+        XCTAssertEqual(api["pay"], 40)
+        XCTAssertEqual(api["unauthorized"], 0, "the setup's token is kept across iterations")
+        XCTAssertEqual(r.targets["login"]?.requests.total, 4)
+    }
 }

@@ -23,6 +23,10 @@ public struct Flow: Sendable, Equatable {
     /// Closed model: a VU starts an iteration no sooner than this long after its previous one started (constant
     /// pacing, as k6's and Locust's); 0: at once (after the load's think time).
     public var pacingMicros: Int64 = 0
+    /// The first `setupCount` steps are the scenario's `setup`: each VU runs them once, at the start of its first
+    /// iteration (again at its next iteration if they failed); later iterations start after them. What they capture
+    /// stays for the VU's lifetime.
+    public var setupCount = 0
 
     public enum CookieMode: String, Sendable, Equatable, CaseIterable {
         /// Each VU has a jar, emptied at the start of each iteration (k6's default).

@@ -5,7 +5,7 @@ import Yams
 /// table (captures first, in step order, then the data columns it uses, in data set and column order). Every name a
 /// template uses is checked here, before anything is sent.
 extension ProfileReader {
-    static let scenarioFields = ["cookies", "iterations", "start_after", "pacing", "graceful_stop", "load", "flow"]
+    static let scenarioFields = ["cookies", "iterations", "start_after", "pacing", "graceful_stop", "load", "setup", "flow"]
     static let requestStepFields = ["name", "method", "url", "headers", "body", "body_file", "json", "form", "expect",
                                     "capture", "continue_on_failure", "timeout"]
     static let bodyFields = ["body", "body_file", "json", "form"]
@@ -142,7 +142,8 @@ extension ProfileReader {
         }
         let startAfter = try map.value("start_after").map { try duration($0, map.path("start_after")) } ?? 0
         guard let flowNode = map.value("flow") else { throw fail(map.keyLine("flow"), map.path("flow"), "is required") }
-        var flow = try readFlow(flowNode, map.path("flow"), keyLine: map.keyLine("flow"), scenario: name, dataSets: dataSets, defaultHeaders: defaultHeaders)
+        var flow = try readFlow(flowNode, map.path("flow"), keyLine: map.keyLine("flow"), scenario: name, dataSets: dataSets,
+                                defaultHeaders: defaultHeaders, setup: map.value("setup").map { ($0, map.path("setup")) })
         flow.cookies = cookies
         flow.iterations = iterations
         if let n = map.value("pacing") {
@@ -171,16 +172,27 @@ extension ProfileReader {
         case think(ThinkTime)
     }
 
-    func readFlow(_ node: Node, _ path: String, keyLine: Int, scenario: String, dataSets: [ProfileDataSet], defaultHeaders: Node?) throws -> Flow {
-        guard let list = node.sequence else { throw fail(node, path, "expected a list of steps") }
-        guard !list.isEmpty else { throw fail(keyLine, path, "needs at least one step") }
+    /// A scenario's flow: its `setup` steps (run once per VU, before its first iteration) and then its `flow` steps,
+    /// read as one list so that flow steps may use what setup steps captured.
+    func readFlow(_ node: Node, _ path: String, keyLine: Int, scenario: String, dataSets: [ProfileDataSet], defaultHeaders: Node?,
+                  setup: (node: Node, path: String)? = nil) throws -> Flow {
+        guard let flowList = node.sequence else { throw fail(node, path, "expected a list of steps") }
+        guard !flowList.isEmpty else { throw fail(keyLine, path, "needs at least one step") }
+        var setupItems: [Node] = []
+        if let setup {
+            guard let items = setup.node.sequence else { throw fail(setup.node, setup.path, "expected a list of steps") }
+            setupItems = Array(items)
+        }
+        // Each item with the path messages name it by: setup[i] or flow[i].
+        let list = setupItems + Array(flowList)
+        let paths = setupItems.indices.map { "\(setup!.path)[\($0)]" } + flowList.indices.map { "\(path)[\($0)]" }
 
         // Pass 1: step names and capture names, so that any step's templates can tell a capture from the environment.
         var scope = FlowScope(dataSets: dataSets)
         var stepNames: [String?] = []
         var nameLines: [Int] = []
         for (i, item) in list.enumerated() {
-            let itemPath = "\(path)[\(i)]"
+            let itemPath = paths[i]
             guard let mapping = item.mapping else {
                 throw fail(item, itemPath, "expected a step: a mapping with url (a request) or think (a pause)")
             }
@@ -194,7 +206,7 @@ extension ProfileReader {
             let stepName = try nameNode.map { try nonEmptyString($0, itemPath + ".name") } ?? "step\(i + 1)"
             if let j = stepNames.firstIndex(where: { $0 == stepName }) {
                 throw fail(nameNode ?? item, itemPath + ".name",
-                           "duplicate step name '\(Threshold.oneLine(stepName))' (also \(path)[\(j)] on line \(nameLines[j]))")
+                           "duplicate step name '\(Threshold.oneLine(stepName))' (also \(paths[j]) on line \(nameLines[j]))")
             }
             stepNames.append(stepName)
             nameLines.append(nameNode.map(line) ?? line(item))
@@ -216,7 +228,7 @@ extension ProfileReader {
                 }
                 if let site = scope.captures[capture] {
                     throw fail(keyNode, capturePath,
-                               "capture '\(capture)' is already captured by step \(site.stepName) (\(path)[\(site.step)]); capture names are unique in a scenario")
+                               "capture '\(capture)' is already captured by step \(site.stepName) (\(paths[site.step])); capture names are unique in a scenario")
                 }
                 scope.captures[capture] = FlowScope.CaptureSite(step: i, stepName: stepName)
                 scope.captureOrder.append(capture)
@@ -226,7 +238,7 @@ extension ProfileReader {
         // Pass 2: every step in full.
         var pending: [PendingStep] = []
         for (i, item) in list.enumerated() {
-            let itemPath = "\(path)[\(i)]"
+            let itemPath = paths[i]
             if let stepName = stepNames[i] {
                 pending.append(.request(try readRequestStep(item, itemPath, name: stepName, scope: scope, defaultHeaders: defaultHeaders)))
             } else {
@@ -287,7 +299,9 @@ extension ProfileReader {
                 steps.append(.request(r.step))
             }
         }
-        return Flow(scenario: scenario, steps: steps, variables: variables, data: data)
+        var flow = Flow(scenario: scenario, steps: steps, variables: variables, data: data)
+        flow.setupCount = setupItems.count
+        return flow
     }
 
     // MARK: Steps

@@ -9,13 +9,16 @@ public enum ScenarioDescription {
         if let n = flow.iterations { head.append("\(n) iteration\(n == 1 ? "" : "s")") }
         head.append("cookies \(flow.cookies.rawValue)")
         if scenario.startAfterMicros > 0 { head.append("starts after \(DurationParser.format(micros: scenario.startAfterMicros))") }
+        if flow.pacingMicros > 0 { head.append("pacing \(DurationParser.format(micros: flow.pacingMicros))") }
         var lines = ["  scenario     " + head.joined(separator: " · ")]
         for (i, step) in flow.steps.enumerated() {
+            // Setup steps (once per VU) are marked: `    1 setup POST login …`.
+            let number = "    \(i + 1) " + (i < flow.setupCount ? "setup " : "")
             switch step {
             case .think(let t):
-                lines.append("    \(i + 1) think \(think(t))")
+                lines.append(number + "think \(think(t))")
             case .request(let r):
-                var line = "    \(i + 1) \(r.method) \(r.name) \(Redaction.url(r.urlText))"
+                var line = number + "\(r.method) \(r.name) \(Redaction.url(r.urlText))"
                 if !r.captures.isEmpty { line += " → " + r.captures.map { "\($0.name) (\(source($0.source)))" }.joined(separator: ", ") }
                 if r.continueOnFailure { line += " · continue on failure" }
                 lines.append(line)
