@@ -68,7 +68,7 @@ extension Barrage {
         @Option(help: ArgumentHelp("Open model: 'uniform' spacing or 'poisson' arrivals.", valueName: "uniform|poisson"))
         var arrival: String = "uniform"
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Open model: seed for Poisson arrivals (default 1).", valueName: "n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Open model: seed for Poisson arrivals (default 1). On a profile: replaces its seed: (target choice, arrivals, a flow's random values).", valueName: "n"))
         var seed: FlagValue.Seed?
 
         @OptionGroup var limits: LimitOptions<RunLimits>
@@ -158,9 +158,10 @@ extension Barrage {
         func profileOverride() throws -> (LoadOverride, [String]) {
             let l = try load()
             let given = [("--concurrency", concurrency?.text), ("--rate", rate?.text), ("--duration", limits.duration?.text),
-                         ("--requests", limits.requests?.text)]
+                         ("--requests", limits.requests?.text), ("--seed", seed?.text)]
                 .compactMap { flag, text in text.map { "\(flag) \($0)" } }
-            return (LoadOverride(durationMicros: l.durationMicros, requests: l.requests, concurrency: l.concurrency, rate: l.rate), given)
+            return (LoadOverride(durationMicros: l.durationMicros, requests: l.requests, concurrency: l.concurrency, rate: l.rate,
+                                 seed: l.seed), given)
         }
 
         func validate() throws {
@@ -172,7 +173,7 @@ extension Barrage {
             if isProfile {
                 let shape: [(String, Bool)] = [("--ramp-concurrency", rampConcurrency != nil), ("--ramp-rate", rampRate != nil),
                     ("--max-in-flight", maxInFlight != nil), ("--max-lateness", maxLateness != nil),
-                    ("--arrival", arrival != "uniform"), ("--seed", seed != nil)]
+                    ("--arrival", arrival != "uniform")]
                 for (flag, given) in shape where given {
                     throw BarrageError.usage("\(flag): the profile \(url) sets the load shape (load:); edit the profile instead (-d, -n, -c and --rate override it for a quick run)")
                 }

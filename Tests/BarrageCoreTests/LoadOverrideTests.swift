@@ -109,4 +109,17 @@ final class LoadOverrideTests: XCTestCase {
         XCTAssertNil(try JSONDecoder().decode(PlanRecord.self, from: plain).overrides)
         XCTAssertNotEqual(PlanRecord(plan).fingerprint, PlanRecord(LoadOverride(concurrency: 3).applied(to: closedPlan())).fingerprint)
     }
+
+    func testSeedReplacesTheTargetChoiceAndPoissonArrivals() {
+        var open = openPlan()
+        if case .open(var o) = open.load {
+            o.schedule = OpenSchedule(startRate: o.schedule.startRate, stages: o.schedule.stages, arrival: .poisson(seed: 1))
+            open.load = .open(o)
+        }
+        let seeded = LoadOverride(seed: 42).applied(to: open)
+        XCTAssertEqual(seeded.seed, 42)
+        XCTAssertEqual(seeded.schedule?.arrival, .poisson(seed: 42))
+        XCTAssertEqual(seeded.schedule?.stages, open.schedule?.stages, "only the seed changes")
+        XCTAssertEqual(LoadOverride(seed: 42).applied(to: closedPlan()).seed, 42)
+    }
 }

@@ -80,9 +80,9 @@ final class CLIParsingTests: XCTestCase {
         for extra in [["-c", "10"], ["-d", "1s"], ["-n", "5"], ["--rate", "5"], ["-c", "2", "-d", "1s", "-n", "3"]] {
             XCTAssertNil(errorLine(["run", profile] + extra), "\(extra)")
         }
-        for flag in ["--ramp-rate", "--ramp-concurrency", "--max-in-flight", "--max-lateness", "--arrival", "--seed"] {
+        for flag in ["--ramp-rate", "--ramp-concurrency", "--max-in-flight", "--max-lateness", "--arrival"] {
             let value = ["--ramp-rate": "0->5:1s", "--ramp-concurrency": "0->5:1s", "--max-in-flight": "5", "--max-lateness": "1s",
-                         "--arrival": "poisson", "--seed": "3"][flag]!
+                         "--arrival": "poisson"][flag]!
             let line = errorLine(["run", profile, flag, value])
             XCTAssertTrue(line?.hasPrefix("\(flag): the profile \(profile) sets the load shape") == true, "\(flag): \(line ?? "nil")")
         }
@@ -92,6 +92,10 @@ final class CLIParsingTests: XCTestCase {
         XCTAssertEqual(plan.concurrency, 3)
         XCTAssertEqual(plan.requestLimit, 7)
         XCTAssertEqual(plan.overrides, ["--concurrency 3", "--requests 7"])
+        // --seed replaces the profile's seed (target choice, arrivals, a flow's random values), and is recorded.
+        let seeded = try XCTUnwrap(try Barrage.parseAsRoot(["run", profile, "--seed", "9"]) as? Barrage.Run).plan()
+        XCTAssertEqual(seeded.seed, 9)
+        XCTAssertEqual(seeded.overrides, ["--seed 9"])
     }
 
     func testOnlyOneOutputOnStandardOutput() {

@@ -12,12 +12,16 @@ public struct LoadOverride: Sendable, Equatable {
     public var concurrency: Int?
     /// `--rate`: a constant open-model rate in requests per second.
     public var rate: Double?
+    /// `--seed`: replaces the profile's seed (target choice, Poisson arrivals, a flow's random values).
+    public var seed: UInt64?
 
-    public init(durationMicros: Int64? = nil, requests: Int? = nil, concurrency: Int? = nil, rate: Double? = nil) {
+    public init(durationMicros: Int64? = nil, requests: Int? = nil, concurrency: Int? = nil, rate: Double? = nil,
+                seed: UInt64? = nil) {
         self.durationMicros = durationMicros; self.requests = requests; self.concurrency = concurrency; self.rate = rate
+        self.seed = seed
     }
 
-    public var isEmpty: Bool { durationMicros == nil && requests == nil && concurrency == nil && rate == nil }
+    public var isEmpty: Bool { durationMicros == nil && requests == nil && concurrency == nil && rate == nil && seed == nil }
 
     /// Why this override cannot apply to `plan`, in words for a `-d` flag; nil when it can.
     public func problem(with plan: RunPlan) -> String? {
@@ -65,6 +69,13 @@ public struct LoadOverride: Sendable, Equatable {
             }
         }
         if let requests { p.requestLimit = Swift.min(p.requestLimit ?? requests, requests) }
+        if let seed {
+            p.workload.seed = seed
+            if case .open(var o) = p.load, case .poisson = o.schedule.arrival {
+                o.schedule = OpenSchedule(startRate: o.schedule.startRate, stages: o.schedule.stages, arrival: .poisson(seed: seed))
+                p.load = .open(o)
+            }
+        }
         return p
     }
 
