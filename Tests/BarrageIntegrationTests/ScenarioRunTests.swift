@@ -61,6 +61,33 @@ final class ScenarioRunTests: XCTestCase {
                        Set(0..<40), "each iteration's steps carry its number")
     }
 
+    func testTheJourneyInTheOpenModelAccountsForEveryArrival() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.profilesDir.appendingPathComponent("data/users.csv").path,
+                                         toPath: dir.appendingPathComponent("data/users.csv").path)
+        // The journey at 40 arrivals/s for 1 s through a pool of 20 VUs, instead of 40 closed-model iterations.
+        let text = try String(contentsOfFile: journey, encoding: .utf8)
+            .replacingOccurrences(of: "    iterations: 40                                                # 40 journeys in all, shared by the 4 VUs\n", with: "")
+            .replacingOccurrences(of: "load: { model: closed, stages: [ { duration: 10s, concurrency: 4 } ] }",
+                                  with: "load: { model: open, max_in_flight: 20, stages: [ { duration: 1s, rate: 40 } ], start_rate: 40 }")
+        XCTAssertTrue(text.contains("model: open"))
+        let profile = dir.appendingPathComponent("open.yaml").path
+        try text.write(toFile: profile, atomically: true, encoding: .utf8)
+        let out = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--json", "-", "--quiet"], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.total, 40, "one iteration per arrival")
+        XCTAssertEqual(it.total, it.completed + it.failed + it.interrupted + it.dropped)
+        XCTAssertEqual(r.targets["login"]?.requests.total, 40, "each arrival's first step, sent or dropped")
+        XCTAssertEqual(r.requests.total, r.requests.ok + r.requests.failed + r.requests.dropped)
+        let api = try apiCounts()
+        XCTAssertEqual(api["pay"], r.targets["pay"]?.requests.ok)
+        XCTAssertEqual(api["login"], r.targets["login"].map { $0.requests.total - $0.requests.dropped })
+    }
+
     func testMinusNCapsTheIterations() throws {
         let out = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "-n", "5", "--json", "-", "--quiet"],
                                         timeout: 60)
