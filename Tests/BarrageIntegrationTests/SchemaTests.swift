@@ -183,6 +183,17 @@ final class SchemaTests: XCTestCase {
         XCTAssertTrue(output.contains("duration_without_think_us"), output)
     }
 
+    func testAFlowComparisonMatchesTheCompareSchema() throws {
+        let base = try handBuiltFlowResult()
+        var new = base
+        new.iterations?.rate *= 0.8
+        let comparison = Compare.compare(base: base, new: new)
+        XCTAssertEqual(comparison.iterations?.count, 4)
+        let file = path("flow-compare.json")
+        try comparison.jsonData().write(to: URL(fileURLWithPath: file))
+        try assertValid(schema: "compare.v1.schema.json", [file])
+    }
+
     func testAFlowRunOnTheEngineMatchesTheResultSchema() throws {
         func template(_ text: String) throws -> CompiledTemplate { try Template(parsing: text).bind { _ in nil } }
         let steps: [FlowStep] = [
