@@ -107,6 +107,7 @@ final class FlowReportTests: XCTestCase {
         let login = try XCTUnwrap(page.range(of: "<strong>login</strong>")), pay = try XCTUnwrap(page.range(of: "<strong>pay</strong>"))
         XCTAssertLessThan(login.lowerBound, pay.lowerBound, "the flow's order")
         XCTAssertTrue(page.contains("<dt>Scenario</dt><dd>checkout, 46 iterations planned</dd>"))
+        XCTAssertTrue(page.contains(#"<div class="meta">scenario checkout · closed model"#), "the band names the scenario")
 
         let plain = HTMLReport.render(ThresholdEvaluatorTests.result(latencies: [1_000], targets: ["api", "web"]))
         XCTAssertFalse(plain.contains("<h2>Iterations</h2>"))

@@ -123,6 +123,7 @@ public enum HTMLReport {
     static func planMeta(_ r: RunResult) -> String {
         let p = r.plan
         var parts: [String] = []
+        if let scenario = p.scenario { parts.append("scenario \(scenario)") }
         if p.model == "open" {
             parts.append("open model")
             if let range = rateRange(p) { parts.append(range) }
