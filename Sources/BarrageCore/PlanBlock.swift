@@ -38,9 +38,12 @@ public enum PlanBlock {
         return parts.joined(separator: " · ")
     }
 
-    /// The labelled lines under the header: load, connections, overrides, targets, warm-up, client settings.
+    /// The labelled lines under the header: load, connections, overrides, targets (a flow's scenario and its steps),
+    /// warm-up, client settings.
     public static func body(_ p: PlanRecord) -> [String] {
         var out: [String] = []
+        // A flow's `-n` bounds its iterations, not its requests (a failed step skips the rest of its iteration).
+        let bounded = p.scenario == nil ? "requests" : "iterations"
         if p.model == "open" {
             let stages = p.stages.map { "\(rate($0.rate ?? 0)) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
             var load = "open model, from \(rate(p.start_rate ?? 0)): " + stages.joined(separator: ", ")
@@ -57,13 +60,13 @@ public enum PlanBlock {
         } else if let start = p.start_concurrency {
             let stages = p.stages.map { "\($0.concurrency ?? 0) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
             var load = "closed model, from \(start) workers: " + stages.joined(separator: ", ")
-            if let n = p.requests { load += "; at most \(grouped(n)) requests" }
+            if let n = p.requests { load += "; at most \(grouped(n)) \(bounded)" }
             out.append(row("load", load))
             out.append(row("connections", "up to \(grouped(p.concurrency)), one per worker"))
         } else {
             var load = "closed model, \(grouped(p.concurrency)) worker\(p.concurrency == 1 ? "" : "s")"
             if let d = p.duration_us { load += " for \(DurationParser.format(micros: d))" }
-            if let n = p.requests { load += (p.duration_us == nil ? ", " : " or ") + "\(grouped(n)) requests" }
+            if let n = p.requests { load += (p.duration_us == nil ? ", " : " or ") + "\(grouped(n)) \(bounded)" }
             out.append(row("load", load))
             out.append(row("connections", "\(grouped(p.concurrency)), one per worker"))
         }
@@ -71,7 +74,10 @@ public enum PlanBlock {
         if let overrides = p.overrides, !overrides.isEmpty {
             out.append(row("overrides", overrides.joined(separator: ", ") + " (from the command line, over the profile's load)"))
         }
-        if p.targets.count > 1 {
+        if let scenario = p.scenario {
+            out.append(row("scenario", scenarioLine(scenario, p)))
+            for t in p.targets { out.append(row("step", "\(t.name): \(t.method) \(t.url)")) }
+        } else if p.targets.count > 1 {
             for t in p.targets { out.append(row("target", "\(t.name) ×\(weight(t.weight)): \(t.method) \(t.url)")) }
         }
         if let w = p.warmup_us { out.append(row("warm-up", "\(DurationParser.format(micros: w)), kept out of the results")) }
@@ -84,6 +90,13 @@ public enum PlanBlock {
         if let seg = p.segment { client.append("segment \(seg.index)/\(seg.count) of this plan") }
         out.append(row("client", client.joined(separator: " · ")))
         return out
+    }
+
+    /// `checkout: 4 request steps, 40 iterations`; a time-bound flow says so instead of a count.
+    static func scenarioLine(_ scenario: String, _ p: PlanRecord) -> String {
+        let steps = "\(p.targets.count) request step\(p.targets.count == 1 ? "" : "s")"
+        let bound = p.iterations.map { "\(grouped($0)) iteration\($0 == 1 ? "" : "s")" } ?? "iterations until the time is up"
+        return "\(scenario): \(steps), \(bound)"
     }
 
     static func row(_ label: String, _ text: String) -> String {

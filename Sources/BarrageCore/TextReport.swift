@@ -34,6 +34,7 @@ public enum TextReport {
         }
         lines(TextLayout.labelled("Transfer", ["\(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s)",
                                                "\(bytes(Double(r.throughput.bytes_out))) out"]))
+        if let it = r.iterations { lines(iterationLines(it)) }
         line()
         let open = r.plan.model == "open"
         if r.latency_us.count == 0 {
@@ -107,6 +108,7 @@ public enum TextReport {
         var parts = ["Barrage \(r.barrage_version)"]
         if let stop = RunOutcome.stopText(r) { parts.append(stop) }
         if let name = r.plan.name, !name.isEmpty { parts.append("profile \(name)") }
+        if let scenario = r.plan.scenario { parts.append("scenario \(scenario)") }
         let more = r.plan.targets.count - 1
         parts.append(r.plan.targets.first.map { "\($0.method) \($0.url)" + (more > 0 ? " (+\(more) more)" : "") } ?? "-")
         var shape = r.plan.model == "open" ? "open model, pool \(grouped(r.plan.concurrency))" : "\(grouped(r.plan.concurrency)) connection\(r.plan.concurrency == 1 ? "" : "s")"
@@ -117,9 +119,31 @@ public enum TextReport {
         return parts
     }
 
-    /// Per target: a table when it fits in 80 columns, else one block per target.
+    /// A flow's iterations: how they ended, their rate, and their durations with and without think time.
+    static func iterationLines(_ it: RunResult.Iterations) -> [String] {
+        var out = TextLayout.labelled("Iterations", [
+            "\(grouped(it.completed)) completed", "\(grouped(it.failed)) failed", "\(grouped(it.interrupted)) interrupted",
+            "\(grouped(it.dropped)) dropped (\(grouped(it.total)) in all)", "\(rate(it.rate))/s",
+        ])
+        let d = it.duration_us, w = it.duration_without_think_us
+        if d.count == 0 {
+            out += TextLayout.labelled("Iteration", ["no finished iterations"])
+        } else {
+            let f = { (v: Int64) in DurationParser.format(micros: v) }
+            var parts = ["p50 \(f(d.p50))", "p90 \(f(d.p90))", "p99 \(f(d.p99))", "max \(f(d.max))"]
+            if w.count > 0 && (w.p50 != d.p50 || w.p99 != d.p99) {
+                parts.append("(without think: p50 \(f(w.p50)), p99 \(f(w.p99)))")
+            }
+            out += TextLayout.labelled("Iteration", parts)
+        }
+        return out
+    }
+
+    /// Per target (a flow's per step, titled `step`, in the plan's order): a table when it fits in 80 columns, else
+    /// one block per target.
     static func targetsTable(_ r: RunResult) -> [String] {
-        var rows = [["target", "requests", "ok", "failed", "dropped", "req/s", "p50", "p99", "errors"]]
+        let noun = r.plan.scenario == nil ? "target" : "step"
+        var rows = [[noun, "requests", "ok", "failed", "dropped", "req/s", "p50", "p99", "errors"]]
         var blocks: [String] = []
         for t in r.plan.targets {
             guard let sct = r.targets[t.name] else { continue }
@@ -128,7 +152,7 @@ public enum TextReport {
                        grouped(sct.requests.dropped), rate(sct.rps), durationOrDash(sct.latency_us, sct.latency_us.p50),
                        durationOrDash(sct.latency_us, sct.latency_us.p99), errors.joined(separator: ", ")]
             rows.append(row)
-            blocks += TextLayout.pack(["target " + t.name], first: "  ", indent: "    ")
+            blocks += TextLayout.pack([noun + " " + t.name], first: "  ", indent: "    ")
             blocks += TextLayout.pack(["\(row[1]) requests", "\(row[2]) ok", "\(row[3]) failed", "\(row[4]) dropped",
                                        "\(row[5]) req/s", "p50 \(row[6])", "p99 \(row[7])"]
                                       + errors.enumerated().map { $0.offset == 0 ? "errors " + $0.element : $0.element },

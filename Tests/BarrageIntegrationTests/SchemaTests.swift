@@ -1,4 +1,6 @@
 import XCTest
+import BarrageCore
+import BarrageEngine
 import BarrageTestSupport
 
 /// Every kind of JSON document the binary writes, validated against the published schemas in schema/ by
@@ -120,5 +122,98 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(status, 1, output)
         XCTAssertTrue(output.contains("$.requests.total"), output)
         XCTAssertTrue(output.contains("is not of type 'integer'"), output)
+    }
+
+    // MARK: Flows
+
+    /// A flow's result built by hand: `iterations`, `plan.scenario`, `plan.iterations`, per-step sections, a `capture`
+    /// error and thresholds with the flow scopes and the `iter/s` unit.
+    private func handBuiltFlowResult() throws -> RunResult {
+        let steps = ["login", "item"].map { RequestTarget(name: $0, url: "http://127.0.0.1:1/\($0)") }
+        var perStep = [Recorder(), Recorder()]
+        var all = Recorder()
+        for i in 0..<10 {
+            let ok = RequestOutcome(dueMicros: Int64(i) * 1_000, sentMicros: Int64(i) * 1_000, doneMicros: Int64(i) * 1_000 + 800,
+                                    status: 200, error: nil, complete: true)
+            perStep[0].record(ok); all.record(ok)
+            if i < 9 { perStep[1].record(ok); all.record(ok) }
+        }
+        let capture = RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 500, status: 200, error: .capture, complete: true)
+        perStep[1].record(capture); all.record(capture)
+        let plan = RunPlan(load: .closed(workers: 2, durationMicros: nil), workload: Workload(targets: steps, timeoutMicros: 1_000_000),
+                           threads: 1)
+        var r = RunResult(version: "test", plan: plan, recorder: all, timeline: [], startedEpochMillis: 1_764_094_369_123,
+                          durationMicros: 1_000_000, interrupted: false)
+        r.plan.scenario = "checkout"
+        r.plan.iterations = 12
+        for (i, t) in steps.enumerated() { r.targets[t.name] = RunResult.Section(perStep[i], durationMicros: 1_000_000) }
+        var iterations = IterationRecorder()
+        for i in 0..<9 { iterations.record(.completed, durationMicros: 2_000 + Int64(i), thinkMicros: 500) }
+        iterations.record(.failed, durationMicros: 1_500, thinkMicros: 500)
+        iterations.record(.interrupted, durationMicros: 0, thinkMicros: 0)
+        iterations.recordDropped()
+        r.iterations = RunResult.Iterations(scenario: "checkout", iterations, durationMicros: 1_000_000)
+        r.error_messages = ["capture": "item: capture 'token' found nothing"]
+        r.thresholds = ThresholdEvaluator.evaluate(try ["scenario:checkout iteration_duration.p95 < 2s", "step:checkout/login p99 < 300ms",
+                                                        "iteration_rate >= 5", "iteration_error_rate < 20%", "dropped_iterations == 0",
+                                                        "scenario:checkout iteration_duration_without_think.max < 1s"].map(Threshold.parse),
+                                                   on: r)
+        return r
+    }
+
+    func testAHandBuiltFlowResultMatchesTheResultSchema() throws {
+        let r = try handBuiltFlowResult()
+        XCTAssertEqual(r.iterations?.total, 12)
+        let file = path("flow.json")
+        try r.jsonData().write(to: URL(fileURLWithPath: file))
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        XCTAssertNotNil(json["iterations"] as? [String: Any])
+        XCTAssertEqual((json["plan"] as? [String: Any])?["scenario"] as? String, "checkout")
+        try assertValid(schema: "result.v1.schema.json", [file])
+
+        // Every key of `iterations` is required: a file without one fails.
+        var document = json
+        var iterations = try XCTUnwrap(document["iterations"] as? [String: Any])
+        iterations.removeValue(forKey: "duration_without_think_us")
+        document["iterations"] = iterations
+        let bad = path("flow-bad.json")
+        try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]).write(to: URL(fileURLWithPath: bad))
+        let (status, output) = try validate(schema: "result.v1.schema.json", [bad])
+        XCTAssertEqual(status, 1, output)
+        XCTAssertTrue(output.contains("duration_without_think_us"), output)
+    }
+
+    func testAFlowComparisonMatchesTheCompareSchema() throws {
+        let base = try handBuiltFlowResult()
+        var new = base
+        new.iterations?.rate *= 0.8
+        let comparison = Compare.compare(base: base, new: new)
+        XCTAssertEqual(comparison.iterations?.count, 4)
+        let file = path("flow-compare.json")
+        try comparison.jsonData().write(to: URL(fileURLWithPath: file))
+        try assertValid(schema: "compare.v1.schema.json", [file])
+    }
+
+    func testAFlowRunOnTheEngineMatchesTheResultSchema() throws {
+        func template(_ text: String) throws -> CompiledTemplate { try Template(parsing: text).bind { _ in nil } }
+        let steps: [FlowStep] = [
+            .request(RequestStep(name: "home", url: try template(base + "/"), urlText: base + "/", expect: Expect(statuses: [200]))),
+            .think(.fixed(micros: 1_000)),
+            .request(RequestStep(name: "again", url: try template(base + "/"), urlText: base + "/")),
+        ]
+        let flow = Flow(scenario: "browse", steps: steps, iterations: 6)
+        var workload = Workload(targets: flow.requestSteps.map { RequestTarget(name: $0.name, url: $0.urlText, method: $0.method) },
+                                timeoutMicros: 5_000_000)
+        workload.flow = flow
+        let plan = RunPlan(load: .closed(workers: 2, durationMicros: nil), workload: workload, threads: 1)
+        let out = try Engine(plan: plan).run(control: StopControl())
+        var r = RunResult.build(version: "test", plan: plan, measured: out.measurement, interrupted: false)
+        r.thresholds = ThresholdEvaluator.evaluate([try Threshold.parse("scenario:browse iterations == 6"),
+                                                    try Threshold.parse("step:browse/again p99 < 5s")], on: r)
+        XCTAssertEqual(r.iterations?.completed, 6, "\(r.errors) \(r.error_messages)")
+        XCTAssertTrue(r.thresholds.allSatisfy(\.ok), "\(r.thresholds)")
+        let file = path("flow-run.json")
+        try r.jsonData().write(to: URL(fileURLWithPath: file))
+        try assertValid(schema: "result.v1.schema.json", [file])
     }
 }

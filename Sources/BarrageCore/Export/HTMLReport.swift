@@ -23,6 +23,7 @@ public enum HTMLReport {
         body.append("<main>")
         body.append(alerts(r))
         body.append(headlineCards(r))
+        if let it = r.iterations { body.append(iterationsPanel(it)) }
         body.append(spectrumPanel(r))
         body.append(#"<div class="grid2">"#)
         body.append(panel("Throughput over time",
@@ -40,7 +41,7 @@ public enum HTMLReport {
         body.append(panel("Error classes", note: "Failed requests by class, as a share of requests answered or failed.",
                           content: errorChart(r.errors, answered: r.requests.ok + r.requests.failed)))
         body.append("</div>")
-        if r.plan.targets.count > 1 { body.append(targetsPanel(r.plan.targets, sections: r.targets)) }
+        if r.plan.targets.count > 1 { body.append(targetsPanel(r.plan.targets, sections: r.targets, steps: r.plan.scenario != nil)) }
         if r.stages.count > 1 { body.append(stagesPanel(r)) }
         if !r.thresholds.isEmpty { body.append(thresholdsPanel(r.thresholds)) }
         if let scale { body.append(scalePanels(scale)) }
@@ -122,6 +123,7 @@ public enum HTMLReport {
     static func planMeta(_ r: RunResult) -> String {
         let p = r.plan
         var parts: [String] = []
+        if let scenario = p.scenario { parts.append("scenario \(scenario)") }
         if p.model == "open" {
             parts.append("open model")
             if let range = rateRange(p) { parts.append(range) }

@@ -40,6 +40,11 @@ extension HTMLReport {
     static func latencyTable(_ r: RunResult) -> String {
         var rows: [(String, HistogramSummary)] = [("Latency (corrected)", r.latency_us), ("Service time", r.service_time_us)]
         if r.plan.model == "open" { rows.append(("Send lateness", r.send_lateness_us)) }
+        return summaryTable(rows)
+    }
+
+    /// One row per duration summary: min, mean, the percentiles, max and the count.
+    static func summaryTable(_ rows: [(String, HistogramSummary)]) -> String {
         let head = ["min", "mean", "p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99", "max"]
         var out = [#"<table class="latency-table"><thead><tr><th></th>"# + head.map { #"<th class="num">\#($0)</th>"# }.joined() + "<th class=\"num\">count</th></tr></thead><tbody>"]
         for (name, s) in rows {
@@ -120,7 +125,7 @@ extension HTMLReport {
         let words: [ErrorClass: String] = [
             .connect: "refused or unreachable", .dns: "name not resolved", .timeout: "timed out", .tls: "TLS handshake failed",
             .read: "reset or closed", .protocol: "malformed response", .write: "send failed", .status: "HTTP status ≥ 400",
-            .other: "other failure", .check: "expect check failed",
+            .other: "other failure", .check: "expect check failed", .capture: "capture found nothing",
         ]
         return ErrorClass(rawValue: name).flatMap { words[$0] } ?? ""
     }
@@ -130,10 +135,12 @@ extension HTMLReport {
 
     /// The plan's targets: each one's share of requests (its weight), and its own numbers when the result carries the
     /// per-target section. Header lines appear exactly as the plan records them (secrets masked there, and again here).
-    static func targetsPanel(_ targets: [PlanRecord.Target], sections: [String: RunResult.Section] = [:]) -> String {
+    /// A flow's targets are its request steps (`steps`): titled so, in the flow's order, without weights.
+    static func targetsPanel(_ targets: [PlanRecord.Target], sections: [String: RunResult.Section] = [:], steps: Bool = false) -> String {
         let totalWeight = targets.reduce(0) { $0 + max(0, $1.weight) }
-        let head: [(String, Bool)] = [("target", false), ("weight", true), ("requests", true), ("failed", true), ("req/s", true),
+        var head: [(String, Bool)] = [(steps ? "step" : "target", false), ("weight", true), ("requests", true), ("failed", true), ("req/s", true),
                                       ("error rate", true), ("p50", true), ("p99", true), ("max", true), ("body", true)]
+        if steps { head.remove(at: 1) }
         let headCells: [String] = head.map { name, numeric in
             (numeric ? #"<th class="num">"# : "<th>") + Markup.escape(name) + "</th>"
         }
@@ -144,6 +151,7 @@ extension HTMLReport {
             if !headers.isEmpty { cell += #"<div class="mono muted">\#(headers)</div>"# }
             let share = totalWeight > 0 ? max(0, t.weight) / totalWeight : 0
             var cells: [String] = [cell, fixedTrimmed(t.weight, 3) + #" <span class="muted">("# + Markup.escape(NumberFormat.percent(share)) + ")</span>"]
+            if steps { cells.remove(at: 1) }
             if let sec = sections[t.name] {
                 let rate = sec.requests.errorRate
                 let lat = { (v: Int64) in sec.latency_us.count > 0 ? DurationParser.format(micros: v) : "–" }
@@ -158,6 +166,12 @@ extension HTMLReport {
             out.append("<tr>" + row.joined() + "</tr>")
         }
         out.append("</tbody></table>")
+        if steps {
+            let note = sections.isEmpty
+                ? "The flow's request steps, in order. This result has no per-step numbers: the figures above cover all steps together."
+                : "The flow's request steps, in order, each with its own numbers; latency over complete responses. Steps not run after a failed step are not requests and are not counted."
+            return panel("Steps", note: note, content: out.joined(separator: "\n"))
+        }
         let note = sections.isEmpty
             ? "The plan's targets and their weights. This result has no per-target numbers: the figures above cover all targets together."
             : "Each target's share of requests (its weight) and its own numbers; latency over complete responses."
@@ -244,6 +258,9 @@ extension HTMLReport {
         }
         if let think = p.think_time_us, think > 0 { pairs.append(("Think time", DurationParser.format(micros: think))) }
         if let name = p.name { pairs.append(("Profile", name)) }
+        if let scenario = p.scenario {
+            pairs.append(("Scenario", scenario + (p.iterations.map { ", \(g($0)) iterations planned" } ?? "")))
+        }
         if p.model == "open" {
             pairs.append(("Max lateness", DurationParser.format(micros: p.max_lateness_us ?? 0)))
             pairs.append(("Send lateness p99", r.send_lateness_us.count > 0 ? DurationParser.format(micros: r.send_lateness_us.p99) : "–"))

@@ -165,6 +165,7 @@ public enum Compare {
                                             verdict: change == 0 ? .withinNoise : direction(of: change, metric), noise_unknown: true)
             }
         }
+        comparison.iterations = iterationRows(base: base, new: new)
         return comparison
     }
 
@@ -497,6 +498,9 @@ public struct Comparison: Codable, Sendable, Equatable {
     public var warnings: [String]
     /// Per target present in both runs: the same metrics as point changes (noise unknown, never gated).
     public var targets: [String: [MetricRow]] = [:]
+    /// A flow's iteration metrics when both runs have iterations, as point changes (noise unknown, never gated);
+    /// absent otherwise.
+    public var iterations: [IterationRow]? = nil
 
     public init(metrics: [MetricRow], gates: [GateResult], warnings: [String]) {
         self.metrics = metrics; self.gates = gates; self.warnings = warnings
@@ -553,6 +557,15 @@ public struct Comparison: Codable, Sendable, Equatable {
                 }
             }
             out += "\n  Per target (point changes; noise unknown, not gated):\n" + TextReport.table(rows) + "\n"
+        }
+        if let iterations {
+            var rows = [["metric", "base", "new", "rel", "change"]]
+            for r in iterations {
+                rows.append([r.metric.rawValue, r.metric.format(r.base), r.metric.format(r.new),
+                             r.relative_change.map { NumberFormat.signed($0 * 100, 1) + "%" } ?? "-",
+                             r.verdict == .withinNoise ? "same" : (r.verdict == .regression ? "worse" : "better")])
+            }
+            out += "\n  Iterations (point changes; noise unknown, not gated):\n" + TextReport.table(rows) + "\n"
         }
         if !gates.isEmpty {
             out += "\n"

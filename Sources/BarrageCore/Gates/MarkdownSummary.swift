@@ -7,19 +7,20 @@ public enum MarkdownSummary {
         var out = ""
         func line(_ s: String = "") { out += s + "\n" }
 
-        let target: String
+        var target: String
         switch r.plan.targets.count {
         case 0: target = "no target"
         case 1: target = "\(r.plan.targets[0].method) \(code(r.plan.targets[0].url))"
-        default: target = "\(r.plan.targets.count) targets"
+        default: target = r.plan.scenario == nil ? "\(r.plan.targets.count) targets" : "\(r.plan.targets.count) steps"
         }
+        if let scenario = r.plan.scenario { target = "scenario \(code(scenario)), " + target }
         line("## Barrage: \(target) — \(outcome(r, thresholds))")
         line()
 
         let q = r.requests
         let latency = r.latency_us
         func micros(_ v: Int64) -> String { latency.count == 0 ? "-" : DurationParser.format(micros: v) }
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("Requests", TextReport.grouped(q.total)),
             ("OK", TextReport.grouped(q.ok)),
             ("Failed", TextReport.grouped(q.failed)),
@@ -34,6 +35,17 @@ public enum MarkdownSummary {
             ("Latency p99.9", micros(latency.p99_9)),
             ("Latency max", micros(latency.max)),
         ]
+        if let it = r.iterations {
+            let d = it.duration_us
+            let duration = d.count == 0 ? "no finished iterations"
+                : [d.p50, d.p90, d.p99].map { DurationParser.format(micros: $0) }.joined(separator: " / ")
+            rows.insert(contentsOf: [
+                ("Iterations", "\(TextReport.grouped(it.completed)) completed · \(TextReport.grouped(it.failed)) failed · "
+                    + "\(TextReport.grouped(it.interrupted)) interrupted · \(TextReport.grouped(it.dropped)) dropped "
+                    + "(\(TextReport.grouped(it.total)) in all), \(fixed(it.rate, 1))/s"),
+                ("Iteration p50 / p90 / p99", duration),
+            ], at: 0)
+        }
         line("| Metric | Value |")
         line("| --- | ---: |")
         for (name, value) in rows { line("| \(name) | \(cell(value)) |") }

@@ -2,7 +2,8 @@
 /// both grammars use (`p99.9`), and the error rate of a set of requests.
 ///
 /// `Compare.Metric` is the subset `compare` measures (its raw values are the JSON contract); thresholds accept every
-/// statistic here, on any of the result's histograms (`latency_us`, `service_time_us`, `send_lateness_us`).
+/// statistic here, on any of the result's histograms (`latency_us`, `service_time_us`, `send_lateness_us`, and a flow's
+/// `iterations.duration_us` and `iterations.duration_without_think_us`).
 public enum LatencyStat: String, CaseIterable, Sendable {
     // In the order messages list them.
     case p50, p75, p90, p95, p99
@@ -36,4 +37,12 @@ extension RunResult.Requests {
     static func errorRate(ok: Int, failed: Int) -> Double {
         ok + failed > 0 ? Double(failed) / Double(ok + failed) : 0
     }
+}
+
+extension RunResult.Iterations {
+    /// Iterations that ran to their end, completed or failed (not interrupted, not dropped).
+    public var finished: Int { completed + failed }
+
+    /// failed / (completed + failed), as a fraction 0…1; 0 when no iteration finished.
+    public var errorRate: Double { finished > 0 ? Double(failed) / Double(finished) : 0 }
 }

@@ -1,20 +1,30 @@
 import Foundation
 
 /// A pass/fail gate on one number of a run, written as a short expression: `p99 < 250ms`, `error_rate <= 1%`,
-/// `target:api p95 < 100ms`, `stage:2 rps >= 480`.
+/// `target:api p95 < 100ms`, `stage:2 rps >= 480`, `scenario:checkout iteration_duration.p95 < 2s`,
+/// `step:checkout/login p99 < 300ms`.
 ///
 /// Grammar (whitespace optional between metric, operator and limit):
 ///
 ///     [SCOPE ] METRIC OP LIMIT
 ///     SCOPE  = target:NAME | target:"NAME WITH SPACES" | stage:N        (stages are numbered from 1)
+///            | scenario:NAME | step:SCENARIO/STEP                      (names may be quoted too)
 ///     METRIC = [latency. | service_time. | send_lateness.] STAT          (latency. is the default)
 ///            | error_rate | dropped | dropped_rate | rps | status_Nxx | status_NNN
+///            | iteration_duration.STAT | iteration_duration_without_think.STAT
+///            | iterations | iteration_rate | iteration_error_rate | dropped_iterations | interrupted_iterations
 ///     STAT   = p50 | p75 | p90 | p95 | p99 | p99.9 | p99.99 | max | mean | min   (also p(99.9))
 ///     OP     = < | <= | > | >= | ==
 ///
 /// Limits are converted to the metric's base unit: latency limits are durations with a unit (`250ms`, parsed by
 /// `DurationParser`) stored as µs; rates (`error_rate`, `dropped_rate`) are `1%` or `0.01`, stored as a fraction;
 /// `rps` is a plain number of requests per second; counts (`dropped`, `status_…`) are whole numbers.
+///
+/// Iteration metrics read a flow's `iterations` section: `iteration_duration.*` and
+/// `iteration_duration_without_think.*` its two duration summaries (µs, over finished iterations), `iterations` the
+/// finished ones (completed + failed), `iteration_rate` their rate (`iter/s`, a plain number), `iteration_error_rate`
+/// failed / (completed + failed) (0 when none finished), `dropped_iterations` and `interrupted_iterations` counts.
+/// They are measured on the run or on a `scenario:` scope only (a step, target or stage has no iterations).
 ///
 /// `send_lateness.*` reads `send_lateness_us` (actual send − due time). In the closed model every request is sent the
 /// moment it is due, so an empty summary there counts as 0 µs; in any other model an empty summary (nothing sent) is a
@@ -35,23 +45,31 @@ public struct Threshold: Sendable, Equatable, Codable {
         }
     }
 
-    /// Which part of the run a threshold looks at. Encoded as a string: `run`, `target:NAME`, `stage:N`.
+    /// Which part of the run a threshold looks at. Encoded as a string: `run`, `target:NAME`, `stage:N`,
+    /// `scenario:NAME`, `step:SCENARIO/STEP`.
     public enum Scope: Sendable, Equatable, Codable, CustomStringConvertible {
         case run
-        /// A request target by its `name` in the plan.
+        /// A request target by its `name` in the plan (a flow's request step is a target too).
         case target(String)
         /// A stage of the plan, numbered from 1.
         case stage(Int)
+        /// A flow's scenario by name: its iterations and all its requests.
+        case scenario(String)
+        /// One request step of a scenario's flow: the step's requests (its target section).
+        case step(scenario: String, step: String)
 
         public var description: String {
             switch self {
             case .run: "run"
             case .target(let name): "target:\(name)"
             case .stage(let n): "stage:\(n)"
+            case .scenario(let name): "scenario:\(name)"
+            case .step(let scenario, let step): "step:\(scenario)/\(step)"
             }
         }
 
-        /// Reads the encoded form (`run`, `target:NAME`, `stage:N`); nil when malformed.
+        /// Reads the encoded form (`run`, `target:NAME`, `stage:N`, `scenario:NAME`, `step:SCENARIO/STEP`); nil when
+        /// malformed.
         public init?(encoded text: String) {
             if text == "run" {
                 self = .run
@@ -59,8 +77,28 @@ public struct Threshold: Sendable, Equatable, Codable {
                 self = .target(String(text.dropFirst("target:".count)))
             } else if text.hasPrefix("stage:"), let n = Int(text.dropFirst("stage:".count)), n >= 1 {
                 self = .stage(n)
+            } else if text.hasPrefix("scenario:"), text.count > "scenario:".count {
+                self = .scenario(String(text.dropFirst("scenario:".count)))
+            } else if text.hasPrefix("step:"), let (scenario, step) = Self.splitStep(text.dropFirst("step:".count)) {
+                self = .step(scenario: scenario, step: step)
             } else {
                 return nil
+            }
+        }
+
+        /// `SCENARIO/STEP` split at its first `/`; nil when either side is empty.
+        static func splitStep(_ text: Substring) -> (String, String)? {
+            guard let slash = text.firstIndex(of: "/") else { return nil }
+            let scenario = text[..<slash], step = text[text.index(after: slash)...]
+            guard !scenario.isEmpty, !step.isEmpty else { return nil }
+            return (String(scenario), String(step))
+        }
+
+        /// True for the scopes iteration metrics can be measured on: the run and a scenario.
+        public var hasIterations: Bool {
+            switch self {
+            case .run, .scenario: true
+            case .target, .stage, .step: false
             }
         }
 
@@ -68,7 +106,7 @@ public struct Threshold: Sendable, Equatable, Codable {
             let c = try decoder.singleValueContainer()
             let text = try c.decode(String.self)
             guard let scope = Scope(encoded: text) else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "scope '\(text)' is not run, target:NAME or stage:N")
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "scope '\(text)' is not run, target:NAME, stage:N, scenario:NAME or step:SCENARIO/STEP")
             }
             self = scope
         }
@@ -82,13 +120,15 @@ public struct Threshold: Sendable, Equatable, Codable {
     /// The expression as the user wrote it.
     public var expr: String
     /// Canonical metric name: `latency_us.p99`, `service_time_us.p99.9`, `send_lateness_us.max`, `error_rate`, `rps`,
-    /// `status_5xx`, `status_429`, `dropped`, `dropped_rate`. Latency metrics are named after the result's JSON sections.
+    /// `status_5xx`, `status_429`, `dropped`, `dropped_rate`, and for flows `iteration_duration_us.p95`,
+    /// `iteration_duration_without_think_us.p99`, `iterations`, `iteration_rate`, `iteration_error_rate`,
+    /// `dropped_iterations`, `interrupted_iterations`. Latency metrics are named after the result's JSON sections.
     public var metric: String
     public var scope: Scope
     public var op: Op
     /// The limit in the metric's base unit (see `unit`).
     public var limit: Double
-    /// The base unit of `limit` and of the measured value: `us`, `fraction`, `req/s` or `count`.
+    /// The base unit of `limit` and of the measured value: `us`, `fraction`, `req/s`, `iter/s` or `count`.
     public var unit: String
     /// Stop the run as soon as this threshold fails (for the live evaluator; not set by the expression syntax).
     public var abortOnFail: Bool = false
@@ -125,6 +165,8 @@ public struct Threshold: Sendable, Equatable, Codable {
         public static let micros = "us"
         public static let fraction = "fraction"
         public static let requestsPerSecond = "req/s"
+        /// Finished iterations per second (`iteration_rate`).
+        public static let iterationsPerSecond = "iter/s"
         public static let count = "count"
     }
 
@@ -134,11 +176,30 @@ public struct Threshold: Sendable, Equatable, Codable {
     static let latencyPrefixes: [(prefix: String, histogram: String)] = [
         ("latency.", "latency_us"), ("service_time.", "service_time_us"), ("send_lateness.", "send_lateness_us"),
         ("latency_us.", "latency_us"), ("service_time_us.", "service_time_us"), ("send_lateness_us.", "send_lateness_us"),
+        ("iteration_duration.", "iteration_duration_us"), ("iteration_duration_without_think.", "iteration_duration_without_think_us"),
+        ("iteration_duration_us.", "iteration_duration_us"),
+        ("iteration_duration_without_think_us.", "iteration_duration_without_think_us"),
     ]
+    /// The histograms of a flow's `iterations` section, by canonical name.
+    static let iterationHistograms: Set<String> = ["iteration_duration_us", "iteration_duration_without_think_us"]
+    /// The iteration metrics that are not durations.
+    static let iterationCounters: Set<String> = ["iterations", "iteration_rate", "iteration_error_rate", "dropped_iterations",
+                                                 "interrupted_iterations"]
+
+    /// True when the metric reads a flow's `iterations` section rather than its requests.
+    public var isIterationMetric: Bool { Self.isIterationMetric(metric) }
+
+    static func isIterationMetric(_ canonical: String) -> Bool {
+        if iterationCounters.contains(canonical) { return true }
+        guard let dot = canonical.firstIndex(of: ".") else { return false }
+        return iterationHistograms.contains(String(canonical[..<dot]))
+    }
     private static let operatorHelp = "use <, <=, >, >= or =="
     private static let metricHelp = "expected p50, p75, p90, p95, p99, p99.9, p99.99, max, mean or min "
         + "(optionally latency., service_time. or send_lateness.), error_rate, dropped, dropped_rate, rps, "
-        + "status_4xx, status_5xx or status_NNN"
+        + "status_4xx, status_5xx or status_NNN; for flows iteration_duration.STAT, "
+        + "iteration_duration_without_think.STAT, iterations, iteration_rate, iteration_error_rate, dropped_iterations "
+        + "or interrupted_iterations"
 
     /// Parses an expression. Every failure is a `BarrageError.usage` whose one-line message names the expression:
     /// `threshold 'p99 < 250': a latency limit needs a unit, e.g. 250ms`.
@@ -149,15 +210,16 @@ public struct Threshold: Sendable, Equatable, Codable {
         while let last = rest.last, last.isWhitespace { rest = rest.dropLast() }
         guard !rest.isEmpty else { throw fail("empty expression") }
 
-        // Scope: a leading `target:` or `stage:` word.
+        // Scope: a leading `target:`, `stage:`, `scenario:` or `step:` word.
         var scope = Scope.run
         let lowered = rest.lowercased()
-        if lowered.hasPrefix("target:") {
-            rest = rest.dropFirst("target:".count)
+        /// The name after a scope word: up to the next space, or between double quotes.
+        func scopeName(_ word: String, example: String) throws -> String {
+            rest = rest.dropFirst(word.count)
             let name: Substring
             if rest.first == "\"" {
                 rest = rest.dropFirst()
-                guard let close = rest.firstIndex(of: "\"") else { throw fail("unterminated quote in the target name") }
+                guard let close = rest.firstIndex(of: "\"") else { throw fail("unterminated quote in the \(word.dropLast()) name") }
                 name = rest[..<close]
                 rest = rest[rest.index(after: close)...]
             } else {
@@ -165,9 +227,20 @@ public struct Threshold: Sendable, Equatable, Codable {
                 name = rest[..<end]
                 rest = rest[end...]
             }
-            guard !name.isEmpty else { throw fail("target: needs a target name, e.g. target:api p95 < 100ms") }
-            guard rest.isEmpty || rest.first!.isWhitespace else { throw fail("expected a space after the scope target:\(name)") }
-            scope = .target(String(name))
+            guard !name.isEmpty else { throw fail("\(word) needs a \(word.dropLast()) name, e.g. \(example)") }
+            guard rest.isEmpty || rest.first!.isWhitespace else { throw fail("expected a space after the scope \(word)\(name)") }
+            return String(name)
+        }
+        if lowered.hasPrefix("target:") {
+            scope = .target(try scopeName("target:", example: "target:api p95 < 100ms"))
+        } else if lowered.hasPrefix("scenario:") {
+            scope = .scenario(try scopeName("scenario:", example: "scenario:checkout iteration_duration.p95 < 2s"))
+        } else if lowered.hasPrefix("step:") {
+            let text = try scopeName("step:", example: "step:checkout/login p99 < 300ms")
+            guard let (scenario, step) = Scope.splitStep(Substring(text)) else {
+                throw fail("step: needs SCENARIO/STEP, e.g. step:checkout/login p99 < 300ms (a step name alone is ambiguous across scenarios; target:STEP names a step of the plan's one scenario)")
+            }
+            scope = .step(scenario: scenario, step: step)
         } else if lowered.hasPrefix("stage:") {
             rest = rest.dropFirst("stage:".count)
             let end = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
@@ -179,7 +252,7 @@ public struct Threshold: Sendable, Equatable, Codable {
             guard n >= 1 else { throw fail("stages are numbered from 1") }
             scope = .stage(n)
         } else if let colon = rest.firstIndex(of: ":"), !rest[..<colon].contains(where: { $0.isWhitespace || isOperatorChar($0) }) {
-            throw fail("unknown scope '\(rest[...colon])' (use target:NAME or stage:N)")
+            throw fail("unknown scope '\(rest[...colon])' (use target:NAME, stage:N, scenario:NAME or step:SCENARIO/STEP)")
         }
         rest = rest.drop(while: \.isWhitespace)
         guard !rest.isEmpty else { throw fail("expected a metric after the scope") }
@@ -204,6 +277,9 @@ public struct Threshold: Sendable, Equatable, Codable {
             throw fail("expected an operator after '\(metricText)' (\(operatorHelp))")
         }
         guard let op = Op(rawValue: opText) else { throw fail("unknown operator '\(opText)' (\(operatorHelp))") }
+        if isIterationMetric(metric) && !scope.hasIterations {
+            throw fail("\(metricText) is measured per run or per scenario (scenario:NAME), not on the scope \(scope)")
+        }
 
         // Limit, in the metric's unit.
         let limitText = String(rest)
@@ -232,30 +308,54 @@ public struct Threshold: Sendable, Equatable, Codable {
         case BaseUnit.requestsPerSecond:
             guard let rps = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number of requests per second") }
             limit = rps
+        case BaseUnit.iterationsPerSecond:
+            guard let rate = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number of iterations per second") }
+            limit = rate
         default:
             guard let count = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number") }
-            guard count == count.rounded() else { throw fail("limit '\(limitText)' is not a whole number of requests") }
+            guard count == count.rounded() else {
+                throw fail("limit '\(limitText)' is not a whole number of \(isIterationMetric(metric) ? "iterations" : "requests")")
+            }
             limit = count
         }
         return Threshold(expr: expr, metric: metric, scope: scope, op: op, limit: limit, unit: unit)
     }
 
-    /// Checks the scope against the plan: a target that is not in `plan.targets` or a stage past `plan.stages`
-    /// is a usage error ("scope matches nothing") naming the expression.
+    /// Checks the scope against the plan: a target that is not in `plan.targets`, a stage past `plan.stages`, a scenario
+    /// that is not the plan's or a step that is not one of its request steps is a usage error ("scope matches nothing")
+    /// naming the expression; so is an iteration metric on a plan without a scenario.
     public func validate(against plan: PlanRecord) throws {
+        func refuse(_ why: String) -> BarrageError { .usage("threshold '\(Self.oneLine(expr))': \(why)") }
+        if isIterationMetric && plan.scenario == nil {
+            throw refuse("iteration metrics need a scenario (a profile with scenarios:)")
+        }
         switch scope {
         case .run:
             return
         case .target(let name):
             guard plan.targets.contains(where: { $0.name == name }) else {
                 let names = plan.targets.map(\.name).joined(separator: ", ")
-                throw BarrageError.usage("threshold '\(Self.oneLine(expr))': scope matches nothing: no target named '\(name)' (targets: \(names.isEmpty ? "none" : names))")
+                throw refuse("scope matches nothing: no target named '\(name)' (targets: \(names.isEmpty ? "none" : names))")
             }
         case .stage(let n):
             guard n >= 1, n <= plan.stages.count else {
-                throw BarrageError.usage("threshold '\(Self.oneLine(expr))': scope matches nothing: stage \(n) but the plan has \(plan.stages.count) stage\(plan.stages.count == 1 ? "" : "s")")
+                throw refuse("scope matches nothing: stage \(n) but the plan has \(plan.stages.count) stage\(plan.stages.count == 1 ? "" : "s")")
+            }
+        case .scenario(let name):
+            guard plan.scenario == name else {
+                throw refuse("scope matches nothing: no scenario named '\(name)' (\(Self.scenarioList(plan)))")
+            }
+        case .step(let scenario, let step):
+            guard plan.scenario == scenario, plan.targets.contains(where: { $0.name == step }) else {
+                let steps = plan.scenario.map { s in plan.targets.map { "\(s)/\($0.name)" }.joined(separator: ", ") }
+                throw refuse("scope matches nothing: no step '\(scenario)/\(step)' (\(steps.map { "steps: \($0)" } ?? Self.scenarioList(plan)))")
             }
         }
+    }
+
+    /// `scenarios: checkout`, or that the plan has none.
+    private static func scenarioList(_ plan: PlanRecord) -> String {
+        plan.scenario.map { "scenarios: \($0)" } ?? "the plan has no scenarios"
     }
 
     /// The canonical metric and its unit for a metric as written, or nil when it is not one we know.
@@ -267,9 +367,10 @@ public struct Threshold: Sendable, Equatable, Codable {
         }
         if let stat = latencyStat(text) { return ("latency_us.\(stat)", BaseUnit.micros) }
         switch text {
-        case "error_rate", "dropped_rate": return (text, BaseUnit.fraction)
-        case "dropped": return (text, BaseUnit.count)
+        case "error_rate", "dropped_rate", "iteration_error_rate": return (text, BaseUnit.fraction)
+        case "dropped", "iterations", "dropped_iterations", "interrupted_iterations": return (text, BaseUnit.count)
         case "rps": return (text, BaseUnit.requestsPerSecond)
+        case "iteration_rate": return (text, BaseUnit.iterationsPerSecond)
         default: break
         }
         guard text.hasPrefix("status_") else { return nil }

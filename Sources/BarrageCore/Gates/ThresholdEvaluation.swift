@@ -2,7 +2,8 @@ import Foundation
 
 /// The outcome of one threshold on one run, as it appears in results and reports.
 ///
-/// JSON keys are exactly `expr`, `metric`, `scope` (`run`, `target:NAME`, `stage:N`), `op`, `limit`, `actual`, `unit`
+/// JSON keys are exactly `expr`, `metric`, `scope` (`run`, `target:NAME`, `stage:N`, `scenario:NAME`,
+/// `step:SCENARIO/STEP`), `op`, `limit`, `actual`, `unit`
 /// and `ok`; `actual` is `null` when the run could not measure the metric, and such a threshold is never `ok`.
 /// `note` (why it was not measured) is for the human reports only and is not encoded.
 public struct ThresholdResult: Sendable, Equatable, Codable {
@@ -15,7 +16,7 @@ public struct ThresholdResult: Sendable, Equatable, Codable {
     public var limit: Double
     /// The measured value in `unit`; nil when it could not be measured (see `note`).
     public var actual: Double?
-    /// `us`, `fraction`, `req/s` or `count`.
+    /// `us`, `fraction`, `req/s`, `iter/s` or `count`.
     public var unit: String
     public var ok: Bool
     /// Why `actual` is nil, or nil when it was measured. Not part of the JSON document.
@@ -80,8 +81,10 @@ public struct ThresholdResult: Sendable, Equatable, Codable {
 /// Applies thresholds to a finished run. Pure: reads only the `RunResult`.
 ///
 /// Scoped thresholds: a `target:` scope is measured on the result's per-target section, a `stage:` scope on its
-/// per-stage section (with one target or one stage, that scope is the whole run). A scope whose data is missing is
-/// reported unmeasured and failed, never passed on numbers that mix scopes.
+/// per-stage section (with one target or one stage, that scope is the whole run). A `scenario:` scope is the
+/// scenario's iterations and all its requests (with one scenario per run, the run's numbers); a `step:` scope is the
+/// step's target section, as `target:` is. Iteration metrics read the result's `iterations` section. A scope whose
+/// data is missing is reported unmeasured and failed, never passed on numbers that mix scopes.
 public enum ThresholdEvaluator {
     /// The measured value of the threshold's metric in its unit, or nil when this result cannot supply it.
     public static func actual(_ t: Threshold, in result: RunResult) -> Double? {
@@ -127,18 +130,23 @@ public enum ThresholdEvaluator {
     static func measure(_ t: Threshold, in r: RunResult) -> (value: Double?, note: String?) {
         var view = ScopeView(latency: r.latency_us, service: r.service_time_us, lateness: r.send_lateness_us,
                              requests: r.requests, statusCodes: r.status_codes, rps: r.throughput.rps, model: r.plan.model)
+        // A step is its target section; a flow's one scenario is the whole run.
+        var target: String? = nil
         switch t.scope {
         case .run:
             break
+        case .scenario(let name):
+            guard r.plan.scenario == name else { return (nil, "scope matches nothing: no scenario named '\(name)'") }
+        case .step(let scenario, let step):
+            guard r.plan.scenario == scenario, r.plan.targets.contains(where: { $0.name == step }) else {
+                return (nil, "scope matches nothing: no step '\(scenario)/\(step)'")
+            }
+            target = step
         case .target(let name):
             guard r.plan.targets.contains(where: { $0.name == name }) else {
                 return (nil, "scope matches nothing: no target named '\(name)'")
             }
-            if r.plan.targets.count > 1 {
-                guard let section = r.targets[name] else { return (nil, "no per-target data for '\(name)' in this result") }
-                view = ScopeView(latency: section.latency_us, service: section.service_time_us, lateness: nil,
-                                 requests: section.requests, statusCodes: section.status_codes, rps: section.rps, model: r.plan.model)
-            }
+            target = name
         case .stage(let n):
             guard n >= 1, n <= r.plan.stages.count else {
                 return (nil, "scope matches nothing: the plan has \(r.plan.stages.count) stage\(r.plan.stages.count == 1 ? "" : "s")")
@@ -150,7 +158,40 @@ public enum ThresholdEvaluator {
                                  statusCodes: nil, rps: st.achieved_rps, model: r.plan.model)
             }
         }
+        if t.isIterationMetric {
+            guard t.scope.hasIterations else { return (nil, "iteration metrics are measured per run or per scenario") }
+            guard let iterations = r.iterations else { return (nil, "no iterations in this result (iteration metrics need a scenario)") }
+            return iterationValue(t.metric, in: iterations)
+        }
+        if let name = target {
+            if r.plan.targets.count > 1 {
+                guard let section = r.targets[name] else { return (nil, "no per-target data for '\(name)' in this result") }
+                view = ScopeView(latency: section.latency_us, service: section.service_time_us, lateness: nil,
+                                 requests: section.requests, statusCodes: section.status_codes, rps: section.rps, model: r.plan.model)
+            }
+        }
         return value(t.metric, in: view)
+    }
+
+    /// An iteration metric from a flow's `iterations` section.
+    private static func iterationValue(_ metric: String, in it: RunResult.Iterations) -> (value: Double?, note: String?) {
+        if let dot = metric.firstIndex(of: ".") {
+            let histogram = String(metric[..<dot])
+            let summary = histogram == "iteration_duration_without_think_us" ? it.duration_without_think_us : it.duration_us
+            guard summary.count > 0 else { return (nil, "no finished iterations, so no \(histogram)") }
+            guard let stat = LatencyStat(rawValue: String(metric[metric.index(after: dot)...])) else {
+                return (nil, "unknown metric '\(metric)'")
+            }
+            return (Double(stat.micros(of: summary)), nil)
+        }
+        switch metric {
+        case "iterations": return (Double(it.finished), nil)
+        case "iteration_rate": return (it.rate, nil)
+        case "iteration_error_rate": return (it.errorRate, nil)
+        case "dropped_iterations": return (Double(it.dropped), nil)
+        case "interrupted_iterations": return (Double(it.interrupted), nil)
+        default: return (nil, "unknown metric '\(metric)'")
+        }
     }
 
     private static func value(_ metric: String, in r: ScopeView) -> (value: Double?, note: String?) {
@@ -216,6 +257,7 @@ enum ThresholdFormat {
         case Threshold.BaseUnit.micros: DurationParser.format(microsDouble: v)
         case Threshold.BaseUnit.fraction: NumberFormat.percentTrimmed(v)
         case Threshold.BaseUnit.requestsPerSecond: fixedTrimmed(v, 1) + " req/s"
+        case Threshold.BaseUnit.iterationsPerSecond: fixedTrimmed(v, 1) + " iter/s"
         case Threshold.BaseUnit.count where v.isFinite && Swift.abs(v) < 1e15: TextReport.grouped(Int(v.rounded()))
         default: fixedTrimmed(v, 3)
         }
@@ -233,10 +275,12 @@ enum ThresholdFormat {
         return number + text[unitStart...]
     }
 
-    /// `latency_us.p99` → `p99`; `service_time_us.max` → `service_time.max`; others as they are.
+    /// `latency_us.p99` → `p99`; `service_time_us.max` → `service_time.max`; `iteration_duration_us.p95` →
+    /// `iteration_duration.p95`; others as they are.
     static func label(metric: String) -> String {
         if metric.hasPrefix("latency_us.") { return String(metric.dropFirst("latency_us.".count)) }
-        for histogram in ["service_time", "send_lateness"] where metric.hasPrefix(histogram + "_us.") {
+        for histogram in ["service_time", "send_lateness", "iteration_duration", "iteration_duration_without_think"]
+            where metric.hasPrefix(histogram + "_us.") {
             return histogram + "." + metric.dropFirst(histogram.count + 4)
         }
         return metric

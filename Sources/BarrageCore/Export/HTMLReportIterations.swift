@@ -1,0 +1,27 @@
+import Foundation
+
+/// The report's panel for a flow's iterations (the result's `iterations`): how they ended, their rate and error rate,
+/// and their durations with and without think time.
+extension HTMLReport {
+    static func iterationsPanel(_ it: RunResult.Iterations) -> String {
+        let g = NumberFormat.grouped
+        let share = { (n: Int) -> String in it.total > 0 ? NumberFormat.percent(Double(n) / Double(it.total)) + " of all" : "" }
+        let counts = [
+            Card(label: "Iterations", value: g(it.total), sub: "started or dropped"),
+            Card(label: "Completed", value: g(it.completed), sub: share(it.completed), tone: it.completed > 0 ? "good" : ""),
+            Card(label: "Failed", value: g(it.failed), sub: it.failed > 0 ? share(it.failed) : "a step failed", tone: it.failed > 0 ? "bad" : ""),
+            Card(label: "Interrupted", value: g(it.interrupted), sub: it.interrupted > 0 ? share(it.interrupted) : "unfinished at the end",
+                 tone: it.interrupted > 0 ? "warn" : ""),
+            Card(label: "Dropped", value: g(it.dropped), sub: it.dropped > 0 ? share(it.dropped) : "never started", tone: it.dropped > 0 ? "warn" : ""),
+            Card(label: "Rate", value: NumberFormat.number(it.rate), sub: "finished per second", unit: "iter/s"),
+            Card(label: "Iteration error rate", value: NumberFormat.percent(it.errorRate), sub: "failed / finished",
+                 tone: it.errorRate > 0 ? "bad" : ""),
+        ]
+        let table = summaryTable([("Iteration duration", it.duration_us), ("Without think time", it.duration_without_think_us)])
+        let note = "Scenario \(it.scenario): each iteration is one pass of a virtual user through the flow. Durations cover "
+            + "completed and failed iterations, from their start (in the open model, the due time) to the end of their last step; "
+            + "without think time, the flow's think steps are left out. Interrupted iterations (unfinished when the run ended) "
+            + "and dropped ones (never started) are counted, not timed."
+        return panel("Iterations", note: note, content: cards(counts) + "\n" + table)
+    }
+}
