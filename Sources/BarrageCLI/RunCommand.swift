@@ -228,8 +228,8 @@ extension Barrage {
         /// The plan: flags read into `PlanInputs`, then `PlanBuilder`.
         func plan() throws -> RunPlan { try planned().plan }
 
-        /// The plan and, for a profile, its thresholds.
-        func planned() throws -> (plan: RunPlan, thresholds: [Profile.ThresholdSpec]) {
+        /// The plan and, for a profile, its thresholds and the scenarios it has that this run leaves out.
+        func planned() throws -> (plan: RunPlan, thresholds: [Profile.ThresholdSpec], notRunning: [String]) {
             let l = try load()
             let segment = try resolvedSegment()
             let tuning = try engine.tuning()
@@ -238,19 +238,30 @@ extension Barrage {
                 let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: l.threads,
                                                    load: override, overrides: given, segment: segment, recordRaw: raw != nil,
                                                    engine: tuning, scenarios: scenario)
-                return (loaded.plan, loaded.profile.thresholds)
+                let running = loaded.plan.workload.flow?.scenario
+                return (loaded.plan, loaded.profile.thresholds, loaded.profile.scenarios.map(\.name).filter { $0 != running })
             }
             var inputs = try request.inputs(url: url, load: try loadFlags(), threads: l.threads)
             inputs.segment = segment
             inputs.recordRaw = raw != nil
             inputs.engine = tuning
-            return (try PlanBuilder.build(inputs), [])
+            return (try PlanBuilder.build(inputs), [], [])
         }
 
         func run() throws {
-            let (plan, profileThresholds) = try planned()
+            let (plan, profileThresholds, notRunning) = try planned()
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
-            let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail)
+            // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.
+            let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail).filter { t in
+                let scenario: String?
+                switch t.scope {
+                case .scenario(let name), .step(let name, _): scenario = name
+                default: scenario = nil
+                }
+                guard let scenario, notRunning.contains(scenario) else { return true }
+                writeStderr("barrage: threshold '\(Threshold.oneLine(t.expr))' not judged: scenario \(scenario) is not running\n")
+                return false
+            }
             for t in thresholds { try t.validate(against: PlanRecord(plan)) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }
             try OutputFile.prepare(outputs)

@@ -88,6 +88,40 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(api["login"], r.targets["login"].map { $0.requests.total - $0.requests.dropped })
     }
 
+    func testOneScenarioOfSeveralRunsAndTheOthersGatesAreSetAside() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let profile = dir.appendingPathComponent("two.yaml").path
+        try """
+        scenarios:
+          browse:
+            iterations: 6
+            load: { model: closed, stages: [ { duration: 5s, concurrency: 2 } ] }
+            flow:
+              - { name: list, url: "${BASE_URL}/api/items" }
+          checkout:
+            iterations: 3
+            load: { model: closed, stages: [ { duration: 5s, concurrency: 1 } ] }
+            flow:
+              - { name: home, url: "${BASE_URL}/" }
+        thresholds:
+          - "scenario:browse iterations >= 6"
+          - "scenario:checkout iterations >= 3"
+        """.write(toFile: profile, atomically: true, encoding: .utf8)
+        let both = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL], timeout: 30)
+        XCTAssertEqual(both.status, 2)
+        XCTAssertTrue(both.stderr.contains("running several at once is not supported yet: choose one with --scenario NAME"), both.stderr)
+        let one = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--scenario", "browse", "--json", "-",
+                                         "--quiet"], timeout: 30)
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertTrue(one.stderr.contains("threshold 'scenario:checkout iterations >= 3' not judged: scenario checkout is not running"),
+                      one.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(one.stdout.utf8))
+        XCTAssertEqual(r.iterations?.completed, 6)
+        XCTAssertEqual(r.thresholds.map(\.expr), ["scenario:browse iterations >= 6"])
+        XCTAssertEqual(try apiCounts()["items"], 6)
+    }
+
     func testMinusNCapsTheIterations() throws {
         let out = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "-n", "5", "--json", "-", "--quiet"],
                                         timeout: 60)
