@@ -12,6 +12,9 @@ public struct IntervalStats: Sendable {
     public var inFlight = 0
     /// The most requests in flight on this thread at any moment of the second (including those carried in).
     public var inFlightMax = 0
+    /// A flow's iterations that ended in this second (nil for plain targets): handed over with the second, so gates on
+    /// iteration metrics are judged during the run as requests are.
+    public var iterations: IterationRecorder?
 
     public init(second: Int, targets: Int = 1) {
         self.second = second

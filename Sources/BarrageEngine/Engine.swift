@@ -61,11 +61,15 @@ public final class Engine {
         public var timeline: [TimelineEntry]
         /// Unix ms of the run's start (0 before the start line).
         public var startedEpochMillis: Int64
+        /// A flow's iterations that ended in the seconds handed over so far; nil for plain targets.
+        public var iterations: IterationRecorder? = nil
 
         /// The seconds closed so far as a measurement, for a result built the same way as the final one.
         public var measurement: RunMeasurement {
-            RunMeasurement(recorder: sofar, targets: targets, stages: stages, timeline: timeline,
-                        startedEpochMillis: startedEpochMillis, runMicros: Int64(timeline.count) * 1_000_000)
+            var m = RunMeasurement(recorder: sofar, targets: targets, stages: stages, timeline: timeline,
+                                   startedEpochMillis: startedEpochMillis, runMicros: Int64(timeline.count) * 1_000_000)
+            m.iterations = iterations
+            return m
         }
     }
 
@@ -182,7 +186,7 @@ public final class Engine {
             for message in pending {
                 switch message {
                 case .interval(let worker, let stats, _, _): timeline.add(worker: worker, stats)
-                case .finished(let worker, _, _, _, _): timeline.finish(worker: worker)
+                case .finished(let worker, _, _, _): timeline.finish(worker: worker)
                 case .raw: break
                 }
             }
@@ -194,14 +198,14 @@ public final class Engine {
                 switch message {
                 case .interval(_, let stats, let t, let s):
                     total.merge(stats.recorder)
+                    if let its = stats.iterations { iterations?.merge(its) }
                     if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
                     if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
                 case .raw(let bytes):
                     raw?(bytes)
                     continue
-                case .finished(_, let warmupRecorder, let connectRecorder, let fe, let its):
+                case .finished(_, let warmupRecorder, let connectRecorder, let fe):
                     for (k, v) in fe where firstErrors[k] == nil { firstErrors[k] = v }
-                    if let its { iterations?.merge(its) }
                     warm.merge(warmupRecorder)
                     connect.merge(connectRecorder)
                     finished += 1
@@ -228,7 +232,7 @@ public final class Engine {
                 }
                 tick(Progress(elapsedMicros: now - setupStarted, runElapsedMicros: zero == 0 ? 0 : now - zero, sofar: total,
                               targets: perTarget, stages: perStage, live: counts, timeline: entries,
-                              startedEpochMillis: startLine.startedEpochMillis))
+                              startedEpochMillis: startLine.startedEpochMillis, iterations: iterations))
             }
         }
         if timeline == nil { // stopped before the start line

@@ -9,7 +9,8 @@ extension EngineThread {
     func recordIteration(_ i: Int, end: IterationEnd, now: Int64) {
         let state = scheduler.slot(i)
         guard state.iterationStartMicros >= plan.warmupMicros else { return }
-        iterations.record(end, durationMicros: now - startMicros - state.iterationStartMicros, thinkMicros: state.iterationThinkMicros)
+        interval.iterations?.record(end, durationMicros: now - startMicros - state.iterationStartMicros,
+                                    thinkMicros: state.iterationThinkMicros)
     }
 
     /// Records an open-model request dropped at `now` (too late, or the run stopping).
@@ -108,6 +109,7 @@ extension EngineThread {
         if !targetRecorders.isEmpty { targetRecorders = Array(repeating: Recorder(), count: targetRecorders.count) }
         if !stageRecorders.isEmpty { stageRecorders = Array(repeating: Recorder(), count: stageRecorders.count) }
         interval = IntervalStats(second: second, targets: targetCount)
+        if flowRuntime != nil { interval.iterations = IterationRecorder() }
         interval.inFlightMax = active // requests carried into the new second are in flight at its start
     }
 

@@ -83,8 +83,6 @@ final class EngineThread: @unchecked Sendable {
     let vuOffset: Int
     /// A flow's per-VU state and response handling; nil for plain targets.
     var flowRuntime: FlowRuntime?
-    /// A flow's iterations on this thread (after the warm-up).
-    var iterations = IterationRecorder()
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
 
@@ -353,6 +351,7 @@ final class EngineThread: @unchecked Sendable {
         startMicros = startLine.arriveAndWait(control: control)
         sendEndMicros = plan.durationMicros.map { startMicros + $0 } ?? Int64.max
         interval = IntervalStats(second: 0, targets: targetCount)
+        if flowRuntime != nil { interval.iterations = IterationRecorder() }
         let now = Clock.monotonicMicros()
         // Open model: every slot starts free; the schedule says when each request is due. Closed: idle slots start.
         followControl()
@@ -367,8 +366,7 @@ final class EngineThread: @unchecked Sendable {
         publishLive()
         mailbox.post(.finished(worker: index, warmup: warmupRecorder, connect: connectRecorder,
                                firstErrors: Dictionary(uniqueKeysWithValues: ErrorClass.allCases.compactMap { c in
-                                   firstErrors[c.index].map { (c.rawValue, $0) } }),
-                               iterations: flowRuntime == nil ? nil : iterations))
+                                   firstErrors[c.index].map { (c.rawValue, $0) } })))
     }
 
     /// Whether the loop is done: nothing in flight and nothing more may start.
@@ -419,7 +417,7 @@ final class EngineThread: @unchecked Sendable {
             _ = addTransfer(i, now: now)
         case .drop(_, let target, let dueMicros):
             recordDrop(now: now, dueMicros: dueMicros, target: target)
-            if flowRuntime != nil && dueMicros >= plan.warmupMicros { iterations.recordDropped() }
+            if dueMicros >= plan.warmupMicros { interval.iterations?.recordDropped() }
         case .iterationEnded(let i, let end):
             recordIteration(i, end: end, now: now)
             execute(scheduler.afterIteration(slot: i, nowMicros: now - startMicros), now: now)

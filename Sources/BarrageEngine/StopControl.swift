@@ -63,7 +63,7 @@ final class Mailbox: Sendable {
         case interval(worker: Int, IntervalStats, targets: [Recorder], stages: [Recorder])
         /// NDJSON lines of finished requests (`--raw`), handed over once a second.
         case raw([UInt8])
-        case finished(worker: Int, warmup: Recorder, connect: Recorder, firstErrors: [String: String], iterations: IterationRecorder?)
+        case finished(worker: Int, warmup: Recorder, connect: Recorder, firstErrors: [String: String])
     }
     private let messages = Mutex<[Message]>([])
 

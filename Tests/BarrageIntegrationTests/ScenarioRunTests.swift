@@ -122,6 +122,36 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(try apiCounts()["items"], 6)
     }
 
+    func testAbortOnFailStopsARunWhoseIterationsFail() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let profile = dir.appendingPathComponent("failing.yaml").path
+        // Every login is refused (wrong password): every iteration fails at its first step.
+        try """
+        scenarios:
+          checkout:
+            load: { model: closed, stages: [ { duration: 60s, concurrency: 2 } ], start_concurrency: 2 }
+            flow:
+              - { name: login, method: POST, url: "${BASE_URL}/api/login", json: { user: u1, password: wrong }, expect: { status: [200] } }
+              - { name: item, url: "${BASE_URL}/api/items/1" }
+        thresholds:
+          - "scenario:checkout iteration_error_rate < 1%"
+        """.write(toFile: profile, atomically: true, encoding: .utf8)
+        let json = dir.appendingPathComponent("r.json").path
+        let out = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--abort-on-fail", "--json", json,
+                                         "--quiet"], timeout: 60)
+        XCTAssertEqual(out.status, 99, out.stderr)
+        XCTAssertLessThan(out.seconds, 30, "stopped by the gate long before the 60 s load")
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertNotNil(r.aborted_by)
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertGreaterThan(it.failed, 0)
+        XCTAssertEqual(it.completed, 0)
+        XCTAssertEqual(it.total, it.completed + it.failed + it.interrupted + it.dropped)
+        XCTAssertEqual(r.targets["item"]?.requests.total ?? 0, 0, "no step after a failed login")
+        XCTAssertEqual(try apiCounts()["login_failed"], r.targets["login"]?.requests.total)
+    }
+
     func testMinusNCapsTheIterations() throws {
         let out = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "-n", "5", "--json", "-", "--quiet"],
                                         timeout: 60)
