@@ -503,6 +503,29 @@ final class ProfileScenarioTests: XCTestCase {
                       failure(bad))
     }
 
+    func testScenarioDefaultsAndTags() throws {
+        let text = """
+        name: shop
+        defaults: { headers: { Accept: application/json, X-A: profile }, timeout: 9s }
+        scenarios:
+          checkout:
+            defaults: { headers: { x-a: scenario, X-B: b }, timeout: 2s }
+            tags: { team: payments, tier: "1" }
+            load: { model: closed, stages: [ { duration: 1s, concurrency: 1 } ] }
+            flow:
+              - { name: a, url: http://h/a, headers: { X-B: step } }
+              - { name: b, url: http://h/b, timeout: 3s }
+        """
+        let flow = try parse(text).scenarios[0].flow
+        let steps = flow.requestSteps
+        XCTAssertEqual(steps[0].headerTexts, ["Accept: application/json", "x-a: scenario", "X-B: step"])
+        XCTAssertEqual(steps[0].timeoutMicros, 2_000_000, "the scenario's timeout for a step without one")
+        XCTAssertEqual(steps[1].timeoutMicros, 3_000_000, "a step's own timeout wins")
+        XCTAssertEqual(flow.tags, ["team": "payments", "tier": "1"])
+        XCTAssertEqual(failure(text.replacingOccurrences(of: "timeout: 2s }", with: "timout: 2s }")),
+                       "shop.yaml:5: scenarios.checkout.defaults.timout: unknown field 'timout' (did you mean 'timeout'?)")
+    }
+
     func testPacingAndGracefulStop() throws {
         let flow = "      - { name: a, url: http://h/a }"
         let p = try parse(scenario(flow, scenarioExtra: "\n    pacing: 2s\n    graceful_stop: 1s"))

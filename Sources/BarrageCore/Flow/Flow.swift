@@ -27,6 +27,8 @@ public struct Flow: Sendable, Equatable {
     /// iteration (again at its next iteration if they failed); later iterations start after them. What they capture
     /// stays for the VU's lifetime.
     public var setupCount = 0
+    /// The scenario's `tags`, carried into the result (`plan.tags`).
+    public var tags: [String: String] = [:]
 
     public enum CookieMode: String, Sendable, Equatable, CaseIterable {
         /// Each VU has a jar, emptied at the start of each iteration (k6's default).

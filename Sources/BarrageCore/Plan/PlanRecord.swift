@@ -48,6 +48,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     /// The flow's request steps are `targets`, in order.
     public var scenario: String?
     public var iterations: Int?
+    /// The scenario's `tags:`; absent when it has none.
+    public var tags: [String: String]?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -104,6 +106,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         keepalive = plan.keepAlive
         scenario = plan.workload.flow?.scenario
         iterations = plan.iterationLimit
+        tags = plan.workload.flow.flatMap { $0.tags.isEmpty ? nil : $0.tags }
         http_version = plan.httpVersion
     }
 
@@ -112,7 +115,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
         case start_concurrency, think_time_us, warmup_us, name, overrides, segment, tls_verify, transport
-        case scenario, iterations
+        case scenario, iterations, tags
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -143,6 +146,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(transport, forKey: .transport)
         try c.encodeIfPresent(scenario, forKey: .scenario)
         try c.encodeIfPresent(iterations, forKey: .iterations)
+        try c.encodeIfPresent(tags, forKey: .tags)
     }
 }
 

@@ -5,7 +5,8 @@ import Yams
 /// table (captures first, in step order, then the data columns it uses, in data set and column order). Every name a
 /// template uses is checked here, before anything is sent.
 extension ProfileReader {
-    static let scenarioFields = ["cookies", "iterations", "start_after", "pacing", "graceful_stop", "load", "setup", "flow"]
+    static let scenarioFields = ["cookies", "iterations", "start_after", "pacing", "graceful_stop", "defaults", "tags", "load",
+                                 "setup", "flow"]
     static let requestStepFields = ["name", "method", "url", "headers", "body", "body_file", "json", "form", "expect",
                                     "capture", "continue_on_failure", "timeout"]
     static let bodyFields = ["body", "body_file", "json", "form"]
@@ -23,12 +24,12 @@ extension ProfileReader {
         let name = try top.value("name").map { try nonEmptyString($0, "name") } ?? defaultName()
         let seed = try top.value("seed").map { try seedValue($0, "seed") }
         var defaults = Profile.Defaults()
-        var defaultHeaders: Node?
+        var defaultHeaders: [(node: Node, path: String)] = []
         if let node = top.value("defaults") {
             let map = try fields(node, path: "defaults", line: top.keyLine("defaults"), allowed: Self.defaultsFields)
             defaults.timeoutMicros = try map.value("timeout").map { try positiveDuration($0, map.path("timeout")) }
             defaults.connectTimeoutMicros = try map.value("connect_timeout").map { try positiveDuration($0, map.path("connect_timeout")) }
-            defaultHeaders = map.value("headers")
+            if let headers = map.value("headers") { defaultHeaders.append((headers, "defaults.headers")) }
         }
         let dataSets = try top.value("data").map { try readDataSets($0, "data") } ?? []
 
@@ -119,7 +120,7 @@ extension ProfileReader {
     // MARK: Scenario
 
     func readScenario(_ node: Node, name: String, path: String, keyLine: Int, dataSets: [ProfileDataSet],
-                      defaultHeaders: Node?) throws -> Profile.Scenario {
+                      defaultHeaders profileHeaders: [(node: Node, path: String)]) throws -> Profile.Scenario {
         let map = try fields(node, path: path, line: keyLine, allowed: Self.scenarioFields)
         guard let loadNode = map.value("load") else { throw fail(map.keyLine("load"), map.path("load"), "is required") }
         let load = try readLoad(loadNode, map.path("load"), keyLine: map.keyLine("load"))
@@ -142,8 +143,35 @@ extension ProfileReader {
         }
         let startAfter = try map.value("start_after").map { try duration($0, map.path("start_after")) } ?? 0
         guard let flowNode = map.value("flow") else { throw fail(map.keyLine("flow"), map.path("flow"), "is required") }
+        // The scenario's own defaults: headers on top of the profile's, a timeout for steps that set none.
+        var defaultHeaders = profileHeaders
+        var defaultTimeout: Int64?
+        if let node = map.value("defaults") {
+            let d = try fields(node, path: map.path("defaults"), line: map.keyLine("defaults"), allowed: ["headers", "timeout"])
+            if let headers = d.value("headers") { defaultHeaders.append((headers, d.path("headers"))) }
+            defaultTimeout = try d.value("timeout").map { try positiveDuration($0, d.path("timeout")) }
+        }
+        var tags: [String: String] = [:]
+        if let node = map.value("tags") {
+            guard let pairs = node.mapping else { throw fail(node, map.path("tags"), "expected a mapping of tag name to value") }
+            for (k, v) in pairs {
+                let key = k.scalar?.string ?? ""
+                guard Template.isValidName(key) else {
+                    throw fail(k, map.path("tags") + "." + key, "'\(Threshold.oneLine(key))' is not a tag name (letters, digits, '_' and '-')")
+                }
+                tags[key] = try string(v, map.path("tags") + "." + key)
+            }
+        }
         var flow = try readFlow(flowNode, map.path("flow"), keyLine: map.keyLine("flow"), scenario: name, dataSets: dataSets,
                                 defaultHeaders: defaultHeaders, setup: map.value("setup").map { ($0, map.path("setup")) })
+        if let defaultTimeout {
+            flow.steps = flow.steps.map { step in
+                guard case .request(var r) = step, r.timeoutMicros == nil else { return step }
+                r.timeoutMicros = defaultTimeout
+                return .request(r)
+            }
+        }
+        flow.tags = tags
         flow.cookies = cookies
         flow.iterations = iterations
         if let n = map.value("pacing") {
@@ -174,7 +202,8 @@ extension ProfileReader {
 
     /// A scenario's flow: its `setup` steps (run once per VU, before its first iteration) and then its `flow` steps,
     /// read as one list so that flow steps may use what setup steps captured.
-    func readFlow(_ node: Node, _ path: String, keyLine: Int, scenario: String, dataSets: [ProfileDataSet], defaultHeaders: Node?,
+    func readFlow(_ node: Node, _ path: String, keyLine: Int, scenario: String, dataSets: [ProfileDataSet],
+                  defaultHeaders: [(node: Node, path: String)],
                   setup: (node: Node, path: String)? = nil) throws -> Flow {
         guard let flowList = node.sequence else { throw fail(node, path, "expected a list of steps") }
         guard !flowList.isEmpty else { throw fail(keyLine, path, "needs at least one step") }
@@ -307,7 +336,7 @@ extension ProfileReader {
     // MARK: Steps
 
     private func readRequestStep(_ node: Node, _ path: String, name: String, scope: FlowScope,
-                                 defaultHeaders: Node?) throws -> PendingRequest {
+                                 defaultHeaders: [(node: Node, path: String)]) throws -> PendingRequest {
         let map = try fields(node, path: path, line: line(node), allowed: Self.requestStepFields)
         var uses: [TemplateUse] = []
         guard let urlNode = map.value("url") else {
@@ -326,13 +355,17 @@ extension ProfileReader {
             method = text.uppercased()
         }
 
-        // Headers: the defaults', then the step's (a same-named header replaces the default in place).
-        var headers = try defaultHeaders.map { try flowHeaders($0, "defaults.headers", scope: scope) } ?? []
-        for header in try map.value("headers").map({ try flowHeaders($0, map.path("headers"), scope: scope) }) ?? [] {
-            if let j = headers.firstIndex(where: { $0.name.caseInsensitiveCompare(header.name) == .orderedSame }) {
-                headers[j] = header
-            } else {
-                headers.append(header)
+        // Headers: the profile's defaults, the scenario's, then the step's (a same-named header replaces in place).
+        var headers: [FlowHeader] = []
+        let layers = try defaultHeaders.map { try flowHeaders($0.node, $0.path, scope: scope) }
+            + [try map.value("headers").map({ try flowHeaders($0, map.path("headers"), scope: scope) }) ?? []]
+        for layer in layers {
+            for header in layer {
+                if let j = headers.firstIndex(where: { $0.name.caseInsensitiveCompare(header.name) == .orderedSame }) {
+                    headers[j] = header
+                } else {
+                    headers.append(header)
+                }
             }
         }
 
