@@ -74,7 +74,8 @@ final class LiveReporter {
                 throw BarrageError.failure("--metrics-addr \(addr): cannot listen (\(ListenFailure.reason(error)))")
             }
             if mode != .off { writeStderr("metrics at http://\(addr)/metrics\n") }
-            metricsText.set(PrometheusExposition.render(Recorder(), inFlight: 0, plan: PlanRecord(plan), elapsedMicros: 0, version: Barrage.version))
+            metricsText.set(PrometheusExposition.render(Recorder(), inFlight: 0, plan: PlanRecord(plan), elapsedMicros: 0, version: Barrage.version,
+                                                        iterations: plan.workload.flow == nil ? nil : IterationRecorder()))
         }
     }
 
@@ -84,7 +85,8 @@ final class LiveReporter {
         let snapshot = self.snapshot(p)
         if metrics != nil, lastDrawMicros < 0 || now - lastDrawMicros >= 250_000 {
             let text = PrometheusExposition.render(p.sofar, inFlight: snapshot.inFlight, plan: PlanRecord(plan),
-                                                   elapsedMicros: p.runElapsedMicros, version: Barrage.version)
+                                                   elapsedMicros: p.runElapsedMicros, version: Barrage.version,
+                                                   iterations: plan.workload.flow == nil ? nil : (p.iterations ?? IterationRecorder()))
             metricsText.set(text)
         }
         switch mode {

@@ -238,6 +238,26 @@ final class PrometheusExpositionTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(e.value("barrage_latency_seconds_sum")), 46.671, accuracy: 0.05)
     }
 
+    func testAFlowsIterationsAreCountersAndAHistogramLabelledWithItsScenario() throws {
+        var it = IterationRecorder()
+        for d: Int64 in [800, 3_000, 40_000, 2_000_000] { it.record(.completed, durationMicros: d, thinkMicros: 0) }
+        it.record(.failed, durationMicros: 20_000, thinkMicros: 0)
+        it.record(.interrupted, durationMicros: 0, thinkMicros: 0)
+        it.recordDropped()
+        var p = plan()
+        p.scenario = "checkout"
+        let e = try parse(PrometheusExposition.render(Recorder(), inFlight: 0, plan: p, elapsedMicros: 1_000_000, iterations: it))
+        XCTAssertEqual(e.types["barrage_iterations_total"], "counter")
+        XCTAssertEqual(e.types["barrage_iteration_duration_seconds"], "histogram")
+        for (result, n) in [("completed", 4), ("failed", 1), ("interrupted", 1), ("dropped", 1)] {
+            XCTAssertEqual(e.value("barrage_iterations_total", ["scenario": "checkout", "result": result]), Double(n), result)
+        }
+        XCTAssertEqual(e.value("barrage_iteration_duration_seconds_count", ["scenario": "checkout"]), 5, "finished iterations")
+        XCTAssertEqual(e.value("barrage_iteration_duration_seconds_bucket", ["scenario": "checkout", "le": "0.001"]), 1)
+        XCTAssertEqual(e.value("barrage_iteration_duration_seconds_bucket", ["scenario": "checkout", "le": "+Inf"]), 5)
+        XCTAssertNil(try render(recorder()).types["barrage_iterations_total"], "plain targets have no iteration series")
+    }
+
     func testAnEmptyRunHasEverySeriesAtZero() throws {
         let e = try parse(PrometheusExposition.render(Recorder(), inFlight: 0, plan: plan(), elapsedMicros: 0))
         XCTAssertEqual(e.all("barrage_errors_total").count, ErrorClass.allCases.count)

@@ -37,8 +37,11 @@ public enum PrometheusExposition {
     /// histogram keeps no exact sum.
     ///
     /// `version` is the tool's version for `barrage_info` (BarrageCore does not know it; the CLI passes its own).
+    ///
+    /// A flow (`iterations` given) adds `barrage_iterations_total{scenario,result}` (completed, failed, interrupted,
+    /// dropped) and `barrage_iteration_duration_seconds{scenario}` (finished iterations, think steps included).
     public static func render(_ r: Recorder, inFlight: Int, plan: PlanRecord, elapsedMicros: Int64,
-                              version: String = "unknown") -> String {
+                              version: String = "unknown", iterations: IterationRecorder? = nil) -> String {
         var w = Writer()
 
         w.family("barrage_requests_total", .counter, "Requests finished so far, by result: ok, failed, or dropped (never sent).")
@@ -76,6 +79,17 @@ public enum PrometheusExposition {
 
         w.family("barrage_elapsed_seconds", .gauge, "Time since the run started.")
         w.sample("barrage_elapsed_seconds", [], number(Double(elapsedMicros) / 1_000_000))
+
+        if let it = iterations {
+            let scenario = ("scenario", plan.scenario ?? "")
+            w.family("barrage_iterations_total", .counter, "A flow's iterations so far, by how they ended (dropped: never started).")
+            w.sample("barrage_iterations_total", [scenario, ("result", "completed")], it.completed)
+            w.sample("barrage_iterations_total", [scenario, ("result", "failed")], it.failed)
+            w.sample("barrage_iterations_total", [scenario, ("result", "interrupted")], it.interrupted)
+            w.sample("barrage_iterations_total", [scenario, ("result", "dropped")], it.dropped)
+            w.histogram("barrage_iteration_duration_seconds", "Duration of finished iterations, from their start (the due time in the open model).",
+                        it.duration, labels: [scenario])
+        }
 
         w.family("barrage_info", .gauge, "The run's load model and the tool's version; always 1.")
         var info = [("model", plan.model), ("version", version)]
@@ -142,16 +156,16 @@ public enum PrometheusExposition {
         }
 
         /// Cumulative buckets, then `_sum` (seconds) and `_count`; `+Inf` equals `_count`.
-        mutating func histogram(_ name: String, _ help: String, _ h: LatencyHistogram) {
+        mutating func histogram(_ name: String, _ help: String, _ h: LatencyHistogram, labels: [(String, String)] = []) {
             family(name, .histogram, help)
             let count = h.totalCount
             for b in PrometheusExposition.bucketBounds {
-                sample(name + "_bucket", [("le", b.label)], count == 0 ? 0 : h.count(within: 0...b.micros))
+                sample(name + "_bucket", labels + [("le", b.label)], count == 0 ? 0 : h.count(within: 0...b.micros))
             }
-            sample(name + "_bucket", [("le", "+Inf")], count)
+            sample(name + "_bucket", labels + [("le", "+Inf")], count)
             let sumSeconds = count == 0 ? 0 : HistogramScan(h).mean * Double(count) / 1_000_000
-            sample(name + "_sum", [], PrometheusExposition.number(sumSeconds))
-            sample(name + "_count", [], count)
+            sample(name + "_sum", labels, PrometheusExposition.number(sumSeconds))
+            sample(name + "_count", labels, count)
         }
     }
 }
