@@ -84,6 +84,10 @@ public struct SlotState: Equatable, Sendable {
     public var iterationFailed = false
     /// Flow: the VU ran its setup steps without a failure; its iterations start after them.
     public var setupDone = false
+    /// Flow: the request in flight is repetition `repeatIndex` of its step (`repeat`, `foreach`), with `repeatLeft`
+    /// requests of the step left including it (0 while a `foreach` has not said how many).
+    public var repeatIndex: Int32 = 0
+    public var repeatLeft: Int32 = 0
     /// Flow: the step in flight, or (while waiting) the step to go on with.
     public var step: Int32 = 0
     /// Flow: the iteration's number in the whole run (the budget's or the schedule's k).

@@ -36,6 +36,12 @@ extension SlotScheduler {
         } else if outcome.complete {
             slots[i].failStreak = 0
         }
+        if slots[i].repeatLeft > 1 && !stopping && now < graceEndMicros {
+            // The step's next repetition, on the same slot at once.
+            slots[i].repeatLeft -= 1
+            slots[i].repeatIndex += 1
+            return sendStep(i, step, nowMicros: now)
+        }
         return advance(i, from: step + 1, nowMicros: now)
     }
 
@@ -57,13 +63,34 @@ extension SlotScheduler {
             pushWait(i, untilMicros: until)
             return .think(slot: i, untilMicros: until)
         }
+        slots[i].repeatIndex = 0
+        slots[i].repeatLeft = step.repeatCount
+        return sendStep(i, j, nowMicros: now)
+    }
+
+    /// Slot `i` sends (a repetition of) request step `j`.
+    @inlinable
+    mutating func sendStep(_ i: Int, _ j: Int, nowMicros now: Int64) -> SlotAction {
         slots[i].step = Int32(j)
-        slots[i].target = step.target
+        slots[i].target = flowSteps[j].target
         slots[i].dueMicros = now
         slots[i].sentMicros = now
         slots[i].phase = .inFlight
         _inFlight += 1
         return .send(slot: i, request: slots[i].iteration)
+    }
+
+    /// A `foreach` step's list has `count` elements to go over (the engine reads it before the first request): the
+    /// step is sent that many times. With none, the step is skipped: the returned action is what follows it.
+    @inlinable
+    public mutating func setRepeats(slot i: Int, count: Int, nowMicros now: Int64) -> SlotAction {
+        guard count == 0 else {
+            slots[i].repeatLeft = Int32(count)
+            return .none
+        }
+        slots[i].phase = .idle
+        _inFlight -= 1
+        return advance(i, from: Int(slots[i].step) + 1, nowMicros: now)
     }
 
     /// Ends the iteration on slot `i` (the engine records it from the slot's state, then calls `afterIteration`).
@@ -179,11 +206,14 @@ public struct FlowStepPlan: Sendable, Equatable {
     public var target: Int32
     public var continueOnFailure: Bool
     public var think: ThinkTime?
+    /// Requests of the step in a row: `repeat` (1 by default); 0 for a `foreach`, whose list decides at run time.
+    public var repeatCount: Int32
 
     @inlinable
-    public init(target: Int32, continueOnFailure: Bool, think: ThinkTime?) {
+    public init(target: Int32, continueOnFailure: Bool, think: ThinkTime?, repeatCount: Int32 = 1) {
         self.target = target
         self.continueOnFailure = continueOnFailure
         self.think = think
+        self.repeatCount = repeatCount
     }
 }

@@ -103,7 +103,9 @@ public struct SlotScheduler<Requests: RequestSource> {
             let targetOf = flow.targetIndexOfStep
             flowSteps = flow.steps.enumerated().map { j, step in
                 switch step {
-                case .request(let r): return FlowStepPlan(target: Int32(targetOf[j] ?? 0), continueOnFailure: r.continueOnFailure, think: nil)
+                case .request(let r):
+                    return FlowStepPlan(target: Int32(targetOf[j] ?? 0), continueOnFailure: r.continueOnFailure, think: nil,
+                                        repeatCount: r.foreach == nil ? Int32(r.repeatCount) : 0)
                 case .think(let t): return FlowStepPlan(target: -1, continueOnFailure: true, think: t)
                 }
             }

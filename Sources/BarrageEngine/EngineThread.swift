@@ -400,7 +400,17 @@ final class EngineThread: @unchecked Sendable {
             if active > interval.inFlightMax { interval.inFlightMax = active }
             resetCheck(i)
             if let flow = flowRuntime {
-                let state = scheduler.slot(i)
+                var state = scheduler.slot(i)
+                if state.repeatLeft == 0 {
+                    // A foreach step's first request: its list says how many (none: the step is skipped).
+                    let count = flow.foreachCount(slot: i, target: Int(state.target))
+                    let next = scheduler.setRepeats(slot: i, count: count, nowMicros: now - startMicros)
+                    if count == 0 {
+                        execute(next, now: now)
+                        return
+                    }
+                    state = scheduler.slot(i)
+                }
                 if !flow.prepare(easy(i), slot: i, target: Int(state.target), state: state, nowMillis: Clock.epochMillis()) {
                     // A `unique` data set ran out: this iteration does not start, and no more will.
                     if firstErrors[ErrorClass.other.index] == nil, let why = flow.exhausted { firstErrors[ErrorClass.other.index] = why }

@@ -107,6 +107,9 @@ final class FlowRuntime {
         }
         sinks[i].reset()
         let step = steps[t]
+        if let loop = step.foreach {
+            values[i][loop.itemSlot] = element(Int(state.repeatIndex), of: values[i][loop.listSlot])
+        }
         guard step.isTemplated else { return true }
         let context = TemplateContext(key: FlowKey(seed: seed, vu: vu, iteration: state.iteration, step: Int(state.step)),
                                       nowMillis: nowMillis)
@@ -137,6 +140,23 @@ final class FlowRuntime {
             scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
         }
         return true
+    }
+
+    /// How many requests a `foreach` step sends for slot `i`: its list's length, at most its `max` (a value that is
+    /// not a list is a list of one; an empty value, none).
+    func foreachCount(slot i: Int, target t: Int) -> Int {
+        guard let loop = steps[t].foreach else { return 1 }
+        switch values[i][loop.listSlot] {
+        case .list(let items): return min(items.count, loop.max)
+        case .bytes(let b): return b.isEmpty ? 0 : 1
+        }
+    }
+
+    private func element(_ k: Int, of value: FlowValue) -> FlowValue {
+        switch value {
+        case .list(let items): return k < items.count ? .bytes(items[k]) : .empty
+        case .bytes: return k == 0 ? value : .empty
+        }
     }
 
     /// Draws the rows of an iteration (or, bound to the VU, of its first iteration) into the slot's variables.

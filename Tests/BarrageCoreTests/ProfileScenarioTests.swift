@@ -526,6 +526,38 @@ final class ProfileScenarioTests: XCTestCase {
                        "shop.yaml:5: scenarios.checkout.defaults.timout: unknown field 'timout' (did you mean 'timeout'?)")
     }
 
+    func testRepeatAndForeach() throws {
+        let flow = try parse(scenario("""
+              - { name: list, url: http://h/items, capture: { ids: { json: "$.items[*].id", list: true } } }
+              - { name: each, url: "http://h/items/${id}", foreach: { list: ids, as: id, max: 3 } }
+              - { name: again, url: "http://h/last/${id}", repeat: 4 }
+        """)).scenarios[0].flow
+        let steps = flow.requestSteps
+        let loop = try XCTUnwrap(steps[1].foreach)
+        XCTAssertEqual(loop.list, "ids")
+        XCTAssertEqual(loop.item, "id")
+        XCTAssertEqual(loop.max, 3)
+        XCTAssertEqual(flow.variables[loop.listSlot], "ids")
+        XCTAssertEqual(flow.variables[loop.itemSlot], "id")
+        XCTAssertEqual(steps[2].repeatCount, 4)
+        XCTAssertTrue(ScenarioDescription.lines(try parse(scenario("""
+              - { name: list, url: http://h/items, capture: { ids: { json: "$.items[*].id", list: true } } }
+              - { name: each, url: "http://h/items/${id}", foreach: { list: ids, as: id } }
+        """)).scenarios[0]).contains("    2 GET each http://h/items/${id} · foreach id in ids (at most 100)"))
+        for (flowText, message) in [
+            ("      - { name: each, url: \"http://h/${id}\", foreach: { list: idz, as: id } }",
+             "scenarios.checkout.flow[0].foreach.list: 'idz' is not a capture; foreach goes over a list a step captured (list: true)"),
+            ("      - { name: a, url: http://h/a, capture: { ids: { json: $.x, list: true } } }\n      - { name: b, url: http://h/b, foreach: { list: idz, as: id } }",
+             "scenarios.checkout.flow[1].foreach.list: 'idz' is not a capture (did you mean 'ids'?); foreach goes over a list a step captured (list: true)"),
+            ("      - { name: a, url: http://h/a, repeat: 0 }", "scenarios.checkout.flow[0].repeat: expected 1 to 10000 requests"),
+            ("      - { name: a, url: http://h/a, repeat: 2, foreach: { list: x, as: y } }", "scenarios.checkout.flow[0].foreach: give repeat or foreach, not both"),
+            ("      - { name: a, url: http://h/a, foreach: { list: x } }", "scenarios.checkout.flow[0].foreach.as: is required (the variable each element is in)"),
+            ("      - { name: a, url: http://h/a, foreach: { list: x, as: vu } }", "scenarios.checkout.flow[0].foreach.as: 'vu' is already a built-in, a data set or a capture"),
+        ] {
+            XCTAssertTrue(failure(scenario(flowText)).hasSuffix(message), "\(failure(scenario(flowText)))")
+        }
+    }
+
     func testPacingAndGracefulStop() throws {
         let flow = "      - { name: a, url: http://h/a }"
         let p = try parse(scenario(flow, scenarioExtra: "\n    pacing: 2s\n    graceful_stop: 1s"))

@@ -6,9 +6,12 @@ import XCTest
 final class SlotSchedulerFlowTests: XCTestCase {
     typealias Scheduler = SlotScheduler<CountedRequests>
 
-    private func step(_ name: String, continueOnFailure: Bool = false) throws -> FlowStep {
-        .request(RequestStep(name: name, url: try Template(parsing: "http://127.0.0.1:1/\(name)").bind { _ in nil },
-                             urlText: "http://127.0.0.1:1/\(name)", continueOnFailure: continueOnFailure))
+    private func step(_ name: String, continueOnFailure: Bool = false, repeatCount: Int = 1, foreach: Bool = false) throws -> FlowStep {
+        var r = RequestStep(name: name, url: try Template(parsing: "http://127.0.0.1:1/\(name)").bind { _ in nil },
+                            urlText: "http://127.0.0.1:1/\(name)", continueOnFailure: continueOnFailure)
+        r.repeatCount = repeatCount
+        if foreach { r.foreach = RequestStep.ForEach(list: "ids", listSlot: 0, item: "id", itemSlot: 1, max: 10) }
+        return .request(r)
     }
 
     private func plan(_ steps: [FlowStep], load: LoadModel, iterations: Int? = nil, grace: Int64 = 5_000_000) -> RunPlan {
@@ -180,5 +183,42 @@ final class SlotSchedulerFlowTests: XCTestCase {
         XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 3), .iterationEnded(slot: 0, end: .completed))
         XCTAssertEqual(s.afterIteration(slot: 0, nowMicros: 3), .send(slot: 0, request: 2))
         XCTAssertEqual(s.slot(0).target, 1, "later iterations start after the setup")
+    }
+
+    func testRepeatSendsTheStepThatManyTimesInARow() throws {
+        let p = plan([try step("a", repeatCount: 3), try step("b")], load: .closed(workers: 1, durationMicros: nil), iterations: 1)
+        var s = Scheduler(plan: p, slotCount: 1, thread: 0, requests: CountedRequests(limit: 1), warmInFlight: 1)
+        s.started(nowMicros: 0)
+        XCTAssertEqual(actions(&s, at: 0), [.send(slot: 0, request: 0)])
+        XCTAssertEqual(s.slot(0).repeatLeft, 3)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 1), .send(slot: 0, request: 0))
+        XCTAssertEqual(s.slot(0).repeatIndex, 1)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 2), .send(slot: 0, request: 0))
+        XCTAssertEqual(s.slot(0).target, 0)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 3), .send(slot: 0, request: 0))
+        XCTAssertEqual(s.slot(0).target, 1, "after three requests of a, b")
+        let failed = SlotOutcome(complete: true, neverReachedServer: false, transferFailed: false, failed: true)
+        XCTAssertEqual(s.completed(slot: 0, outcome: failed, nowMicros: 4), .iterationEnded(slot: 0, end: .failed))
+    }
+
+    func testForeachGoesOverAsManyAsItsListSaysAndSkipsAnEmptyOne() throws {
+        let p = plan([try step("list"), try step("each", foreach: true), try step("after")], load: .closed(workers: 1, durationMicros: nil))
+        var s = Scheduler(plan: p, slotCount: 1, thread: 0, requests: CountedRequests(limit: 2), warmInFlight: 1)
+        s.started(nowMicros: 0)
+        _ = actions(&s, at: 0)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 1), .send(slot: 0, request: 0))
+        XCTAssertEqual(s.slot(0).repeatLeft, 0, "the engine reads the list before the first request")
+        XCTAssertEqual(s.setRepeats(slot: 0, count: 2, nowMicros: 1), .none)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 2), .send(slot: 0, request: 0))
+        XCTAssertEqual(s.slot(0).repeatIndex, 1)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 3), .send(slot: 0, request: 0))
+        XCTAssertEqual(s.slot(0).target, 2)
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 4), .iterationEnded(slot: 0, end: .completed))
+        // The next iteration's list is empty: the foreach step is skipped, not sent.
+        XCTAssertEqual(s.afterIteration(slot: 0, nowMicros: 4), .send(slot: 0, request: 1))
+        XCTAssertEqual(s.completed(slot: 0, outcome: .ok, nowMicros: 5), .send(slot: 0, request: 1))
+        XCTAssertEqual(s.setRepeats(slot: 0, count: 0, nowMicros: 5), .send(slot: 0, request: 1))
+        XCTAssertEqual(s.slot(0).target, 2)
+        XCTAssertEqual(s.inFlight, 1)
     }
 }

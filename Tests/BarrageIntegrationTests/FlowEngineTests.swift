@@ -146,4 +146,29 @@ final class FlowEngineTests: XCTestCase {
         XCTAssertEqual(api["unauthorized"], 0, "the setup's token is kept across iterations")
         XCTAssertEqual(r.targets["login"]?.requests.total, 4)
     }
+
+    func testForeachGoesOverACapturedListAndRepeatRepeats() throws {
+        let vars = ["token", "ids", "id"]
+        func t(_ text: String) throws -> CompiledTemplate { try Template(parsing: text).bind { vars.firstIndex(of: $0) } }
+        var login = RequestStep(name: "login", method: "POST", url: try t(server.baseURL + "/api/login"), urlText: server.baseURL + "/api/login",
+                                headers: [try t("Content-Type: application/json")], body: try t(#"{"user":"u${vu}","password":"pw-u${vu}"}"#),
+                                expect: Expect(statuses: [200]),
+                                captures: [Capture(name: "token", source: .json(try JSONPath(parsing: "$.token"), pick: .first))])
+        login.repeatCount = 2
+        let list = RequestStep(name: "items", url: try t(server.baseURL + "/api/items?n=7"), urlText: server.baseURL + "/api/items?n=7",
+                               captures: [Capture(name: "ids", source: .jsonList(try JSONPath(parsing: "$.items[*].id")))])
+        var each = RequestStep(name: "item", url: try t(server.baseURL + "/api/items/${id}"), urlText: server.baseURL + "/api/items/${id}",
+                               headers: [try t("Authorization: Bearer ${token}")], expect: Expect(statuses: [200]))
+        each.foreach = RequestStep.ForEach(list: "ids", listSlot: 1, item: "id", itemSlot: 2, max: 5)
+        var flow = Flow(scenario: "browse", steps: [.request(login), .request(list), .request(each)], variables: vars)
+        flow.iterations = 6
+        let r = try run(plan(flow, load: .closed(workers: 2, durationMicros: nil)))
+        XCTAssertEqual(r.iterations?.completed, 6, "\(r.error_messages)")
+        XCTAssertEqual(r.targets["login"]?.requests.ok, 12, "repeat: 2")
+        XCTAssertEqual(r.targets["item"]?.requests.ok, 30, "five of the seven ids (max: 5) per iteration")
+        let api = try apiCounts()
+        XCTAssertEqual(api["item"], 30)
+        XCTAssertEqual(api["not_found"], 0, "each id from the list, in turn")
+        XCTAssertEqual(api["unauthorized"], 0)
+    }
 }

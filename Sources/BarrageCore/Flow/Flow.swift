@@ -93,6 +93,22 @@ public struct RequestStep: Sendable, Equatable {
     /// Keep going with the next step when this one fails (its captures then stay empty).
     public var continueOnFailure: Bool
     public var timeoutMicros: Int64?
+    /// `repeat: N`: the step is sent N times in a row (each a request of the step; the captures are the last's).
+    public var repeatCount = 1
+    /// `foreach: { list, as, max }`: one request per element of a captured list (at most `max`), the element in the
+    /// `as` variable; none when the list is empty.
+    public var foreach: ForEach?
+
+    public struct ForEach: Sendable, Equatable {
+        public var list: String
+        public var listSlot: Int
+        public var item: String
+        public var itemSlot: Int
+        public var max: Int
+        public init(list: String, listSlot: Int, item: String, itemSlot: Int, max: Int) {
+            self.list = list; self.listSlot = listSlot; self.item = item; self.itemSlot = itemSlot; self.max = max
+        }
+    }
 
     public init(name: String, method: String = "GET", url: CompiledTemplate, urlText: String, headers: [CompiledTemplate] = [],
                 headerTexts: [String] = [], body: CompiledTemplate? = nil, expect: Expect = Expect(), bodyContains: String? = nil,

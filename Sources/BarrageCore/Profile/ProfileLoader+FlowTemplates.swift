@@ -13,6 +13,8 @@ struct FlowScope {
     /// Capture names in the order the flow sets them.
     var captureOrder: [String] = []
     var dataSets: [ProfileDataSet] = []
+    /// `foreach … as` variables: set by their step itself, before each of its requests.
+    var loopVariables: Set<String> = []
 
     /// Names that are never variables: the template built-ins.
     static let builtIns = ["vu", "iteration", "uuid", "now_ms", "random_int"]

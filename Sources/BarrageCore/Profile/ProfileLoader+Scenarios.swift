@@ -8,7 +8,7 @@ extension ProfileReader {
     static let scenarioFields = ["cookies", "iterations", "start_after", "pacing", "graceful_stop", "defaults", "tags", "load",
                                  "setup", "flow"]
     static let requestStepFields = ["name", "method", "url", "headers", "body", "body_file", "json", "form", "expect",
-                                    "capture", "continue_on_failure", "timeout"]
+                                    "capture", "continue_on_failure", "timeout", "repeat", "foreach"]
     static let bodyFields = ["body", "body_file", "json", "form"]
     static let flowExpectFields = ["status", "json", "body_contains"]
     static let captureFields = ["json", "pick", "list", "regex", "group", "header", "cookie", "status"]
@@ -188,6 +188,15 @@ extension ProfileReader {
 
     /// A request step read but not yet bound to slots.
     private struct PendingRequest {
+        /// `foreach: { list, as, max }` as read (bound to slots in readFlow).
+        struct Loop {
+            var list: String
+            var item: String
+            var max: Int
+            var line: Int
+            var path: String
+        }
+        var loop: Loop?
         var step: RequestStep
         var url: Template
         var headers: [Template]
@@ -239,6 +248,21 @@ extension ProfileReader {
             }
             stepNames.append(stepName)
             nameLines.append(nameNode.map(line) ?? line(item))
+            if let loop = entries.first(where: { $0.name == "foreach" && !Self.isNull($0.value) })?.value,
+               let asNode = loop.mapping?.first(where: { $0.key.scalar?.string == "as" })?.value {
+                let name = asNode.scalar?.string ?? ""
+                let asPath = itemPath + ".foreach.as"
+                guard Template.isValidName(name), !name.contains(".") else {
+                    throw fail(asNode, asPath, "'\(Threshold.oneLine(name))' is not a variable name (letters, digits, '_' and '-')")
+                }
+                if FlowScope.builtIns.contains(name) || dataSets.contains(where: { $0.name == name }) || scope.captures[name] != nil {
+                    throw fail(asNode, asPath, "'\(name)' is already a built-in, a data set or a capture")
+                }
+                // Set by this step before each of its requests: its own templates may use it.
+                scope.captures[name] = FlowScope.CaptureSite(step: i, stepName: stepName)
+                scope.captureOrder.append(name)
+                scope.loopVariables.insert(name)
+            }
             guard let captureNode = entries.first(where: { $0.name == "capture" && !Self.isNull($0.value) })?.value else { continue }
             guard let captures = captureNode.mapping else {
                 throw fail(captureNode, itemPath + ".capture", "expected a mapping of variable name to { json | regex | header | cookie | status }")
@@ -313,6 +337,7 @@ extension ProfileReader {
             case .request(var r):
                 for use in r.uses {
                     guard let site = scope.captures[use.name], site.step >= i else { continue }
+                    if site.step == i && scope.loopVariables.contains(use.name) { continue } // the step's own loop variable
                     let whose = site.step == i ? "this step (\(site.stepName)) itself" : "a later step (\(site.stepName))"
                     throw fail(use.line, use.path, "uses '\(use.name)', which is captured only by \(whose)")
                 }
@@ -325,6 +350,18 @@ extension ProfileReader {
                     return try h.bind(firstRandomStream: stream, slotOf: lookup)
                 }
                 r.step.body = try r.body.map { try $0.bind(firstRandomStream: stream, slotOf: lookup) }
+                if let loop = r.loop {
+                    guard let site = scope.captures[loop.list], !scope.loopVariables.contains(loop.list) else {
+                        let known = scope.captureOrder.filter { !scope.loopVariables.contains($0) }
+                        let hint = Suggestion.closest(to: loop.list, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+                        throw fail(loop.line, loop.path + ".list", "'\(loop.list)' is not a capture\(hint); foreach goes over a list a step captured (list: true)")
+                    }
+                    guard site.step < i else {
+                        throw fail(loop.line, loop.path + ".list", "'\(loop.list)' is captured only by \(site.step == i ? "this step itself" : "a later step (\(site.stepName))")")
+                    }
+                    r.step.foreach = RequestStep.ForEach(list: loop.list, listSlot: slotOf[loop.list]!, item: loop.item,
+                                                         itemSlot: slotOf[loop.item]!, max: loop.max)
+                }
                 steps.append(.request(r.step))
             }
         }
@@ -402,13 +439,35 @@ extension ProfileReader {
         let captures = try map.value("capture").map { try readCaptures($0, map.path("capture")) } ?? []
         let continueOnFailure = try map.value("continue_on_failure").map { try bool($0, map.path("continue_on_failure")) } ?? false
         let timeout = try map.value("timeout").map { try positiveDuration($0, map.path("timeout")) }
+        if map.value("repeat") != nil && map.value("foreach") != nil {
+            throw fail(map.keyLine("foreach"), map.path("foreach"), "give repeat or foreach, not both")
+        }
+        var repeatCount = 1
+        if let n = map.value("repeat") {
+            repeatCount = try integer(n, map.path("repeat"))
+            guard (1...10_000).contains(repeatCount) else { throw fail(n, map.path("repeat"), "expected 1 to 10000 requests") }
+        }
+        var loop: PendingRequest.Loop?
+        if let n = map.value("foreach") {
+            let f = try fields(n, path: map.path("foreach"), line: map.keyLine("foreach"), allowed: ["list", "as", "max"])
+            guard let listNode = f.value("list") else { throw fail(f.keyLine("list"), f.path("list"), "is required (the capture to go over)") }
+            guard let asNode = f.value("as") else { throw fail(f.keyLine("as"), f.path("as"), "is required (the variable each element is in)") }
+            let maxCount = try f.value("max").map { try integer($0, f.path("max")) } ?? 100
+            guard (1...10_000).contains(maxCount) else { throw fail(f.keyLine("max"), f.path("max"), "expected 1 to 10000") }
+            var list = try nonEmptyString(listNode, f.path("list"))
+            if list.hasPrefix("${") && list.hasSuffix("}") { list = String(list.dropFirst(2).dropLast()) }
+            loop = PendingRequest.Loop(list: list, item: asNode.scalar?.string ?? "", max: maxCount, line: line(listNode),
+                                       path: map.path("foreach"))
+        }
 
         let lines = headers.map(\.line)
         let placeholder = CompiledTemplate(parts: [])  // bound in readFlow
         let step = RequestStep(name: name, method: method, url: placeholder, urlText: url.text, headers: [],
                                headerTexts: lines.map(\.text), body: nil, expect: expect, bodyContains: bodyContains,
                                captures: captures, continueOnFailure: continueOnFailure, timeoutMicros: timeout)
-        return PendingRequest(step: step, url: url, headers: lines, body: body, uses: uses)
+        var pendingStep = step
+        pendingStep.repeatCount = repeatCount
+        return PendingRequest(loop: loop, step: pendingStep, url: url, headers: lines, body: body, uses: uses)
     }
 
     /// `think: 500ms`, `think: { uniform: [200ms, 1s] }` or `think: { normal: [500ms, 100ms] }`.

@@ -20,6 +20,8 @@ public enum ScenarioDescription {
             case .request(let r):
                 var line = number + "\(r.method) \(r.name) \(Redaction.url(r.urlText))"
                 if !r.captures.isEmpty { line += " → " + r.captures.map { "\($0.name) (\(source($0.source)))" }.joined(separator: ", ") }
+                if r.repeatCount > 1 { line += " · repeat \(r.repeatCount)" }
+                if let loop = r.foreach { line += " · foreach \(loop.item) in \(loop.list) (at most \(loop.max))" }
                 if r.continueOnFailure { line += " · continue on failure" }
                 lines.append(line)
             }
