@@ -26,6 +26,8 @@ public struct RunMeasurement: Sendable {
     public var runID: String?
     /// A flow's iterations (after the warm-up); nil for plain targets.
     public var iterations: IterationRecorder?
+    /// A flow's groups, indexed like `Flow.groups`.
+    public var groups: [GroupRecorder] = []
 
     public init(recorder: Recorder, targets: [Recorder] = [], stages: [Recorder] = [], warmup: Recorder? = nil,
                 timeline: [TimelineEntry] = [], startedEpochMillis: Int64, runMicros: Int64, firstErrors: [String: String] = [:]) {
@@ -62,6 +64,9 @@ extension RunResult {
         result.run_id = m.runID
         if let flow = plan.workload.flow, let iterations = m.iterations {
             result.iterations = Iterations(scenario: flow.scenario, iterations, durationMicros: measured)
+            if !flow.groups.isEmpty && m.groups.count == flow.groups.count {
+                result.groups = Dictionary(uniqueKeysWithValues: zip(flow.groups, m.groups.map(RunResult.Group.init)))
+            }
         }
         if let cpu = m.cpuMicros {
             let wall = Double(Swift.max(1, m.runMicros)) * Double(plan.effectiveThreads)

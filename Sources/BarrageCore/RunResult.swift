@@ -168,6 +168,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var merged: MergedRuns? = nil
     /// A flow's iterations (a profile with `scenarios:`); absent for plain targets.
     public var iterations: Iterations? = nil
+    /// A flow's groups by name; absent without any.
+    public var groups: [String: Group]? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -279,7 +281,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client, connect_phase, run_id, merged, iterations
+             error_messages, client, connect_phase, run_id, merged, iterations, groups
     }
 
     public init(from decoder: any Decoder) throws {
@@ -317,6 +319,7 @@ extension RunResult {
         run_id = try c.decodeIfPresent(String.self, forKey: .run_id)
         merged = try c.decodeIfPresent(MergedRuns.self, forKey: .merged)
         iterations = try c.decodeIfPresent(Iterations.self, forKey: .iterations)
+        groups = try c.decodeIfPresent([String: Group].self, forKey: .groups)
     }
 }
 

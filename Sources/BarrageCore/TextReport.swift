@@ -35,6 +35,10 @@ public enum TextReport {
         lines(TextLayout.labelled("Transfer", ["\(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s)",
                                                "\(bytes(Double(r.throughput.bytes_out))) out"]))
         if let it = r.iterations { lines(iterationLines(it)) }
+        if let groups = r.groups {
+            // In the flow's order when the plan says it (steps are targets in order; groups follow their steps).
+            for name in groups.keys.sorted() { lines(groupLines(name, groups[name]!)) }
+        }
         line()
         let open = r.plan.model == "open"
         if r.latency_us.count == 0 {
@@ -137,6 +141,16 @@ public enum TextReport {
             out += TextLayout.labelled("Iteration", parts)
         }
         return out
+    }
+
+    /// One group: `Group       buy: 40 ok · 0 failed · p50 12.0ms · p99 30.1ms`.
+    static func groupLines(_ name: String, _ g: RunResult.Group) -> [String] {
+        var parts = ["\(name): \(grouped(g.ok)) ok", "\(grouped(g.failed)) failed"]
+        if g.duration_us.count > 0 {
+            let f = { (v: Int64) in DurationParser.format(micros: v) }
+            parts += ["p50 \(f(g.duration_us.p50))", "p99 \(f(g.duration_us.p99))"]
+        }
+        return TextLayout.labelled("Group", parts)
     }
 
     /// Per target (a flow's per step, titled `step`, in the plan's order): a table when it fits in 80 columns, else

@@ -15,6 +15,8 @@ public struct IntervalStats: Sendable {
     /// A flow's iterations that ended in this second (nil for plain targets): handed over with the second, so gates on
     /// iteration metrics are judged during the run as requests are.
     public var iterations: IterationRecorder?
+    /// A flow's groups' passes that ended in this second, by group (empty without groups).
+    public var groups: [GroupRecorder] = []
 
     public init(second: Int, targets: Int = 1) {
         self.second = second

@@ -30,6 +30,8 @@ public final class Engine {
         public var cpuMicros: (user: Int64, system: Int64)
         /// A flow's iterations; nil for plain targets.
         public var iterations: IterationRecorder? = nil
+        /// A flow's groups, indexed like `Flow.groups`.
+        public var groups: [GroupRecorder] = []
 
         /// The measurement a result is built from (`RunResult.build`).
         public var measurement: RunMeasurement {
@@ -40,6 +42,7 @@ public final class Engine {
             m.connectAttemptsInFlight = Engine.connectAttemptsInFlight
             m.cpuMicros = cpuMicros
             m.iterations = iterations
+            m.groups = groups
             return m
         }
     }
@@ -161,6 +164,7 @@ public final class Engine {
             vuOffset += share
         }
         var iterations: IterationRecorder? = plan.workload.flow == nil ? nil : IterationRecorder()
+        var groups: [GroupRecorder] = []
         // Handles are built before the clock starts counting: setup is not part of the run.
         var timeline: TimelineBuilder? = nil
         var pending: [Mailbox.Message] = []
@@ -199,6 +203,7 @@ public final class Engine {
                 case .interval(_, let stats, let t, let s):
                     total.merge(stats.recorder)
                     if let its = stats.iterations { iterations?.merge(its) }
+                    if groups.isEmpty { groups = stats.groups } else { for g in stats.groups.indices { groups[g].merge(stats.groups[g]) } }
                     if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
                     if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
                 case .raw(let bytes):
@@ -250,6 +255,6 @@ public final class Engine {
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
                       durationMicros: duration,
                       cpuMicros: (cpuAfter.user - cpuBefore.user, cpuAfter.system - cpuBefore.system),
-                      iterations: iterations)
+                      iterations: iterations, groups: groups)
     }
 }

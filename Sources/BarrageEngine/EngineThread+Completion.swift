@@ -85,6 +85,7 @@ extension EngineThread {
         default: break
         }
         recordOutcome(outcome, target: Int(slot.target), now: now, slot: flowRuntime == nil ? nil : i)
+        if let flow = flowRuntime, flow.hasGroups { flow.stepDone(slot: i, failed: error != nil, nowMicros: now - startMicros) }
         return SlotOutcome(complete: outcome.complete, neverReachedServer: error == .connect || error == .dns || error == .tls,
                            transferFailed: code != CURLE_OK, failed: error != nil)
     }

@@ -6,6 +6,12 @@ import BarrageCore
 extension EngineThread {
     /// A flow's iteration on slot `i` ended: counted once, timed when it finished (from its start; its think steps
     /// taken out for the second histogram). Iterations that started within the warm-up are kept out.
+    /// A pass through a group ended (kept out within the warm-up, as iterations are).
+    func recordGroup(_ pass: FlowRuntime.GroupPass) {
+        guard pass.group < interval.groups.count else { return }
+        interval.groups[pass.group].record(failed: pass.failed, durationMicros: pass.durationMicros)
+    }
+
     func recordIteration(_ i: Int, end: IterationEnd, now: Int64) {
         let state = scheduler.slot(i)
         guard state.iterationStartMicros >= plan.warmupMicros else { return }
@@ -109,7 +115,10 @@ extension EngineThread {
         if !targetRecorders.isEmpty { targetRecorders = Array(repeating: Recorder(), count: targetRecorders.count) }
         if !stageRecorders.isEmpty { stageRecorders = Array(repeating: Recorder(), count: stageRecorders.count) }
         interval = IntervalStats(second: second, targets: targetCount)
-        if flowRuntime != nil { interval.iterations = IterationRecorder() }
+        if let flow = flowRuntime {
+            interval.iterations = IterationRecorder()
+            interval.groups = Array(repeating: GroupRecorder(), count: flow.flow.groups.count)
+        }
         interval.inFlightMax = active // requests carried into the new second are in flight at its start
     }
 

@@ -351,7 +351,10 @@ final class EngineThread: @unchecked Sendable {
         startMicros = startLine.arriveAndWait(control: control)
         sendEndMicros = plan.durationMicros.map { startMicros + $0 } ?? Int64.max
         interval = IntervalStats(second: 0, targets: targetCount)
-        if flowRuntime != nil { interval.iterations = IterationRecorder() }
+        if let flow = flowRuntime {
+            interval.iterations = IterationRecorder()
+            interval.groups = Array(repeating: GroupRecorder(), count: flow.flow.groups.count)
+        }
         let now = Clock.monotonicMicros()
         // Open model: every slot starts free; the schedule says when each request is due. Closed: idle slots start.
         followControl()
@@ -411,6 +414,9 @@ final class EngineThread: @unchecked Sendable {
                     }
                     state = scheduler.slot(i)
                 }
+                if flow.hasGroups, let pass = flow.enterStep(slot: i, step: Int(state.step), nowMicros: now - startMicros) {
+                    recordGroup(pass)
+                }
                 if !flow.prepare(easy(i), slot: i, target: Int(state.target), state: state, nowMillis: Clock.epochMillis()) {
                     // A `unique` data set ran out: this iteration does not start, and no more will.
                     if firstErrors[ErrorClass.other.index] == nil, let why = flow.exhausted { firstErrors[ErrorClass.other.index] = why }
@@ -429,6 +435,9 @@ final class EngineThread: @unchecked Sendable {
             recordDrop(now: now, dueMicros: dueMicros, target: target)
             if dueMicros >= plan.warmupMicros { interval.iterations?.recordDropped() }
         case .iterationEnded(let i, let end):
+            if let flow = flowRuntime, flow.hasGroups, let pass = flow.leaveGroup(slot: i, interrupted: end == .interrupted) {
+                recordGroup(pass)
+            }
             recordIteration(i, end: end, now: now)
             execute(scheduler.afterIteration(slot: i, nowMicros: now - startMicros), now: now)
         case .none, .think, .release:
@@ -461,7 +470,10 @@ final class EngineThread: @unchecked Sendable {
             if control.level == .aborting {
                 abortActive(now: now)
                 scheduler.stop()
-                scheduler.interruptIterations(nowMicros: now - startMicros) { i, _ in recordIteration(i, end: .interrupted, now: now) }
+                scheduler.interruptIterations(nowMicros: now - startMicros) { i, _ in
+                    if let flow = flowRuntime, flow.hasGroups, let pass = flow.leaveGroup(slot: i, interrupted: true) { recordGroup(pass) }
+                    recordIteration(i, end: .interrupted, now: now)
+                }
                 if scheduler.paced { execute(now: now) } // due but unsent: dropped
                 break
             }
@@ -602,13 +614,18 @@ final class EngineThread: @unchecked Sendable {
         if code == CURLM_OK { return true }
         // Closed model: counted as failed, the worker backs off as after a refused connection (and stays busy).
         // Open model: the slot is free again; the schedule goes on. Connect phase: the phase ends.
-        scheduler.refused(slot: i, nowMicros: now - startMicros)
+        let next = scheduler.refused(slot: i, nowMicros: now - startMicros)
         let message = "curl_multi_add_handle failed: \(CurlMulti.describe(code)) (CURLM \(code.rawValue))"
         if firstErrors[ErrorClass.other.index] == nil { firstErrors[ErrorClass.other.index] = message }
         let state = scheduler.slot(i)
         recordOutcome(RequestOutcome(dueMicros: state.dueMicros, sentMicros: state.sentMicros,
                                      doneMicros: now - startMicros, status: 0, error: .other, complete: false),
                       target: Int(state.target), now: now)
+        // A flow: the step failed, so its iteration ended; recorded here, then the VU goes on (backs off).
+        if let flow = flowRuntime {
+            if flow.hasGroups { flow.stepDone(slot: i, failed: true, nowMicros: now - startMicros) }
+            if case .iterationEnded = next { execute(next, now: now) }
+        }
         return false
     }
 

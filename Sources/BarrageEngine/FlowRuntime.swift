@@ -36,6 +36,20 @@ final class FlowRuntime {
     private(set) var exhausted: String?
     /// Bytes this thread's sinks may still grow by (its share of `FlowLimits.keptBytes`).
     private let budget: UnsafeMutablePointer<Int>
+    /// Per slot, the group it is in (-1: none), since when (µs from the start), whether a step of it failed, and when
+    /// its last request ended.
+    private var groupOpen: [Int32]
+    private var groupStart: [Int64]
+    private var groupFailed: [Bool]
+    private var lastDone: [Int64]
+    var hasGroups: Bool { !flow.groups.isEmpty }
+
+    /// A group pass that ended: the group's index, whether it failed, and its duration.
+    struct GroupPass {
+        var group: Int
+        var failed: Bool
+        var durationMicros: Int64
+    }
 
     init(flow: Flow, plan: RunPlan, slotCount: Int, thread: Int, threadCount: Int, vuOffset: Int) {
         self.flow = flow
@@ -62,6 +76,38 @@ final class FlowRuntime {
         }
         counters = Array(repeating: 0, count: flow.data.count)
         prepared = Array(repeating: 0, count: slotCount)
+        groupOpen = Array(repeating: -1, count: slotCount)
+        groupStart = Array(repeating: 0, count: slotCount)
+        groupFailed = Array(repeating: false, count: slotCount)
+        lastDone = Array(repeating: 0, count: slotCount)
+    }
+
+    /// Slot `i` is about to send step `step` at `now` (µs from the start): if that leaves the group it was in, the
+    /// pass through it ended (at its last request's end); a step in a group opens it.
+    func enterStep(slot i: Int, step: Int, nowMicros now: Int64) -> GroupPass? {
+        let g = step < flow.groupOfStep.count ? flow.groupOfStep[step].map(Int32.init) ?? -1 : -1
+        guard g != groupOpen[i] else { return nil }
+        let ended = leaveGroup(slot: i, interrupted: false)
+        if g >= 0 {
+            groupOpen[i] = g
+            groupStart[i] = now
+            groupFailed[i] = false
+        }
+        return ended
+    }
+
+    /// A step of slot `i` ended at `now`.
+    func stepDone(slot i: Int, failed: Bool, nowMicros now: Int64) {
+        lastDone[i] = now
+        if failed && groupOpen[i] >= 0 { groupFailed[i] = true }
+    }
+
+    /// The iteration left whatever group it was in (it ended, or was cut short: then the pass failed).
+    func leaveGroup(slot i: Int, interrupted: Bool) -> GroupPass? {
+        let g = groupOpen[i]
+        guard g >= 0 else { return nil }
+        groupOpen[i] = -1
+        return GroupPass(group: Int(g), failed: groupFailed[i] || interrupted, durationMicros: lastDone[i] - groupStart[i])
     }
 
     deinit {

@@ -558,6 +558,30 @@ final class ProfileScenarioTests: XCTestCase {
         }
     }
 
+    func testGroupsLayTheirStepsOutInPlace() throws {
+        let flow = try parse(scenario("""
+              - { name: home, url: http://h/ }
+              - group: buy
+                steps:
+                  - { name: cart, url: http://h/cart, capture: { id: { status: true } } }
+                  - { think: 10ms }
+                  - { name: pay, url: "http://h/pay/${id}" }
+        """)).scenarios[0].flow
+        XCTAssertEqual(flow.requestSteps.map(\.name), ["home", "cart", "pay"])
+        XCTAssertEqual(flow.groups, ["buy"])
+        XCTAssertEqual(flow.groupOfStep, [nil, 0, 0, 0])
+        XCTAssertTrue(failure(scenario("""
+              - group: buy
+                steps:
+                  - group: inner
+                    steps: [ { name: a, url: http://h/a } ]
+        """)).hasSuffix("scenarios.checkout.flow[0].steps[0]: groups do not nest"))
+        XCTAssertTrue(failure(scenario("""
+              - { group: buy, steps: [ { name: a, url: http://h/a } ] }
+              - { group: buy, steps: [ { name: b, url: http://h/b } ] }
+        """)).hasSuffix("scenarios.checkout.flow[1].group: duplicate group name 'buy'"))
+    }
+
     func testPacingAndGracefulStop() throws {
         let flow = "      - { name: a, url: http://h/a }"
         let p = try parse(scenario(flow, scenarioExtra: "\n    pacing: 2s\n    graceful_stop: 1s"))

@@ -90,6 +90,27 @@ final class EngineFaultTests: XCTestCase {
         }
     }
 
+    /// A flow whose transfers libcurl sometimes refuses: each refusal fails its step and ends its iteration, which is
+    /// counted once; the VU goes on (after a back-off) and the iteration budget is spent exactly.
+    func testRefusedTransfersInAFlowEndTheirIterationsExactly() throws {
+        let a = try Template(parsing: server.baseURL + "/").bind { _ in nil }
+        let b = try Template(parsing: server.baseURL + "/status/200").bind { _ in nil }
+        var flow = Flow(scenario: "s", steps: [.request(RequestStep(name: "a", url: a, urlText: server.baseURL + "/")),
+                                               .request(RequestStep(name: "b", url: b, urlText: server.baseURL + "/status/200"))])
+        flow.iterations = 60
+        var workload = Workload(targets: [RequestTarget(name: "a", url: server.baseURL + "/"),
+                                          RequestTarget(name: "b", url: server.baseURL + "/status/200")], timeoutMicros: 5_000_000)
+        workload.flow = flow
+        let plan = RunPlan(load: .closed(workers: 3, durationMicros: nil), workload: workload, threads: 1)
+        let out = try Engine(plan: plan, faults: Engine.FaultInjection(failAdd: { _, k in k % 7 == 3 })).run(control: StopControl())
+        let it = try XCTUnwrap(out.iterations)
+        XCTAssertEqual(it.total, 60)
+        XCTAssertGreaterThan(it.failed, 0)
+        XCTAssertEqual(it.completed + it.failed, 60)
+        XCTAssertEqual(out.recorder.ok, server.requestsReceived)
+        XCTAssertEqual(out.recorder.failed, it.failed, "each failed iteration is one refused request")
+    }
+
     /// When every transfer is refused the closed run still ends at its duration, having backed off.
     func testEveryTransferRefusedEndsOnTime() throws {
         let faults = Engine.FaultInjection(failAdd: { _, _ in true })

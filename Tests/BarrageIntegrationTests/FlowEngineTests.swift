@@ -171,4 +171,18 @@ final class FlowEngineTests: XCTestCase {
         XCTAssertEqual(api["not_found"], 0, "each id from the list, in turn")
         XCTAssertEqual(api["unauthorized"], 0)
     }
+
+    func testAGroupCountsEachPassAndTimesTheOkOnes() throws {
+        var flow = try journey(users: 4)
+        flow.iterations = 20
+        // login, think, item, cart, pay: the group "buy" holds cart and pay.
+        flow.groups = ["buy"]
+        flow.groupOfStep = [nil, nil, nil, 0, 0]
+        let r = try run(plan(flow, load: .closed(workers: 2, durationMicros: nil)))
+        let buy = try XCTUnwrap(r.groups?["buy"])
+        XCTAssertEqual(buy.count, 20)
+        XCTAssertEqual(buy.ok, 20, "\(r.error_messages)")
+        XCTAssertEqual(buy.duration_us.count, 20)
+        XCTAssertLessThanOrEqual(buy.duration_us.max, r.iterations!.duration_us.max)
+    }
 }

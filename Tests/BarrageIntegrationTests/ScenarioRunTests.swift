@@ -51,6 +51,7 @@ final class ScenarioRunTests: XCTestCase {
         }
         XCTAssertEqual(api["unauthorized"], 0)
         XCTAssertEqual(server.requestsReceived, 240 + 1)
+        XCTAssertEqual(r.groups?["buy"]?.ok, 40, "cart and pay as one group, once per iteration")
         // Every request is one raw line, with its step, iteration and VU.
         let lines = try String(contentsOfFile: raw, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 240)
@@ -182,6 +183,8 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(r.iterations?.total, 40)
         XCTAssertEqual(r.iterations?.completed, 40)
         XCTAssertEqual(r.iterations?.duration_us.count, 40)
+        XCTAssertEqual(r.groups?["buy"]?.ok, 40)
+        XCTAssertEqual(r.groups?["buy"]?.duration_us.count, 40)
         XCTAssertEqual(r.targets["pay"]?.requests.ok, 40)
         XCTAssertEqual(r.requests.total, 240)
         XCTAssertEqual(try apiCounts()["pay"], 40)

@@ -18,8 +18,8 @@ final class ScenarioValidateTests: XCTestCase {
             "    2 think uniform 10.0ms–50.0ms",
             "    3 GET items http://127.0.0.1:1/api/items → item (json $.items[*].id, pick random)",
             "    4 GET item http://127.0.0.1:1/api/items/${item}",
-            "    6 POST cart http://127.0.0.1:1/api/cart → cart (header Location, regex /api/cart/(\\d+))",
-            "    7 POST pay http://127.0.0.1:1/api/cart/${cart}/pay",
+            "    6 POST cart http://127.0.0.1:1/api/cart → cart (header Location, regex /api/cart/(\\d+)) · group buy",
+            "    7 POST pay http://127.0.0.1:1/api/cart/${cart}/pay · group buy",
             "  threshold    target:login p99 < 300ms",
         ] {
             XCTAssertTrue(lines.contains(expected), "missing \(expected) in\n\(out.stdout)")

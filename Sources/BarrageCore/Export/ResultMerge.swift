@@ -104,6 +104,23 @@ public enum ResultMerge {
             }
             merged.iterations = RunResult.Iterations(scenario: firstIt.scenario, rec, durationMicros: duration)
         }
+        // A flow's groups: counts add, durations merge exactly.
+        var groupNames: [String] = []
+        for (_, r) in inputs { for k in (r.groups ?? [:]).keys.sorted() where !groupNames.contains(k) { groupNames.append(k) } }
+        if !groupNames.isEmpty {
+            var groups: [String: RunResult.Group] = [:]
+            for g in groupNames {
+                var rec = GroupRecorder()
+                for (name, r) in inputs {
+                    guard let part = r.groups?[g] else { continue }
+                    rec.ok += part.ok; rec.failed += part.failed
+                    let h = try histogram(part.duration_us, "\(name) groups.\(g).duration_us")
+                    if h.totalCount > 0 { rec.duration.add(h) }
+                }
+                groups[g] = RunResult.Group(rec)
+            }
+            merged.groups = groups
+        }
         if !missing.isEmpty { merged.partial = true }
         return merged
     }

@@ -27,6 +27,9 @@ public struct Flow: Sendable, Equatable {
     /// iteration (again at its next iteration if they failed); later iterations start after them. What they capture
     /// stays for the VU's lifetime.
     public var setupCount = 0
+    /// `group`s: their names, and each step's group (nil outside any). A group's steps are contiguous.
+    public var groups: [String] = []
+    public var groupOfStep: [Int?] = []
     /// The scenario's `tags`, carried into the result (`plan.tags`).
     public var tags: [String: String] = [:]
 

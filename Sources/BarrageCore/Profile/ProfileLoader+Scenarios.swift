@@ -221,9 +221,32 @@ extension ProfileReader {
             guard let items = setup.node.sequence else { throw fail(setup.node, setup.path, "expected a list of steps") }
             setupItems = Array(items)
         }
-        // Each item with the path messages name it by: setup[i] or flow[i].
-        let list = setupItems + Array(flowList)
-        let paths = setupItems.indices.map { "\(setup!.path)[\($0)]" } + flowList.indices.map { "\(path)[\($0)]" }
+        // Each item with the path messages name it by: setup[i] or flow[i]; a group's steps (`{ group: NAME, steps:
+        // [...] }`) are laid out in place, as flow[i].steps[k], each knowing its group.
+        var list: [Node] = []
+        var paths: [String] = []
+        var groupOf: [Int?] = []
+        var groups: [String] = []
+        let top = setupItems.indices.map { (setupItems[$0], "\(setup!.path)[\($0)]") } + flowList.indices.map { (flowList[$0], "\(path)[\($0)]") }
+        for (item, itemPath) in top {
+            guard item.mapping?.contains(where: { $0.key.scalar?.string == "group" }) == true else {
+                list.append(item); paths.append(itemPath); groupOf.append(nil)
+                continue
+            }
+            let g = try fields(item, path: itemPath, line: line(item), allowed: ["group", "steps"])
+            let name = try nonEmptyString(g.value("group")!, g.path("group"))
+            if groups.contains(name) { throw fail(g.keyLine("group"), g.path("group"), "duplicate group name '\(Threshold.oneLine(name))'") }
+            guard let stepsNode = g.value("steps"), let steps = stepsNode.sequence, !steps.isEmpty else {
+                throw fail(g.keyLine("steps"), g.path("steps"), "expected a list of steps (a group needs at least one)")
+            }
+            groups.append(name)
+            for (k, sub) in steps.enumerated() {
+                if sub.mapping?.contains(where: { $0.key.scalar?.string == "group" }) == true {
+                    throw fail(sub, "\(g.path("steps"))[\(k)]", "groups do not nest")
+                }
+                list.append(sub); paths.append("\(g.path("steps"))[\(k)]"); groupOf.append(groups.count - 1)
+            }
+        }
 
         // Pass 1: step names and capture names, so that any step's templates can tell a capture from the environment.
         var scope = FlowScope(dataSets: dataSets)
@@ -366,7 +389,13 @@ extension ProfileReader {
             }
         }
         var flow = Flow(scenario: scenario, steps: steps, variables: variables, data: data)
-        flow.setupCount = setupItems.count
+        // Setup steps were the first items; a group among them counts its steps.
+        flow.setupCount = top.prefix(setupItems.count).reduce(0) { n, entry in
+            n + (entry.0.mapping?.contains(where: { $0.key.scalar?.string == "group" }) == true
+                 ? (entry.0.mapping?.first(where: { $0.key.scalar?.string == "steps" })?.value.sequence?.count ?? 0) : 1)
+        }
+        flow.groups = groups
+        flow.groupOfStep = groupOf
         return flow
     }
 

@@ -23,6 +23,7 @@ public enum ScenarioDescription {
                 if r.repeatCount > 1 { line += " · repeat \(r.repeatCount)" }
                 if let loop = r.foreach { line += " · foreach \(loop.item) in \(loop.list) (at most \(loop.max))" }
                 if r.continueOnFailure { line += " · continue on failure" }
+                if i < flow.groupOfStep.count, let g = flow.groupOfStep[i] { line += " · group \(flow.groups[g])" }
                 lines.append(line)
             }
         }
