@@ -234,7 +234,14 @@ final class FlowRuntime {
             ? Array(UnsafeBufferPointer(start: sink.body, count: sink.bodyCount)) : nil
         let headers = step.needsHeaders ? sink.headerFields() : []
         let view = ResponseView(status: status, headers: headers, body: body)
-        if let failure = step.expect.failure(for: view) {
+        var expect = step.expect
+        if !step.expectTemplates.isEmpty {
+            let context = TemplateContext(key: FlowKey(seed: seed, vu: vuOffset + i, iteration: iteration, step: t), nowMillis: Clock.epochMillis())
+            for e in step.expectTemplates where e.check < expect.json.count {
+                expect.json[e.check].expected = JSONValue(string: e.value.string(values: values[i], context: context))
+            }
+        }
+        if let failure = expect.failure(for: view) {
             // Without a status list, an error status is what it is for a target: class `status`.
             let cls: ErrorClass = step.expect.statuses.isEmpty && status >= 400 && step.expect.json.isEmpty ? .status : .check
             return (cls, "\(step.name): \(failure)")

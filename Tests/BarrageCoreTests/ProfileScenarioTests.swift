@@ -582,6 +582,18 @@ final class ProfileScenarioTests: XCTestCase {
         """)).hasSuffix("scenarios.checkout.flow[1].group: duplicate group name 'buy'"))
     }
 
+    func testExpectJSONValuesMayBeTemplates() throws {
+        let flow = try parse(scenario("""
+              - { name: login, url: http://h/login, expect: { json: { "$.user": "${users.name}", "$.ok": true, "$.env": "${API_KEY}" } } }
+        """)).scenarios[0].flow
+        let step = flow.requestSteps[0]
+        XCTAssertEqual(step.expectTemplates.map(\.check), [0], "only the check that uses a VU's variable")
+        XCTAssertEqual(step.expect.json[2].expected, JSONValue(string: "k-123"), "environment values are resolved at load")
+        var values = Array(repeating: FlowValue.empty, count: flow.variables.count)
+        values[flow.variables.firstIndex(of: "users.name")!] = .bytes(Array("alice".utf8))
+        XCTAssertEqual(step.expectTemplates[0].value.string(values: values, context: TemplateContext(key: FlowKey(seed: 0), nowMillis: 0)), "alice")
+    }
+
     func testPacingAndGracefulStop() throws {
         let flow = "      - { name: a, url: http://h/a }"
         let p = try parse(scenario(flow, scenarioExtra: "\n    pacing: 2s\n    graceful_stop: 1s"))

@@ -185,4 +185,20 @@ final class FlowEngineTests: XCTestCase {
         XCTAssertEqual(buy.duration_us.count, 20)
         XCTAssertLessThanOrEqual(buy.duration_us.max, r.iterations!.duration_us.max)
     }
+
+    func testExpectValuesCanUseTheVUsVariables() throws {
+        for (expected, ok) in [("${users.name}", true), ("someone-${users.name}", false)] {
+            try server.shutdown()
+            server = try TargetServer.start(host: "127.0.0.1", port: 0)
+            var flow = try journey(users: 3)
+            guard case .request(var login) = flow.steps[0] else { return XCTFail("login first") }
+            login.expect.json = [Expect.JSONCheck(path: try JSONPath(parsing: "$.user"), expected: JSONValue(string: ""))]
+            login.expectTemplates = [RequestStep.ExpectTemplate(check: 0, value: try template(expected))]
+            flow.steps[0] = .request(login)
+            flow.iterations = 6
+            let r = try run(plan(flow, load: .closed(workers: 3, durationMicros: nil)))
+            XCTAssertEqual(r.iterations?.completed, ok ? 6 : 0, "\(expected): \(r.error_messages)")
+            XCTAssertEqual(r.errors["check"], ok ? nil : 6, expected)
+        }
+    }
 }

@@ -96,6 +96,16 @@ public struct RequestStep: Sendable, Equatable {
     /// Keep going with the next step when this one fails (its captures then stay empty).
     public var continueOnFailure: Bool
     public var timeoutMicros: Int64?
+    /// `expect.json` checks whose expected string is a template over the VU's variables (`{ "$.user": "${users.name}" }`),
+    /// rendered when the response is judged.
+    public var expectTemplates: [ExpectTemplate] = []
+
+    public struct ExpectTemplate: Sendable, Equatable {
+        public var check: Int
+        public var value: CompiledTemplate
+        public init(check: Int, value: CompiledTemplate) { self.check = check; self.value = value }
+    }
+
     /// `repeat: N`: the step is sent N times in a row (each a request of the step; the captures are the last's).
     public var repeatCount = 1
     /// `foreach: { list, as, max }`: one request per element of a captured list (at most `max`), the element in the

@@ -197,6 +197,8 @@ extension ProfileReader {
             var path: String
         }
         var loop: Loop?
+        /// `expect.json` checks whose value is a template, by index.
+        var expectTemplates: [(Int, Template)] = []
         var step: RequestStep
         var url: Template
         var headers: [Template]
@@ -373,6 +375,10 @@ extension ProfileReader {
                     return try h.bind(firstRandomStream: stream, slotOf: lookup)
                 }
                 r.step.body = try r.body.map { try $0.bind(firstRandomStream: stream, slotOf: lookup) }
+                for (k, template) in r.expectTemplates {
+                    r.step.expectTemplates.append(RequestStep.ExpectTemplate(check: k, value: try template.bind(firstRandomStream: stream, slotOf: lookup)))
+                    stream += template.randomCount
+                }
                 if let loop = r.loop {
                     guard let site = scope.captures[loop.list], !scope.loopVariables.contains(loop.list) else {
                         let known = scope.captureOrder.filter { !scope.loopVariables.contains($0) }
@@ -462,9 +468,9 @@ extension ProfileReader {
         }
         uses += headers.flatMap(\.uses)
 
-        let (expect, bodyContains) = try map.value("expect").map {
-            try readFlowExpect($0, map.path("expect"), keyLine: map.keyLine("expect"), scope: scope)
-        } ?? (Expect(), nil)
+        let (expect, bodyContains, expectTemplates) = try map.value("expect").map {
+            try readFlowExpect($0, map.path("expect"), keyLine: map.keyLine("expect"), scope: scope, uses: &uses)
+        } ?? (Expect(), nil, [])
         let captures = try map.value("capture").map { try readCaptures($0, map.path("capture")) } ?? []
         let continueOnFailure = try map.value("continue_on_failure").map { try bool($0, map.path("continue_on_failure")) } ?? false
         let timeout = try map.value("timeout").map { try positiveDuration($0, map.path("timeout")) }
@@ -496,7 +502,8 @@ extension ProfileReader {
                                captures: captures, continueOnFailure: continueOnFailure, timeoutMicros: timeout)
         var pendingStep = step
         pendingStep.repeatCount = repeatCount
-        return PendingRequest(loop: loop, step: pendingStep, url: url, headers: lines, body: body, uses: uses)
+        return PendingRequest(loop: loop, expectTemplates: expectTemplates, step: pendingStep, url: url, headers: lines, body: body,
+                              uses: uses)
     }
 
     /// `think: 500ms`, `think: { uniform: [200ms, 1s] }` or `think: { normal: [500ms, 100ms] }`.
@@ -525,7 +532,11 @@ extension ProfileReader {
     }
 
     /// `expect: { status, json: { PATH: scalar }, body_contains }` of a step.
-    func readFlowExpect(_ node: Node, _ path: String, keyLine: Int, scope: FlowScope) throws -> (Expect, String?) {
+    /// A step's `expect`: statuses, JSON checks (a string value may use the VU's variables: such checks come back as
+    /// templates by their index, bound later with the step's), and `body_contains` (environment variables only).
+    func readFlowExpect(_ node: Node, _ path: String, keyLine: Int, scope: FlowScope,
+                        uses: inout [TemplateUse]) throws -> (Expect, String?, [(Int, Template)]) {
+        var templated: [(Int, Template)] = []
         let map = try fields(node, path: path, line: keyLine, allowed: Self.flowExpectFields)
         var expect = Expect()
         if let statusNode = map.value("status") {
@@ -554,7 +565,13 @@ extension ProfileReader {
                 if let plain = Self.plainJSONScalar(valueNode) {
                     expected = plain
                 } else if valueNode.scalar != nil {
-                    expected = JSONValue(string: try constantFlowText(valueNode, checkPath, scope: scope))
+                    let template = try flowTemplate(valueNode, checkPath, scope: scope, uses: &uses)
+                    if let bytes = template.literalBytes {
+                        expected = JSONValue(string: String(decoding: bytes, as: UTF8.self))
+                    } else {
+                        templated.append((expect.json.count, template))
+                        expected = JSONValue(string: "")
+                    }
                 } else {
                     throw fail(valueNode, checkPath, "expected a scalar (a string, number, true, false or null)")
                 }
@@ -562,7 +579,7 @@ extension ProfileReader {
             }
         }
         let bodyContains = try map.value("body_contains").map { try constantFlowText($0, map.path("body_contains"), scope: scope) }
-        return (expect, bodyContains)
+        return (expect, bodyContains, templated)
     }
 
     /// `capture: { NAME: { json | regex | header | cookie | status … } }`, in file order (the names are checked in
