@@ -259,6 +259,73 @@ extension ProfileReader {
         return Template(assembling: parts)
     }
 
+    /// The boundary of `multipart:` bodies: fixed, so requests and fingerprints stay reproducible; a body that holds it
+    /// is refused at load.
+    static let multipartBoundary = "----BarrageFormBoundary7MA4YWxkTrZu0gW"
+
+    /// `multipart: { fields: { NAME: value }, files: { NAME: { path, content_type, filename } } }` as
+    /// `multipart/form-data` (RFC 7578): fields are templates, files are read once (relative to the profile) and sent
+    /// as they are.
+    func multipartBody(_ node: Node, _ path: String, scope: FlowScope, uses: inout [TemplateUse]) throws -> Template {
+        let map = try fields(node, path: path, line: line(node), allowed: ["fields", "files"])
+        let boundary = Array(Self.multipartBoundary.utf8)
+        var parts: [Template.Part] = []
+        func head(_ name: String, filename: String? = nil, contentType: String? = nil) -> [UInt8] {
+            var text = "--\(Self.multipartBoundary)\r\nContent-Disposition: form-data; name=\"\(name)\""
+            if let filename { text += "; filename=\"\(filename)\"" }
+            text += "\r\n"
+            if let contentType { text += "Content-Type: \(contentType)\r\n" }
+            return Array((text + "\r\n").utf8)
+        }
+        func checkName(_ name: String, _ at: Node, _ p: String) throws {
+            guard !name.isEmpty, !name.contains("\""), !name.contains("\r"), !name.contains("\n") else {
+                throw fail(at, p, "'\(Threshold.oneLine(name))' is not a form field name (no quotes or line breaks)")
+            }
+        }
+        if let fieldsNode = map.value("fields") {
+            guard let mapping = fieldsNode.mapping else { throw fail(fieldsNode, map.path("fields"), "expected a mapping of field name to value") }
+            for (keyNode, valueNode) in mapping {
+                let name = keyNode.scalar?.string ?? ""
+                let fieldPath = map.path("fields") + "." + name
+                try checkName(name, keyNode, fieldPath)
+                guard let value = valueNode.scalar?.string else { throw fail(valueNode, fieldPath, "expected a scalar (a field's value is text)") }
+                parts.append(.literal(head(name)))
+                parts += try flowTemplate(text: value, at: valueNode, fieldPath, scope: scope, uses: &uses).parts
+                parts.append(.literal(Array("\r\n".utf8)))
+            }
+        }
+        if let filesNode = map.value("files") {
+            guard let mapping = filesNode.mapping else { throw fail(filesNode, map.path("files"), "expected a mapping of field name to { path, content_type, filename }") }
+            for (keyNode, valueNode) in mapping {
+                let name = keyNode.scalar?.string ?? ""
+                let filePath = map.path("files") + "." + name
+                try checkName(name, keyNode, filePath)
+                let f = try fields(valueNode, path: filePath, line: line(valueNode), allowed: ["path", "content_type", "filename"])
+                guard let pathNode = f.value("path") else { throw fail(f.keyLine("path"), f.path("path"), "is required") }
+                let relative = try nonEmptyString(pathNode, f.path("path"))
+                let resolved = resolve(relative)
+                let bytes: [UInt8]
+                switch ProfileLoader.readFile(resolved) {
+                case .success(let b): bytes = b
+                case .failure(let reason): throw fail(pathNode, f.path("path"), "cannot read \(Threshold.oneLine(resolved)) (\(reason))")
+                }
+                if bytes.count >= boundary.count && bytes.withUnsafeBufferPointer({ b in
+                    boundary.withUnsafeBufferPointer { n in (0...(b.count - n.count)).contains { i in memcmp(b.baseAddress! + i, n.baseAddress!, n.count) == 0 } }
+                }) {
+                    throw fail(pathNode, f.path("path"), "the file holds the multipart boundary; it cannot be sent as a part")
+                }
+                let filename = try f.value("filename").map { try nonEmptyString($0, f.path("filename")) }
+                    ?? String(relative.split(separator: "/").last ?? Substring(relative))
+                try checkName(filename, f.value("filename") ?? pathNode, f.path("filename"))
+                let contentType = try f.value("content_type").map { try nonEmptyString($0, f.path("content_type")) } ?? "application/octet-stream"
+                parts.append(.literal(head(name, filename: filename, contentType: contentType) + bytes + Array("\r\n".utf8)))
+            }
+        }
+        guard !parts.isEmpty else { throw fail(node, path, "expected fields: or files: (a multipart body needs at least one part)") }
+        parts.append(.literal(Array("--\(Self.multipartBoundary)--\r\n".utf8)))
+        return Template(assembling: parts)
+    }
+
     /// JSON string escaping of UTF-8 bytes (quote, backslash and control characters; the rest as they are).
     static func jsonEscaped(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []

@@ -8,8 +8,8 @@ extension ProfileReader {
     static let scenarioFields = ["cookies", "iterations", "start_after", "pacing", "graceful_stop", "defaults", "tags", "load",
                                  "setup", "flow"]
     static let requestStepFields = ["name", "method", "url", "headers", "body", "body_file", "json", "form", "expect",
-                                    "capture", "continue_on_failure", "timeout", "repeat", "foreach"]
-    static let bodyFields = ["body", "body_file", "json", "form"]
+                                    "capture", "continue_on_failure", "timeout", "repeat", "foreach", "multipart"]
+    static let bodyFields = ["body", "body_file", "json", "form", "multipart"]
     static let flowExpectFields = ["status", "json", "body_contains"]
     static let captureFields = ["json", "pick", "list", "regex", "group", "header", "cookie", "status"]
     static let dataFields = ["file", "mode", "bind"]
@@ -462,6 +462,9 @@ extension ProfileReader {
         } else if let n = map.value("form") {
             body = try formBody(n, map.path("form"), scope: scope, uses: &uses)
             contentType = "application/x-www-form-urlencoded"
+        } else if let n = map.value("multipart") {
+            body = try multipartBody(n, map.path("multipart"), scope: scope, uses: &uses)
+            contentType = "multipart/form-data; boundary=\(Self.multipartBoundary)"
         }
         if let contentType, !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
             headers.append(FlowHeader(name: "Content-Type", value: Template(assembling: [.literal(Array(contentType.utf8))]), uses: []))
