@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 
-.PHONY: all deps build release test demo install man fuzz clean bench
+.PHONY: all deps build release test demo install man fuzz clean bench bench-flows
 
 all: build
 
@@ -69,3 +69,7 @@ clean:
 # Barrage against the bare-libcurl C ceiling, wrk, h2load, ab, hey and k6 on loopback (bench/README.md).
 bench:
 	bash bench/run.sh
+
+# The three-step flow (login, capture, templated header) under callgrind and against k6 and Locust (bench/README.md, "Flows").
+bench-flows:
+	bash bench/flows.sh
