@@ -25,8 +25,8 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	@if command -v python3 >/dev/null; then python3 bench/test_report.py; \
-	else echo "python3 not found: skipping bench/test_report.py (the bench report's parser tests)"; fi
+	@if command -v python3 >/dev/null; then python3 bench/test_report.py && python3 bench/test_flows_report.py; \
+	else echo "python3 not found: skipping bench/test_report.py and bench/test_flows_report.py (the bench reports' parser tests)"; fi
 
 # The main job: the embedded target server, 10 × 10 MB sequential vs concurrent, and a scale sweep (barrage-demo/).
 demo: release

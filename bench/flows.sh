@@ -9,9 +9,9 @@
 #      and nginx to CPU 1: wall time, client CPU, iterations per client CPU-second, and each tool's own counts.
 #
 # Environment:
-#   FLOWS_ITERATIONS=2000     iterations per peer run (3 requests each)
+#   FLOWS_ITERATIONS=10000    iterations per peer run (3 requests each)
 #   FLOWS_VUS=50              virtual users / concurrency, every tool
-#   FLOWS_ROUNDS=1            peer rounds (odd rounds in the order barrage k6 locust, even rounds reversed)
+#   FLOWS_ROUNDS=3            peer rounds (odd rounds in the order barrage k6 locust, even rounds reversed)
 #   FLOWS_CG="2000 7000"      the two iteration counts under callgrind (the plain run sends 3× as many requests)
 #   FLOWS_SKIP_CALLGRIND=1    skip part 1          FLOWS_SKIP_PEERS=1    skip part 2
 #   BENCH_BARRAGE=PATH        measure this barrage binary instead of building one
@@ -22,9 +22,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 SCRATCH="$ROOT/.build-bench"
-ITERATIONS=${FLOWS_ITERATIONS:-2000}
+ITERATIONS=${FLOWS_ITERATIONS:-10000}
 VUS=${FLOWS_VUS:-50}
-ROUNDS=${FLOWS_ROUNDS:-1}
+ROUNDS=${FLOWS_ROUNDS:-3}
 read -r CG1 CG2 <<< "${FLOWS_CG:-2000 7000}"
 
 log() { printf '[flows %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

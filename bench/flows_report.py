@@ -103,6 +103,26 @@ def callgrind(a):
         json.dump(res, f, indent=2)
 
 
+def table(runs, ratios, a):
+    """The Markdown table of the side-by-side runs and the ratios, on stdout."""
+    print(f"\n{a.iterations} iterations × 3 requests, {a.vus} VUs, client on one core\n")
+    print("| tool | round | wall s | iterations/s | client CPU s (user+sys) | iterations per CPU-s | max RSS MB "
+          "| iterations | login / item / cart | failed | agrees |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in runs:
+        if r["status"] != "ok":
+            print(f"| {r['tool']} | {r['round']} | {r['status']}: {r['note']} |||||||||")
+            continue
+        steps = " / ".join(str(r["steps"][n]["requests"]) for n in STEPS)
+        print(f"| {r['tool']} | {r['round']} | {r['wall_s']:.2f} | {r.get('iterations_per_s')} | {r['cpu_s']:.2f} "
+              f"| {r.get('iterations_per_cpu_s')} | {r['max_rss_kb'] / 1024:.0f} | {r.get('iterations')} | {steps} "
+              f"| {r.get('failed')} | {'yes' if r['agrees'] else 'NO'} |")
+    print()
+    for peer, q in ratios.items():
+        print(f"Barrage / {peer}: {q['per_cpu_s']}× iterations per client CPU-second (target ≥ {q['target']}×: "
+              f"{'met' if q['met'] else 'missed'}), {q['per_wall_s']}× iterations per wall second")
+
+
 def peers(a):
     runs = []
     for line in open(a.manifest):
@@ -141,23 +161,8 @@ def peers(a):
             ratios[peer] = {"per_cpu_s": round(b / p, 2), "target": target, "met": b / p >= target,
                             "per_wall_s": round(summary["barrage"]["iterations_per_s"] / summary[peer]["iterations_per_s"], 2)}
 
-    print(f"\n{a.iterations} iterations × 3 requests, {a.vus} VUs, client on one core\n")
-    print("| tool | round | wall s | iterations/s | client CPU s (user+sys) | iterations per CPU-s | max RSS MB "
-          "| iterations | login / item / cart | failed | agrees |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in runs:
-        if r["status"] != "ok":
-            print(f"| {r['tool']} | {r['round']} | {r['status']}: {r['note']} |||||||||")
-            continue
-        steps = " / ".join(str(r["steps"][n]["requests"]) for n in STEPS)
-        print(f"| {r['tool']} | {r['round']} | {r['wall_s']:.2f} | {r.get('iterations_per_s')} | {r['cpu_s']:.2f} "
-              f"| {r.get('iterations_per_cpu_s')} | {r['max_rss_kb'] / 1024:.0f} | {r.get('iterations')} | {steps} "
-              f"| {r.get('failed')} | {'yes' if r['agrees'] else 'NO'} |")
-    print()
-    for peer, q in ratios.items():
-        print(f"Barrage / {peer}: {q['per_cpu_s']}× iterations per client CPU-second (target ≥ {q['target']}×: "
-              f"{'met' if q['met'] else 'missed'}), {q['per_wall_s']}× iterations per wall second")
-
+    if runs:
+        table(runs, ratios, a)
     doc = {"iterations": a.iterations, "vus": a.vus, "barrage": a.barrage, "runs": runs, "median": summary,
            "ratios": ratios, "loadavg_end": open("/proc/loadavg").read().split()[:3]}
     if a.callgrind:
