@@ -15,6 +15,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no bench/__pycache__ left in the tree
 import flows_report  # noqa: E402
 
 FIX = os.path.join(HERE, "fixtures")
