@@ -109,6 +109,11 @@ BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 50); do curl -sf -o /dev/null "$BASE/item" && break; sleep 0.1; done
 curl -sf -o /dev/null "$BASE/item" || { log "nginx did not start:"; cat "$WORK/nginx.out" "$WORK/error.log" >&2; exit 1; }
 log "nginx on $BASE (pinned: ${SERVER_PIN[*]:-no}), clients pinned: ${CLIENT_PIN[*]:-no}"
+# The worker's CPU time (user + sys, in clock ticks), read around each side-by-side run: it tells whether the server
+# or the client set the pace.
+NGINX_WORKER=$(pgrep -P "${PIDS[0]}" | head -1 || true)
+TICKS=$(getconf CLK_TCK)
+server_ticks() { [[ -n $NGINX_WORKER ]] && awk '{ print $14 + $15 }' "/proc/$NGINX_WORKER/stat" 2>/dev/null || echo 0; }
 
 # ---------------------------------------------------------------- part 1: instructions per request (callgrind)
 # instructions BASENAME ARGS…: runs the stripped copy under callgrind with ARGS and prints the process's total
@@ -159,9 +164,11 @@ run_peer() {
                       "$LOCUST" -f "$HERE/flow_locust.py" --headless -u "$VUS" -r "$VUS" --run-time 120s
                       -H "$BASE" --only-summary --loglevel WARNING) ;;
     esac
-    local rc=0
+    local rc=0 s0
+    s0=$(server_ticks)
     timeout -k 5 180 /usr/bin/time -f '%e %U %S %M' -o "$prefix.time" "${CLIENT_PIN[@]}" "${cmd[@]}" \
         >"$prefix.out" 2>"$prefix.err" </dev/null || rc=$?
+    awk -v a="$s0" -v b="$(server_ticks)" -v t="$TICKS" 'BEGIN { printf "%.2f\n", (b - a) / t }' > "$prefix.server"
     local status=ok note=""
     if (( rc == 124 || rc == 137 )); then status=failed; note="killed after 180 s"
     elif (( rc != 0 )); then status=failed; note="exit $rc: $(tail -c 300 "$prefix.err" | tr '\n\t' '  ')"; fi

@@ -106,16 +106,16 @@ def callgrind(a):
 def table(runs, ratios, a):
     """The Markdown table of the side-by-side runs and the ratios, on stdout."""
     print(f"\n{a.iterations} iterations × 3 requests, {a.vus} VUs, client on one core\n")
-    print("| tool | round | wall s | iterations/s | client CPU s (user+sys) | iterations per CPU-s | max RSS MB "
-          "| iterations | login / item / cart | failed | agrees |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| tool | round | wall s | iterations/s | client CPU s (user+sys) | iterations per CPU-s | nginx CPU s "
+          "| max RSS MB | iterations | login / item / cart | failed | agrees |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in runs:
         if r["status"] != "ok":
-            print(f"| {r['tool']} | {r['round']} | {r['status']}: {r['note']} |||||||||")
+            print(f"| {r['tool']} | {r['round']} | {r['status']}: {r['note']} ||||||||||")
             continue
         steps = " / ".join(str(r["steps"][n]["requests"]) for n in STEPS)
         print(f"| {r['tool']} | {r['round']} | {r['wall_s']:.2f} | {r.get('iterations_per_s')} | {r['cpu_s']:.2f} "
-              f"| {r.get('iterations_per_cpu_s')} | {r['max_rss_kb'] / 1024:.0f} | {r.get('iterations')} | {steps} "
+              f"| {r.get('iterations_per_cpu_s')} | {r.get('server_cpu_s')} | {r['max_rss_kb'] / 1024:.0f} | {r.get('iterations')} | {steps} "
               f"| {r.get('failed')} | {'yes' if r['agrees'] else 'NO'} |")
     print()
     for peer, q in ratios.items():
@@ -137,6 +137,10 @@ def peers(a):
             wall, user, system, rss = t
             cpu = user + system
             run.update(wall_s=wall, user_s=user, sys_s=system, cpu_s=round(cpu, 2), max_rss_kb=rss)
+            try:
+                run["server_cpu_s"] = float(open(prefix + ".server").read())
+            except (OSError, ValueError):
+                run["server_cpu_s"] = None
             if run["status"] == "ok" and run.get("iterations"):
                 run["iterations_per_s"] = round(run["iterations"] / wall, 1) if wall > 0 else None
                 run["iterations_per_cpu_s"] = round(run["iterations"] / cpu, 1) if cpu > 0 else None
