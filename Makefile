@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 
-.PHONY: all deps build release test demo install man fuzz clean bench
+.PHONY: all deps build release test demo install man fuzz clean bench bench-flows
 
 all: build
 
@@ -25,8 +25,8 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	@if command -v python3 >/dev/null; then python3 bench/test_report.py; \
-	else echo "python3 not found: skipping bench/test_report.py (the bench report's parser tests)"; fi
+	@if command -v python3 >/dev/null; then python3 bench/test_report.py && python3 bench/test_flows_report.py; \
+	else echo "python3 not found: skipping bench/test_report.py and bench/test_flows_report.py (the bench reports' parser tests)"; fi
 
 # The main job: the embedded target server, 10 × 10 MB sequential vs concurrent, and a scale sweep (barrage-demo/).
 demo: release
@@ -69,3 +69,7 @@ clean:
 # Barrage against the bare-libcurl C ceiling, wrk, h2load, ab, hey and k6 on loopback (bench/README.md).
 bench:
 	bash bench/run.sh
+
+# The three-step flow (login, capture, templated header) under callgrind and against k6 and Locust (bench/README.md, "Flows").
+bench-flows:
+	bash bench/flows.sh
