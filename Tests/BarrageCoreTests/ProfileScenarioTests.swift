@@ -594,6 +594,28 @@ final class ProfileScenarioTests: XCTestCase {
         XCTAssertEqual(step.expectTemplates[0].value.string(values: values, context: TemplateContext(key: FlowKey(seed: 0), nowMillis: 0)), "alice")
     }
 
+    func testMultipartBodies() throws {
+        try write("upload.bin", "BIN\u{0}DATA")
+        let step = try parse(scenario("""
+              - name: upload
+                method: POST
+                url: http://h/upload
+                multipart: { fields: { title: "hello ${vu}" }, files: { file: { path: upload.bin, content_type: image/png } } }
+        """)).scenarios[0].flow.requestSteps[0]
+        let b = ProfileReader.multipartBoundary
+        XCTAssertTrue(step.headerTexts.contains("Content-Type: multipart/form-data; boundary=\(b)"), "\(step.headerTexts)")
+        let body = try XCTUnwrap(step.body).string(values: [], context: TemplateContext(key: FlowKey(seed: 0, vu: 3), nowMillis: 0))
+        XCTAssertEqual(body, "--\(b)\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello 3\r\n"
+                       + "--\(b)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.bin\"\r\nContent-Type: image/png\r\n\r\n"
+                       + "BIN\u{0}DATA\r\n--\(b)--\r\n")
+        XCTAssertTrue(failure(scenario("""
+              - { name: u, url: http://h/u, multipart: { files: { f: { path: nope.bin } } } }
+        """)).contains("scenarios.checkout.flow[0].multipart.files.f.path: cannot read"))
+        XCTAssertTrue(failure(scenario("""
+              - { name: u, url: http://h/u, multipart: {} }
+        """)).hasSuffix("expected fields: or files: (a multipart body needs at least one part)"))
+    }
+
     func testPacingAndGracefulStop() throws {
         let flow = "      - { name: a, url: http://h/a }"
         let p = try parse(scenario(flow, scenarioExtra: "\n    pacing: 2s\n    graceful_stop: 1s"))
