@@ -82,6 +82,8 @@ final class LiveReporter {
     /// Called about twenty times a second; redraws four times a second (panel) or every interval (lines).
     func update(_ p: Engine.Progress) {
         let now = p.elapsedMicros
+        // Nothing shown and nothing served: no snapshot to build (it scans the recorders twenty times a second).
+        if mode == .off && metrics == nil { return }
         let snapshot = self.snapshot(p)
         if metrics != nil, lastDrawMicros < 0 || now - lastDrawMicros >= 250_000 {
             let text = PrometheusExposition.render(p.sofar, inFlight: snapshot.inFlight, plan: PlanRecord(plan),

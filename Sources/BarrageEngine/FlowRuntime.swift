@@ -11,6 +11,23 @@ final class FlowRuntime {
     let flow: Flow
     /// The request steps, by target index.
     let steps: [RequestStep]
+    /// The same, as references with what changes per request worked out once: reading one per request retains one
+    /// object instead of copying a struct of arrays.
+    private let plans: [StepPlan]
+
+    private final class StepPlan {
+        let step: RequestStep
+        /// What is rendered per request; a constant part was set once on the handle.
+        let urlTemplated: Bool
+        let headersTemplated: Bool
+        let bodyTemplated: Bool
+        init(_ step: RequestStep) {
+            self.step = step
+            urlTemplated = !step.url.isConstant
+            headersTemplated = !step.headers.allSatisfy(\.isConstant)
+            bodyTemplated = !(step.body?.isConstant ?? true)
+        }
+    }
     private let slotCount: Int
     /// Per slot: the VU's variables, indexed like `flow.variables`.
     private var values: [[FlowValue]]
@@ -54,6 +71,7 @@ final class FlowRuntime {
     init(flow: Flow, plan: RunPlan, slotCount: Int, thread: Int, threadCount: Int, vuOffset: Int) {
         self.flow = flow
         self.steps = flow.requestSteps
+        self.plans = flow.requestSteps.map(StepPlan.init)
         self.slotCount = slotCount
         self.vuOffset = vuOffset
         self.seed = plan.seed
@@ -152,20 +170,23 @@ final class FlowRuntime {
             if flow.cookies == .perIteration && !first { barrage_easy_setopt_ptr(easy, CURLOPT_COOKIELIST, "ALL") }
         }
         sinks[i].reset()
-        let step = steps[t]
-        if let loop = step.foreach {
+        let plan = plans[t]
+        if let loop = plan.step.foreach {
             values[i][loop.itemSlot] = element(Int(state.repeatIndex), of: values[i][loop.listSlot])
         }
-        guard step.isTemplated else { return true }
+        guard plan.urlTemplated || plan.headersTemplated || plan.bodyTemplated else { return true }
         let context = TemplateContext(key: FlowKey(seed: seed, vu: vu, iteration: state.iteration, step: Int(state.step)),
                                       nowMillis: nowMillis)
-        scratch.removeAll(keepingCapacity: true)
-        step.url.render(values: values[i], context: context, into: &scratch)
-        scratch.append(0)
-        scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_URL, $0.baseAddress) }
-        if !step.headers.allSatisfy(\.isConstant) || step.body != nil {
+        // Only what depends on the VU is set again: libcurl parses a URL it is given, and copies a body.
+        if plan.urlTemplated {
+            scratch.removeAll(keepingCapacity: true)
+            plan.step.url.render(values: values[i], context: context, into: &scratch)
+            scratch.append(0)
+            scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_URL, $0.baseAddress) }
+        }
+        if plan.headersTemplated {
             var list: UnsafeMutablePointer<curl_slist>? = nil
-            for header in step.headers {
+            for header in plan.step.headers {
                 scratch.removeAll(keepingCapacity: true)
                 header.render(values: values[i], context: context, into: &scratch)
                 scratch.append(0)
@@ -173,13 +194,13 @@ final class FlowRuntime {
                     p.withMemoryRebound(to: CChar.self) { curl_slist_append(list, $0.baseAddress) }
                 }
             }
-            if step.body != nil { list = curl_slist_append(list, "Expect:") }
+            if plan.step.body != nil { list = curl_slist_append(list, "Expect:") }
             barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
             let k = i * steps.count + t
             curl_slist_free_all(headerLists[k])
             headerLists[k] = list
         }
-        if let body = step.body {
+        if plan.bodyTemplated, let body = plan.step.body {
             scratch.removeAll(keepingCapacity: true)
             body.render(values: values[i], context: context, into: &scratch)
             barrage_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(scratch.count))
@@ -223,37 +244,37 @@ final class FlowRuntime {
     /// Judges step `t`'s complete response on slot `i` (status `status`): its checks, then its captures into the
     /// VU's variables. Nil when the step passed; else the error class and a one-line reason.
     func judge(slot i: Int, target t: Int, status: Int, iteration: Int) -> (ErrorClass, String)? {
-        let step = steps[t]
+        let plan = plans[t]
         let sink = sinks[i]
         if sink.overflow {
             return (.capture, sink.overBudget
-                ? "\(step.name): response body not kept: the \(FlowLimits.keptBytes / 1_048_576) MB that all VUs' kept bodies may use together are in use"
-                : "\(step.name): response body over \(FlowLimits.bodyBytes / 1_048_576) MB, the most a step that captures or checks keeps")
+                ? "\(plan.step.name): response body not kept: the \(FlowLimits.keptBytes / 1_048_576) MB that all VUs' kept bodies may use together are in use"
+                : "\(plan.step.name): response body over \(FlowLimits.bodyBytes / 1_048_576) MB, the most a step that captures or checks keeps")
         }
-        let body: [UInt8]? = step.needsBody || step.bodyContains != nil
+        let body: [UInt8]? = plan.step.needsBody || plan.step.bodyContains != nil
             ? Array(UnsafeBufferPointer(start: sink.body, count: sink.bodyCount)) : nil
-        let headers = step.needsHeaders ? sink.headerFields() : []
+        let headers = plan.step.needsHeaders ? sink.headerFields() : []
         let view = ResponseView(status: status, headers: headers, body: body)
-        var expect = step.expect
-        if !step.expectTemplates.isEmpty {
+        var expect = plan.step.expect
+        if !plan.step.expectTemplates.isEmpty {
             let context = TemplateContext(key: FlowKey(seed: seed, vu: vuOffset + i, iteration: iteration, step: t), nowMillis: Clock.epochMillis())
-            for e in step.expectTemplates where e.check < expect.json.count {
+            for e in plan.step.expectTemplates where e.check < expect.json.count {
                 expect.json[e.check].expected = JSONValue(string: e.value.string(values: values[i], context: context))
             }
         }
         if let failure = expect.failure(for: view) {
             // Without a status list, an error status is what it is for a target: class `status`.
-            let cls: ErrorClass = step.expect.statuses.isEmpty && status >= 400 && step.expect.json.isEmpty ? .status : .check
-            return (cls, "\(step.name): \(failure)")
+            let cls: ErrorClass = plan.step.expect.statuses.isEmpty && status >= 400 && plan.step.expect.json.isEmpty ? .status : .check
+            return (cls, "\(plan.step.name): \(failure)")
         }
-        if let needle = step.bodyContains, !needle.isEmpty, !(body ?? []).containsSubsequence(Array(needle.utf8)) {
-            return (.check, "\(step.name): body does not contain '\(needle)'")
+        if let needle = plan.step.bodyContains, !needle.isEmpty, !(body ?? []).containsSubsequence(Array(needle.utf8)) {
+            return (.check, "\(plan.step.name): body does not contain '\(needle)'")
         }
         let key = FlowKey(seed: seed, vu: vuOffset + i, iteration: iteration, step: t)
-        for (c, capture) in step.captures.enumerated() {
+        for (c, capture) in plan.step.captures.enumerated() {
             switch capture.extract(from: view, key: key) {
             case .captured(let value): values[i][captureSlotOf[t][c]] = value
-            case .failed(let reason): return (.capture, "\(step.name): capture '\(capture.name)': \(reason)")
+            case .failed(let reason): return (.capture, "\(plan.step.name): capture '\(capture.name)': \(reason)")
             }
         }
         return nil

@@ -54,7 +54,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
         concurrency = plan.concurrency
-        requests = plan.requestLimit
+        requests = plan.workload.flow == nil ? plan.requestLimit : nil // a flow's -n bounds iterations (`iterations`)
         duration_us = plan.durationMicros
         if let schedule = plan.schedule {
             stages = schedule.stages.map { Stage(duration_us: $0.durationMicros, rate: $0.rate) }
