@@ -161,6 +161,15 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(r.iterations?.total, 5)
         XCTAssertEqual(r.requests.total, 30)
         XCTAssertEqual(try apiCounts()["pay"], 5)
+        // -c replaces the scenario's ramp with constant workers; the iteration bound stays.
+        let constant = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "-c", "3", "-n", "9", "--json", "-",
+                                              "--quiet"], timeout: 60)
+        XCTAssertEqual(constant.status, 0, constant.stderr)
+        let c = try JSONDecoder().decode(RunResult.self, from: Data(constant.stdout.utf8))
+        XCTAssertEqual(c.plan.concurrency, 3)
+        XCTAssertEqual(c.plan.overrides, ["--concurrency 3", "--requests 9"])
+        XCTAssertEqual(c.iterations?.completed, 9)
+        XCTAssertEqual(try apiCounts()["pay"], 5 + 9)
     }
 
     func testSegmentsSplitTheIterationsExactlyAndMergeBack() throws {
