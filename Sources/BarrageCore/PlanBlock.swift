@@ -41,6 +41,20 @@ public enum PlanBlock {
     /// The labelled lines under the header: load, connections, overrides, targets (a flow's scenario and its steps),
     /// warm-up, client settings.
     public static func body(_ p: PlanRecord) -> [String] {
+        if let lanes = p.scenarios {
+            // Several scenarios at once: each one's own plan lines under a line that names it and its start.
+            var out: [String] = []
+            for lane in lanes {
+                let starts = (lane.start_after_us ?? 0) > 0 ? " (starts \(DurationParser.format(micros: lane.start_after_us!)) in)" : ""
+                out.append(row("scenario", scenarioLine(lane.scenario ?? "?", lane) + starts))
+                out += body(lane).filter { !$0.hasPrefix("  scenario ") && !$0.hasPrefix("  client ") }.map { "  " + $0 }
+            }
+            var client = ["\(p.threads) thread\(p.threads == 1 ? "" : "s") (each scenario its share)",
+                          "timeout \(DurationParser.format(micros: p.timeout_us))", "HTTP/\(p.http_version)"]
+            if let seg = p.segment { client.append("segment \(seg.index)/\(seg.count) of this plan") }
+            out.append(row("client", client.joined(separator: " · ")))
+            return out
+        }
         var out: [String] = []
         // A flow's `-n` bounds its iterations, not its requests (a failed step skips the rest of its iteration).
         let bounded = p.scenario == nil ? "requests" : "iterations"

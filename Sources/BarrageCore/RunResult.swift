@@ -170,6 +170,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var iterations: Iterations? = nil
     /// A flow's groups by name; absent without any.
     public var groups: [String: Group]? = nil
+    /// Several scenarios at once: each one's requests, iterations and groups by name; absent otherwise.
+    public var scenarios: [String: ScenarioResult]? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -281,7 +283,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client, connect_phase, run_id, merged, iterations, groups
+             error_messages, client, connect_phase, run_id, merged, iterations, groups, scenarios
     }
 
     public init(from decoder: any Decoder) throws {
@@ -320,6 +322,7 @@ extension RunResult {
         merged = try c.decodeIfPresent(MergedRuns.self, forKey: .merged)
         iterations = try c.decodeIfPresent(Iterations.self, forKey: .iterations)
         groups = try c.decodeIfPresent([String: Group].self, forKey: .groups)
+        scenarios = try c.decodeIfPresent([String: ScenarioResult].self, forKey: .scenarios)
     }
 }
 

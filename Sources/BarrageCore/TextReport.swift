@@ -35,6 +35,10 @@ public enum TextReport {
         lines(TextLayout.labelled("Transfer", ["\(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s)",
                                                "\(bytes(Double(r.throughput.bytes_out))) out"]))
         if let it = r.iterations { lines(iterationLines(it)) }
+        for (name, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
+            // Several scenarios at once: each one's iterations, named.
+            if let it = s.iterations { lines(iterationLines(it, named: name)) }
+        }
         if let groups = r.groups {
             // In the flow's order when the plan says it (steps are targets in order; groups follow their steps).
             for name in groups.keys.sorted() { lines(groupLines(name, groups[name]!)) }
@@ -124,9 +128,9 @@ public enum TextReport {
     }
 
     /// A flow's iterations: how they ended, their rate, and their durations with and without think time.
-    static func iterationLines(_ it: RunResult.Iterations) -> [String] {
+    static func iterationLines(_ it: RunResult.Iterations, named name: String? = nil) -> [String] {
         var out = TextLayout.labelled("Iterations", [
-            "\(grouped(it.completed)) completed", "\(grouped(it.failed)) failed", "\(grouped(it.interrupted)) interrupted",
+            (name.map { "\($0): " } ?? "") + "\(grouped(it.completed)) completed", "\(grouped(it.failed)) failed", "\(grouped(it.interrupted)) interrupted",
             "\(grouped(it.dropped)) dropped (\(grouped(it.total)) in all)", "\(rate(it.rate))/s",
         ])
         let d = it.duration_us, w = it.duration_without_think_us

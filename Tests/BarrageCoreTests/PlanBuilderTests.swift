@@ -112,4 +112,49 @@ final class PlanBuilderTests: XCTestCase {
         XCTAssertEqual(plan.engine.driveMode, .socket)
         XCTAssertEqual(plan.threads, 3)
     }
+
+    private func twoScenarios() throws -> Profile {
+        try ProfileLoader.parse(text: """
+        scenarios:
+          browse:
+            load: { model: open, max_in_flight: 30, start_rate: 5, stages: [ { duration: 10s, rate: 5 } ] }
+            flow: [ { name: item, url: "http://127.0.0.1:1/a" } ]
+          checkout:
+            start_after: 2s
+            load: { model: closed, start_concurrency: 10, stages: [ { duration: 10s, concurrency: 10 } ] }
+            flow: [ { name: item, url: "http://127.0.0.1:1/b" }, { name: pay, url: "http://127.0.0.1:1/c" } ]
+        """, path: "shop.yaml", variables: [:], environment: [:])
+    }
+
+    func testSeveralScenariosBecomeLanesWithTheirShareOfThreadsAndUniqueStepNames() throws {
+        let plan = try PlanBuilder.build(PlanInputs(source: .profile(try twoScenarios(), override: LoadOverride(), given: []), threads: 4))
+        XCTAssertEqual(plan.lanes.map(\.name), ["browse", "checkout"])
+        XCTAssertEqual(plan.lanes.map(\.startAfterMicros), [0, 2_000_000])
+        XCTAssertEqual(plan.lanes.map(\.plan.threads), [3, 1], "by connections: 30 and 10 of 40")
+        XCTAssertEqual(plan.targets.map(\.name), ["browse/item", "checkout/item", "pay"])
+        XCTAssertEqual(plan.concurrency, 40)
+        XCTAssertEqual(plan.durationMicros, 12_000_000, "the end of the last")
+        let record = PlanRecord(plan)
+        XCTAssertEqual(record.model, "open")
+        XCTAssertEqual(record.scenarios?.map(\.start_after_us), [0, 2_000_000])
+        XCTAssertEqual(record.scenarios?.map(\.scenario), ["browse", "checkout"])
+        // Choosing one of them is a plain single-scenario plan.
+        let one = try PlanBuilder.build(PlanInputs(source: .profile(try twoScenarios(), override: LoadOverride(), given: []), threads: 4,
+                                                   scenarios: ["browse"]))
+        XCTAssertTrue(one.lanes.isEmpty)
+        XCTAssertEqual(one.workload.flow?.scenario, "browse")
+    }
+
+    func testDurationCapsTheWholeRunAcrossLanes() throws {
+        let inputs = { (d: Int64) in
+            PlanInputs(source: .profile(try self.twoScenarios(), override: LoadOverride(durationMicros: d), given: ["--duration \(d / 1_000_000)s"]),
+                       threads: 2)
+        }
+        let plan = try PlanBuilder.build(try inputs(5_000_000))
+        XCTAssertEqual(plan.lanes.map(\.plan.durationMicros), [5_000_000, 3_000_000], "the late one is cut that much sooner")
+        XCTAssertEqual(plan.durationMicros, 5_000_000)
+        XCTAssertThrowsError(try PlanBuilder.build(try inputs(2_000_000))) { error in
+            XCTAssertEqual((error as? BarrageError)?.message, "--duration 2s: the run ends before scenario checkout starts (start_after 2.00s)")
+        }
+    }
 }

@@ -89,7 +89,7 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(api["login"], r.targets["login"].map { $0.requests.total - $0.requests.dropped })
     }
 
-    func testOneScenarioOfSeveralRunsAndTheOthersGatesAreSetAside() throws {
+    func testSeveralScenariosRunAtOnceAndOneCanBeChosen() throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let profile = dir.appendingPathComponent("two.yaml").path
@@ -97,60 +97,57 @@ final class ScenarioRunTests: XCTestCase {
         scenarios:
           browse:
             iterations: 6
-            load: { model: closed, stages: [ { duration: 5s, concurrency: 2 } ] }
+            load: { model: closed, stages: [ { duration: 5s, concurrency: 2 } ], start_concurrency: 2 }
             flow:
               - { name: list, url: "${BASE_URL}/api/items" }
+              - { name: item, url: "${BASE_URL}/api/items/1", expect: { status: [401] } }
           checkout:
-            iterations: 3
-            load: { model: closed, stages: [ { duration: 5s, concurrency: 1 } ] }
+            start_after: 500ms
+            load: { model: open, max_in_flight: 5, start_rate: 10, stages: [ { duration: 1s, rate: 10 } ] }
             flow:
               - { name: home, url: "${BASE_URL}/" }
+              - { name: item, url: "${BASE_URL}/api/items/2", expect: { status: [401] } }
         thresholds:
           - "scenario:browse iterations >= 6"
-          - "scenario:checkout iterations >= 3"
+          - "scenario:checkout iteration_error_rate < 1%"
+          - "step:checkout/item p99 < 5s"
+          - "error_rate < 1%"
         """.write(toFile: profile, atomically: true, encoding: .utf8)
-        let both = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL], timeout: 30)
-        XCTAssertEqual(both.status, 2)
-        XCTAssertTrue(both.stderr.contains("running several at once is not supported yet: choose one with --scenario NAME"), both.stderr)
+        let both = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--json", "-", "--quiet"], timeout: 60)
+        XCTAssertEqual(both.status, 0, both.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(both.stdout.utf8))
+        let scenarios = try XCTUnwrap(r.scenarios)
+        XCTAssertEqual(scenarios["browse"]?.iterations?.completed, 6)
+        XCTAssertEqual(scenarios["checkout"]?.iterations?.total, 10, "10/s for 1 s")
+        XCTAssertEqual(scenarios["checkout"]?.start_after_us, 500_000)
+        XCTAssertEqual(r.plan.scenarios?.map(\.scenario), ["browse", "checkout"])
+        XCTAssertEqual(r.plan.scenarios?.map(\.start_after_us), [0, 500_000])
+        // A step name both scenarios use is SCENARIO/STEP; the others keep theirs.
+        XCTAssertEqual(Set(r.targets.keys), ["list", "browse/item", "home", "checkout/item"])
+        XCTAssertEqual(r.targets["browse/item"]?.requests.ok, 6)
+        let checkout = try XCTUnwrap(scenarios["checkout"]?.iterations)
+        XCTAssertEqual(r.requests.total, 12 + 2 * (checkout.completed + checkout.failed) + checkout.dropped,
+                       "every iteration's requests, both scenarios, once")
+        XCTAssertEqual(r.requests.total, r.requests.ok + r.requests.failed + r.requests.dropped)
+        XCTAssertEqual(r.thresholds.map(\.ok), [true, true, true, true], "\(r.thresholds.map(\.expr))")
+        XCTAssertEqual(try apiCounts()["items"], 6)
+        XCTAssertEqual(try apiCounts()["unauthorized"], 6 + (r.targets["checkout/item"]?.requests.ok ?? -1))
+        // One of them, chosen: the other's gates are set aside with a line.
         let one = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--scenario", "browse", "--json", "-",
                                          "--quiet"], timeout: 30)
         XCTAssertEqual(one.status, 0, one.stderr)
-        XCTAssertTrue(one.stderr.contains("threshold 'scenario:checkout iterations >= 3' not judged: scenario checkout is not running"),
+        XCTAssertTrue(one.stderr.contains("threshold 'scenario:checkout iteration_error_rate < 1%' not judged: scenario checkout is not running"),
                       one.stderr)
-        let r = try JSONDecoder().decode(RunResult.self, from: Data(one.stdout.utf8))
-        XCTAssertEqual(r.iterations?.completed, 6)
-        XCTAssertEqual(r.thresholds.map(\.expr), ["scenario:browse iterations >= 6"])
-        XCTAssertEqual(try apiCounts()["items"], 6)
-    }
-
-    func testAbortOnFailStopsARunWhoseIterationsFail() throws {
-        let dir = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let profile = dir.appendingPathComponent("failing.yaml").path
-        // Every login is refused (wrong password): every iteration fails at its first step.
-        try """
-        scenarios:
-          checkout:
-            load: { model: closed, stages: [ { duration: 60s, concurrency: 2 } ], start_concurrency: 2 }
-            flow:
-              - { name: login, method: POST, url: "${BASE_URL}/api/login", json: { user: u1, password: wrong }, expect: { status: [200] } }
-              - { name: item, url: "${BASE_URL}/api/items/1" }
-        thresholds:
-          - "scenario:checkout iteration_error_rate < 1%"
-        """.write(toFile: profile, atomically: true, encoding: .utf8)
-        let json = dir.appendingPathComponent("r.json").path
-        let out = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--abort-on-fail", "--json", json,
-                                         "--quiet"], timeout: 60)
-        XCTAssertEqual(out.status, 99, out.stderr)
-        XCTAssertLessThan(out.seconds, 30, "stopped by the gate long before the 60 s load")
-        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
-        XCTAssertNotNil(r.aborted_by)
-        let it = try XCTUnwrap(r.iterations)
-        XCTAssertGreaterThan(it.failed, 0)
-        XCTAssertEqual(it.completed, 0)
-        XCTAssertEqual(it.total, it.completed + it.failed + it.interrupted + it.dropped)
-        XCTAssertEqual(r.targets["item"]?.requests.total ?? 0, 0, "no step after a failed login")
-        XCTAssertEqual(try apiCounts()["login_failed"], r.targets["login"]?.requests.total)
+        let single = try JSONDecoder().decode(RunResult.self, from: Data(one.stdout.utf8))
+        XCTAssertNil(single.scenarios)
+        XCTAssertEqual(single.iterations?.completed, 6)
+        // Outputs that follow one engine are refused with several scenarios, before anything is sent.
+        let before = server.requestsReceived
+        let raw = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--raw", dir.appendingPathComponent("x").path],
+                                        timeout: 30)
+        XCTAssertEqual(raw.status, 2)
+        XCTAssertTrue(raw.stderr.contains("--raw: not yet with several scenarios at once"), raw.stderr)
+        XCTAssertEqual(server.requestsReceived, before)
     }
 
     func testMinusNCapsTheIterations() throws {

@@ -216,4 +216,27 @@ final class SchemaTests: XCTestCase {
         try r.jsonData().write(to: URL(fileURLWithPath: file))
         try assertValid(schema: "result.v1.schema.json", [file])
     }
+
+    func testSeveralScenariosAtOnceMatchTheResultSchema() throws {
+        let profile = path("two.yaml")
+        try """
+        scenarios:
+          a:
+            iterations: 4
+            load: { model: closed, start_concurrency: 2, stages: [ { duration: 2s, concurrency: 2 } ] }
+            flow: [ { name: home, url: "${BASE_URL}/" } ]
+          b:
+            start_after: 200ms
+            load: { model: open, max_in_flight: 4, start_rate: 10, stages: [ { duration: 500ms, rate: 10 } ] }
+            flow: [ { name: home, url: "${BASE_URL}/" }, { group: g, steps: [ { name: again, url: "${BASE_URL}/" } ] } ]
+        """.write(toFile: profile, atomically: true, encoding: .utf8)
+        let json = path("two.json")
+        let out = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + base, "--json", json, "--quiet"], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        try assertValid(schema: "result.v1.schema.json", [json])
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(r.scenarios?["a"]?.iterations?.completed, 4)
+        XCTAssertEqual(r.scenarios?["b"]?.iterations?.total, 5)
+        XCTAssertEqual(r.groups?["b/g"]?.count, r.scenarios?["b"]?.groups?["g"]?.count)
+    }
 }

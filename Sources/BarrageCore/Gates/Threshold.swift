@@ -326,6 +326,30 @@ public struct Threshold: Sendable, Equatable, Codable {
     /// naming the expression; so is an iteration metric on a plan without a scenario.
     public func validate(against plan: PlanRecord) throws {
         func refuse(_ why: String) -> BarrageError { .usage("threshold '\(Self.oneLine(expr))': \(why)") }
+        if let lanes = plan.scenarios {
+            // Several scenarios at once: scenario and step scopes name one of them; iteration metrics need one.
+            let names = lanes.compactMap(\.scenario)
+            switch scope {
+            case .scenario(let name):
+                guard names.contains(name) else {
+                    throw refuse("scope matches nothing: no scenario named '\(name)' (scenarios: \(names.joined(separator: ", ")))")
+                }
+            case .step(let scenario, let step):
+                guard let lane = lanes.first(where: { $0.scenario == scenario }),
+                      lane.targets.contains(where: { $0.name == step || $0.name == "\(scenario)/\(step)" }) else {
+                    throw refuse("scope matches nothing: no step '\(scenario)/\(step)'")
+                }
+            case .run where isIterationMetric:
+                throw refuse("with several scenarios, iteration metrics are per scenario: scope it (scenario:NAME)")
+            default:
+                break
+            }
+            if case .target(let name) = scope, !plan.targets.contains(where: { $0.name == name }) {
+                throw refuse("scope matches nothing: no target named '\(name)'")
+            }
+            if case .stage = scope { throw refuse("with several scenarios there are no stage sections; scope it to a scenario") }
+            return
+        }
         if isIterationMetric && plan.scenario == nil {
             throw refuse("iteration metrics need a scenario (a profile with scenarios:)")
         }

@@ -136,12 +136,33 @@ public enum ThresholdEvaluator {
         case .run:
             break
         case .scenario(let name):
+            if let lanes = r.scenarios {
+                // Several scenarios at once: the scenario's own requests and iterations.
+                guard let lane = lanes[name] else { return (nil, "scope matches nothing: no scenario named '\(name)'") }
+                if t.isIterationMetric {
+                    guard let iterations = lane.iterations else { return (nil, "no iterations for scenario '\(name)'") }
+                    return iterationValue(t.metric, in: iterations)
+                }
+                let s = lane.requests
+                return value(t.metric, in: ScopeView(latency: s.latency_us, service: s.service_time_us, lateness: nil,
+                                                     requests: s.requests, statusCodes: s.status_codes, rps: s.rps, model: r.plan.model))
+            }
             guard r.plan.scenario == name else { return (nil, "scope matches nothing: no scenario named '\(name)'") }
         case .step(let scenario, let step):
-            guard r.plan.scenario == scenario, r.plan.targets.contains(where: { $0.name == step }) else {
+            if r.scenarios != nil {
+                // Steps of several scenarios are targets, named SCENARIO/STEP where two scenarios share a name.
+                guard let name = [step, "\(scenario)/\(step)"].first(where: { n in r.targets[n] != nil }) else {
+                    return (nil, "scope matches nothing: no step '\(scenario)/\(step)'")
+                }
+                target = name
+                break
+            }
+            // A scenario run beside others names a step it shares with them SCENARIO/STEP.
+            guard r.plan.scenario == scenario,
+                  let name = [step, "\(scenario)/\(step)"].first(where: { n in r.plan.targets.contains { $0.name == n } }) else {
                 return (nil, "scope matches nothing: no step '\(scenario)/\(step)'")
             }
-            target = step
+            target = name
         case .target(let name):
             guard r.plan.targets.contains(where: { $0.name == name }) else {
                 return (nil, "scope matches nothing: no target named '\(name)'")

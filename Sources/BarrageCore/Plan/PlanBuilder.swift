@@ -102,8 +102,16 @@ public enum PlanBuilder {
                 }
                 plan = self.plan(profile: profile, request: inputs.request, transport: inputs.transport, threads: inputs.threads)
             } else {
-                plan = try self.plan(profile: profile, scenario: try scenario(of: profile, selected: inputs.scenarios),
-                                     request: inputs.request, transport: inputs.transport, threads: inputs.threads)
+                let chosen = try scenarios(of: profile, selected: inputs.scenarios)
+                if chosen.count > 1 || chosen[0].startAfterMicros > 0 {
+                    plan = try lanesPlan(profile, chosen, inputs: inputs, override: override, given: given)
+                    plan.segment = inputs.segment
+                    plan.recordRaw = inputs.recordRaw
+                    plan.engine = inputs.engine
+                    return plan
+                }
+                plan = try self.plan(profile: profile, scenario: chosen[0], request: inputs.request, transport: inputs.transport,
+                                     threads: inputs.threads)
             }
             if !override.isEmpty {
                 if let problem = override.problem(with: plan) {
@@ -149,20 +157,68 @@ public enum PlanBuilder {
 
     /// The scenario to run: the one named with `--scenario`, or the profile's only one. Several at once are not
     /// supported yet: a usage error that says how to run them one at a time.
-    static func scenario(of p: Profile, selected: [String]) throws -> Profile.Scenario {
+    static func scenarios(of p: Profile, selected: [String]) throws -> [Profile.Scenario] {
         let names = p.scenarios.map(\.name)
         for name in selected where !names.contains(name) {
             let hint = Suggestion.closest(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
             throw BarrageError.usage("--scenario \(name): \(p.path) has no such scenario\(hint); it has \(names.joined(separator: ", "))")
         }
-        let chosen = selected.isEmpty ? p.scenarios : p.scenarios.filter { selected.contains($0.name) }
-        guard chosen.count == 1, let only = chosen.first else {
-            throw BarrageError.usage("scenarios: \(p.path) has \(chosen.count) scenarios to run (\(chosen.map(\.name).joined(separator: ", "))); running several at once is not supported yet: choose one with --scenario NAME")
+        return selected.isEmpty ? p.scenarios : p.scenarios.filter { selected.contains($0.name) }
+    }
+
+    /// Several scenarios at once (or one that starts late): a plan of lanes, each scenario's own plan with the
+    /// command line's load override applied to it (`-d` caps the run, so a lane that starts late is cut that much
+    /// sooner), its share of the engine threads (by its connections, at least one), and its steps named
+    /// `SCENARIO/STEP` where another chosen scenario has a step of the same name.
+    static func lanesPlan(_ p: Profile, _ chosen: [Profile.Scenario], inputs: PlanInputs, override: LoadOverride,
+                          given: [String]) throws -> RunPlan {
+        var lanes: [ScenarioLane] = []
+        for s in chosen {
+            var lanePlan = try plan(profile: p, scenario: s, request: inputs.request, transport: inputs.transport, threads: 1)
+            if !override.isEmpty {
+                var o = override
+                if let d = o.durationMicros {
+                    guard d > s.startAfterMicros else {
+                        throw BarrageError.usage("\(given.first { $0.hasPrefix("--duration") } ?? "--duration"): the run ends before scenario \(s.name) starts (start_after \(DurationParser.format(micros: s.startAfterMicros)))")
+                    }
+                    o.durationMicros = d - s.startAfterMicros
+                }
+                if let problem = o.problem(with: lanePlan) {
+                    let flag = o.concurrency != nil && o.rate != nil ? "--concurrency and --rate"
+                        : given.first { $0.hasPrefix("--duration") } ?? "--duration"
+                    throw BarrageError.usage("\(flag): scenario \(s.name): \(problem)")
+                }
+                lanePlan = o.applied(to: lanePlan)
+                lanePlan.overrides = given
+            }
+            lanes.append(ScenarioLane(name: s.name, startAfterMicros: s.startAfterMicros, plan: lanePlan))
         }
-        if only.startAfterMicros > 0 {
-            throw BarrageError.usage("scenarios.\(only.name).start_after: a delayed start needs several scenarios running at once, which is not supported yet; remove it")
+        // Step names: unique across the lanes (results and thresholds key on them).
+        var count: [String: Int] = [:]
+        for lane in lanes { for t in lane.plan.targets { count[t.name, default: 0] += 1 } }
+        for l in lanes.indices {
+            for t in lanes[l].plan.workload.targets.indices where count[lanes[l].plan.workload.targets[t].name, default: 0] > 1 {
+                lanes[l].plan.workload.targets[t].name = lanes[l].name + "/" + lanes[l].plan.workload.targets[t].name
+            }
         }
-        return only
+        // Threads: each lane its share by connections, at least one.
+        let total = Swift.max(1, lanes.reduce(0) { $0 + $1.plan.concurrency })
+        for l in lanes.indices {
+            lanes[l].plan.threads = Swift.max(1, (inputs.threads * lanes[l].plan.concurrency + total / 2) / total)
+            lanes[l].plan.segment = inputs.segment
+            lanes[l].plan.recordRaw = inputs.recordRaw
+            lanes[l].plan.engine = inputs.engine
+        }
+        let ends = lanes.map(\.endMicros)
+        let end: Int64? = ends.contains { $0 == nil } ? nil : ends.compactMap { $0 }.max()
+        var plan = RunPlan(load: .closed(workers: total, durationMicros: end),
+                           workload: Workload(targets: lanes.flatMap(\.plan.targets), seed: p.seed ?? 0,
+                                              timeoutMicros: lanes[0].plan.timeoutMicros),
+                           transport: lanes[0].plan.transport, threads: lanes.reduce(0) { $0 + $1.plan.threads })
+        plan.lanes = lanes
+        plan.name = p.name
+        plan.overrides = override.isEmpty ? [] : given
+        return plan
     }
 
     /// The plan of one scenario: its load, its flow (whose request steps are the plan's targets, in order), the

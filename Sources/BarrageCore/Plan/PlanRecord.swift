@@ -50,6 +50,10 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var iterations: Int?
     /// The scenario's `tags:`; absent when it has none.
     public var tags: [String: String]?
+    /// Several scenarios at once: each one's plan (with its `scenario` name and `start_after_us`); absent otherwise.
+    public var scenarios: [PlanRecord]?
+    /// In `scenarios[]`: when the scenario started, after the run's start; absent elsewhere.
+    public var start_after_us: Int64?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -107,6 +111,17 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         scenario = plan.workload.flow?.scenario
         iterations = plan.iterationLimit
         tags = plan.workload.flow.flatMap { $0.tags.isEmpty ? nil : $0.tags }
+        if !plan.lanes.isEmpty {
+            scenarios = plan.lanes.map { lane in
+                var r = PlanRecord(lane.plan)
+                r.start_after_us = lane.startAfterMicros
+                return r
+            }
+            // The lanes side by side: open when any is (latency then counts from due times somewhere in it).
+            model = plan.lanes.contains { $0.plan.model == .open } ? "open" : "closed"
+            stages = []
+            expected_requests = nil
+        }
         http_version = plan.httpVersion
     }
 
@@ -115,7 +130,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
         case start_concurrency, think_time_us, warmup_us, name, overrides, segment, tls_verify, transport
-        case scenario, iterations, tags
+        case scenario, iterations, tags, scenarios, start_after_us
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -147,6 +162,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(scenario, forKey: .scenario)
         try c.encodeIfPresent(iterations, forKey: .iterations)
         try c.encodeIfPresent(tags, forKey: .tags)
+        try c.encodeIfPresent(scenarios, forKey: .scenarios)
+        try c.encodeIfPresent(start_after_us, forKey: .start_after_us)
     }
 }
 

@@ -31,6 +31,10 @@ public struct RunPlan: Sendable, Equatable {
     public var recordRaw = false
     /// Benchmark knobs for the engine (drive mode, pacer quantum): not recorded in the result, not in the fingerprint.
     public var engine = EngineTuning()
+    /// Several scenarios at once: each lane's own plan, run side by side. Empty for a plan that is one load (then
+    /// everything above describes it); otherwise `load` is only the sum of the lanes (their connections, the end of
+    /// the last) and `workload.targets` the union of their steps.
+    public var lanes: [ScenarioLane] = []
 
     /// The plan; `PlanBuilder` makes it from flags or a profile.
     public init(load: LoadModel, workload: Workload, transport: Transport = Transport(), requestLimit: Int? = nil,
