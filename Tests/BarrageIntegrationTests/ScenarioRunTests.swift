@@ -132,6 +132,23 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(r.thresholds.map(\.ok), [true, true, true, true], "\(r.thresholds.map(\.expr))")
         XCTAssertEqual(try apiCounts()["items"], 6)
         XCTAssertEqual(try apiCounts()["unauthorized"], 6 + (r.targets["checkout/item"]?.requests.ok ?? -1))
+        // As two segments, merged back: each scenario's numbers add exactly.
+        var parts: [String] = []
+        for i in 1...2 {
+            let part = dir.appendingPathComponent("seg-\(i).json").path
+            let seg = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--segment", "\(i)/2", "--json", part, "--quiet"],
+                                            timeout: 60, environment: ["BARRAGE_RUN_ID": "two-1"])
+            // The whole plan's gates are judged on each segment's share (browse's 6 iterations are split 3/3): 99.
+            XCTAssertTrue([0, 99].contains(seg.status), seg.stderr)
+            parts.append(part)
+        }
+        let mergedPath = dir.appendingPathComponent("merged.json").path
+        let m = try BarrageBinary.run(["merge"] + parts + ["-o", mergedPath], timeout: 30)
+        XCTAssertEqual(m.status, 0, m.stderr)
+        let merged = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: mergedPath)))
+        XCTAssertEqual(merged.scenarios?["browse"]?.iterations?.completed, 6)
+        XCTAssertEqual(merged.scenarios?["checkout"]?.iterations?.total, 10)
+        XCTAssertEqual(merged.scenarios?["browse"]?.requests.requests.total, 12)
         // One of them, chosen: the other's gates are set aside with a line.
         let one = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--scenario", "browse", "--json", "-",
                                          "--quiet"], timeout: 30)

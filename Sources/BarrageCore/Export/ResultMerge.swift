@@ -91,38 +91,63 @@ public enum ResultMerge {
             merged.connect_phase = RunResult.ConnectPhase(rec, durationMicros: phases.map(\.phase.duration_us).max() ?? 0,
                                                           attemptsInFlight: first.max_attempts_in_flight)
         }
-        // A flow's iterations: counts add, the duration histograms merge exactly, the rate is over the merged time.
-        let withIterations = inputs.compactMap { i in i.result.iterations.map { (name: i.name, it: $0) } }
-        if let firstIt = withIterations.first?.it {
-            var rec = IterationRecorder()
-            for (name, it) in withIterations {
-                rec.completed += it.completed; rec.failed += it.failed; rec.interrupted += it.interrupted; rec.dropped += it.dropped
-                let d = try histogram(it.duration_us, "\(name) iterations.duration_us")
-                let w = try histogram(it.duration_without_think_us, "\(name) iterations.duration_without_think_us")
-                if d.totalCount > 0 { rec.duration.add(d) }
-                if w.totalCount > 0 { rec.durationWithoutThink.add(w) }
+        // A flow's iterations and groups (and, with several scenarios, each one's): counts add, histograms merge
+        // exactly, rates are over the merged time.
+        merged.iterations = try mergedIterations(inputs.compactMap { i in i.result.iterations.map { (i.name, $0) } },
+                                                 durationMicros: duration)
+        merged.groups = try mergedGroups(inputs.map { ($0.name, $0.result.groups) })
+        var scenarioNames: [String] = []
+        for (_, r) in inputs { for k in (r.scenarios ?? [:]).keys.sorted() where !scenarioNames.contains(k) { scenarioNames.append(k) } }
+        if !scenarioNames.isEmpty {
+            var scenarios: [String: RunResult.ScenarioResult] = [:]
+            for s in scenarioNames {
+                let parts = inputs.compactMap { i in i.result.scenarios?[s].map { (name: i.name, part: $0) } }
+                var rec = Recorder()
+                for (name, part) in parts { rec.merge(try recorder(section: part.requests, name: "\(name) scenarios.\(s).requests")) }
+                scenarios[s] = RunResult.ScenarioResult(
+                    start_after_us: parts.first?.part.start_after_us ?? 0,
+                    requests: RunResult.Section(rec, durationMicros: parts.map(\.part.requests.duration_us).max() ?? 0),
+                    iterations: try mergedIterations(parts.compactMap { p in p.part.iterations.map { ("\(p.name) scenarios.\(s)", $0) } },
+                                                     durationMicros: parts.map(\.part.requests.duration_us).max() ?? 0),
+                    groups: try mergedGroups(parts.map { ("\($0.name) scenarios.\(s)", $0.part.groups) }))
             }
-            merged.iterations = RunResult.Iterations(scenario: firstIt.scenario, rec, durationMicros: duration)
-        }
-        // A flow's groups: counts add, durations merge exactly.
-        var groupNames: [String] = []
-        for (_, r) in inputs { for k in (r.groups ?? [:]).keys.sorted() where !groupNames.contains(k) { groupNames.append(k) } }
-        if !groupNames.isEmpty {
-            var groups: [String: RunResult.Group] = [:]
-            for g in groupNames {
-                var rec = GroupRecorder()
-                for (name, r) in inputs {
-                    guard let part = r.groups?[g] else { continue }
-                    rec.ok += part.ok; rec.failed += part.failed
-                    let h = try histogram(part.duration_us, "\(name) groups.\(g).duration_us")
-                    if h.totalCount > 0 { rec.duration.add(h) }
-                }
-                groups[g] = RunResult.Group(rec)
-            }
-            merged.groups = groups
+            merged.scenarios = scenarios
         }
         if !missing.isEmpty { merged.partial = true }
         return merged
+    }
+
+    /// Iteration sections added: counts, and the duration histograms from their `hdr`; nil when there is none.
+    static func mergedIterations(_ parts: [(String, RunResult.Iterations)], durationMicros: Int64) throws -> RunResult.Iterations? {
+        guard let first = parts.first?.1 else { return nil }
+        var rec = IterationRecorder()
+        for (name, it) in parts {
+            rec.completed += it.completed; rec.failed += it.failed; rec.interrupted += it.interrupted; rec.dropped += it.dropped
+            let d = try histogram(it.duration_us, "\(name) iterations.duration_us")
+            let w = try histogram(it.duration_without_think_us, "\(name) iterations.duration_without_think_us")
+            if d.totalCount > 0 { rec.duration.add(d) }
+            if w.totalCount > 0 { rec.durationWithoutThink.add(w) }
+        }
+        return RunResult.Iterations(scenario: first.scenario, rec, durationMicros: durationMicros)
+    }
+
+    /// Group sections added by name; nil when there is none.
+    static func mergedGroups(_ parts: [(String, [String: RunResult.Group]?)]) throws -> [String: RunResult.Group]? {
+        var names: [String] = []
+        for (_, g) in parts { for k in (g ?? [:]).keys.sorted() where !names.contains(k) { names.append(k) } }
+        guard !names.isEmpty else { return nil }
+        var groups: [String: RunResult.Group] = [:]
+        for g in names {
+            var rec = GroupRecorder()
+            for (name, part) in parts {
+                guard let p = part?[g] else { continue }
+                rec.ok += p.ok; rec.failed += p.failed
+                let h = try histogram(p.duration_us, "\(name) groups.\(g).duration_us")
+                if h.totalCount > 0 { rec.duration.add(h) }
+            }
+            groups[g] = RunResult.Group(rec)
+        }
+        return groups
     }
 
     /// Segments: one plan fingerprint, one N, and each index 1…N exactly once. Returns the missing indices (only

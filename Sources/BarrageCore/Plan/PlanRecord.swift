@@ -174,6 +174,13 @@ extension PlanRecord {
         var c = self
         c.threads = 0
         c.segment = nil
+        // Several scenarios: the same holds for each one's plan (absent otherwise, so other fingerprints are as before).
+        c.scenarios = c.scenarios?.map { lane in
+            var l = lane
+            l.threads = 0
+            l.segment = nil
+            return l
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let bytes = (try? encoder.encode(c)).map { Array($0) } ?? []
