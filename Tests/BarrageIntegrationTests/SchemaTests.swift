@@ -238,5 +238,7 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(r.scenarios?["a"]?.iterations?.completed, 4)
         XCTAssertEqual(r.scenarios?["b"]?.iterations?.total, 5)
         XCTAssertEqual(r.groups?["b/g"]?.count, r.scenarios?["b"]?.groups?["g"]?.count)
+        let page = HTMLReport.render(r)
+        XCTAssertTrue(page.contains("<h2>Iterations · a</h2>") && page.contains("<h2>Iterations · b</h2>"), "one panel per scenario")
     }
 }

@@ -24,6 +24,9 @@ public enum HTMLReport {
         body.append(alerts(r))
         body.append(headlineCards(r))
         if let it = r.iterations { body.append(iterationsPanel(it)) }
+        for (_, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let it = s.iterations { body.append(iterationsPanel(it, named: true)) } // several scenarios: one panel each
+        }
         body.append(spectrumPanel(r))
         body.append(#"<div class="grid2">"#)
         body.append(panel("Throughput over time",

@@ -3,7 +3,8 @@ import Foundation
 /// The report's panel for a flow's iterations (the result's `iterations`): how they ended, their rate and error rate,
 /// and their durations with and without think time.
 extension HTMLReport {
-    static func iterationsPanel(_ it: RunResult.Iterations) -> String {
+    /// `named`: several scenarios ran at once, one panel each, titled with the scenario.
+    static func iterationsPanel(_ it: RunResult.Iterations, named: Bool = false) -> String {
         let g = NumberFormat.grouped
         let share = { (n: Int) -> String in it.total > 0 ? NumberFormat.percent(Double(n) / Double(it.total)) + " of all" : "" }
         let counts = [
@@ -22,6 +23,6 @@ extension HTMLReport {
             + "completed and failed iterations, from their start (in the open model, the due time) to the end of their last step; "
             + "without think time, the flow's think steps are left out. Interrupted iterations (unfinished when the run ended) "
             + "and dropped ones (never started) are counted, not timed."
-        return panel("Iterations", note: note, content: cards(counts) + "\n" + table)
+        return panel(named ? "Iterations · \(it.scenario)" : "Iterations", note: note, content: cards(counts) + "\n" + table)
     }
 }
