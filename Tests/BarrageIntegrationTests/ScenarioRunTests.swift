@@ -167,6 +167,33 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(server.requestsReceived, before)
     }
 
+    func testTheShopProfileRunsBothScenariosAndMatchesTheServersCounts() throws {
+        let shop = Self.profilesDir.appendingPathComponent("shop.yaml").path
+        let out = try BarrageBinary.run(["run", shop, "-e", "BASE_URL=" + server.baseURL, "-d", "3s", "--json", "-", "--quiet"], timeout: 60)
+        XCTAssertTrue([0, 99].contains(out.status), out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        let browse = try XCTUnwrap(r.scenarios?["browse"]?.iterations)
+        let checkout = try XCTUnwrap(r.scenarios?["checkout"]?.iterations)
+        XCTAssertEqual(browse.total, 60, "20/s for 3 s")
+        for it in [browse, checkout] { XCTAssertEqual(it.total, it.completed + it.failed + it.interrupted + it.dropped) }
+        XCTAssertGreaterThan(checkout.completed, 0)
+        let t = r.targets
+        XCTAssertEqual(t["login"]?.requests.ok, 4, "the setup: one login per VU")
+        XCTAssertEqual(t["item"]?.requests.total, 3 * (t["checkout/items"]?.requests.ok ?? -1), "foreach over 3 of the 5 ids")
+        XCTAssertEqual(r.groups?["checkout/buy"]?.ok, t["pay"]?.requests.ok)
+        let api = try apiCounts()
+        XCTAssertEqual(api["login"], 4)
+        XCTAssertEqual(api["items"], (t["browse/items"]?.requests.ok ?? 0) + (t["checkout/items"]?.requests.ok ?? 0))
+        XCTAssertEqual(api["item"], t["item"]?.requests.ok)
+        XCTAssertEqual(api["pay"], t["pay"]?.requests.ok)
+        XCTAssertEqual(api["session"], t["session"]?.requests.ok, "the login's session cookie, kept per VU")
+        XCTAssertEqual(api["unauthorized"], 0)
+        XCTAssertEqual(r.requests.total, r.requests.ok + r.requests.failed + r.requests.dropped)
+        // Every gate measured (whether a latency gate passes on a loaded machine is not this test's business).
+        XCTAssertEqual(r.thresholds.count, 3)
+        XCTAssertTrue(r.thresholds.allSatisfy { $0.actual != nil }, "\(r.thresholds)")
+    }
+
     func testMinusNCapsTheIterations() throws {
         let out = try BarrageBinary.run(["run", journey, "-e", "BASE_URL=" + server.baseURL, "-n", "5", "--json", "-", "--quiet"],
                                         timeout: 60)
