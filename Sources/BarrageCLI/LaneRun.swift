@@ -35,6 +35,8 @@ struct LaneRun {
         }
         let outcomes = Outcomes(plan.lanes.count)
         let group = DispatchGroup()
+        // Shared by the lanes' controller threads; its appends take a lock.
+        nonisolated(unsafe) let raw = execution.raw
         for (l, lane) in plan.lanes.enumerated() {
             // Gates scoped to this scenario (or one of its steps) are judged on its own numbers during the run; the
             // others, on the whole run's, at the end.
@@ -55,7 +57,7 @@ struct LaneRun {
                         let reason = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
                         stop.set(reason)
                         return reason
-                    }).result
+                    }, raw: raw).result
                 }
                 outcomes.lock.withLock { outcomes.results[l] = outcome }
                 group.leave()

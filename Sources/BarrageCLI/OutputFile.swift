@@ -121,7 +121,12 @@ final class RawWriter {
         guard fd >= 0 else { throw BarrageError.failure("--raw \(path): cannot write (\(String(cString: strerror(errno))))") }
     }
 
+    /// Several scenarios at once hand their lines over from one controller thread each.
+    private let lock = NSLock()
+
     func append(_ bytes: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
         guard failed == 0 else { return }
         failed = bytes.withUnsafeBytes { OutputFile.writeAll(fd, $0) }
     }

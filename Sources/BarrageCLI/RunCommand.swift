@@ -254,7 +254,6 @@ extension Barrage {
             let (plan, profileThresholds, notRunning) = try planned()
             if !plan.lanes.isEmpty {
                 // Several scenarios at once: these outputs follow one engine; not yet.
-                if raw != nil { throw BarrageError.usage("--raw: not yet with several scenarios at once; choose one with --scenario NAME") }
                 if live.metricsAddr != nil {
                     throw BarrageError.usage("--metrics-addr: not yet with several scenarios at once; choose one with --scenario NAME")
                 }

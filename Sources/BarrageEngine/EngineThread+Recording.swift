@@ -91,6 +91,7 @@ extension EngineThread {
             text(",\"iteration\":"); number(Int64(scheduler.slot(slot).iteration))
             text(",\"vu\":"); number(Int64(vuOffset + slot))
         }
+        if flowRuntime != nil { text(",\"scenario\":"); raw.append(contentsOf: rawScenario) } // dropped arrivals too
         text("}\n")
     }
 

@@ -81,6 +81,8 @@ final class EngineThread: @unchecked Sendable {
     var interval: IntervalStats
     /// The VU number of slot 0 (flows).
     let vuOffset: Int
+    /// A flow's scenario name as a JSON string, for `--raw` lines.
+    let rawScenario: [UInt8]
     /// A flow's per-VU state and response handling; nil for plain targets.
     var flowRuntime: FlowRuntime?
     private var events: UnsafeMutablePointer<epoll_event>
@@ -120,6 +122,8 @@ final class EngineThread: @unchecked Sendable {
          live: LiveCounters, faults: Engine.FaultInjection? = nil, vuOffset: Int = 0) throws {
         self.index = index
         self.vuOffset = vuOffset
+        self.rawScenario = Array(String(decoding: (try? JSONOutput.encode(plan.workload.flow?.scenario ?? "")) ?? Data("\"\"".utf8), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines).utf8)
         self.live = live
         self.faults = faults
         self.plan = plan

@@ -158,12 +158,23 @@ final class ScenarioRunTests: XCTestCase {
         let single = try JSONDecoder().decode(RunResult.self, from: Data(one.stdout.utf8))
         XCTAssertNil(single.scenarios)
         XCTAssertEqual(single.iterations?.completed, 6)
-        // Outputs that follow one engine are refused with several scenarios, before anything is sent.
+        // --raw: every request of both scenarios one line, naming its scenario.
+        let rawPath = dir.appendingPathComponent("raw.ndjson").path
+        let withRaw = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--raw", rawPath, "--json", "-", "--quiet"],
+                                            timeout: 60)
+        XCTAssertEqual(withRaw.status, 0, withRaw.stderr)
+        let rr = try JSONDecoder().decode(RunResult.self, from: Data(withRaw.stdout.utf8))
+        let lines = try String(contentsOfFile: rawPath, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, rr.requests.total)
+        let byScenario = Dictionary(grouping: lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["scenario"] as? String },
+                                    by: { $0 }).mapValues(\.count)
+        XCTAssertEqual(byScenario["browse"], rr.scenarios?["browse"]?.requests.requests.total)
+        XCTAssertEqual(byScenario["checkout"], rr.scenarios?["checkout"]?.requests.requests.total)
+        // --metrics-addr follows one engine: refused with several scenarios, before anything is sent.
         let before = server.requestsReceived
-        let raw = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--raw", dir.appendingPathComponent("x").path],
-                                        timeout: 30)
-        XCTAssertEqual(raw.status, 2)
-        XCTAssertTrue(raw.stderr.contains("--raw: not yet with several scenarios at once"), raw.stderr)
+        let metrics = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--metrics-addr", "127.0.0.1:1"], timeout: 30)
+        XCTAssertEqual(metrics.status, 2)
+        XCTAssertTrue(metrics.stderr.contains("--metrics-addr: not yet with several scenarios at once"), metrics.stderr)
         XCTAssertEqual(server.requestsReceived, before)
     }
 
