@@ -26,6 +26,18 @@ struct LaneRun {
         }
         let signalsBefore = Signals.count
         let stop = SharedStop()
+        // The live panel and the metrics endpoint: every lane's latest progress, put together when a draw is due.
+        let reporter = try execution.live.map { try LiveReporter(plan: plan, options: $0, quiet: execution.quiet) }
+        defer { reporter?.finish() }
+        final class Board: @unchecked Sendable {
+            let lock = NSLock()
+            var latest: [Engine.Progress?]
+            init(_ n: Int) { latest = Array(repeating: nil, count: n) }
+        }
+        let board = Board(plan.lanes.count)
+        let starts = plan.lanes.map(\.startAfterMicros)
+        let ends = plan.lanes.map(\.endMicros)
+        nonisolated(unsafe) let shownBy = reporter
         // Every lane starts on one clock: long enough from now for each engine to set up its handles first.
         let zero = Clock.epochMillis() + 500
         final class Outcomes: @unchecked Sendable {
@@ -57,6 +69,12 @@ struct LaneRun {
                         let reason = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
                         stop.set(reason)
                         return reason
+                    }, observe: { progress in
+                        guard let shownBy else { return }
+                        board.lock.withLock {
+                            board.latest[l] = progress
+                            shownBy.update(lanes: board.latest, startAfterMicros: starts, endMicros: ends)
+                        }
                     }, raw: raw).result
                 }
                 outcomes.lock.withLock { outcomes.results[l] = outcome }
@@ -65,6 +83,7 @@ struct LaneRun {
             thread.start()
         }
         group.wait()
+        reporter?.finish()
         let results = try outcomes.results.map { try $0!.get() }
         var result = try ScenarioResults.combine(version: Barrage.version, plan: plan,
                                                  lanes: Array(zip(plan.lanes, results)).map { (lane: $0.0, result: $0.1) })

@@ -79,16 +79,60 @@ final class LiveReporter {
         }
     }
 
+    /// What one draw shows: one engine's progress, or several scenarios' put together.
+    struct Frame {
+        var elapsedMicros: Int64
+        var runElapsedMicros: Int64
+        var sofar: Recorder
+        var live: LiveCounts
+        var timeline: [TimelineEntry]
+        var iterations: IterationRecorder?
+    }
+
     /// Called about twenty times a second; redraws four times a second (panel) or every interval (lines).
     func update(_ p: Engine.Progress) {
-        let now = p.elapsedMicros
         // Nothing shown and nothing served: no snapshot to build (it scans the recorders twenty times a second).
         if mode == .off && metrics == nil { return }
-        let snapshot = self.snapshot(p)
+        draw(Frame(elapsedMicros: p.elapsedMicros, runElapsedMicros: p.runElapsedMicros, sofar: p.sofar, live: p.live,
+                   timeline: p.timeline, iterations: p.iterations))
+    }
+
+    /// Several scenarios at once: each lane's latest progress (nil before its first) and its start after the run's
+    /// (µs); put together only when a draw is due (merging recorders is not free).
+    func update(lanes: [Engine.Progress?], startAfterMicros: [Int64], endMicros: [Int64?]) {
+        if mode == .off && metrics == nil { return }
+        let now = lanes.compactMap { $0?.elapsedMicros }.max() ?? 0
+        guard lastDrawMicros < 0 || now - lastDrawMicros >= (mode == .lines ? 1_000_000 : 250_000) else { return }
+        var sofar = Recorder()
+        var live = LiveCounts()
+        var runElapsed: Int64 = 0
+        var parts: [(name: String, startedEpochMillis: Int64, entries: [TimelineEntry])] = []
+        for (l, p) in lanes.enumerated() {
+            guard let p else { continue }
+            sofar.merge(p.sofar)
+            live.ok += p.live.ok; live.failed += p.live.failed; live.dropped += p.live.dropped; live.inFlight += p.live.inFlight
+            if p.runElapsedMicros > 0 { runElapsed = max(runElapsed, p.runElapsedMicros + startAfterMicros[l]) }
+            parts.append(("\(l)", 0, ScenarioResults.shifted(p.timeline, bySeconds: Int((startAfterMicros[l] + 500_000) / 1_000_000))))
+        }
+        // Whole seconds only: a second is shown once every scenario still sending has handed it over (one that is
+        // behind would make it look low).
+        var cap = Int.max
+        for (l, p) in lanes.enumerated() {
+            guard let p, let last = p.timeline.last else { continue }
+            if let end = endMicros[l], runElapsed >= end { continue } // done sending: its seconds are all in
+            cap = min(cap, last.t_s + Int((startAfterMicros[l] + 500_000) / 1_000_000))
+        }
+        let timeline = ((try? ScenarioResults.sideBySide(parts)) ?? []).filter { $0.t_s <= cap }
+        draw(Frame(elapsedMicros: now, runElapsedMicros: runElapsed, sofar: sofar, live: live, timeline: timeline, iterations: nil))
+    }
+
+    private func draw(_ f: Frame) {
+        let now = f.elapsedMicros
+        let snapshot = self.snapshot(f)
         if metrics != nil, lastDrawMicros < 0 || now - lastDrawMicros >= 250_000 {
-            let text = PrometheusExposition.render(p.sofar, inFlight: snapshot.inFlight, plan: PlanRecord(plan),
-                                                   elapsedMicros: p.runElapsedMicros, version: Barrage.version,
-                                                   iterations: plan.workload.flow == nil ? nil : (p.iterations ?? IterationRecorder()))
+            let text = PrometheusExposition.render(f.sofar, inFlight: snapshot.inFlight, plan: PlanRecord(plan),
+                                                   elapsedMicros: f.runElapsedMicros, version: Barrage.version,
+                                                   iterations: plan.workload.flow == nil ? nil : (f.iterations ?? IterationRecorder()))
             metricsText.set(text)
         }
         switch mode {
@@ -102,7 +146,7 @@ final class LiveReporter {
             writeStderr(LiveView.redraw(previousLineCount: panelLines, lines: lines))
             panelLines = lines.count
         case .lines:
-            guard p.runElapsedMicros > 0 else { return }
+            guard f.runElapsedMicros > 0 else { return }
             if lastDrawMicros < 0 { lastDrawMicros = now; return }
             guard now - lastDrawMicros >= intervalMicros else { return }
             lastDrawMicros = now
@@ -120,7 +164,7 @@ final class LiveReporter {
         metrics = nil
     }
 
-    private func snapshot(_ p: Engine.Progress) -> LiveSnapshot {
+    private func snapshot(_ p: Frame) -> LiveSnapshot {
         let elapsed = p.runElapsedMicros
         var stageIndex: Int? = nil
         var stageTarget: String? = nil

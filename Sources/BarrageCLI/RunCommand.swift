@@ -252,12 +252,6 @@ extension Barrage {
 
         func run() throws {
             let (plan, profileThresholds, notRunning) = try planned()
-            if !plan.lanes.isEmpty {
-                // Several scenarios at once: these outputs follow one engine; not yet.
-                if live.metricsAddr != nil {
-                    throw BarrageError.usage("--metrics-addr: not yet with several scenarios at once; choose one with --scenario NAME")
-                }
-            }
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.
             let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail).filter { t in

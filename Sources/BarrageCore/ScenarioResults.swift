@@ -15,6 +15,20 @@ extension RunResult {
 /// together into the run's one result: totals from their histograms (exact, as `merge`), one timeline on the run's
 /// clock, each scenario's steps as targets, and each scenario's own numbers under `scenarios`.
 public enum ScenarioResults {
+    /// Lanes' timelines (already on the run's seconds) added second by second, as `merge` adds segments'.
+    public static func sideBySide(_ parts: [(name: String, startedEpochMillis: Int64, entries: [TimelineEntry])]) throws -> [TimelineEntry] {
+        try MergedTimeline.sideBySide(parts)
+    }
+
+    /// A lane's seconds renumbered from `offset` on.
+    public static func shifted(_ timeline: [TimelineEntry], bySeconds offset: Int) -> [TimelineEntry] {
+        timeline.map { e in
+            var e = e
+            e.t_s += offset
+            return e
+        }
+    }
+
     public static func combine(version: String, plan: RunPlan, lanes: [(lane: ScenarioLane, result: RunResult)]) throws -> RunResult {
         precondition(!lanes.isEmpty)
         var total = Recorder()
@@ -22,17 +36,10 @@ public enum ScenarioResults {
         let start = lanes.map(\.result.started_epoch_ms).min()!
         let end = lanes.map { $0.result.started_epoch_ms * 1_000 + $0.result.duration_us }.max()!
         // Each lane's seconds moved onto the run's clock (a late scenario's second 0 is the run's second k).
-        let shifted: [(name: String, result: RunResult)] = lanes.map { lane, r in
-            let offset = Int((r.started_epoch_ms - start + 500) / 1_000)
-            var moved = r
-            moved.timeline = r.timeline.map { e in
-                var e = e
-                e.t_s += offset
-                return e
-            }
-            return (lane.name, moved)
-        }
-        let timeline = try MergedTimeline.shared(shifted)
+        let timeline = try MergedTimeline.sideBySide(lanes.map { lane, r in
+            (name: lane.name, startedEpochMillis: start,
+             entries: shifted(r.timeline, bySeconds: Int((r.started_epoch_ms - start + 500) / 1_000)))
+        })
         var result = RunResult(version: version, planRecord: PlanRecord(plan), recorder: total, timeline: timeline,
                                startedEpochMillis: start, durationMicros: Swift.max(0, end - start * 1_000),
                                interrupted: lanes.contains { $0.result.interrupted })

@@ -170,12 +170,26 @@ final class ScenarioRunTests: XCTestCase {
                                     by: { $0 }).mapValues(\.count)
         XCTAssertEqual(byScenario["browse"], rr.scenarios?["browse"]?.requests.requests.total)
         XCTAssertEqual(byScenario["checkout"], rr.scenarios?["checkout"]?.requests.requests.total)
-        // --metrics-addr follows one engine: refused with several scenarios, before anything is sent.
-        let before = server.requestsReceived
-        let metrics = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--metrics-addr", "127.0.0.1:1"], timeout: 30)
-        XCTAssertEqual(metrics.status, 2)
-        XCTAssertTrue(metrics.stderr.contains("--metrics-addr: not yet with several scenarios at once"), metrics.stderr)
-        XCTAssertEqual(server.requestsReceived, before)
+        // --metrics-addr serves both scenarios' requests put together while the run lasts.
+        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
+        let port = probe.port
+        try probe.shutdown()
+        let live = try BarrageBinary.start(["run", profile, "-e", "BASE_URL=" + server.baseURL, "-d", "4s",
+                                            "--metrics-addr", "127.0.0.1:\(port)", "--quiet"])
+        var scraped: Double? = nil
+        let deadline = Date().addingTimeInterval(30)
+        while scraped == nil && live.process.isRunning && Date() < deadline {
+            if let s = try? httpGet("http://127.0.0.1:\(port)/metrics"),
+               let line = s.body.split(separator: "\n").first(where: { $0.hasPrefix("barrage_requests_total{result=\"ok\"}") }),
+               let value = Double(line.split(separator: " ").last ?? ""), value > 0 {
+                scraped = value
+            } else {
+                usleep(50_000)
+            }
+        }
+        let liveOut = live.wait(timeout: 60)
+        XCTAssertTrue([0, 99].contains(liveOut.status), liveOut.stderr)
+        XCTAssertNotNil(scraped, "a scrape during the run counted requests")
     }
 
     func testTheShopProfileRunsBothScenariosAndMatchesTheServersCounts() throws {

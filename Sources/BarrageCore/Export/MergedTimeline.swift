@@ -37,6 +37,12 @@ enum MergedTimeline {
     /// Seconds with the same `t_s` added: counts and in-flight values sum, the length is the longest segment's
     /// (they ran side by side), the rate is the summed answers over it, latencies merge exactly.
     static func shared(_ inputs: [(name: String, result: RunResult)]) throws -> [TimelineEntry] {
+        try sideBySide(inputs.map { (name: $0.name, startedEpochMillis: $0.result.started_epoch_ms, entries: $0.result.timeline) })
+    }
+
+    /// Timelines that ran side by side on one clock (segments; several scenarios, already moved onto the run's
+    /// seconds), added second by second as `shared` says.
+    static func sideBySide(_ inputs: [(name: String, startedEpochMillis: Int64, entries: [TimelineEntry])]) throws -> [TimelineEntry] {
         struct Acc {
             var e: TimelineEntry
             var h: LatencyHistogram
@@ -44,10 +50,10 @@ enum MergedTimeline {
             var peakKnown: Bool
             var meanKnown: Bool
         }
-        let startMillis = inputs.map(\.result.started_epoch_ms).min() ?? 0
+        let startMillis = inputs.map(\.startedEpochMillis).min() ?? 0
         var bySecond: [Int: Acc] = [:]
-        for (name, r) in inputs {
-            for e in r.timeline {
+        for (name, _, timeline) in inputs {
+            for e in timeline {
                 var h = LatencyHistograms.make()
                 if let blob = e.hdr {
                     do { h = try HdrCodec.decode(base64: blob) } catch { throw BarrageError.usage("\(name): timeline[\(e.t_s)].hdr: \(error)") }
