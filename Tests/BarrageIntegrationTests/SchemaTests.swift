@@ -240,5 +240,7 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(r.groups?["b/g"]?.count, r.scenarios?["b"]?.groups?["g"]?.count)
         let page = HTMLReport.render(r)
         XCTAssertTrue(page.contains("<h2>Iterations · a</h2>") && page.contains("<h2>Iterations · b</h2>"), "one panel per scenario")
+        let markdown = MarkdownSummary.render(result: r, thresholds: [])
+        XCTAssertTrue(markdown.contains("| Iterations (a) | 4 completed") && markdown.contains("| Iterations (b) |"), markdown)
     }
 }

@@ -35,17 +35,23 @@ public enum MarkdownSummary {
             ("Latency p99.9", micros(latency.p99_9)),
             ("Latency max", micros(latency.max)),
         ]
-        if let it = r.iterations {
+        // A flow's iterations; with several scenarios at once, each one's, named.
+        var flows: [(String?, RunResult.Iterations)] = r.iterations.map { [(nil, $0)] } ?? []
+        for (name, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) { if let it = s.iterations { flows.append((name, it)) } }
+        var iterationRows: [(String, String)] = []
+        for (name, it) in flows {
             let d = it.duration_us
             let duration = d.count == 0 ? "no finished iterations"
                 : [d.p50, d.p90, d.p99].map { DurationParser.format(micros: $0) }.joined(separator: " / ")
-            rows.insert(contentsOf: [
-                ("Iterations", "\(TextReport.grouped(it.completed)) completed · \(TextReport.grouped(it.failed)) failed · "
+            let label = name.map { " (\($0))" } ?? ""
+            iterationRows += [
+                ("Iterations" + label, "\(TextReport.grouped(it.completed)) completed · \(TextReport.grouped(it.failed)) failed · "
                     + "\(TextReport.grouped(it.interrupted)) interrupted · \(TextReport.grouped(it.dropped)) dropped "
                     + "(\(TextReport.grouped(it.total)) in all), \(fixed(it.rate, 1))/s"),
-                ("Iteration p50 / p90 / p99", duration),
-            ], at: 0)
+                ("Iteration p50 / p90 / p99" + label, duration),
+            ]
         }
+        rows.insert(contentsOf: iterationRows, at: 0)
         line("| Metric | Value |")
         line("| --- | ---: |")
         for (name, value) in rows { line("| \(name) | \(cell(value)) |") }
