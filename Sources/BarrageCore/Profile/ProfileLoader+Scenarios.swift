@@ -96,22 +96,8 @@ extension ProfileReader {
                 throw fail(fileNode, map.path("file"), "cannot read \(Threshold.oneLine(resolved)) (\(reason))")
             }
             let set = try DataSet.load(bytes: bytes, file: resolved)
-            var mode = DataCursor.Mode.sequential
-            if let n = map.value("mode") {
-                let text = try string(n, map.path("mode"))
-                guard let m = DataCursor.Mode(rawValue: text) else {
-                    throw fail(n, map.path("mode"), "expected sequential, random or unique, not '\(Threshold.oneLine(text))'")
-                }
-                mode = m
-            }
-            var binding = DataCursor.Binding.iteration
-            if let n = map.value("bind") {
-                let text = try string(n, map.path("bind"))
-                guard let b = DataCursor.Binding(rawValue: text) else {
-                    throw fail(n, map.path("bind"), "expected iteration or vu, not '\(Threshold.oneLine(text))'")
-                }
-                binding = b
-            }
+            let mode = try choice(map.value("mode"), map.path("mode"), or: DataCursor.Mode.sequential, "sequential, random or unique")
+            let binding = try choice(map.value("bind"), map.path("bind"), or: DataCursor.Binding.iteration, "iteration or vu")
             sets.append(ProfileDataSet(name: name, set: set, mode: mode, binding: binding))
         }
         return sets
@@ -119,19 +105,21 @@ extension ProfileReader {
 
     // MARK: Scenario
 
+    /// One of a fixed set of words (`mode`, `bind`, `cookies`): `fallback` when the field is absent, an error naming
+    /// the field and the words otherwise.
+    func choice<T: RawRepresentable>(_ node: Node?, _ path: String, or fallback: T, _ words: String) throws -> T where T.RawValue == String {
+        guard let node else { return fallback }
+        let text = try string(node, path)
+        guard let value = T(rawValue: text) else { throw fail(node, path, "expected \(words), not '\(Threshold.oneLine(text))'") }
+        return value
+    }
+
     func readScenario(_ node: Node, name: String, path: String, keyLine: Int, dataSets: [ProfileDataSet],
                       defaultHeaders profileHeaders: [(node: Node, path: String)]) throws -> Profile.Scenario {
         let map = try fields(node, path: path, line: keyLine, allowed: Self.scenarioFields)
         guard let loadNode = map.value("load") else { throw fail(map.keyLine("load"), map.path("load"), "is required") }
         let load = try readLoad(loadNode, map.path("load"), keyLine: map.keyLine("load"))
-        var cookies = Flow.CookieMode.perIteration
-        if let n = map.value("cookies") {
-            let text = try string(n, map.path("cookies"))
-            guard let mode = Flow.CookieMode(rawValue: text) else {
-                throw fail(n, map.path("cookies"), "expected per_iteration, per_vu or off, not '\(Threshold.oneLine(text))'")
-            }
-            cookies = mode
-        }
+        let cookies = try choice(map.value("cookies"), map.path("cookies"), or: Flow.CookieMode.perIteration, "per_iteration, per_vu or off")
         var iterations: Int?
         if let n = map.value("iterations") {
             let value = try integer(n, map.path("iterations"))
