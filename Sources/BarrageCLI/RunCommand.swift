@@ -254,17 +254,27 @@ extension Barrage {
             let (plan, profileThresholds, notRunning) = try planned()
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.
-            let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail).filter { t in
+            let record = PlanRecord(plan)
+            let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail).compactMap { gate -> Threshold? in
+                var t = gate
                 let scenario: String?
                 switch t.scope {
                 case .scenario(let name), .step(let name, _): scenario = name
+                case .target(let name):
+                    // `target:SCENARIO/STEP` names a step the way a run of several scenarios does; run alone, the
+                    // scenario's steps keep their own names, so the gate reads the step.
+                    let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, !record.targets.contains(where: { $0.name == name }),
+                          notRunning.contains(parts[0]) || record.scenario == parts[0] else { scenario = nil; break }
+                    scenario = parts[0]
+                    if record.scenario == parts[0] { t.scope = .step(scenario: parts[0], step: parts[1]) }
                 default: scenario = nil
                 }
-                guard let scenario, notRunning.contains(scenario) else { return true }
+                guard let scenario, notRunning.contains(scenario) else { return t }
                 writeStderr("barrage: threshold '\(Threshold.oneLine(t.expr))' not judged: scenario \(scenario) is not running\n")
-                return false
+                return nil
             }
-            for t in thresholds { try t.validate(against: PlanRecord(plan)) }
+            for t in thresholds { try t.validate(against: record) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }
             try OutputFile.prepare(outputs)
             let rawWriter = try raw.map { try RawWriter(path: $0) }

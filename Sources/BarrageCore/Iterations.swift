@@ -13,8 +13,18 @@ public struct IterationRecorder: Sendable {
     /// The same without the flow's think steps.
     public var durationWithoutThink = LatencyHistograms.make()
     public var clampedSamples = 0
+    /// `mode: unique` data sets that ran out of rows (after which no more iterations started), as
+    /// "NAME (FILE)", sorted.
+    public var dataExhausted: [String] = []
 
     public init() {}
+
+    /// Notes that a unique data set ran out (once per name).
+    public mutating func noteExhausted(_ dataSet: String) {
+        guard !dataExhausted.contains(dataSet) else { return }
+        dataExhausted.append(dataSet)
+        dataExhausted.sort()
+    }
 
     public var total: Int { completed + failed + interrupted + dropped }
 
@@ -38,6 +48,7 @@ public struct IterationRecorder: Sendable {
         if o.duration.totalCount > 0 { duration.add(o.duration) }
         if o.durationWithoutThink.totalCount > 0 { durationWithoutThink.add(o.durationWithoutThink) }
         clampedSamples += o.clampedSamples
+        for d in o.dataExhausted { noteExhausted(d) }
     }
 }
 
@@ -55,6 +66,8 @@ extension RunResult {
         /// Completed and failed iterations, from start to the end of the last step they ran; and without think steps.
         public var duration_us: HistogramSummary
         public var duration_without_think_us: HistogramSummary
+        /// `mode: unique` data sets that ran out of rows ("NAME (FILE)"); absent when none did.
+        public var data_exhausted: [String]?
 
         public init(scenario: String, _ r: IterationRecorder, durationMicros: Int64) {
             self.scenario = scenario
@@ -63,6 +76,7 @@ extension RunResult {
             rate = seconds > 0 ? Double(r.completed + r.failed) / seconds : 0
             duration_us = HistogramSummary(r.duration)
             duration_without_think_us = HistogramSummary(r.durationWithoutThink)
+            data_exhausted = r.dataExhausted.isEmpty ? nil : r.dataExhausted
         }
     }
 }

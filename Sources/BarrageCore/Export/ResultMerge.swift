@@ -127,6 +127,7 @@ public enum ResultMerge {
             let w = try histogram(it.duration_without_think_us, "\(name) iterations.duration_without_think_us")
             if d.totalCount > 0 { rec.duration.add(d) }
             if w.totalCount > 0 { rec.durationWithoutThink.add(w) }
+            for d in it.data_exhausted ?? [] { rec.noteExhausted(d) }
         }
         return RunResult.Iterations(scenario: first.scenario, rec, durationMicros: durationMicros)
     }
