@@ -104,6 +104,8 @@ extension Barrage {
 
         @OptionGroup var live: LiveOptions
 
+        @OptionGroup(title: "Prometheus remote write") var push: PushOptions
+
         @OptionGroup var engine: EngineOptions
 
         /// The load flags, read (`FlagValue`): nil where not given.
@@ -278,7 +280,7 @@ extension Barrage {
             let output = json.map { OutputFile(path: $0, flag: "--json") }
             try OutputFile.prepare(outputs)
             let rawWriter = try raw.map { try RawWriter(path: $0) }
-            var execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter)
+            var execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter, push: push)
             if let startAt {
                 let when = try StartAt.parse(startAt)
                 if plan.transport.preconnect {
@@ -318,11 +320,15 @@ struct RunExecution {
     let live: LiveOptions?
     let descriptorLimit: Int
     let raw: RawWriter?
+    /// `--prometheus-rw` and its settings, when given.
+    let push: PushOptions?
     /// With a connect phase: the measured run starts at this Unix time (ms) at the earliest, after the phase.
     var startAtEpochMillis: Int64? = nil
 
-    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil, raw: RawWriter? = nil) throws {
+    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil, raw: RawWriter? = nil,
+         push: PushOptions? = nil) throws {
         self.raw = raw
+        self.push = push?.prometheusRW == nil ? nil : push
         self.plan = plan
         self.quiet = quiet
         self.thresholds = thresholds
@@ -342,14 +348,18 @@ struct RunExecution {
         var abortedBy: String? = nil
         let reporter = try live.map { try LiveReporter(plan: plan, options: $0, quiet: quiet) }
         defer { reporter?.finish() }
-        var result = try LevelRunner.run(plan, startAtEpochMillis: startAtEpochMillis, signalsBefore: Signals.count, abort: { progress in
+        let runID = try RunIdentity.forNewRun()
+        let pusher = try push.map { try PrometheusPusher(options: $0, plan: plan, runID: runID) }
+        var result = try LevelRunner.run(plan, startAtEpochMillis: startAtEpochMillis, signalsBefore: Signals.count, runID: runID,
+                                         abort: { progress in
             guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
             return abortedBy
-        }, observe: { reporter?.update($0) }, raw: raw).result
+        }, observe: { reporter?.update($0); pusher?.observe($0) }, raw: raw).result
         reporter?.finish()
         result.aborted_by = abortedBy
         if abortedBy != nil { result.interrupted = true }
+        if let line = pusher?.finish(result: result) { writeStderr(line + "\n") }
         return result
     }
 }
