@@ -90,7 +90,6 @@ struct LaneRun {
             thread.start()
         }
         group.wait()
-        reporter?.finish()
         let results = try outcomes.results.map { try $0!.get() }
         var result = try ScenarioResults.combine(version: Barrage.version, plan: plan,
                                                  lanes: Array(zip(plan.lanes, results)).map { (lane: $0.0, result: $0.1) })
@@ -98,6 +97,7 @@ struct LaneRun {
             result.aborted_by = reason
             result.interrupted = true
         }
+        reporter?.finish(final: result)
         if let line = pusher?.finish(result: result) { writeStderr(line + "\n") }
         return result
     }

@@ -302,6 +302,7 @@ extension Barrage {
             try exports.write(result)
             try rawWriter?.finish()
             try gates.writeReports(result: result, thresholds: result.thresholds)
+            MetricsLinger.wait()
             if result.interrupted && result.aborted_by == nil { throw ExitCode(ExitStatus.interrupted.rawValue) }
             if !ThresholdEvaluator.allPassed(result.thresholds) || result.aborted_by != nil {
                 throw ExitCode(ExitStatus.gateFailed.rawValue)
@@ -356,9 +357,9 @@ struct RunExecution {
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
             return abortedBy
         }, observe: { reporter?.update($0); pusher?.observe($0) }, raw: raw).result
-        reporter?.finish()
         result.aborted_by = abortedBy
         if abortedBy != nil { result.interrupted = true }
+        reporter?.finish(final: result)
         if let line = pusher?.finish(result: result) { writeStderr(line + "\n") }
         return result
     }

@@ -43,6 +43,16 @@ public struct IterationRecorder: Sendable {
 
     public mutating func recordDropped() { dropped += 1 }
 
+    /// The recorder a result's iteration section was made from (its durations decoded from `hdr`).
+    public init(_ it: RunResult.Iterations) throws {
+        completed = it.completed; failed = it.failed; interrupted = it.interrupted; dropped = it.dropped
+        let d = try ResultMerge.histogram(it.duration_us, "iterations.duration_us")
+        let w = try ResultMerge.histogram(it.duration_without_think_us, "iterations.duration_without_think_us")
+        if d.totalCount > 0 { duration.add(d) }
+        if w.totalCount > 0 { durationWithoutThink.add(w) }
+        for set in it.data_exhausted ?? [] { noteExhausted(set) }
+    }
+
     public mutating func merge(_ o: IterationRecorder) {
         completed += o.completed; failed += o.failed; interrupted += o.interrupted; dropped += o.dropped
         if o.duration.totalCount > 0 { duration.add(o.duration) }

@@ -20,20 +20,33 @@ final class PrometheusRemoteWriteTests: XCTestCase {
     var server: TargetServer!
 
     override func setUpWithError() throws {
-        guard let binary = Self.binary else {
+        guard Self.binary != nil else {
             print("PrometheusRemoteWriteTests: skipped: no prometheus (apt-get install prometheus, or run .ci/run)")
             throw XCTSkip("prometheus is not installed")
         }
         tmp = try makeTemporaryDirectory()
         server = try TargetServer.start(host: "127.0.0.1", port: 0)
-        try "global:\n  scrape_interval: 15s\n".write(to: tmp.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+    }
+
+    /// A loopback port that was free a moment ago.
+    private func freePort() throws -> Int {
+        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? probe.shutdown() }
+        return probe.port
+    }
+
+    /// Starts Prometheus with its remote-write receiver, scraping `scrape` (HOST:PORT) every second when given.
+    private func startPrometheus(scrape: String? = nil) throws {
+        var config = "global:\n  scrape_interval: 15s\n"
+        if let scrape {
+            config += "scrape_configs:\n  - job_name: barrage\n    scrape_interval: 1s\n    static_configs:\n      - targets: [\"\(scrape)\"]\n"
+        }
+        try config.write(to: tmp.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
         // A port free a moment ago; Prometheus exits at once when it is taken meanwhile, and then another is tried.
         for _ in 0..<3 {
-            let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
-            port = probe.port
-            try probe.shutdown()
+            port = try freePort()
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
+            p.executableURL = URL(fileURLWithPath: Self.binary!)
             p.arguments = ["--config.file=" + tmp.appendingPathComponent("prometheus.yml").path,
                            "--storage.tsdb.path=" + tmp.appendingPathComponent("data-\(port)").path,
                            "--web.listen-address=127.0.0.1:\(port)", "--web.enable-remote-write-receiver"]
@@ -80,6 +93,7 @@ final class PrometheusRemoteWriteTests: XCTestCase {
     }
 
     func testTotalsAndWholeRunPercentilesReachPrometheus() throws {
+        try startPrometheus()
         let id = "rw-" + UUID().uuidString.lowercased().prefix(8)
         let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "--rate", "100", "-d", "2500ms",
                                          "--push-interval", "1s", "--prometheus-rw", "http://127.0.0.1:\(port)/api/v1/write",
@@ -104,6 +118,7 @@ final class PrometheusRemoteWriteTests: XCTestCase {
     }
 
     func testSeveralScenariosPushEachOnesIterations() throws {
+        try startPrometheus()
         let id = "rw-" + UUID().uuidString.lowercased().prefix(8)
         let profile = tmp.appendingPathComponent("two.yaml").path
         try """
@@ -137,9 +152,8 @@ final class PrometheusRemoteWriteTests: XCTestCase {
     }
 
     func testAReceiverThatIsDownNeverStopsTheRun() throws {
-        // Prometheus's port with nothing behind it once it is stopped: every push is refused and retried.
-        prometheus?.terminate()
-        prometheus?.waitUntilExit()
+        // A port with nothing behind it: every push is refused and retried.
+        port = try freePort()
         let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "-n", "50", "-c", "2",
                                          "--prometheus-rw", "http://127.0.0.1:\(port)/api/v1/write", "--json", "-", "--quiet"],
                                         timeout: 60)
@@ -147,5 +161,25 @@ final class PrometheusRemoteWriteTests: XCTestCase {
         XCTAssertTrue(out.stderr.contains("barrage: --prometheus-rw: 0 of ") && out.stderr.contains(" pushes arrived (last failure: "), out.stderr)
         let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
         XCTAssertEqual(r.requests.ok, 50)
+    }
+
+    func testPrometheusScrapingTheEndpointSeesTheResultsTotals() throws {
+        // The endpoint outlives the run by --metrics-linger, serving the result's numbers, so Prometheus scrapes them.
+        let metricsPort = try freePort()
+        try startPrometheus(scrape: "127.0.0.1:\(metricsPort)")
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "--rate", "100", "-d", "2s",
+                                         "--metrics-addr", "127.0.0.1:\(metricsPort)", "--metrics-linger", "4s", "--json", "-", "--quiet"],
+                                        timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        // last_over_time: the endpoint is gone now, and Prometheus has marked its series stale.
+        XCTAssertEqual(try value("last_over_time(barrage_requests_total{job=\"barrage\",result=\"ok\"}[5m])"), Double(r.requests.ok))
+        XCTAssertEqual(try value("last_over_time(barrage_latency_seconds_count{job=\"barrage\"}[5m])"), Double(r.latency_us.count))
+        // histogram_quantile interpolates inside the bucket that holds the 99th percentile: the JSON's p99 is there.
+        let q = try value("histogram_quantile(0.99, last_over_time(barrage_latency_seconds_bucket{job=\"barrage\"}[5m]))")
+        let bounds = [0.0] + PrometheusExposition.bucketBounds.map { Double($0.micros) / 1_000_000 }
+        let p99 = Double(r.latency_us.p99) / 1_000_000
+        let i = try XCTUnwrap(bounds.indices.dropFirst().first { p99 <= bounds[$0] * 1.001 }, "p99 \(p99) s above the last bucket")
+        XCTAssertTrue(q >= bounds[i - 1] * 0.999 && q <= bounds[i] * 1.001, "quantile \(q) s outside (\(bounds[i - 1]), \(bounds[i])] holding p99 \(p99) s")
     }
 }

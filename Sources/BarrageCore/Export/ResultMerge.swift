@@ -272,7 +272,7 @@ public enum ResultMerge {
         for (cls, n) in errors { if let c = ErrorClass(rawValue: cls) { rec.errors[c.index] += n } else { rec.errors[ErrorClass.other.index] += n } }
     }
 
-    private static func histogram(_ s: HistogramSummary, _ what: String) throws -> LatencyHistogram {
+    static func histogram(_ s: HistogramSummary, _ what: String) throws -> LatencyHistogram {
         if s.count == 0 && s.hdr == nil { return LatencyHistograms.make() }
         do {
             guard let h = try s.histogram() else {
