@@ -95,6 +95,8 @@ final class CapacityFigureTests: XCTestCase {
         let svg = CapacityFigure.hockeyStickSVG(input)
         XCTAssertTrue(svg.hasPrefix(#"<svg xmlns="http://www.w3.org/2000/svg""#), "a file of its own")
         let doc = parse(svg)
+        XCTAssertEqual(doc.texts("chart-title"), [input.title])
+        XCTAssertEqual(CapacityFigure.hockeyStickChart(input).title, nil, "the HTML report's model carries no title")
         for name in ["p50", "p90", "p99"] {
             let dots = doc.dots(series: name)
             XCTAssertEqual(dots.count, input.points.count, name)
@@ -197,6 +199,10 @@ final class CapacityFigureTests: XCTestCase {
             let plot = lines.joined()
             for mark in ["●", "○", "▲", "╌", "¦"] { XCTAssertTrue(plot.contains(mark), "\(mark) at width \(width)") }
             XCTAssertEqual(lines.filter { $0.contains("┤") || $0.contains("│") }.count, CapacityFigure.terminalRows)
+            // The legend wraps rather than being cut.
+            for item in ["● passed", "○ failed", "╌ SLO p99 < 200ms", "¦ capacity", "▲ above the axis"] {
+                XCTAssertTrue(lines.contains { $0.contains(item) }, "\(item) at width \(width)")
+            }
         }
     }
 

@@ -12,23 +12,23 @@ extension CapacityFigure {
     public static func terminal(_ input: CapacityFigureInput, width: Int) -> [String] {
         let width = max(width, 40)
         let steps = plottedSteps(input)
-        var legend = "● passed  ○ failed"
+        var legend = ["● passed", "○ failed"]
         if !input.sloLines.isEmpty {
-            legend += input.sloLines.count == 1 ? "  ╌ SLO \(input.sloLines[0].label)" : "  ╌ SLOs"
+            legend.append("╌ SLO" + (input.sloLines.count == 1 ? " " : "s ") + input.sloLines.map(\.label).joined(separator: ", "))
         }
-        if input.capacityRPS != nil { legend += "  ¦ capacity" }
+        if input.capacityRPS != nil { legend.append("¦ capacity") }
         let bend = usl(input).bendRPS
         let maxAchieved = steps.map(\.point.achievedRPS).max() ?? 0
         let shownBend = bend.flatMap { $0 <= 2 * maxAchieved ? $0 : nil }
-        if shownBend != nil { legend += "  : USL knee" }
+        if shownBend != nil { legend.append(": USL knee") }
         guard !steps.isEmpty else {
-            return finish(ScaleCharts.heading("p99 latency vs throughput", legend, width: width) + ["(no steps to plot)"], width: width)
+            return finish(heading(legend, width: width) + ["(no steps to plot)"], width: width)
         }
         // All-zero latencies without an SLO still get an axis.
         let yScale = SVGChart.niceScale((latencyTopMillis(input) ?? 1) * 1.04, ticks: 4)
         let clipped = steps.contains { millis($0.point.p99Micros) > yScale.max }
-        if clipped { legend += "  ▲ above the axis" }
-        var lines = ScaleCharts.heading("p99 latency vs throughput", legend, width: width)
+        if clipped { legend.append("▲ above the axis") }
+        var lines = heading(legend, width: width)
 
         let xValues = [maxAchieved, input.capacityRPS ?? 0, shownBend ?? 0].filter(\.isFinite)
         let xScale = SVGChart.niceScale((xValues.max() ?? 0) * 1.05, ticks: width >= 64 ? 5 : 3)
@@ -90,6 +90,21 @@ extension CapacityFigure {
         let title = "throughput (achieved req/s)"
         lines.append(String(repeating: " ", count: labelWidth + 2 + max(0, (plotWidth - title.count) / 2)) + title)
         return finish(lines, width: width)
+    }
+
+    /// The chart's title and its legend items, as many on each line as fit in `width` (the title's line first).
+    private static func heading(_ legend: [String], width: Int) -> [String] {
+        var lines = ["p99 latency vs throughput"]
+        var separator = "   "
+        for item in legend {
+            if lines[lines.count - 1].count + separator.count + item.count <= width {
+                lines[lines.count - 1] += separator + item
+            } else {
+                lines.append(item)
+            }
+            separator = "  "
+        }
+        return lines
     }
 
     /// Cuts every line to `width` characters and drops trailing spaces.

@@ -4,8 +4,9 @@ import Foundation
 /// SLOs, the capacity and the USL curve's bend marked), achieved against offered rate, and a terminal chart of p99
 /// against achieved rate; plus the USL fitted to the steps (``usl(_:)``, in `CapacityFigure+USL.swift`).
 ///
-/// Everything here is pure. SVGs are drawn by the chart module (`SVGChart`) as files of their own; the chart models
-/// (`hockeyStickChart`, `offeredAchievedChart`) are there for the HTML report to draw inline. Points whose rates are
+/// Everything here is pure. SVGs are drawn by the chart module (`SVGChart`) as files of their own, titled with the
+/// input's title; the chart models (`hockeyStickChart`, `offeredAchievedChart`, untitled) are there for the HTML
+/// report to draw inline with `SVGChart.render`. Points whose rates are
 /// not finite are left out rather than trapping.
 ///
 /// **The latency axis is linear, capped.** `SVGChart` has no log axis, and past the capacity latencies grow by orders
@@ -21,13 +22,17 @@ public enum CapacityFigure {
     /// passed steps as filled dots, failed ones hollow and red; each SLO as a horizontal line; the capacity as a
     /// vertical line with its value over the shaded bracket; the USL curve's bend (``usl(_:)``) as a dotted line.
     public static func hockeyStickSVG(_ input: CapacityFigureInput) -> String {
-        SVGChart.render(hockeyStickChart(input), standalone: true)
+        var chart = hockeyStickChart(input)
+        chart.title = input.title
+        return SVGChart.render(chart, standalone: true)
     }
 
     /// Achieved rate against offered rate (both req/s) with the y = x diagonal (every offered request answered), the
     /// capacity and its bracket marked.
     public static func offeredAchievedSVG(_ input: CapacityFigureInput) -> String {
-        SVGChart.render(offeredAchievedChart(input), standalone: true)
+        var chart = offeredAchievedChart(input)
+        chart.title = input.title
+        return SVGChart.render(chart, standalone: true)
     }
 
     /// The hockey stick as a chart model.

@@ -110,6 +110,9 @@ enum SVGChart {
         var yTop: Double? = nil
         /// Legend entries for dot styles (`passed`, `failed`), after the series'.
         var legendDots: [(label: String, colour: String, filled: Bool)] = []
+        /// A title above the legend (`text.chart-title`), for a chart drawn as a file of its own; the HTML report's
+        /// panels carry their own headings.
+        var title: String? = nil
     }
 
     static func svgOpen(name: String, width: Double, height: Double, label: String, standalone: Bool = false) -> String {
@@ -121,6 +124,7 @@ enum SVGChart {
     static let standaloneStyle = "<style>svg.chart { background: #ffffff; } svg.chart text { font-family: sans-serif; font-size: 11.5px; fill: #5d6778; } "
         + "svg.chart text.axis-title { font-size: 12px; fill: #334155; font-weight: 600; } "
         + "svg.chart text.legend-text { font-size: 12px; fill: #334155; } svg.chart text.empty { font-size: 14px; fill: #94a3b8; } "
+        + "svg.chart text.chart-title { font-size: 14px; fill: #1e293b; font-weight: 600; } "
         + "svg.chart text.marker-label, svg.chart text.reference-label, svg.chart text.note { font-size: 11px; fill: #475569; }</style>"
 
     /// An x/y chart: gridlines, axes with ticks and units, a legend above the plot, stage markers, lines and bars.
@@ -131,7 +135,8 @@ enum SVGChart {
         let legend = legendLayout(c, hasMarkers: hasMarkers, left: left, right: c.width - right)
         // Each vertical reference line past the first gets a row of its own for its label above the frame.
         let verticalLabels = c.references.filter { $0.axis == .vertical && c.xDomain.contains($0.value) }.count
-        let top = 22.0 + 18 * Double(legend.rows) + 14 * Double(max(0, verticalLabels - 1))
+        let titleHeight = c.title == nil ? 0.0 : 24
+        let top = titleHeight + 22.0 + 18 * Double(legend.rows) + 14 * Double(max(0, verticalLabels - 1))
         let plot = (x: left, y: top, w: c.width - left - right, h: c.height - top - bottom)
         let values = c.series.flatMap { $0.segments.flatMap { $0.map(\.1) } } + c.bars.flatMap { $0.items.map(\.y) }
         let hasData = values.contains { $0.isFinite }
@@ -143,6 +148,9 @@ enum SVGChart {
 
         var out = [svgOpen(name: c.name, width: c.width, height: c.height, label: "\(c.yLabel) by \(c.xLabel)", standalone: standalone)]
         if standalone { out.append(standaloneStyle) }
+        if let title = c.title {
+            out.append(#"<text class="chart-title" x="\#(f(plot.x))" y="18">\#(Markup.escape(title))</text>"#)
+        }
         out.append(#"<rect x="\#(f(plot.x))" y="\#(f(plot.y))" width="\#(f(plot.w))" height="\#(f(plot.h))" fill="\#(Palette.plotBackground)"/>"#)
         // Horizontal gridlines and y ticks.
         for tick in scale.ticks {
@@ -235,7 +243,7 @@ enum SVGChart {
         // Legend, above the plot, left-aligned with it.
         out.append(#"<g class="legend">"#)
         for item in legend.items {
-            let ly = 15 + 18 * Double(item.row)
+            let ly = titleHeight + 15 + 18 * Double(item.row)
             switch item.kind {
             case .line(let width, let dash):
                 out.append(#"<line x1="\#(f(item.x))" y1="\#(f(ly - 4))" x2="\#(f(item.x + 22))" y2="\#(f(ly - 4))" stroke="\#(item.colour)" stroke-width="\#(f(width))"\#(dash.map { #" stroke-dasharray="\#($0)""# } ?? "")/>"#)
