@@ -176,7 +176,7 @@ final class GateCLITests: XCTestCase {
         let comparison = try JSONDecoder().decode(Comparison.self, from: Data(contentsOf: URL(fileURLWithPath: path("cmp.json"))))
         let p99 = try XCTUnwrap(comparison.metrics.first { $0.metric == .p99 })
         XCTAssertEqual(p99.verdict, .regression)
-        XCTAssertTrue(page.contains("<tr data-metric=\"p99\"><td>p99</td><td class=\"num\">\(Comparison.format(.p99, p99.base))</td><td class=\"num\">\(Comparison.format(.p99, p99.new))</td>"),
+        XCTAssertTrue(page.contains("<tr data-metric=\"p99\"><td data-label=\"metric\">p99</td><td data-label=\"base\" class=\"num\">\(Comparison.format(.p99, p99.base))</td><td data-label=\"new\" class=\"num\">\(Comparison.format(.p99, p99.new))</td>"),
                       "the p99 row")
         let wrong = try BarrageBinary.run(["compare", a, "/etc/hostname"], timeout: 20)
         XCTAssertEqual(wrong.status, 2)
