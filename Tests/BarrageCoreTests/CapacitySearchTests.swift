@@ -21,6 +21,7 @@ final class CapacitySearchTests: XCTestCase {
             visits[request.rateRPS, default: 0] += 1
             search.record(outcome)
         }
+        XCTAssertNotNil(search.verdict, "an ended search has a verdict")
         return search
     }
 
@@ -101,7 +102,7 @@ final class CapacitySearchTests: XCTestCase {
             Search.StepOutcome(verdict: request.rateRPS <= 10 && visits == 0 ? .pass : .fail)
         }
         XCTAssertEqual(s.records.map(\.verdict), [.pass, .fail, .fail, .noise])
-        XCTAssertEqual(s.verdict, .none)
+        XCTAssertEqual(s.verdict, .noRate)
         XCTAssertNil(s.capacityRPS)
         XCTAssertNil(s.lowRPS)
         XCTAssertEqual(s.highRPS, 10)
@@ -187,7 +188,7 @@ final class CapacitySearchTests: XCTestCase {
     func testTheFirstRateFailingIsNone() {
         let s = drive(Search.Settings(fromRPS: 10, maxRPS: 100_000, precision: 0.05), capacity(5))
         XCTAssertEqual(s.records.count, 1)
-        XCTAssertEqual(s.verdict, .none)
+        XCTAssertEqual(s.verdict, .noRate)
         XCTAssertNil(s.capacityRPS)
         XCTAssertNil(s.lowRPS)
         XCTAssertEqual(s.highRPS, 10)
@@ -202,7 +203,7 @@ final class CapacitySearchTests: XCTestCase {
     }
 
     func testVerdictsAndPhasesAreStableJSONStrings() {
-        XCTAssertEqual([Search.Verdict.found, .none, .clientBound, .maxReached, .budget, .nothingAnswered].map(\.rawValue),
+        XCTAssertEqual([Search.Verdict.found, .noRate, .clientBound, .maxReached, .budget, .nothingAnswered].map(\.rawValue),
                        ["found", "none", "client_bound", "max_reached", "budget", "nothing_answered"])
         XCTAssertEqual([Search.StepVerdict.pass, .fail, .noise, .clientBound].map(\.rawValue), ["pass", "fail", "noise", "client_bound"])
         XCTAssertEqual([Search.Phase.grow, .bisect, .confirm].map(\.rawValue), ["grow", "bisect", "confirm"])

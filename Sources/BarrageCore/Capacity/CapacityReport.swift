@@ -56,7 +56,7 @@ public enum CapacityReport {
         switch doc.verdict {
         case .found?:
             return "capacity: \(rate(doc.capacity_rps ?? 0)) req/s within \(slos) (\(bracket); confirmed)"
-        case .none?:
+        case .noRate?:
             return "no rate meets \(slos): the lowest tried, \(rate(doc.bracket.high ?? doc.from)) req/s, failed"
         case .clientBound?:
             let at = doc.steps.last { $0.verdict == .clientBound }.map { " at \(rate($0.offered_rps)) req/s" } ?? ""
@@ -133,7 +133,7 @@ public enum CapacityReport {
         switch doc.verdict {
         case .found?: return doc.capacity_rps
         case .maxReached?: return doc.max
-        case .none?: return 0
+        case .noRate?: return 0
         default: return nil
         }
     }

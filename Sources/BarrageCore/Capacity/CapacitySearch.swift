@@ -46,8 +46,8 @@ public struct CapacitySearch: Sendable, Equatable {
     public enum Verdict: String, Sendable, Codable, Equatable {
         /// A confirmed capacity within the precision.
         case found
-        /// Not even the first rate met the SLOs.
-        case none
+        /// Not even the first rate met the SLOs (JSON `none`; not named `none` in Swift, where `.none` would read as nil).
+        case noRate = "none"
         /// The client saturated before an SLO failed: capacity at least the highest clean pass, on this machine.
         case clientBound = "client_bound"
         /// `max` held (and was confirmed): capacity at least `max`.
@@ -135,7 +135,7 @@ public struct CapacitySearch: Sendable, Equatable {
             }
             request = StepRequest(index: index, phase: .confirm, rateRPS: low)
         } else {
-            verdict = .none
+            verdict = .noRate
             return nil
         }
         pending = request
