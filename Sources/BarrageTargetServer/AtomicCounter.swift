@@ -73,6 +73,8 @@ struct ServerCounters: Sendable {
     /// The `/stall` clock's zero, in `NIODeadline.uptimeNanoseconds`: the server's start or its
     /// last ``TargetServer/resetClock()``.
     let stallClockStartNanos = AtomicCounter()
+    /// The `/capacity` route's slots and queues, shared by every event loop.
+    let capacityGate = CapacityGate()
     /// `/api/` requests by outcome, indexed by ``DemoAPI/Outcome/index``.
     let apiOutcomes: [AtomicCounter] = DemoAPI.Outcome.allCases.map { _ in AtomicCounter() }
 

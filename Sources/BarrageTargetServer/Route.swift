@@ -39,10 +39,19 @@ enum Route: Equatable, Sendable {
     /// `/api/…`: the stateful demo API (login, items, cart, session); see ``API`` and ``DemoAPI``. Unlike the other
     /// routes, its answers depend on the method, headers and body.
     case api(API)
+    /// `/capacity?n=N&ms=S&queue=Q&key=K`: a service with a known capacity. At most `concurrency` requests of `key`
+    /// are served at once across the whole server, each holding its slot `serviceMillis` ms, then answered 200 `ok`;
+    /// later ones wait first in, first out, up to `queueLimit` of them; beyond that 503 at once. So the key's
+    /// capacity is exactly `concurrency × 1000 / serviceMillis` requests a second. Defaults n=4, ms=10, queue=1000,
+    /// key=default; `n` is 1...``maxCapacityConcurrency``, `ms` 1...``maxDelayMillis``, `queue`
+    /// 0...``maxCapacityQueue``, `key` 1...64 characters of `A-Z a-z 0-9 . _ ~ -`. See ``CapacityLimiter``.
+    case capacity(key: String, concurrency: Int, serviceMillis: Int64, queueLimit: Int)
     /// An unknown path.
     case notFound
     /// A known route whose parameter does not parse or is out of range.
     case badRequest
+    /// Like ``badRequest``, with a one-line `message` naming the parameter and its range (answered as the body).
+    case badParameter(message: String)
 
     /// The failures served under `/fault/`.
     enum Fault: Equatable, Sendable {
@@ -154,6 +163,10 @@ enum Route: Equatable, Sendable {
     static let resetClaimedBytes = 1000
     /// The largest `/fault/huge-headers` `kb` accepted (4 MiB of headers).
     static let maxHugeHeaderKilobytes = 4096
+    /// The largest `/capacity` `n` accepted.
+    static let maxCapacityConcurrency = 100_000
+    /// The largest `/capacity` `queue` accepted.
+    static let maxCapacityQueue = 1_000_000
 
     /// Routes the request target `uri`: origin form (`/drip/10?rate=5`), or absolute form
     /// (`http://any.host/drip/10`, as clients send through a proxy — servers must accept it, RFC 9112 §3.2.2), which
@@ -223,6 +236,8 @@ enum Route: Equatable, Sendable {
             self = .drip(byteCount: byteCount, bytesPerSecond: bytesPerSecond)
         case ("stall", 1):
             self = Route.stall(query: Route.parameters(query)) ?? .badRequest
+        case ("capacity", 1):
+            self = Route.capacity(query: Route.parameters(query))
         case ("fault", 2):
             let parameters = Route.parameters(query)
             let fault: Fault?
@@ -277,6 +292,28 @@ enum Route: Equatable, Sendable {
             delay = Int64(millis)
         }
         return .stall(atMillis: at, forMillis: length, delayMillis: delay)
+    }
+
+    /// `/capacity`'s parameters, or ``badParameter(message:)`` naming the first bad one.
+    private static func capacity(query parameters: [Substring: Substring]) -> Route {
+        guard let concurrency = int(parameters["n"], default: 4, in: 1...maxCapacityConcurrency) else {
+            return .badParameter(message: "bad request: n must be an integer in 1...\(maxCapacityConcurrency)")
+        }
+        guard let serviceMillis = int(parameters["ms"], default: 10, in: 1...Int(maxDelayMillis)) else {
+            return .badParameter(message: "bad request: ms must be an integer in 1...\(maxDelayMillis)")
+        }
+        guard let queueLimit = int(parameters["queue"], default: 1000, in: 0...maxCapacityQueue) else {
+            return .badParameter(message: "bad request: queue must be an integer in 0...\(maxCapacityQueue)")
+        }
+        let key = parameters["key"] ?? "default"
+        let allowed = key.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || ".-_~".utf8.contains(byte)
+        }
+        guard (1...64).contains(key.utf8.count), allowed else {
+            return .badParameter(message: "bad request: key must be 1-64 characters of A-Z a-z 0-9 . _ ~ -")
+        }
+        return .capacity(key: String(key), concurrency: concurrency, serviceMillis: Int64(serviceMillis), queueLimit: queueLimit)
     }
 
     /// The query's `key=value` pairs; a key without `=` maps to the empty string (which no
@@ -344,6 +381,7 @@ extension TargetServer {
         ("/echo", "200 with the request body"),
         ("/stats", "200 JSON {\"requests\": N, \"api\": {…}}"),
         ("/stall?at=2s&for=1s&delay=5", "the server stalls once (at, for)"),
+        ("/capacity?n=4&ms=10&queue=1000&key=a", "N at once for S ms, FIFO queue, 503"),
         ("/fault/reset?after=10", "TCP reset after N of 1000 body bytes"),
         ("/fault/close", "closed without a response"),
         ("/fault/stall-headers", "a status line, then nothing"),

@@ -121,6 +121,8 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     private var pending: PendingRequest?
     /// The `/delay` timer, while one is set.
     private var delayTimer: Scheduled<Void>?
+    /// The `/capacity` request waiting or holding a slot, while there is one.
+    private var capacityTicket: (key: String, ticket: CapacityLimiter.Ticket)?
     /// The `/bytes` or `/drip` body being written.
     private var stream: BodyStream?
     /// Set while `pump` runs, so a writability change fired from inside a flush does not recurse.
@@ -288,6 +290,15 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             )
         case .api(let endpoint):
             respond(context: context, to: request, api: endpoint)
+        case .capacity(let key, let concurrency, let serviceMillis, let queueLimit):
+            let limits = CapacityLimiter.Limits(
+                concurrency: concurrency,
+                serviceNanos: UInt64(serviceMillis) * 1_000_000,
+                queueLimit: queueLimit
+            )
+            respondCapacity(context: context, request: head, key: key, limits: limits)
+        case .badParameter(let message):
+            respondFixed(context: context, request: head, status: .badRequest, body: message)
         case .notFound:
             respondFixed(context: context, request: head, status: .notFound, body: "not found")
         case .badRequest:
@@ -304,6 +315,29 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         delayTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             self.delayTimer = nil
             self.respondFixed(context: context, request: request, status: .ok, body: "ok")
+        }
+    }
+
+    /// Takes a `/capacity` slot for `key` (answering 200 `ok` when its hold ends), waits for one, or answers 503 at
+    /// once when the key's queue is full. See ``CapacityGate``.
+    private func respondCapacity(
+        context: ChannelHandlerContext,
+        request: HTTPRequestHead,
+        key: String,
+        limits: CapacityLimiter.Limits
+    ) {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let ticket = counters.capacityGate.enter(key: key, limits: limits, eventLoop: context.eventLoop) { ticket in
+            let (handler, context) = bound.value
+            // The connection may have closed (or moved on) while the slot was held.
+            guard let current = handler.capacityTicket, current.ticket == ticket else { return }
+            handler.capacityTicket = nil
+            handler.respondFixed(context: context, request: request, status: .ok, body: "ok")
+        }
+        if let ticket {
+            capacityTicket = (key, ticket)
+        } else {
+            respondFixed(context: context, request: request, status: .serviceUnavailable, body: "503 Service Unavailable")
         }
     }
 
@@ -598,9 +632,14 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         context.close(promise: nil)
     }
 
-    /// Cancels any timer and drops any body in progress.
+    /// Cancels any timer, drops any body in progress and withdraws a waiting `/capacity` request (one holding a
+    /// slot keeps it until its deadline).
     private func cancelResponse() {
         pending = nil
+        if let capacityTicket {
+            counters.capacityGate.withdraw(key: capacityTicket.key, ticket: capacityTicket.ticket)
+            self.capacityTicket = nil
+        }
         delayTimer?.cancel()
         delayTimer = nil
         stream?.timer?.cancel()

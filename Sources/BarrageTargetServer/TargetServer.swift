@@ -17,6 +17,7 @@ import NIOPosix
 /// | `/echo` | 200 with the request body (at most 64 MiB, else 413) |
 /// | `/stats` | 200 `{"requests": N, "api": {…}}`, N being ``requestsReceived``, `api` the `/api/` requests by ``DemoAPI/Outcome`` |
 /// | `/stall?at=DUR&for=DUR[&delay=MS]` | 200 `ok`; the server stalls once, from `at` to `at + for` after start or ``resetClock()``: requests arriving then are answered when the window ends; others after `delay` ms (0 by default) |
+/// | `/capacity?n=N&ms=S&queue=Q&key=K` | a known capacity: at most N requests of key K served at once across all event loops, each holding its slot S ms then 200 `ok`; up to Q more wait FIFO; beyond that 503 at once (defaults 4, 10, 1000, `default`) |
 /// | `/fault/reset?after=N` | 200 head claiming 1000 body bytes, N of them (default 10), then a TCP reset |
 /// | `/fault/close` | the connection closed without a response |
 /// | `/fault/stall-headers` | `HTTP/1.1 200 OK\r\n`, then nothing until the peer or ``shutdown()`` closes the connection |

@@ -138,7 +138,7 @@ final class CLIParsingTests: XCTestCase {
             kinds.insert(Self.kind(Route(uri: example)))
         }
         XCTAssertFalse(kinds.contains("none"))
-        XCTAssertEqual(kinds.count, 23, "one example per route: \(kinds.sorted())")
+        XCTAssertEqual(kinds.count, 24, "one example per route: \(kinds.sorted())")
         XCTAssertTrue(serve.split(separator: "\n").allSatisfy { $0.count < 80 }, serve)
     }
 
@@ -154,6 +154,7 @@ final class CLIParsingTests: XCTestCase {
         case .echo: return "echo"
         case .stats: return "stats"
         case .stall: return "stall"
+        case .capacity: return "capacity"
         case .fault(let f):
             switch f {
             case .reset: return "reset"
@@ -175,7 +176,7 @@ final class CLIParsingTests: XCTestCase {
             case .session: return "api-session"
             case .notFound, .badRequest: return "none"
             }
-        case .notFound, .badRequest: return "none"
+        case .notFound, .badRequest, .badParameter: return "none"
         }
     }
 }
