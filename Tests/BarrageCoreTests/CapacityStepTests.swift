@@ -153,13 +153,17 @@ final class CapacityStepTests: XCTestCase {
         XCTAssertEqual(cpu.reasons.first, "client_saturated: engine CPU 97 %")
         XCTAssertTrue(cpu.reasons.contains { $0.hasPrefix("slo:") })
         // Send lateness with the pool not full: the client could not send on time.
-        let late = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 50_000, inFlightMax: 5),
+        let late = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 80_000, inFlightMax: 5),
                                       slos: try slos("error_rate < 1%"), offeredRPS: 100, pool: 16)
         XCTAssertEqual(late.verdict, .clientBound)
         // The same lateness with the pool full is the server's doing: not client-bound.
-        let full = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 50_000, inFlightMax: 16),
+        let full = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 80_000, inFlightMax: 16),
                                       slos: try slos("error_rate < 1%"), offeredRPS: 100, pool: 16)
         XCTAssertEqual(full.verdict, .pass)
+        // Lateness small against the SLO (12 ms of a 60 ms p99 on a busy machine) is not saturation.
+        let busy = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 12_000, inFlightMax: 5),
+                                      slos: try slos("p99 < 60ms"), offeredRPS: 100, pool: 16)
+        XCTAssertEqual(busy.verdict, .pass, "\(busy.reasons)")
         XCTAssertEqual(CapacityStep.judge(result: result(count: 1_000, seconds: 10, cpu: 0.5), slos: s, offeredRPS: 100, pool: 16).verdict,
                        .pass)
     }

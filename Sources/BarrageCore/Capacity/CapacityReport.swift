@@ -60,8 +60,10 @@ public enum CapacityReport {
             return "no rate meets \(slos): the lowest tried, \(rate(doc.bracket.high ?? doc.from)) req/s, failed"
         case .clientBound?:
             let at = doc.steps.last { $0.verdict == .clientBound }.map { " at \(rate($0.offered_rps)) req/s" } ?? ""
-            let low = doc.at_least_rps.map { "capacity ≥ \(rate($0)) req/s on this machine" } ?? "capacity not measured"
-            return "client-bound: \(low) — Barrage itself saturated\(at) before an SLO failed; add --threads or use a bigger client machine"
+            guard let low = doc.at_least_rps else {
+                return "client-bound: Barrage itself saturated\(at), before any rate was measured; add --threads or use a bigger client machine"
+            }
+            return "client-bound: capacity ≥ \(rate(low)) req/s on this machine — Barrage itself saturated\(at) before an SLO failed; add --threads or use a bigger client machine"
         case .maxReached?:
             return "capacity ≥ \(rate(doc.max)) req/s: --max held within \(slos) (raise --max to search further)"
         case .budget?:

@@ -19,7 +19,8 @@ public enum CapacityStep {
     public static let growingFloor = 8.0
     /// The client saturated: its engine threads used at least this share of their CPU…
     public static let saturatedCPU = 0.9
-    /// …or requests waited this long to be sent (p99) while the pool had free slots.
+    /// …or requests waited to be sent (p99) at least this long, and at least half the tightest latency SLO (half of
+    /// 100 ms without one), while the pool had free slots: lateness that alone would take half the SLO's room.
     public static let saturatedLatenessMicros: Int64 = 10_000
 
     /// A step, planned.
@@ -98,7 +99,7 @@ public enum CapacityStep {
             fails.append("queue_growing: in flight \(fixed(growth.first, 1)) → \(fixed(growth.last, 1))")
         }
         if RunOutcome.measuredNothing(r.requests) { fails.append("no_ok_response") }
-        let saturation = clientSaturation(r, pool: pool)
+        let saturation = clientSaturation(r, pool: pool, latencyLimitMicros: latencyLimitMicros(slos))
         if !saturation.isEmpty {
             return Judgement(verdict: .clientBound, reasons: saturation + fails, slos: evaluated)
         }
@@ -120,14 +121,16 @@ public enum CapacityStep {
     }
 
     /// The signals `run`'s saturation warnings use: the engine threads' CPU near full, or send lateness while the
-    /// pool had room (a full pool's lateness is the server's doing). Empty when the client kept up.
-    public static func clientSaturation(_ r: RunResult, pool: Int) -> [String] {
+    /// pool had room (a full pool's lateness is the server's doing) large against the latency SLO. Empty when the
+    /// client kept up.
+    public static func clientSaturation(_ r: RunResult, pool: Int, latencyLimitMicros: Int64? = nil) -> [String] {
         var out: [String] = []
         if let c = r.client, c.cpu_utilization >= saturatedCPU, r.duration_us >= 1_000_000 {
             out.append("client_saturated: engine CPU \(fixed(c.cpu_utilization * 100, 0)) %")
         }
         let peak = r.timeline.compactMap(\.in_flight_max).max() ?? 0
-        if r.send_lateness_us.p99 > saturatedLatenessMicros && peak < pool {
+        let lateness = Swift.max(saturatedLatenessMicros, (latencyLimitMicros ?? defaultLatencyMicros) / 2)
+        if r.send_lateness_us.p99 > lateness && peak < pool {
             out.append("client_saturated: send lateness p99 \(DurationParser.format(micros: r.send_lateness_us.p99)) with the pool not full")
         }
         return out
