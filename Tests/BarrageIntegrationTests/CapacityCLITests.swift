@@ -86,4 +86,69 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").count, doc.steps.count + 1)
         XCTAssertTrue(try String(contentsOf: html, encoding: .utf8).contains("<table class=\"steps\">"))
     }
+
+    /// An SLO tighter than the route's 10 ms service time: no rate meets it. Exit 0 with that line; 99 with --min-rate.
+    func testAnSLOTighterThanTheServiceFindsNothing() throws {
+        let (server, base) = try BarrageBinary.startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let args = ["capacity", base + "/capacity?n=4&ms=10&key=tight", "--slo", "p99 < 5ms", "--from", "400", "--step-duration", "1s",
+                    "--warmup", "0s"]
+        let plain = try BarrageBinary.run(args, timeout: 60)
+        XCTAssertEqual(plain.status, 0, plain.stdout + plain.stderr)
+        XCTAssertTrue(plain.stdout.contains("no rate meets p99 < 5ms: the lowest tried, 400 req/s, failed"), plain.stdout)
+        let junit = tmp.appendingPathComponent("capacity.xml"), json = tmp.appendingPathComponent("capacity.json")
+        let gated = try BarrageBinary.run(args + ["--min-rate", "100", "--junit", junit.path, "--json", json.path], timeout: 60)
+        XCTAssertEqual(gated.status, 99, gated.stdout + gated.stderr)
+        let xml = try String(contentsOf: junit, encoding: .utf8)
+        XCTAssertTrue(xml.contains("<testcase name=\"capacity &gt;= 100 req/s\""), xml)
+        XCTAssertTrue(xml.contains("<failure message=\"no rate meets"), xml)
+        let doc = try CapacityResult.decode(try Data(contentsOf: json))
+        XCTAssertEqual(doc.verdict, .noRate)
+        XCTAssertNil(doc.capacity_rps)
+        XCTAssertEqual(doc.min_rate, 100)
+    }
+
+    func testNothingAnsweringIsExit1() throws {
+        let out = try BarrageBinary.run(["capacity", "http://127.0.0.1:1/", "--slo", "error_rate < 1%", "--from", "100",
+                                         "--step-duration", "1s", "--warmup", "0s"], timeout: 60)
+        XCTAssertEqual(out.status, 1, out.stdout + out.stderr)
+        XCTAssertTrue(out.stdout.contains("nothing answered"), out.stdout)
+        XCTAssertTrue(out.stderr.contains("nothing answered"), out.stderr)
+    }
+
+    /// A profile: its open-model load (Poisson arrivals, three weighted targets) replaced by each step's rate.
+    func testAProfileIsSearchedAtEachStepsRate() throws {
+        let (server, base) = try BarrageBinary.startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let profile = SchemaTests.profilesDir.appendingPathComponent("ramping-rate.yaml").path
+        let json = tmp.appendingPathComponent("profile.json")
+        let out = try BarrageBinary.run(["capacity", profile, "-e", "BASE_URL=\(base)", "--slo", "error_rate < 1%", "--from", "50",
+                                         "--max", "100", "--step-duration", "1s", "--warmup", "200ms", "--json", json.path], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
+        let doc = try CapacityResult.decode(try Data(contentsOf: json))
+        XCTAssertEqual(doc.verdict, .maxReached)
+        XCTAssertEqual(doc.steps.map(\.offered_rps), [50, 100, 100])
+        XCTAssertEqual(doc.target, profile)
+        XCTAssertTrue(out.stdout.contains("capacity ≥ 100 req/s"), out.stdout)
+    }
+
+    /// Ctrl-C during a step: what was measured is written, exit 130.
+    func testInterruptWritesWhatWasMeasuredAndExits130() throws {
+        let (server, base) = try BarrageBinary.startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let json = tmp.appendingPathComponent("interrupted.json")
+        let running = try BarrageBinary.start(["capacity", base + "/", "--slo", "error_rate < 1%", "--from", "50", "--step-duration",
+                                               "1s", "--warmup", "0s", "--max", "100000", "--json", json.path])
+        // The first step's line is printed when it ends; the second step is then under way.
+        let deadline = Date().addingTimeInterval(30)
+        while !running.stdoutSoFar.contains("step 1 grow") && Date() < deadline { usleep(20_000) }
+        running.signal(SIGINT)
+        let out = running.wait(timeout: 30)
+        XCTAssertEqual(out.status, 130, out.stdout + out.stderr)
+        let doc = try CapacityResult.decode(try Data(contentsOf: json))
+        XCTAssertTrue(doc.interrupted)
+        XCTAssertNil(doc.verdict)
+        XCTAssertGreaterThanOrEqual(doc.steps.count, 1)
+        XCTAssertTrue(out.stdout.contains("interrupted after"), out.stdout)
+    }
 }
