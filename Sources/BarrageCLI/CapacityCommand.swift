@@ -16,7 +16,9 @@ extension Barrage {
             also fails when requests were dropped, when it achieved under 95 % of the offered rate, or when in flight \
             kept growing; when Barrage itself saturated, the answer is client-bound ("capacity ≥ X on this machine").
 
-            On a profile, its open-model load is replaced by each step's constant rate (one scenario at a time).
+            On a profile, its open-model load is replaced by each step's constant rate; with several scenarios, every \
+            open-model one is scaled by one factor so that their rates add up to the step's (a flow's rate is of \
+            iterations), and closed-model ones run beside them as written.
 
             Examples:
               barrage capacity http://127.0.0.1:8080/delay/20 --slo 'p99 < 100ms' --slo 'error_rate < 1%'
@@ -59,7 +61,7 @@ extension Barrage {
         @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("Set a profile variable ${NAME} (repeatable).", valueName: "NAME=VALUE"))
         var variables: [String] = []
 
-        @Option(help: ArgumentHelp("A profile with scenarios: search with this one.", valueName: "name"))
+        @Option(help: ArgumentHelp("A profile with scenarios: run this scenario (repeatable; default: all of them).", valueName: "name"))
         var scenario: [String] = []
 
         @OptionGroup var request: RequestOptions
@@ -258,23 +260,30 @@ struct CapacityRun {
                                          stepDurationMicros: settings.stepDurationMicros, lastP99Micros: lastPassP99)
             guard search.fits(stepMicros: step.totalMicros) else { search.endForBudget(); break }
             let plan = CapacityLoad.applied(step, to: base)
-            try LevelRunner.checkDescriptors(for: plan)
+            let openScenarios = CapacityLoad.openScenarios(plan)
             let began = Clock.monotonicMicros()
             var endedEarly: String? = nil
-            var lastCheck: Int64 = 0
-            let m = try LevelRunner.run(plan, preconnect: preconnect, signalsBefore: signalsBefore, abort: { progress in
-                guard endedEarly == nil, progress.startedEpochMillis != 0,
-                      progress.elapsedMicros - lastCheck >= 1_000_000 else { return nil }
-                lastCheck = progress.elapsedMicros
-                let measurement = progress.measurement
-                guard measurement.runMicros > plan.warmupMicros else { return nil }
-                let sofar = RunResult.build(version: Barrage.version, plan: plan, measured: measurement, interrupted: false)
-                endedEarly = CapacityStep.clearlyFailed(sofar: sofar, slos: settings.slos, samplesNeeded: step.samplesNeeded)
-                return endedEarly.map { "step \(request.index) has clearly failed (\($0)); ending it early" }
-            })
-            let result = m.result
+            let result: RunResult
+            if plan.lanes.isEmpty {
+                try LevelRunner.checkDescriptors(for: plan)
+                var lastCheck: Int64 = 0
+                result = try LevelRunner.run(plan, preconnect: preconnect, signalsBefore: signalsBefore, abort: { progress in
+                    guard endedEarly == nil, progress.startedEpochMillis != 0,
+                          progress.elapsedMicros - lastCheck >= 1_000_000 else { return nil }
+                    lastCheck = progress.elapsedMicros
+                    let measurement = progress.measurement
+                    guard measurement.runMicros > plan.warmupMicros else { return nil }
+                    let sofar = RunResult.build(version: Barrage.version, plan: plan, measured: measurement, interrupted: false)
+                    endedEarly = CapacityStep.clearlyFailed(sofar: sofar, slos: settings.slos, samplesNeeded: step.samplesNeeded)
+                    return endedEarly.map { "step \(request.index) has clearly failed (\($0)); ending it early" }
+                }).result
+            } else {
+                // Several scenarios side by side, each on its own engine (no connect phase, no early end).
+                result = try RunExecution(plan: plan, quiet: true).execute()
+            }
             runID = runID ?? result.run_id
-            var judgement = CapacityStep.judge(result: result, slos: settings.slos, offeredRPS: request.rateRPS, pool: step.maxInFlight)
+            var judgement = CapacityStep.judge(result: result, slos: settings.slos, offeredRPS: request.rateRPS, pool: plan.concurrency,
+                                               openScenarios: openScenarios)
             if let endedEarly, judgement.verdict == .pass {
                 judgement.verdict = .fail
                 judgement.reasons.append(endedEarly)
@@ -284,7 +293,7 @@ struct CapacityRun {
                 steps.append(CapacityStepRecord(index: request.index, phase: request.phase, offeredRPS: request.rateRPS, result: result,
                                                 inFlightMean: CapacityStepRecord.inFlightMean(result), verdict: judgement.verdict,
                                                 reasons: judgement.reasons + ["interrupted"], endedEarly: false,
-                                                maxInFlight: step.maxInFlight))
+                                                maxInFlight: step.maxInFlight, openScenarios: openScenarios))
                 interrupted = true
                 search.cancel()
                 break
@@ -295,7 +304,8 @@ struct CapacityRun {
             if verdict == .pass { lastPassP99 = result.latency_us.p99 }
             let record = CapacityStepRecord(index: request.index, phase: request.phase, offeredRPS: request.rateRPS, result: result,
                                             inFlightMean: CapacityStepRecord.inFlightMean(result), verdict: verdict,
-                                            reasons: judgement.reasons, endedEarly: endedEarly != nil, maxInFlight: step.maxInFlight)
+                                            reasons: judgement.reasons, endedEarly: endedEarly != nil, maxInFlight: step.maxInFlight,
+                                            openScenarios: openScenarios)
             steps.append(record)
             if !quiet { printFlush(CapacityReport.progressLine(record)) }
         }

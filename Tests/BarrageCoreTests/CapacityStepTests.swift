@@ -92,6 +92,57 @@ final class CapacityStepTests: XCTestCase {
         XCTAssertEqual(plan.maxLatenessMicros, 5_000_000)
     }
 
+    func testSeveralScenariosShareTheRateByOneFactorAndClosedOnesRunAsWritten() throws {
+        let profile = try ProfileLoader.parse(text: """
+        scenarios:
+          browse:
+            load: { model: open, max_in_flight: 30, start_rate: 5, stages: [ { duration: 10s, rate: 10 } ] }
+            flow: [ { name: item, url: "http://127.0.0.1:1/a" } ]
+          search:
+            start_after: 1s
+            load: { model: open, max_in_flight: 30, stages: [ { duration: 10s, rate: 30 } ] }
+            flow: [ { name: find, url: "http://127.0.0.1:1/s" } ]
+          checkout:
+            start_after: 2s
+            load: { model: closed, start_concurrency: 3, stages: [ { duration: 20s, concurrency: 3 } ] }
+            flow: [ { name: pay, url: "http://127.0.0.1:1/c" } ]
+          late:
+            start_after: 60s
+            load: { model: closed, start_concurrency: 1, stages: [ { duration: 5s, concurrency: 1 } ] }
+            flow: [ { name: later, url: "http://127.0.0.1:1/l" } ]
+        """, path: "shop.yaml", variables: [:], environment: [:])
+        let base = try PlanBuilder.build(PlanInputs(source: .profile(profile, override: LoadOverride(), given: []), threads: 2))
+        XCTAssertNil(CapacityLoad.refusal(base))
+        let step = CapacityStep.Plan(rateRPS: 200, maxInFlight: 80, warmupMicros: 1_000_000, measureMicros: 4_000_000, samplesNeeded: 100)
+        let plan = CapacityLoad.applied(step, to: base)
+        // Peaks 10 and 30: a quarter and three quarters of 200 req/s, from the start.
+        XCTAssertEqual(plan.lanes.map(\.name), ["browse", "search", "checkout"], "a closed scenario starting after the step is left out")
+        XCTAssertEqual(plan.lanes[0].plan.schedule?.startRate, 50)
+        XCTAssertEqual(plan.lanes[1].plan.schedule?.startRate, 150)
+        XCTAssertEqual(plan.lanes.map(\.startAfterMicros), [0, 0, 2_000_000])
+        XCTAssertEqual(plan.lanes[0].plan.concurrency, 20)
+        XCTAssertEqual(plan.lanes[1].plan.concurrency, 60)
+        XCTAssertEqual(plan.lanes.map(\.plan.durationMicros), [5_000_000, 5_000_000, 3_000_000])
+        XCTAssertEqual(plan.lanes[2].plan.model, .closed)
+        XCTAssertEqual(plan.lanes[2].plan.concurrency, 3)
+        XCTAssertEqual(plan.lanes.map(\.plan.warmupMicros), [1_000_000, 1_000_000, 1_000_000])
+        XCTAssertEqual(plan.concurrency, 83)
+        XCTAssertEqual(plan.durationMicros, 5_000_000)
+        XCTAssertEqual(CapacityLoad.openScenarios(plan), ["browse", "search"])
+
+        let closedOnly = try ProfileLoader.parse(text: """
+        scenarios:
+          a:
+            load: { model: closed, start_concurrency: 1, stages: [ { duration: 2s, concurrency: 1 } ] }
+            flow: [ { name: x, url: "http://127.0.0.1:1/x" } ]
+          b:
+            load: { model: closed, start_concurrency: 1, stages: [ { duration: 2s, concurrency: 1 } ] }
+            flow: [ { name: y, url: "http://127.0.0.1:1/y" } ]
+        """, path: "closed.yaml", variables: [:], environment: [:])
+        let closedPlan = try PlanBuilder.build(PlanInputs(source: .profile(closedOnly, override: LoadOverride(), given: []), threads: 1))
+        XCTAssertEqual(CapacityLoad.refusal(closedPlan)?.hasPrefix("nothing to scale"), true)
+    }
+
     // MARK: - Judging
 
     func testAStepWithinItsSLOsPasses() throws {

@@ -132,6 +132,36 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("capacity ≥ 100 req/s"), out.stdout)
     }
 
+    /// Several scenarios: the open ones share each step's rate (1:3 here), the closed one runs beside them as written.
+    func testSeveralScenariosShareEachStepsRate() throws {
+        let (server, base) = try BarrageBinary.startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let profile = tmp.appendingPathComponent("mix.yaml"), json = tmp.appendingPathComponent("mix.json")
+        try """
+        scenarios:
+          home:
+            load: { model: open, max_in_flight: 20, stages: [ { duration: 10s, rate: 10 } ] }
+            flow: [ { name: home, url: "\(base)/" } ]
+          echo:
+            load: { model: open, max_in_flight: 20, stages: [ { duration: 10s, rate: 30 } ] }
+            flow: [ { name: echo, url: "\(base)/echo", method: POST, body: "x" } ]
+          background:
+            load: { model: closed, start_concurrency: 1, stages: [ { duration: 10s, concurrency: 1 } ] }
+            flow: [ { name: slow, url: "\(base)/delay/50" } ]
+        """.write(to: profile, atomically: true, encoding: .utf8)
+        let out = try BarrageBinary.run(["capacity", profile.path, "--slo", "error_rate < 1%", "--from", "50", "--max", "100",
+                                         "--step-duration", "1s", "--warmup", "200ms", "--json", json.path], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
+        let doc = try CapacityResult.decode(try Data(contentsOf: json))
+        XCTAssertEqual(doc.verdict, .maxReached, out.stdout)
+        XCTAssertEqual(doc.steps.map(\.offered_rps), [50, 100, 100])
+        for s in doc.steps {
+            // The open scenarios' iterations: the closed one's ~20 a second are not part of the offered rate.
+            XCTAssertEqual(s.achieved_rps, s.offered_rps, accuracy: s.offered_rps * 0.05, out.stdout)
+            XCTAssertGreaterThan(s.requests, Int(s.offered_rps), "the closed scenario's requests count too")
+        }
+    }
+
     /// Ctrl-C during a step: what was measured is written, exit 130.
     func testInterruptWritesWhatWasMeasuredAndExits130() throws {
         let (server, base) = try BarrageBinary.startServer()

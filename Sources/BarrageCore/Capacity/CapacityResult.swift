@@ -52,11 +52,12 @@ public struct CapacityStepRecord: Codable, Sendable, Equatable {
     public var connect_requests: Int
 
     public init(index: Int, phase: CapacitySearch.Phase, offeredRPS: Double, result r: RunResult, inFlightMean: Double,
-                verdict: CapacitySearch.StepVerdict, reasons: [String], endedEarly: Bool, maxInFlight: Int) {
+                verdict: CapacitySearch.StepVerdict, reasons: [String], endedEarly: Bool, maxInFlight: Int,
+                openScenarios: [String] = []) {
         self.index = index
         self.phase = phase
         offered_rps = offeredRPS
-        achieved_rps = CapacityStep.achievedRPS(r)
+        achieved_rps = CapacityStep.achievedRPS(r, openScenarios: openScenarios)
         duration_us = r.duration_us
         requests = r.requests.total
         ok = r.requests.ok

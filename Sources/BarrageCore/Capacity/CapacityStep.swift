@@ -84,14 +84,17 @@ public enum CapacityStep {
 
     /// Judges a step: SLOs by the threshold evaluation; drops, an achieved rate below 95 % of `offered`, or in flight
     /// growing through the step fail it whatever the SLOs say; a saturated client makes it client-bound.
-    public static func judge(result r: RunResult, slos: [Threshold], offeredRPS offered: Double, pool: Int) -> Judgement {
+    /// `openScenarios`: with several scenarios, the open-model ones, whose rates add up to the offered one (closed ones
+    /// run beside them as written).
+    public static func judge(result r: RunResult, slos: [Threshold], offeredRPS offered: Double, pool: Int,
+                             openScenarios: [String] = []) -> Judgement {
         var fails: [String] = []
         let evaluated = ThresholdEvaluator.evaluate(slos, on: r)
         for e in evaluated where !e.ok {
             fails.append("slo: \(Threshold.oneLine(e.expr.trimmingCharacters(in: .whitespaces))) measured \(e.measuredText)")
         }
         if r.requests.dropped > 0 { fails.append("dropped: \(r.requests.dropped)") }
-        let achieved = achievedRPS(r)
+        let achieved = achievedRPS(r, openScenarios: openScenarios)
         if achieved < offered * minimumAchievedShare {
             fails.append("underachieved: \(fixed(achieved, 1)) of \(fixed(offered, 1)) req/s")
         }
@@ -106,8 +109,16 @@ public enum CapacityStep {
         return Judgement(verdict: fails.isEmpty ? .pass : .fail, reasons: fails, slos: evaluated)
     }
 
-    /// (ok + failed) per second of the measured part.
-    public static func achievedRPS(_ r: RunResult) -> Double { r.throughput.rps }
+    /// What the step achieved of the rate it offered, per second of the measured part: requests (ok + failed), or a
+    /// flow's iterations (a flow's rate is of iterations); with several scenarios, the open-model ones' added up.
+    public static func achievedRPS(_ r: RunResult, openScenarios: [String] = []) -> Double {
+        if !openScenarios.isEmpty, let scenarios = r.scenarios {
+            return openScenarios.compactMap { name in
+                scenarios[name].map { $0.iterations?.rate ?? $0.requests.rps }
+            }.reduce(0, +)
+        }
+        return r.iterations?.rate ?? r.throughput.rps
+    }
 
     /// In flight over the measured seconds: the mean of the first third's and the last third's `in_flight_mean`
     /// (seconds wholly measured, at least 3 of them); nil with fewer.
