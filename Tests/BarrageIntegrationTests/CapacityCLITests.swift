@@ -87,6 +87,24 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertTrue(try String(contentsOf: html, encoding: .utf8).contains("<table class=\"steps\">"))
     }
 
+    /// The same 400 req/s from 8 requests at once of 20 ms each: a different latency curve (20 ms at rest instead of
+    /// 10, so the SLO is 100 ms), the same capacity.
+    func testFindsTheSameCapacityFromAnotherConcurrencyAndServiceTime() throws {
+        let (server, base) = try BarrageBinary.startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let json = tmp.appendingPathComponent("capacity.json")
+        let out = try BarrageBinary.run(["capacity", base + "/capacity?n=8&ms=20&queue=100000&key=e2e2", "--slo", "p99 < 100ms",
+                                         "--slo", "error_rate < 1%", "--from", "200", "--step-duration", "2s", "--warmup", "1s",
+                                         "--precision", "10%", "--json", json.path], timeout: 150)
+        XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
+        let doc = try CapacityResult.decode(try Data(contentsOf: json))
+        XCTAssertEqual(doc.verdict, .found, out.stdout)
+        // The band of the 4 × 10 ms test, for the same reasons.
+        let capacity = try XCTUnwrap(doc.capacity_rps, out.stdout)
+        XCTAssertGreaterThanOrEqual(capacity, 300, out.stdout)
+        XCTAssertLessThanOrEqual(capacity, 420, out.stdout)
+    }
+
     /// An SLO tighter than the route's 10 ms service time: no rate meets it. Exit 0 with that line; 99 with --min-rate.
     func testAnSLOTighterThanTheServiceFindsNothing() throws {
         let (server, base) = try BarrageBinary.startServer()
