@@ -196,25 +196,30 @@ final class CapacityStepTests: XCTestCase {
         XCTAssertNil(CapacityStep.inFlightGrowth(result(count: 10, inFlight: [1, 50])))
     }
 
-    func testASaturatedClientIsClientBoundEvenWhenAnSLOFailed() throws {
+    func testAStepThatFailedWithTheClientSaturatedIsClientBound() throws {
         let s = try slos("p99 < 60ms")
         let cpu = CapacityStep.judge(result: result(count: 1_000, latency: 80_000, seconds: 10, cpu: 0.97), slos: s,
                                      offeredRPS: 100, pool: 16)
         XCTAssertEqual(cpu.verdict, .clientBound)
         XCTAssertEqual(cpu.reasons.first, "client_saturated: engine CPU 97 %")
         XCTAssertTrue(cpu.reasons.contains { $0.hasPrefix("slo:") })
-        // Send lateness with the pool not full: the client could not send on time.
-        let late = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 80_000, inFlightMax: 5),
+        // Send lateness with the pool not full and the rate not reached: the client could not send on time.
+        let late = CapacityStep.judge(result: result(count: 900, seconds: 10, inFlight: [3, 3, 3], lateness: 80_000, inFlightMax: 5),
                                       slos: try slos("error_rate < 1%"), offeredRPS: 100, pool: 16)
         XCTAssertEqual(late.verdict, .clientBound)
-        // The same lateness with the pool full is the server's doing: not client-bound.
-        let full = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 80_000, inFlightMax: 16),
+        XCTAssertEqual(late.reasons, ["client_saturated: send lateness p99 80.0ms with the pool not full", "underachieved: 90.0 of 100.0 req/s"])
+        // The same lateness with the pool full is the server's doing: a plain failure.
+        let full = CapacityStep.judge(result: result(count: 900, seconds: 10, inFlight: [3, 3, 3], lateness: 80_000, inFlightMax: 16),
                                       slos: try slos("error_rate < 1%"), offeredRPS: 100, pool: 16)
-        XCTAssertEqual(full.verdict, .pass)
+        XCTAssertEqual(full.verdict, .fail)
         // Lateness small against the SLO (12 ms of a 60 ms p99 on a busy machine) is not saturation.
-        let busy = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], lateness: 12_000, inFlightMax: 5),
+        let busy = CapacityStep.judge(result: result(count: 900, seconds: 10, inFlight: [3, 3, 3], lateness: 12_000, inFlightMax: 5),
                                       slos: try slos("p99 < 60ms"), offeredRPS: 100, pool: 16)
-        XCTAssertEqual(busy.verdict, .pass, "\(busy.reasons)")
+        XCTAssertEqual(busy.verdict, .fail, "\(busy.reasons)")
+        // A step that held is a pass, however hard the client worked for it.
+        let held = CapacityStep.judge(result: result(count: 1_000, seconds: 10, inFlight: [3, 3, 3], cpu: 0.97, lateness: 80_000, inFlightMax: 5),
+                                      slos: try slos("error_rate < 1%"), offeredRPS: 100, pool: 16)
+        XCTAssertEqual(held.verdict, .pass)
         XCTAssertEqual(CapacityStep.judge(result: result(count: 1_000, seconds: 10, cpu: 0.5), slos: s, offeredRPS: 100, pool: 16).verdict,
                        .pass)
     }

@@ -83,7 +83,8 @@ public enum CapacityStep {
     }
 
     /// Judges a step: SLOs by the threshold evaluation; drops, an achieved rate below 95 % of `offered`, or in flight
-    /// growing through the step fail it whatever the SLOs say; a saturated client makes it client-bound.
+    /// growing through the step fail it whatever the SLOs say; a step that failed while the client saturated is
+    /// client-bound.
     /// `openScenarios`: with several scenarios, the open-model ones, whose rates add up to the offered one (closed ones
     /// run beside them as written).
     public static func judge(result r: RunResult, slos: [Threshold], offeredRPS offered: Double, pool: Int,
@@ -102,7 +103,9 @@ public enum CapacityStep {
             fails.append("queue_growing: in flight \(fixed(growth.first, 1)) → \(fixed(growth.last, 1))")
         }
         if RunOutcome.measuredNothing(r.requests) { fails.append("no_ok_response") }
-        let saturation = clientSaturation(r, pool: pool, latencyLimitMicros: latencyLimitMicros(slos))
+        // A step that held is a pass even when the client strained (its latency, counted from the due times, only
+        // looks worse for it); one that failed while the client saturated says nothing about the service.
+        let saturation = fails.isEmpty ? [] : clientSaturation(r, pool: pool, latencyLimitMicros: latencyLimitMicros(slos))
         if !saturation.isEmpty {
             return Judgement(verdict: .clientBound, reasons: saturation + fails, slos: evaluated)
         }
