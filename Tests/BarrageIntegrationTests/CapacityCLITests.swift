@@ -172,12 +172,17 @@ final class CapacityCLITests: XCTestCase {
                                          "--step-duration", "1s", "--warmup", "1s", "--json", json.path], timeout: 60)
         XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
         let doc = try CapacityResult.decode(try Data(contentsOf: json))
-        XCTAssertEqual(doc.verdict, .maxReached, out.stdout)
-        XCTAssertEqual(doc.steps.map(\.offered_rps), [50, 100, 100])
+        // The service holds both rates easily; only a busy test machine can stop the search early (client-bound: the
+        // engines of three scenarios could not send on time), which is then the answer, never a failed step.
+        XCTAssertTrue(doc.verdict == .maxReached || doc.verdict == .clientBound, out.stdout)
+        if doc.verdict == .maxReached { XCTAssertEqual(doc.steps.map(\.offered_rps), [50, 100, 100]) }
+        XCTAssertEqual(doc.steps.first?.offered_rps, 50)
         for s in doc.steps {
+            XCTAssertTrue(s.verdict == .pass || s.verdict == .clientBound, out.stdout)
+            XCTAssertGreaterThan(s.requests, Int(s.offered_rps), "the closed scenario's requests count too")
+            guard s.verdict == .pass else { continue }
             // The open scenarios' iterations: the closed one's ~20 a second are not part of the offered rate.
             XCTAssertEqual(s.achieved_rps, s.offered_rps, accuracy: s.offered_rps * 0.05, out.stdout)
-            XCTAssertGreaterThan(s.requests, Int(s.offered_rps), "the closed scenario's requests count too")
         }
     }
 
