@@ -198,11 +198,21 @@ final class CapacityStepTests: XCTestCase {
 
     func testAStepThatFailedWithTheClientSaturatedIsClientBound() throws {
         let s = try slos("p99 < 60ms")
-        let cpu = CapacityStep.judge(result: result(count: 1_000, latency: 80_000, seconds: 10, cpu: 0.97), slos: s,
+        // 40 ms of service and 30 ms of waiting to be sent: 70 ms from the due time breaks the SLO, the service alone
+        // does not. With the engine's CPU full, the failure is the client's.
+        let cpu = CapacityStep.judge(result: result(count: 1_000, latency: 40_000, seconds: 10, cpu: 0.97, lateness: 30_000), slos: s,
                                      offeredRPS: 100, pool: 16)
         XCTAssertEqual(cpu.verdict, .clientBound)
         XCTAssertEqual(cpu.reasons.first, "client_saturated: engine CPU 97 %")
-        XCTAssertTrue(cpu.reasons.contains { $0.hasPrefix("slo:") })
+        XCTAssertTrue(cpu.reasons.contains { $0.hasPrefix("slo: p99 < 60ms measured 70") }, "\(cpu.reasons)")
+        // The service alone breaks the SLO (80 ms of service): a failure of the service, however busy the client.
+        let slow = CapacityStep.judge(result: result(count: 1_000, latency: 80_000, seconds: 10, cpu: 0.97, lateness: 30_000), slos: s,
+                                      offeredRPS: 100, pool: 16)
+        XCTAssertEqual(slow.verdict, .fail)
+        // A growing queue is the service's too.
+        let queue = CapacityStep.judge(result: result(count: 1_000, latency: 40_000, seconds: 9, inFlight: [2, 3, 3, 8, 12, 16, 20, 24, 28],
+                                                      cpu: 0.97, lateness: 30_000, inFlightMax: 30), slos: s, offeredRPS: 100, pool: 64)
+        XCTAssertEqual(queue.verdict, .fail)
         // Send lateness with the pool not full and the rate not reached: the client could not send on time.
         let late = CapacityStep.judge(result: result(count: 900, seconds: 10, inFlight: [3, 3, 3], lateness: 80_000, inFlightMax: 5),
                                       slos: try slos("error_rate < 1%"), offeredRPS: 100, pool: 16)

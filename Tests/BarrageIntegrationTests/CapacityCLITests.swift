@@ -61,7 +61,9 @@ final class CapacityCLITests: XCTestCase {
         defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
         let json = tmp.appendingPathComponent("capacity.json"), csv = tmp.appendingPathComponent("capacity.csv")
         let html = tmp.appendingPathComponent("capacity.html")
-        let out = try BarrageBinary.run(["capacity", base + "/capacity?n=4&ms=10&queue=100000&key=e2e", "--slo", "p99 < 60ms",
+        // A p90 SLO rather than a p99: below the capacity it holds through the scheduling hiccups of a busy test machine
+        // (a p99 is decided by the worst 1 % of a step), and above it the queue breaks any percentile within the step.
+        let out = try BarrageBinary.run(["capacity", base + "/capacity?n=4&ms=10&queue=100000&key=e2e", "--slo", "p90 < 60ms",
                                          "--from", "100", "--step-duration", "2s", "--warmup", "1s", "--precision", "10%",
                                          "--json", json.path, "--csv", csv.path, "--html", html.path], timeout: 150)
         XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
@@ -71,7 +73,7 @@ final class CapacityCLITests: XCTestCase {
         // 400 req/s in theory. Timers add to each request's 10 ms (the server's scheduling, the loopback, the client's
         // pacing), so the service sustains a little less: 300…420 leaves room for a loaded machine, and still fails a
         // search that stopped a doubling early (200) or passed an overload (≥ 440, 10 % above, where the queue grows
-        // 40 req/s and p99 passes 60 ms within the step).
+        // 40 req/s and p90 passes 60 ms within the step).
         let capacity = try XCTUnwrap(doc.capacity_rps, out.stdout)
         XCTAssertGreaterThanOrEqual(capacity, 300, out.stdout)
         XCTAssertLessThanOrEqual(capacity, 420, out.stdout)
@@ -88,12 +90,12 @@ final class CapacityCLITests: XCTestCase {
     }
 
     /// The same 400 req/s from 8 requests at once of 20 ms each: a different latency curve (20 ms at rest instead of
-    /// 10, so the SLO is 100 ms), the same capacity.
+    /// 10, so the SLO is 100 ms), the same capacity. A p90 SLO, as above.
     func testFindsTheSameCapacityFromAnotherConcurrencyAndServiceTime() throws {
         let (server, base) = try BarrageBinary.startServer()
         defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
         let json = tmp.appendingPathComponent("capacity.json")
-        let out = try BarrageBinary.run(["capacity", base + "/capacity?n=8&ms=20&queue=100000&key=e2e2", "--slo", "p99 < 100ms",
+        let out = try BarrageBinary.run(["capacity", base + "/capacity?n=8&ms=20&queue=100000&key=e2e2", "--slo", "p90 < 100ms",
                                          "--slo", "error_rate < 1%", "--from", "200", "--step-duration", "2s", "--warmup", "1s",
                                          "--precision", "10%", "--json", json.path], timeout: 150)
         XCTAssertEqual(out.status, 0, out.stdout + out.stderr)

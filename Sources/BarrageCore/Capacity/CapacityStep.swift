@@ -84,7 +84,7 @@ public enum CapacityStep {
 
     /// Judges a step: SLOs by the threshold evaluation; drops, an achieved rate below 95 % of `offered`, or in flight
     /// growing through the step fail it whatever the SLOs say; a step that failed while the client saturated is
-    /// client-bound.
+    /// client-bound, unless the service failed on its own (its queue grew, or an SLO fails on the service time).
     /// `openScenarios`: with several scenarios, the open-model ones, whose rates add up to the offered one (closed ones
     /// run beside them as written).
     public static func judge(result r: RunResult, slos: [Threshold], offeredRPS offered: Double, pool: Int,
@@ -104,12 +104,21 @@ public enum CapacityStep {
         }
         if RunOutcome.measuredNothing(r.requests) { fails.append("no_ok_response") }
         // A step that held is a pass even when the client strained (its latency, counted from the due times, only
-        // looks worse for it); one that failed while the client saturated says nothing about the service.
+        // looks worse for it). One that failed while the client saturated says nothing about the service — unless the
+        // service failed on its own: a queue growing, or an SLO broken on the service time alone (from the actual
+        // send, without the client's lateness).
         let saturation = fails.isEmpty ? [] : clientSaturation(r, pool: pool, latencyLimitMicros: latencyLimitMicros(slos))
-        if !saturation.isEmpty {
+        if !saturation.isEmpty && !failsOnServiceTime(r, slos: slos) && !fails.contains(where: { $0.hasPrefix("queue_growing") }) {
             return Judgement(verdict: .clientBound, reasons: saturation + fails, slos: evaluated)
         }
         return Judgement(verdict: fails.isEmpty ? .pass : .fail, reasons: fails, slos: evaluated)
+    }
+
+    /// Whether an SLO fails with every latency taken from the actual send (the service time) instead of the due time.
+    static func failsOnServiceTime(_ r: RunResult, slos: [Threshold]) -> Bool {
+        var service = r
+        service.latency_us = r.service_time_us
+        return ThresholdEvaluator.evaluate(slos, on: service).contains { !$0.ok }
     }
 
     /// What the step achieved of the rate it offered, per second of the measured part: requests (ok + failed), or a
