@@ -128,6 +128,22 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertEqual(doc.min_rate, 100)
     }
 
+    /// A budget that has room for one step: the best bracket so far, said so, exit 0.
+    func testTheBudgetEndsTheSearchWithTheBracketSoFar() throws {
+        let (server, base) = try BarrageBinary.startServer()
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        let json = tmp.appendingPathComponent("budget.json")
+        let out = try BarrageBinary.run(["capacity", base + "/", "--slo", "error_rate < 1%", "--from", "50", "--step-duration", "2s",
+                                         "--warmup", "0s", "--budget", "3s", "--json", json.path], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
+        let doc = try CapacityResult.decode(try Data(contentsOf: json))
+        XCTAssertEqual(doc.verdict, .budget)
+        XCTAssertEqual(doc.steps.count, 1, "a second 2 s step would not fit the 3 s budget after the first")
+        XCTAssertEqual(doc.budget_us, 3_000_000)
+        XCTAssertEqual(doc.at_least_rps, 50)
+        XCTAssertTrue(out.stdout.contains("budget ended: held at 50 req/s (best bracket so far, not confirmed)"), out.stdout)
+    }
+
     func testNothingAnsweringIsExit1() throws {
         let out = try BarrageBinary.run(["capacity", "http://127.0.0.1:1/", "--slo", "error_rate < 1%", "--from", "100",
                                          "--step-duration", "1s", "--warmup", "0s"], timeout: 60)
