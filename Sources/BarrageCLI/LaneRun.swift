@@ -29,6 +29,12 @@ struct LaneRun {
         // The live panel and the metrics endpoint: every lane's latest progress, put together when a draw is due.
         let reporter = try execution.live.map { try LiveReporter(plan: plan, options: $0, quiet: execution.quiet) }
         defer { reporter?.finish() }
+        // One id for the run, every lane's; the pusher labels its series with it.
+        let runID = try RunIdentity.forNewRun()
+        let pusher = try execution.push.map { try PrometheusPusher(options: $0, plan: plan, runID: runID) }
+        nonisolated(unsafe) let pushedBy = pusher
+        let laneScenarios: [String?] = plan.lanes.map(\.name)
+        let laneTargets = plan.lanes.map { $0.plan.targets.map(\.name) }
         final class Board: @unchecked Sendable {
             let lock = NSLock()
             var latest: [Engine.Progress?]
@@ -63,17 +69,18 @@ struct LaneRun {
                 var watch = AbortWatch(thresholds: gates, plan: lane.plan)
                 let outcome = Result {
                     try LevelRunner.run(lane.plan, startAtEpochMillis: zero + lane.startAfterMicros / 1_000, signalsBefore: signalsBefore,
-                                        abort: { progress in
+                                        runID: runID, abort: { progress in
                         if let reason = stop.reason { return reason }
                         guard let failing = watch.failing(progress) else { return nil }
                         let reason = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
                         stop.set(reason)
                         return reason
                     }, observe: { progress in
-                        guard let shownBy else { return }
+                        guard shownBy != nil || pushedBy != nil else { return }
                         board.lock.withLock {
                             board.latest[l] = progress
-                            shownBy.update(lanes: board.latest, startAfterMicros: starts, endMicros: ends)
+                            shownBy?.update(lanes: board.latest, startAfterMicros: starts, endMicros: ends)
+                            pushedBy?.observe(lanes: board.latest, scenarios: laneScenarios, targetNames: laneTargets)
                         }
                     }, raw: raw).result
                 }
@@ -83,7 +90,6 @@ struct LaneRun {
             thread.start()
         }
         group.wait()
-        reporter?.finish()
         let results = try outcomes.results.map { try $0!.get() }
         var result = try ScenarioResults.combine(version: Barrage.version, plan: plan,
                                                  lanes: Array(zip(plan.lanes, results)).map { (lane: $0.0, result: $0.1) })
@@ -91,6 +97,8 @@ struct LaneRun {
             result.aborted_by = reason
             result.interrupted = true
         }
+        reporter?.finish(final: result)
+        if let line = pusher?.finish(result: result) { writeStderr(line + "\n") }
         return result
     }
 }

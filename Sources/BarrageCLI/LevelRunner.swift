@@ -30,11 +30,12 @@ struct LevelRunner {
     /// `abort` is asked on each tick whether a gate demands the run stop; it returns the reason.
     /// `preconnect` runs the connect phase whatever the plan says (`scale` always does).
     /// `startAtEpochMillis`: with a connect phase, the measured run waits for this Unix time (ms) after it.
+    /// `runID`: the run's id when the caller made it already (several scenarios share one); else made here.
     static func run(_ plan: RunPlan, preconnect: Bool = false, startAtEpochMillis: Int64? = nil, signalsBefore: Int,
-                    abort: ((Engine.Progress) -> String?)? = nil,
+                    runID given: String? = nil, abort: ((Engine.Progress) -> String?)? = nil,
                     observe: ((Engine.Progress) -> Void)? = nil, raw: RawWriter? = nil) throws -> Measured {
         // Written at the start; a bad BARRAGE_RUN_ID is refused (exit 2) before anything is sent.
-        let runID = try RunIdentity.forNewRun()
+        let runID = try given ?? RunIdentity.forNewRun()
         let control = StopControl()
         var graceEnd: Int64? = nil
         if Signals.count > signalsBefore { control.raise(to: .draining) }

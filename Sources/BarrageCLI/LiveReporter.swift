@@ -21,6 +21,14 @@ struct LiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Serve live metrics in Prometheus format at http://ADDR/metrics while the run lasts.", valueName: "host:port"))
     var metricsAddr: String?
 
+    @Option(help: ArgumentHelp("Keep --metrics-addr up this long after the run, serving its final numbers, so the last values are scraped.", valueName: "duration"))
+    var metricsLinger = FlagValue.Duration(argument: "0s")
+
+    /// --metrics-linger in µs, checked.
+    func lingerMicros() throws -> Int64 {
+        try metricsLinger.checked("--metrics-linger", min: 0, max: 3_600_000_000)
+    }
+
     /// --progress-interval in µs, checked.
     func intervalMicros() throws -> Int64 {
         try progressInterval.checked("--progress-interval", min: 100_000, max: 3_600_000_000)
@@ -32,6 +40,9 @@ struct LiveOptions: ParsableArguments {
             throw BarrageError.usage("--color '\(color)': expected auto, always or never")
         }
         if let metricsAddr { _ = try Self.hostPort(metricsAddr) }
+        if try lingerMicros() > 0 && metricsAddr == nil {
+            throw BarrageError.usage("--metrics-linger needs --metrics-addr")
+        }
     }
 
     static func hostPort(_ text: String) throws -> (host: String, port: Int) {
@@ -56,6 +67,8 @@ final class LiveReporter {
     private var panelLines = 0
     private let metricsText = TextBox()
     private var metrics: MetricsServer?
+    private let lingerMicros: Int64
+    private let metricsAddr: String?
 
     init(plan: RunPlan, options: LiveOptions, quiet: Bool) throws {
         self.plan = plan
@@ -63,6 +76,8 @@ final class LiveReporter {
         mode = quiet || options.noProgress ? .off : (terminal ? .panel : .lines)
         color = LiveView.shouldColor(mode: options.color, isTerminal: terminal, environment: ProcessInfo.processInfo.environment)
         intervalMicros = (try? options.intervalMicros()) ?? 5_000_000
+        lingerMicros = (try? options.lingerMicros()) ?? 0
+        metricsAddr = options.metricsAddr
         if let addr = options.metricsAddr {
             let (host, port) = try LiveOptions.hostPort(addr)
             let text = metricsText
@@ -154,11 +169,27 @@ final class LiveReporter {
         }
     }
 
-    /// Erases the panel (the final summary replaces it) and stops the metrics endpoint.
-    func finish() {
+    /// Erases the panel (the final summary replaces it) and stops the metrics endpoint — or, given the run's result
+    /// and `--metrics-linger`, has the endpoint serve the result's numbers and hands it to `MetricsLinger`, which
+    /// keeps it up until the command's outputs are written and the linger is over.
+    func finish(final result: RunResult? = nil) {
         if mode == .panel && panelLines > 0 {
             writeStderr(LiveView.redraw(previousLineCount: panelLines, lines: []))
             panelLines = 0
+        }
+        if let server = metrics, let result {
+            // The whole run, the last partial second included: what the result JSON says.
+            if let recorder = try? ResultMerge.recorder(of: result, name: "result") {
+                let iterations = plan.workload.flow == nil ? nil : result.iterations.flatMap { try? IterationRecorder($0) }
+                metricsText.set(PrometheusExposition.render(recorder, inFlight: 0, plan: PlanRecord(plan),
+                                                            elapsedMicros: result.duration_us, version: Barrage.version,
+                                                            iterations: iterations))
+            }
+            if lingerMicros > 0 && !(result.interrupted && result.aborted_by == nil) {
+                MetricsLinger.hold(server, micros: lingerMicros, address: metricsAddr ?? "", quiet: mode == .off)
+                metrics = nil
+                return
+            }
         }
         metrics?.shutdown()
         metrics = nil
@@ -196,4 +227,27 @@ final class TextBox: Sendable {
     private let value = Mutex<String>("")
     func get() -> String { value.withLock { $0 } }
     func set(_ text: String) { value.withLock { $0 = text } }
+}
+
+/// `--metrics-linger`: the metrics endpoint of a finished run, kept up until the command has written its outputs and
+/// the linger is over (or a signal cuts it short).
+enum MetricsLinger {
+    nonisolated(unsafe) private static var held: (server: MetricsServer, micros: Int64, address: String, quiet: Bool)?
+
+    static func hold(_ server: MetricsServer, micros: Int64, address: String, quiet: Bool) {
+        held = (server, micros, address, quiet)
+    }
+
+    /// Waits out the linger (from now), then stops the endpoint. Returns at once when nothing is held.
+    static func wait() {
+        guard let h = held else { return }
+        held = nil
+        if !h.quiet {
+            writeStderr("barrage: metrics stay at http://\(h.address)/metrics for \(DurationParser.format(micros: h.micros)) (--metrics-linger; Ctrl-C ends it)\n")
+        }
+        let signals = Signals.count
+        let end = BarrageEngine.Clock.monotonicMicros() + h.micros
+        while BarrageEngine.Clock.monotonicMicros() < end && Signals.count == signals { usleep(50_000) }
+        h.server.shutdown()
+    }
 }

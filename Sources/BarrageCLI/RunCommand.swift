@@ -104,6 +104,8 @@ extension Barrage {
 
         @OptionGroup var live: LiveOptions
 
+        @OptionGroup(title: "Prometheus remote write") var push: PushOptions
+
         @OptionGroup var engine: EngineOptions
 
         /// The load flags, read (`FlagValue`): nil where not given.
@@ -254,21 +256,31 @@ extension Barrage {
             let (plan, profileThresholds, notRunning) = try planned()
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.
-            let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail).filter { t in
+            let record = PlanRecord(plan)
+            let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail).compactMap { gate -> Threshold? in
+                var t = gate
                 let scenario: String?
                 switch t.scope {
                 case .scenario(let name), .step(let name, _): scenario = name
+                case .target(let name):
+                    // `target:SCENARIO/STEP` names a step the way a run of several scenarios does; run alone, the
+                    // scenario's steps keep their own names, so the gate reads the step.
+                    let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, !record.targets.contains(where: { $0.name == name }),
+                          notRunning.contains(parts[0]) || record.scenario == parts[0] else { scenario = nil; break }
+                    scenario = parts[0]
+                    if record.scenario == parts[0] { t.scope = .step(scenario: parts[0], step: parts[1]) }
                 default: scenario = nil
                 }
-                guard let scenario, notRunning.contains(scenario) else { return true }
+                guard let scenario, notRunning.contains(scenario) else { return t }
                 writeStderr("barrage: threshold '\(Threshold.oneLine(t.expr))' not judged: scenario \(scenario) is not running\n")
-                return false
+                return nil
             }
-            for t in thresholds { try t.validate(against: PlanRecord(plan)) }
+            for t in thresholds { try t.validate(against: record) }
             let output = json.map { OutputFile(path: $0, flag: "--json") }
             try OutputFile.prepare(outputs)
             let rawWriter = try raw.map { try RawWriter(path: $0) }
-            var execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter)
+            var execution = try RunExecution(plan: plan, quiet: quiet, thresholds: thresholds, live: live, raw: rawWriter, push: push)
             if let startAt {
                 let when = try StartAt.parse(startAt)
                 if plan.transport.preconnect {
@@ -290,6 +302,7 @@ extension Barrage {
             try exports.write(result)
             try rawWriter?.finish()
             try gates.writeReports(result: result, thresholds: result.thresholds)
+            MetricsLinger.wait()
             if result.interrupted && result.aborted_by == nil { throw ExitCode(ExitStatus.interrupted.rawValue) }
             if !ThresholdEvaluator.allPassed(result.thresholds) || result.aborted_by != nil {
                 throw ExitCode(ExitStatus.gateFailed.rawValue)
@@ -308,11 +321,15 @@ struct RunExecution {
     let live: LiveOptions?
     let descriptorLimit: Int
     let raw: RawWriter?
+    /// `--prometheus-rw` and its settings, when given.
+    let push: PushOptions?
     /// With a connect phase: the measured run starts at this Unix time (ms) at the earliest, after the phase.
     var startAtEpochMillis: Int64? = nil
 
-    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil, raw: RawWriter? = nil) throws {
+    init(plan: RunPlan, quiet: Bool, thresholds: [Threshold] = [], live: LiveOptions? = nil, raw: RawWriter? = nil,
+         push: PushOptions? = nil) throws {
         self.raw = raw
+        self.push = push?.prometheusRW == nil ? nil : push
         self.plan = plan
         self.quiet = quiet
         self.thresholds = thresholds
@@ -332,14 +349,18 @@ struct RunExecution {
         var abortedBy: String? = nil
         let reporter = try live.map { try LiveReporter(plan: plan, options: $0, quiet: quiet) }
         defer { reporter?.finish() }
-        var result = try LevelRunner.run(plan, startAtEpochMillis: startAtEpochMillis, signalsBefore: Signals.count, abort: { progress in
+        let runID = try RunIdentity.forNewRun()
+        let pusher = try push.map { try PrometheusPusher(options: $0, plan: plan, runID: runID) }
+        var result = try LevelRunner.run(plan, startAtEpochMillis: startAtEpochMillis, signalsBefore: Signals.count, runID: runID,
+                                         abort: { progress in
             guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
             return abortedBy
-        }, observe: { reporter?.update($0) }, raw: raw).result
-        reporter?.finish()
+        }, observe: { reporter?.update($0); pusher?.observe($0) }, raw: raw).result
         result.aborted_by = abortedBy
         if abortedBy != nil { result.interrupted = true }
+        reporter?.finish(final: result)
+        if let line = pusher?.finish(result: result) { writeStderr(line + "\n") }
         return result
     }
 }

@@ -13,8 +13,18 @@ public struct IterationRecorder: Sendable {
     /// The same without the flow's think steps.
     public var durationWithoutThink = LatencyHistograms.make()
     public var clampedSamples = 0
+    /// `mode: unique` data sets that ran out of rows (after which no more iterations started), as
+    /// "NAME (FILE)", sorted.
+    public var dataExhausted: [String] = []
 
     public init() {}
+
+    /// Notes that a unique data set ran out (once per name).
+    public mutating func noteExhausted(_ dataSet: String) {
+        guard !dataExhausted.contains(dataSet) else { return }
+        dataExhausted.append(dataSet)
+        dataExhausted.sort()
+    }
 
     public var total: Int { completed + failed + interrupted + dropped }
 
@@ -33,11 +43,22 @@ public struct IterationRecorder: Sendable {
 
     public mutating func recordDropped() { dropped += 1 }
 
+    /// The recorder a result's iteration section was made from (its durations decoded from `hdr`).
+    public init(_ it: RunResult.Iterations) throws {
+        completed = it.completed; failed = it.failed; interrupted = it.interrupted; dropped = it.dropped
+        let d = try ResultMerge.histogram(it.duration_us, "iterations.duration_us")
+        let w = try ResultMerge.histogram(it.duration_without_think_us, "iterations.duration_without_think_us")
+        if d.totalCount > 0 { duration.add(d) }
+        if w.totalCount > 0 { durationWithoutThink.add(w) }
+        for set in it.data_exhausted ?? [] { noteExhausted(set) }
+    }
+
     public mutating func merge(_ o: IterationRecorder) {
         completed += o.completed; failed += o.failed; interrupted += o.interrupted; dropped += o.dropped
         if o.duration.totalCount > 0 { duration.add(o.duration) }
         if o.durationWithoutThink.totalCount > 0 { durationWithoutThink.add(o.durationWithoutThink) }
         clampedSamples += o.clampedSamples
+        for d in o.dataExhausted { noteExhausted(d) }
     }
 }
 
@@ -55,6 +76,8 @@ extension RunResult {
         /// Completed and failed iterations, from start to the end of the last step they ran; and without think steps.
         public var duration_us: HistogramSummary
         public var duration_without_think_us: HistogramSummary
+        /// `mode: unique` data sets that ran out of rows ("NAME (FILE)"); absent when none did.
+        public var data_exhausted: [String]?
 
         public init(scenario: String, _ r: IterationRecorder, durationMicros: Int64) {
             self.scenario = scenario
@@ -63,6 +86,7 @@ extension RunResult {
             rate = seconds > 0 ? Double(r.completed + r.failed) / seconds : 0
             duration_us = HistogramSummary(r.duration)
             duration_without_think_us = HistogramSummary(r.durationWithoutThink)
+            data_exhausted = r.dataExhausted.isEmpty ? nil : r.dataExhausted
         }
     }
 }

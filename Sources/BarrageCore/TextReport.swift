@@ -144,6 +144,9 @@ public enum TextReport {
             }
             out += TextLayout.labelled("Iteration", parts)
         }
+        for set in it.data_exhausted ?? [] {
+            out += TextLayout.labelled("Data", ["\(set) ran out of unique rows", "no more iterations started"])
+        }
         return out
     }
 

@@ -97,9 +97,12 @@ public final class Engine {
     /// `engine.driveMode` or `mode:` force one.
     public typealias DriveMode = EngineTuning.DriveMode
 
-    private static let globalInit: Void = {
+    private static let globalInitOnce: Void = {
         curl_global_init(Int(CURL_GLOBAL_ALL))
     }()
+
+    /// curl_global_init, once per process (before any handle is made).
+    static func globalInit() { _ = globalInitOnce }
 
     /// Connect phase: warm-up requests (connection attempts) in flight at once, over all threads. Below the listen
     /// backlog most servers use (nginx's default is 511), so that no SYN is dropped and retried a second later.
@@ -113,7 +116,7 @@ public final class Engine {
     }
 
     init(plan: RunPlan, userAgent: String? = nil, mode: DriveMode? = nil, faults: FaultInjection?) {
-        _ = Engine.globalInit
+        Engine.globalInit()
         self.plan = plan
         self.userAgent = userAgent
         self.mode = mode

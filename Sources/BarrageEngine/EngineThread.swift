@@ -423,7 +423,12 @@ final class EngineThread: @unchecked Sendable {
                 }
                 if !flow.prepare(easy(i), slot: i, target: Int(state.target), state: state, nowMillis: Clock.epochMillis()) {
                     // A `unique` data set ran out: this iteration does not start, and no more will.
-                    if firstErrors[ErrorClass.other.index] == nil, let why = flow.exhausted { firstErrors[ErrorClass.other.index] = why }
+                    if let set = flow.exhausted {
+                        interval.iterations?.noteExhausted("\(set.name) (\(set.file))")
+                        if firstErrors[ErrorClass.other.index] == nil {
+                            firstErrors[ErrorClass.other.index] = "data set '\(set.name)' (\(set.file)) ran out of unique rows"
+                        }
+                    }
                     scheduler.drain()
                     execute(scheduler.abandon(slot: i, nowMicros: now - startMicros), now: now)
                     return

@@ -50,7 +50,7 @@ final class FlowRuntime {
     private let vuOffset: Int
     private let seed: UInt64
     /// Set when a `unique` data set ran out on this thread: no more iterations start.
-    private(set) var exhausted: String?
+    private(set) var exhausted: (name: String, file: String)?
     /// Bytes this thread's sinks may still grow by (its share of `FlowLimits.keptBytes`).
     private let budget: UnsafeMutablePointer<Int>
     /// Per slot, the group it is in (-1: none), since when (µs from the start), whether a step of it failed, and when
@@ -231,7 +231,7 @@ final class FlowRuntime {
         for (d, data) in flow.data.enumerated() where data.binding == .iteration || first {
             let key = FlowKey(seed: seed, vu: vu, iteration: iteration)
             guard data.set.rowCount > 0, let row = cursors[d].next(counter: &counters[d], key: key) else {
-                exhausted = "data set '\(data.name)' (\(data.set.file)) ran out of unique rows"
+                exhausted = (data.name, data.set.file)
                 return false
             }
             for (c, slot) in data.slots.enumerated() {

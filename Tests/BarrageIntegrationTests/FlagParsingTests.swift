@@ -34,6 +34,20 @@ final class FlagParsingTests: XCTestCase {
         XCTAssertEqual(FlagValue.Seed(argument: "\(UInt64.max)").value, UInt64.max)
     }
 
+    func testRemoteWriteFlagsAreCheckedAndNeverEchoAHeaderValue() throws {
+        let url = "http://127.0.0.1:1/"
+        XCTAssertEqual(errorLine(["run", url, "--prometheus-rw", "ftp://x/write"]),
+                       "--prometheus-rw 'ftp://x/write': expected an http:// or https:// URL, e.g. http://127.0.0.1:9090/api/v1/write")
+        XCTAssertEqual(errorLine(["run", url, "--prometheus-rw-header", "X-Scope-OrgID: a"]), "--prometheus-rw-header needs --prometheus-rw")
+        let bad = errorLine(["run", url, "--prometheus-rw", "http://127.0.0.1:9/api/v1/write", "--prometheus-rw-header", "Bearer s3cret"])
+        XCTAssertEqual(bad, "--prometheus-rw-header: expected 'Name: value'")
+        XCTAssertEqual(errorLine(["run", url, "--prometheus-rw", "http://127.0.0.1:9/w", "--push-interval", "100ms"])?.hasPrefix("--push-interval"), true)
+        let run = try command(["run", url, "--prometheus-rw", "http://127.0.0.1:9/w", "--prometheus-rw-header", "Authorization: Basic eDp5",
+                               "--push-interval", "2s"], as: Barrage.Run.self)
+        XCTAssertEqual(try run.push.intervalMicros(), 2_000_000)
+        XCTAssertEqual(run.push.prometheusRWHeaders, ["Authorization: Basic eDp5"])
+    }
+
     func testCheckedNamesTheFlagAndTheRange() {
         func message(_ body: () throws -> Any) -> String? {
             do { _ = try body(); return nil } catch { return (error as? BarrageError)?.message }

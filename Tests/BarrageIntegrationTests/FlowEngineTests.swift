@@ -115,6 +115,8 @@ final class FlowEngineTests: XCTestCase {
         XCTAssertEqual(it.total, 4)
         XCTAssertEqual(try apiCounts()["login"], 3)
         XCTAssertEqual(r.error_messages["other"], "data set 'users' (users.csv) ran out of unique rows")
+        XCTAssertEqual(it.data_exhausted, ["users (users.csv)"])
+        XCTAssertTrue(TextReport.render(r).contains("Data        users (users.csv) ran out of unique rows"), TextReport.render(r))
     }
 
     func testOpenModelIterationsAreAccountedWithDrops() throws {

@@ -111,6 +111,7 @@ final class ScenarioRunTests: XCTestCase {
           - "scenario:browse iterations >= 6"
           - "scenario:checkout iteration_error_rate < 1%"
           - "step:checkout/item p99 < 5s"
+          - "target:browse/item p99 < 5s"
           - "error_rate < 1%"
         """.write(toFile: profile, atomically: true, encoding: .utf8)
         let both = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--json", "-", "--quiet"], timeout: 60)
@@ -129,7 +130,7 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(r.requests.total, 12 + 2 * (checkout.completed + checkout.failed) + checkout.dropped,
                        "every iteration's requests, both scenarios, once")
         XCTAssertEqual(r.requests.total, r.requests.ok + r.requests.failed + r.requests.dropped)
-        XCTAssertEqual(r.thresholds.map(\.ok), [true, true, true, true], "\(r.thresholds.map(\.expr))")
+        XCTAssertEqual(r.thresholds.map(\.ok), [true, true, true, true, true], "\(r.thresholds.map(\.expr))")
         XCTAssertEqual(try apiCounts()["items"], 6)
         XCTAssertEqual(try apiCounts()["unauthorized"], 6 + (r.targets["checkout/item"]?.requests.ok ?? -1))
         // As two segments, merged back: each scenario's numbers add exactly.
@@ -158,6 +159,10 @@ final class ScenarioRunTests: XCTestCase {
         let single = try JSONDecoder().decode(RunResult.self, from: Data(one.stdout.utf8))
         XCTAssertNil(single.scenarios)
         XCTAssertEqual(single.iterations?.completed, 6)
+        // `target:browse/item`, the name the step has beside checkout, still reads browse's step `item` run alone.
+        XCTAssertEqual(single.thresholds.first { $0.expr == "target:browse/item p99 < 5s" }?.ok, true,
+                       "\(single.thresholds.map(\.expr))")
+        XCTAssertEqual(single.thresholds.count, 3, "browse's, the step gate and the run's; checkout's set aside")
         // --raw: every request of both scenarios one line, naming its scenario.
         let rawPath = dir.appendingPathComponent("raw.ndjson").path
         let withRaw = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--raw", rawPath, "--json", "-", "--quiet"],

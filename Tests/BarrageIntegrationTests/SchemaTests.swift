@@ -161,6 +161,10 @@ final class SchemaTests: XCTestCase {
         iterations.record(.failed, durationMicros: 1_500, thinkMicros: 500)
         iterations.record(.interrupted, durationMicros: 0, thinkMicros: 0)
         iterations.recordDropped()
+        var other = IterationRecorder()
+        other.noteExhausted("users (users.csv)")
+        other.noteExhausted("users (users.csv)")
+        iterations.merge(other)
         r.iterations = RunResult.Iterations(scenario: "checkout", iterations, durationMicros: 1_000_000)
         r.error_messages = ["capture": "item: capture 'token' found nothing"]
         r.thresholds = ThresholdEvaluator.evaluate(try ["scenario:checkout iteration_duration.p95 < 2s", "step:checkout/login p99 < 300ms",
@@ -172,6 +176,7 @@ final class SchemaTests: XCTestCase {
 
     func testAHandBuiltFlowResultMatchesTheResultSchema() throws {
         let r = try handBuiltFlowResult()
+        XCTAssertEqual(r.iterations?.data_exhausted, ["users (users.csv)"], "noted once, kept through a merge")
         XCTAssertEqual(r.iterations?.total, 12)
         let file = path("flow.json")
         try r.jsonData().write(to: URL(fileURLWithPath: file))

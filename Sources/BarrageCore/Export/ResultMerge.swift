@@ -127,6 +127,7 @@ public enum ResultMerge {
             let w = try histogram(it.duration_without_think_us, "\(name) iterations.duration_without_think_us")
             if d.totalCount > 0 { rec.duration.add(d) }
             if w.totalCount > 0 { rec.durationWithoutThink.add(w) }
+            for d in it.data_exhausted ?? [] { rec.noteExhausted(d) }
         }
         return RunResult.Iterations(scenario: first.scenario, rec, durationMicros: durationMicros)
     }
@@ -271,7 +272,7 @@ public enum ResultMerge {
         for (cls, n) in errors { if let c = ErrorClass(rawValue: cls) { rec.errors[c.index] += n } else { rec.errors[ErrorClass.other.index] += n } }
     }
 
-    private static func histogram(_ s: HistogramSummary, _ what: String) throws -> LatencyHistogram {
+    static func histogram(_ s: HistogramSummary, _ what: String) throws -> LatencyHistogram {
         if s.count == 0 && s.hdr == nil { return LatencyHistograms.make() }
         do {
             guard let h = try s.histogram() else {

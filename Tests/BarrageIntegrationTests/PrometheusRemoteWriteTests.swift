@@ -1,0 +1,201 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+import BarrageTargetServer
+
+/// `--prometheus-rw` against a real Prometheus (Debian's `prometheus`, started here on a loopback port with its
+/// remote-write receiver and storage in a temporary directory): what its query API returns after a run equals the
+/// result JSON. Skipped with a line where Prometheus cannot be had (`.ci/run` unpacks Debian's package).
+final class PrometheusRemoteWriteTests: XCTestCase {
+    /// Debian's package installed, or unpacked by `.ci/run` into `.build-tools/` (or `PROMETHEUS_BIN`).
+    static let binary: String? = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates: [String?] = [ProcessInfo.processInfo.environment["PROMETHEUS_BIN"], "/usr/bin/prometheus",
+                                     root.appendingPathComponent(".build-tools/prometheus/usr/bin/prometheus").path]
+        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+    var tmp: URL!
+    var prometheus: Process?
+    var port = 0
+    var server: TargetServer!
+
+    override func setUpWithError() throws {
+        guard Self.binary != nil else {
+            print("PrometheusRemoteWriteTests: skipped: no prometheus (apt-get install prometheus, or run .ci/run)")
+            throw XCTSkip("prometheus is not installed")
+        }
+        tmp = try makeTemporaryDirectory()
+        server = try TargetServer.start(host: "127.0.0.1", port: 0)
+    }
+
+    /// A loopback port that was free a moment ago.
+    private func freePort() throws -> Int {
+        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? probe.shutdown() }
+        return probe.port
+    }
+
+    /// Starts Prometheus with its remote-write receiver, scraping `scrape` (HOST:PORT) every second when given.
+    private func startPrometheus(scrape: String? = nil) throws {
+        var config = "global:\n  scrape_interval: 15s\n"
+        if let scrape {
+            config += "scrape_configs:\n  - job_name: barrage\n    scrape_interval: 1s\n    static_configs:\n      - targets: [\"\(scrape)\"]\n"
+        }
+        try config.write(to: tmp.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        // A port free a moment ago; Prometheus exits at once when it is taken meanwhile, and then another is tried.
+        for _ in 0..<3 {
+            port = try freePort()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.binary!)
+            p.arguments = ["--config.file=" + tmp.appendingPathComponent("prometheus.yml").path,
+                           "--storage.tsdb.path=" + tmp.appendingPathComponent("data-\(port)").path,
+                           "--web.listen-address=127.0.0.1:\(port)", "--web.enable-remote-write-receiver"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            prometheus = p
+            for _ in 0..<300 where p.isRunning {
+                if (try? httpGet("http://127.0.0.1:\(port)/-/ready", timeout: 2))?.status == 200 { return }
+                usleep(100_000)
+            }
+            if p.isRunning { p.terminate() }
+            p.waitUntilExit()
+        }
+        XCTFail("Prometheus did not become ready on a loopback port")
+    }
+
+    override func tearDownWithError() throws {
+        if let p = prometheus, p.isRunning { p.terminate(); p.waitUntilExit() }
+        try? server?.shutdown()
+        if let tmp { try? FileManager.default.removeItem(at: tmp) }
+    }
+
+    /// One instant query's samples: labels → value.
+    private func query(_ promQL: String) throws -> [(labels: [String: String], value: Double)] {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let q = promQL.addingPercentEncoding(withAllowedCharacters: allowed)!
+        let (status, body) = try httpGet("http://127.0.0.1:\(port)/api/v1/query?query=\(q)", timeout: 10)
+        XCTAssertEqual(status, 200, body)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        let data = try XCTUnwrap(json["data"] as? [String: Any])
+        let result = try XCTUnwrap(data["result"] as? [[String: Any]])
+        return result.map { r in
+            let value = (r["value"] as? [Any])?.last as? String
+            return ((r["metric"] as? [String: String]) ?? [:], Double(value ?? "") ?? .nan)
+        }
+    }
+
+    private func value(_ promQL: String) throws -> Double {
+        let samples = try query(promQL)
+        XCTAssertEqual(samples.count, 1, "\(promQL): \(samples)")
+        return samples.first?.value ?? .nan
+    }
+
+    func testTotalsAndWholeRunPercentilesReachPrometheus() throws {
+        try startPrometheus()
+        let id = "rw-" + UUID().uuidString.lowercased().prefix(8)
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "--rate", "100", "-d", "2500ms",
+                                         "--push-interval", "1s", "--prometheus-rw", "http://127.0.0.1:\(port)/api/v1/write",
+                                         "--prometheus-rw-header", "X-Scope-OrgID: barrage-test", "--json", "-", "--quiet"],
+                                        timeout: 60, environment: ["BARRAGE_RUN_ID": id])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertFalse(out.stderr.contains("prometheus-rw"), "every push arrived: \(out.stderr)")
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        let sel = "run_id=\"\(id)\""
+        XCTAssertEqual(try value("barrage_requests_total{\(sel),result=\"ok\"}"), Double(r.requests.ok))
+        XCTAssertEqual(try value("barrage_requests_total{\(sel),result=\"failed\"}"), Double(r.requests.failed))
+        XCTAssertEqual(try value("barrage_requests_total{\(sel),result=\"dropped\"}"), Double(r.requests.dropped))
+        XCTAssertEqual(try value("barrage_responses_total{\(sel),status_class=\"2xx\"}"), Double(r.status_codes["200"] ?? -1))
+        XCTAssertEqual(try value("barrage_in_flight{\(sel)}"), 0)
+        for (stat, micros) in [("p50", r.latency_us.p50), ("p99", r.latency_us.p99), ("max", r.latency_us.max)] {
+            XCTAssertEqual(try value("barrage_run_latency_seconds{\(sel),stat=\"\(stat)\"}"), Double(micros) / 1_000_000,
+                           accuracy: 1e-9, stat)
+        }
+        // Pushes during the run too, not only the last one: at least one interval push came before it.
+        let pushes = try value("count_over_time(barrage_requests_total{\(sel),result=\"ok\"}[10m])")
+        XCTAssertGreaterThanOrEqual(pushes, 2)
+        // Every query of the Grafana dashboard in deploy/grafana parses, and those a plain run feeds return data.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dashboard = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("deploy/grafana/barrage.json"))) as? [String: Any])
+        let panels = try XCTUnwrap(dashboard["panels"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(panels.count, 8)
+        for panel in panels {
+            let title = panel["title"] as? String ?? "?"
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                let expr = try XCTUnwrap(target["expr"] as? String).replacingOccurrences(of: "$run_id", with: id)
+                let samples = try query(expr)
+                // Per-target and iteration panels have nothing to show for one plain target.
+                if !["p99 per target / step", "Iterations per second by scenario"].contains(title) {
+                    XCTAssertFalse(samples.isEmpty, "\(title): \(expr)")
+                }
+            }
+        }
+    }
+
+    func testSeveralScenariosPushEachOnesIterations() throws {
+        try startPrometheus()
+        let id = "rw-" + UUID().uuidString.lowercased().prefix(8)
+        let profile = tmp.appendingPathComponent("two.yaml").path
+        try """
+        name: rw-two
+        scenarios:
+          a:
+            iterations: 5
+            load: { model: closed, stages: [ { duration: 5s, concurrency: 1 } ], start_concurrency: 1 }
+            flow:
+              - { name: home, url: "http://127.0.0.1:\(server.port)/" }
+          b:
+            iterations: 3
+            load: { model: closed, stages: [ { duration: 5s, concurrency: 1 } ], start_concurrency: 1 }
+            flow:
+              - { name: one, url: "http://127.0.0.1:\(server.port)/?b=1" }
+              - { name: two, url: "http://127.0.0.1:\(server.port)/?b=2" }
+        """.write(toFile: profile, atomically: true, encoding: .utf8)
+        let out = try BarrageBinary.run(["run", profile, "--prometheus-rw", "http://127.0.0.1:\(port)/api/v1/write",
+                                         "--json", "-", "--quiet"], timeout: 60, environment: ["BARRAGE_RUN_ID": id])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        let sel = "run_id=\"\(id)\",profile=\"rw-two\""
+        XCTAssertEqual(r.requests.ok, 5 + 3 * 2)
+        XCTAssertEqual(try value("barrage_requests_total{\(sel),result=\"ok\"}"), Double(r.requests.ok))
+        XCTAssertEqual(try value("barrage_iterations_total{\(sel),scenario=\"a\",result=\"completed\"}"), 5)
+        XCTAssertEqual(try value("barrage_iterations_total{\(sel),scenario=\"b\",result=\"completed\"}"), 3)
+        XCTAssertEqual(try value("barrage_run_latency_seconds{\(sel),scenario=\"b\",stat=\"p99\"}"),
+                       Double(try XCTUnwrap(r.scenarios?["b"]).requests.latency_us.p99) / 1_000_000, accuracy: 1e-9)
+        XCTAssertEqual(try value("barrage_run_latency_seconds{\(sel),target=\"two\",stat=\"max\"}"),
+                       Double(try XCTUnwrap(r.targets["two"]).latency_us.max) / 1_000_000, accuracy: 1e-9)
+    }
+
+    func testAReceiverThatIsDownNeverStopsTheRun() throws {
+        // A port with nothing behind it: every push is refused and retried.
+        port = try freePort()
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "-n", "50", "-c", "2",
+                                         "--prometheus-rw", "http://127.0.0.1:\(port)/api/v1/write", "--json", "-", "--quiet"],
+                                        timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.stderr.contains("barrage: --prometheus-rw: 0 of ") && out.stderr.contains(" pushes arrived (last failure: "), out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        XCTAssertEqual(r.requests.ok, 50)
+    }
+
+    func testPrometheusScrapingTheEndpointSeesTheResultsTotals() throws {
+        // The endpoint outlives the run by --metrics-linger, serving the result's numbers, so Prometheus scrapes them.
+        let metricsPort = try freePort()
+        try startPrometheus(scrape: "127.0.0.1:\(metricsPort)")
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "--rate", "100", "-d", "2s",
+                                         "--metrics-addr", "127.0.0.1:\(metricsPort)", "--metrics-linger", "4s", "--json", "-", "--quiet"],
+                                        timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        // last_over_time: the endpoint is gone now, and Prometheus has marked its series stale.
+        XCTAssertEqual(try value("last_over_time(barrage_requests_total{job=\"barrage\",result=\"ok\"}[5m])"), Double(r.requests.ok))
+        XCTAssertEqual(try value("last_over_time(barrage_latency_seconds_count{job=\"barrage\"}[5m])"), Double(r.latency_us.count))
+        // histogram_quantile interpolates inside the bucket that holds the 99th percentile: the JSON's p99 is there.
+        let q = try value("histogram_quantile(0.99, last_over_time(barrage_latency_seconds_bucket{job=\"barrage\"}[5m]))")
+        let bounds = [0.0] + PrometheusExposition.bucketBounds.map { Double($0.micros) / 1_000_000 }
+        let p99 = Double(r.latency_us.p99) / 1_000_000
+        let i = try XCTUnwrap(bounds.indices.dropFirst().first { p99 <= bounds[$0] * 1.001 }, "p99 \(p99) s above the last bucket")
+        XCTAssertTrue(q >= bounds[i - 1] * 0.999 && q <= bounds[i] * 1.001, "quantile \(q) s outside (\(bounds[i - 1]), \(bounds[i])] holding p99 \(p99) s")
+    }
+}
