@@ -98,6 +98,15 @@ final class SchemaTests: XCTestCase {
         try assertValid(schema: "scale.v1.schema.json", [json])
     }
 
+    func testCapacityMatchesTheCapacitySchema() throws {
+        // A search that reaches --max: grow, then the confirmation; an SLO on errors only needs 100 samples a step.
+        let json = path("capacity.json")
+        let out = try BarrageBinary.run(["capacity", base + "/", "--slo", "error_rate < 1%", "--from", "50", "--max", "100",
+                                         "--step-duration", "1s", "--warmup", "200ms", "--json", json, "--quiet"], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
+        try assertValid(schema: "capacity.v1.schema.json", [json])
+    }
+
     func testCompareMatchesTheCompareSchema() throws {
         let a = path("a.json"), plain = path("c.json"), gated = path("gated.json")
         XCTAssertEqual(try BarrageBinary.run(["run", base + "/", "-c", "4", "-n", "200", "--json", a, "--quiet"], timeout: 20).status, 0)

@@ -1,0 +1,158 @@
+import Foundation
+
+/// A capacity search in words: the progress line of a step, the table of every step, the answer line, and the CSV,
+/// HTML, JUnit and Markdown outputs. Pure.
+public enum CapacityReport {
+    /// `rate` as a short number: 400, 412.5.
+    public static func rate(_ v: Double) -> String {
+        v == v.rounded() ? String(Int64(v)) : fixed(v, 1)
+    }
+
+    private static func micros(_ v: Int64, _ s: CapacityStepRecord) -> String {
+        s.ok + s.failed == 0 ? "-" : DurationParser.format(micros: v)
+    }
+
+    /// `step 3 grow: offered 40 req/s, achieved 39.9 req/s, p99 12ms — pass`
+    public static func progressLine(_ s: CapacityStepRecord) -> String {
+        var line = "step \(s.index) \(s.phase.rawValue): offered \(rate(s.offered_rps)) req/s, achieved \(fixed(s.achieved_rps, 1)) req/s, "
+            + "p99 \(micros(s.latency_us.p99, s)) — \(s.verdict.rawValue)"
+        if let first = s.reasons.first { line += " (\(first)\(s.reasons.count > 1 ? ", …" : ""))" }
+        if s.ended_early { line += " [ended early]" }
+        return line
+    }
+
+    /// Every step as a table.
+    public static func table(_ doc: CapacityResult) -> String {
+        var rows: [[String]] = [["step", "phase", "offered", "achieved", "p50", "p90", "p99", "errors", "dropped", "in flight",
+                                 "lateness p99", "verdict"]]
+        for s in doc.steps {
+            rows.append([String(s.index), s.phase.rawValue, rate(s.offered_rps), fixed(s.achieved_rps, 1),
+                         micros(s.latency_us.p50, s), micros(s.latency_us.p90, s), micros(s.latency_us.p99, s),
+                         NumberFormat.percentTrimmed(s.error_rate), NumberFormat.grouped(s.dropped), fixed(s.in_flight_mean, 1),
+                         DurationParser.format(micros: s.send_lateness_p99_us), s.verdict.rawValue + (s.ended_early ? "*" : "")])
+        }
+        var out = TextLayout.table(rows).joined(separator: "\n")
+        if doc.steps.contains(where: \.ended_early) { out += "\n  * ended early: it had clearly failed" }
+        return out
+    }
+
+    /// The bracket as `[low, high) req/s`-like words.
+    static func bracketText(_ b: CapacityResult.Bracket) -> String {
+        switch (b.low, b.high) {
+        case (let l?, let h?): return "held at \(rate(l)) req/s, failed at \(rate(h)) req/s"
+        case (let l?, nil): return "held at \(rate(l)) req/s"
+        case (nil, let h?): return "failed at \(rate(h)) req/s"
+        case (nil, nil): return "no step completed"
+        }
+    }
+
+    /// The answer: one line.
+    public static func answer(_ doc: CapacityResult) -> String {
+        let slos = doc.slos.map { Threshold.oneLine($0.trimmingCharacters(in: .whitespaces)) }.joined(separator: ", ")
+        let bracket = bracketText(doc.bracket)
+        if doc.interrupted {
+            return "interrupted after \(doc.steps.count) step\(doc.steps.count == 1 ? "" : "s"): \(bracket) (not confirmed)"
+        }
+        switch doc.verdict {
+        case .found?:
+            return "capacity: \(rate(doc.capacity_rps ?? 0)) req/s within \(slos) (\(bracket); confirmed)"
+        case .noRate?:
+            return "no rate meets \(slos): the lowest tried, \(rate(doc.bracket.high ?? doc.from)) req/s, failed"
+        case .clientBound?:
+            let at = doc.steps.last { $0.verdict == .clientBound }.map { " at \(rate($0.offered_rps)) req/s" } ?? ""
+            guard let low = doc.at_least_rps else {
+                return "client-bound: Barrage itself saturated\(at), before any rate was measured; add --threads or use a bigger client machine"
+            }
+            return "client-bound: capacity ≥ \(rate(low)) req/s on this machine — Barrage itself saturated\(at) before an SLO failed; add --threads or use a bigger client machine"
+        case .maxReached?:
+            return "capacity ≥ \(rate(doc.max)) req/s: --max held within \(slos) (raise --max to search further)"
+        case .budget?:
+            return "budget ended: \(bracket) (best bracket so far, not confirmed)"
+        case .nothingAnswered?:
+            return "nothing answered: no step had an ok response"
+        case nil:
+            return "no answer: \(bracket)"
+        }
+    }
+
+    /// One row per step.
+    public static func csv(_ doc: CapacityResult) -> String {
+        var out = "index,phase,offered_rps,achieved_rps,duration_us,requests,ok,failed,dropped,error_rate,p50_us,p90_us,p99_us,"
+            + "p999_us,max_us,in_flight_mean,send_lateness_p99_us,cpu,max_in_flight,verdict,ended_early,reasons\n"
+        for s in doc.steps {
+            let reasons = "\"" + s.reasons.joined(separator: "; ").replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let fields: [String] = [
+                String(s.index), s.phase.rawValue, fixed(s.offered_rps, 3), fixed(s.achieved_rps, 3), String(s.duration_us),
+                String(s.requests), String(s.ok), String(s.failed), String(s.dropped), fixed(s.error_rate, 6),
+                String(s.latency_us.p50), String(s.latency_us.p90), String(s.latency_us.p99), String(s.latency_us.p999),
+                String(s.latency_us.max), fixed(s.in_flight_mean, 3), String(s.send_lateness_p99_us),
+                s.cpu.map { fixed($0, 4) } ?? "", String(s.max_in_flight), s.verdict.rawValue, s.ended_early ? "true" : "false", reasons,
+            ]
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// A self-contained page: the answer and the step table.
+    public static func html(_ doc: CapacityResult) -> String {
+        func e(_ s: String) -> String { Markup.escape(s) }
+        var out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Capacity of \(e(doc.target))</title>\n"
+        out += "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
+            + "td,th{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right}td:nth-child(2),th:nth-child(2){text-align:left}"
+            + ".pass{color:#1a7f37}.fail,.noise{color:#c62828}.client_bound{color:#b26a00}</style></head><body>\n"
+        out += "<h1>Capacity of \(e(doc.target))</h1>\n"
+        out += "<p class=\"answer\"><strong>\(e(answer(doc)))</strong></p>\n"
+        out += "<p>SLOs: \(e(doc.slos.joined(separator: ", "))) · from \(e(rate(doc.from))) to \(e(rate(doc.max))) req/s · precision "
+            + "\(e(NumberFormat.percentTrimmed(doc.precision))) · Barrage \(e(doc.version)) · \(e(doc.started_at))</p>\n"
+        // charts: lead wires CapacityFigure (the hockey stick and achieved-vs-offered) here, above the table.
+        out += "<table class=\"steps\">\n<tr><th>step</th><th>phase</th><th>offered req/s</th><th>achieved req/s</th><th>p50</th>"
+            + "<th>p90</th><th>p99</th><th>errors</th><th>dropped</th><th>in flight</th><th>lateness p99</th><th>verdict</th>"
+            + "<th>reasons</th></tr>\n"
+        for s in doc.steps {
+            let cells = [String(s.index), s.phase.rawValue, rate(s.offered_rps), fixed(s.achieved_rps, 1), micros(s.latency_us.p50, s),
+                         micros(s.latency_us.p90, s), micros(s.latency_us.p99, s), NumberFormat.percentTrimmed(s.error_rate),
+                         NumberFormat.grouped(s.dropped), fixed(s.in_flight_mean, 1), DurationParser.format(micros: s.send_lateness_p99_us)]
+            out += "<tr>" + cells.map { "<td>\(e($0))</td>" }.joined()
+                + "<td class=\"\(s.verdict.rawValue)\">\(e(s.verdict.rawValue + (s.ended_early ? " (ended early)" : "")))</td>"
+                + "<td style=\"text-align:left\">\(e(s.reasons.joined(separator: "; ")))</td></tr>\n"
+        }
+        out += "</table>\n</body></html>\n"
+        return out
+    }
+
+    /// The `--min-rate` gate as a CI case: `capacity >= R`, ok when the capacity found (or the "at least" of
+    /// `max_reached`) is at least R.
+    public static func minRateCase(_ doc: CapacityResult, minRate: Double) -> (name: String, ok: Bool, message: String) {
+        let name = "capacity >= \(rate(minRate)) req/s"
+        let measured = measuredCapacity(doc)
+        let ok = measured.map { $0 >= minRate } ?? false
+        let message = "\(answer(doc)); limit >= \(rate(minRate)) req/s"
+        return (name, ok, message)
+    }
+
+    /// The capacity the gate compares: the confirmed capacity, or `max` when it held; nil otherwise.
+    public static func measuredCapacity(_ doc: CapacityResult) -> Double? {
+        switch doc.verdict {
+        case .found?: return doc.capacity_rps
+        case .maxReached?: return doc.max
+        case .noRate?: return 0
+        default: return nil
+        }
+    }
+
+    /// A GitHub-flavoured Markdown summary: the answer, the gate (with `--min-rate`) and the steps.
+    public static func markdown(_ doc: CapacityResult, minRate: Double?) -> String {
+        var out = "## Barrage capacity: \(doc.target.replacingOccurrences(of: "|", with: "\\|"))\n\n"
+        out += "**\(answer(doc))**\n\n"
+        if let minRate {
+            let c = minRateCase(doc, minRate: minRate)
+            out += "| Gate | Result |\n|---|---|\n| \(c.name) | \(c.ok ? "✅ pass" : "❌ fail") |\n\n"
+        }
+        out += "| Step | Phase | Offered req/s | Achieved req/s | p99 | Errors | Verdict |\n|---:|---|---:|---:|---:|---:|---|\n"
+        for s in doc.steps {
+            out += "| \(s.index) | \(s.phase.rawValue) | \(rate(s.offered_rps)) | \(fixed(s.achieved_rps, 1)) | \(micros(s.latency_us.p99, s)) | "
+                + "\(NumberFormat.percentTrimmed(s.error_rate)) | \(s.verdict.rawValue) |\n"
+        }
+        return out
+    }
+}
