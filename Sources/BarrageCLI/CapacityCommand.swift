@@ -183,7 +183,9 @@ extension Barrage {
                                      target: target, slos: slos, settings: s.search, minRate: s.minRate,
                                      search: outcome.search, steps: outcome.steps, interrupted: outcome.interrupted)
             printFlush(CapacityReport.table(doc))
-            // charts: lead wires CapacityFigure (the terminal chart goes here, between the table and the answer).
+            if doc.steps.contains(where: { $0.ok + $0.failed > 0 }) {
+                printFlush(CapacityFigure.terminal(doc.figureInput, width: min(LiveReporter.terminalWidth(), 100)).joined(separator: "\n"))
+            }
             printFlush(CapacityReport.answer(doc))
             try write(doc, minRate: s.minRate)
             if outcome.interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
@@ -193,7 +195,6 @@ extension Barrage {
         func write(_ doc: CapacityResult, minRate: Double?) throws {
             if let json { try OutputFile(path: json, flag: "--json").write(try doc.jsonData()) }
             if let csv { try OutputFile(path: csv, flag: "--csv").write(Data(CapacityReport.csv(doc).utf8)) }
-            // charts: lead wires CapacityFigure (the SVG charts go into the HTML page, see CapacityReport.html).
             if let html { try OutputFile(path: html, flag: "--html").write(Data(CapacityReport.html(doc).utf8)) }
             if let junit {
                 let cases = minRate.map { [CapacityReport.minRateCase(doc, minRate: $0)] } ?? []

@@ -1,4 +1,7 @@
 import XCTest
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import BarragePlanFixtures
 @testable import BarrageCore
 
@@ -75,9 +78,24 @@ final class CapacityReportTests: XCTestCase {
         XCTAssertTrue(md.contains("| 5 | confirm | 150 |"), md)
     }
 
-    func testTheHTMLPageHasTheAnswerAndTheStepTable() {
+    func testTheHTMLPageHasTheAnswerTheChartsAndTheStepTable() {
         let html = CapacityReport.html(document())
         XCTAssertTrue(html.contains("capacity: 150 req/s within p99 &lt; 10ms"))
-        XCTAssertEqual(html.components(separatedBy: "<tr>").count - 1, 6)
+        XCTAssertEqual(html.components(separatedBy: "<tr>").count - 1, 6, "the heading row and five steps")
+        XCTAssertTrue(XMLParser(data: Data(html.utf8)).parse(), "well-formed, as the run report")
+        for chart in ["capacity-latency", "capacity-rates"] { XCTAssertTrue(html.contains("data-chart=\"\(chart)\""), chart) }
+        XCTAssertTrue(html.contains(">FOUND<"))
+    }
+
+    func testTheFiguresGetEveryAnsweredStepTheLatencySLOAndTheCapacity() {
+        var doc = document()
+        doc.slos = ["p99 < 10ms", "error_rate < 1%", "p90 <= 8ms"]
+        let input = doc.figureInput
+        XCTAssertEqual(input.points.map(\.offeredRPS), [100, 200, 150, 175, 150])
+        XCTAssertEqual(input.points.map(\.passed), doc.steps.map { $0.verdict == .pass })
+        XCTAssertEqual(input.sloLines.map(\.micros), [10_000, 8_000], "latency SLOs only")
+        XCTAssertEqual(input.capacityRPS, 150)
+        XCTAssertEqual(input.bracket, 150...175)
+        XCTAssertFalse(CapacityFigure.terminal(input, width: 80).isEmpty)
     }
 }

@@ -115,6 +115,16 @@ final class ReportFitTests: XCTestCase {
         try assertFits(String(contentsOfFile: compare, encoding: .utf8), "comparison")
     }
 
+    func testACapacityPageFitsToo() throws {
+        // One short step that fails its SLO: the page with its charts and a step with reasons.
+        let html = tmp.appendingPathComponent("capacity.html").path
+        let out = try BarrageBinary.run(["capacity", "http://127.0.0.1:\(server.port)/capacity?n=4&ms=10", "--slo", "p99 < 1ms",
+                                         "--from", "100", "--max", "100", "--step-duration", "1s", "--warmup", "500ms",
+                                         "--html", html, "--quiet"], timeout: 120)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        try assertFits(String(contentsOfFile: html, encoding: .utf8), "capacity page")
+    }
+
     func testAFlowReportFitsToo() throws {
         // The user journey against the demo API: iterations, groups and steps in the page.
         let profiles = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -93,31 +93,50 @@ public enum CapacityReport {
         return out
     }
 
-    /// A self-contained page: the answer and the step table.
+    /// A self-contained page in the report's design (`HTMLReport`'s frame, stylesheet and chart module): the answer,
+    /// the hockey stick (latency percentiles against achieved throughput, SLO lines, capacity, the USL bend),
+    /// achieved against offered rate, and the step table.
     public static func html(_ doc: CapacityResult) -> String {
         func e(_ s: String) -> String { Markup.escape(s) }
-        var out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Capacity of \(e(doc.target))</title>\n"
-        out += "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
-            + "td,th{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right}td:nth-child(2),th:nth-child(2){text-align:left}"
-            + ".pass{color:#1a7f37}.fail,.noise{color:#c62828}.client_bound{color:#b26a00}</style></head><body>\n"
-        out += "<h1>Capacity of \(e(doc.target))</h1>\n"
-        out += "<p class=\"answer\"><strong>\(e(answer(doc)))</strong></p>\n"
-        out += "<p>SLOs: \(e(doc.slos.joined(separator: ", "))) · from \(e(rate(doc.from))) to \(e(rate(doc.max))) req/s · precision "
-            + "\(e(NumberFormat.percentTrimmed(doc.precision))) · Barrage \(e(doc.version)) · \(e(doc.started_at))</p>\n"
-        // charts: lead wires CapacityFigure (the hockey stick and achieved-vs-offered) here, above the table.
-        out += "<table class=\"steps\">\n<tr><th>step</th><th>phase</th><th>offered req/s</th><th>achieved req/s</th><th>p50</th>"
-            + "<th>p90</th><th>p99</th><th>errors</th><th>dropped</th><th>in flight</th><th>lateness p99</th><th>verdict</th>"
-            + "<th>reasons</th></tr>\n"
+        let input = doc.figureInput
+        let verdict: (text: String, style: String, note: String)
+        switch doc.verdict {
+        case .found?: verdict = ("FOUND", "pass", answer(doc))
+        case .clientBound?: verdict = ("CLIENT-BOUND", "warn", answer(doc))
+        case .maxReached?: verdict = ("AT LEAST MAX", "pass", answer(doc))
+        case .budget?: verdict = ("BUDGET ENDED", "warn", answer(doc))
+        case .noRate?: verdict = ("NO RATE MEETS THE SLO", "fail", answer(doc))
+        case .nothingAnswered?: verdict = ("NOTHING ANSWERED", "fail", answer(doc))
+        case nil: verdict = ("INTERRUPTED", "warn", answer(doc))
+        }
+        var body: [String] = []
+        body.append(HTMLReport.band(heading: "Barrage capacity search", target: doc.target,
+                                    meta: "SLOs \(doc.slos.joined(separator: ", ")) · from \(rate(doc.from)) to \(rate(doc.max)) req/s · precision \(NumberFormat.percentTrimmed(doc.precision)) · started \(doc.started_at)",
+                                    verdict: verdict))
+        body.append("<main>")
+        body.append(#"<p class="answer"><strong>\#(e(answer(doc)))</strong></p>"#)
+        let usl = CapacityFigure.usl(input)
+        var note = "Each step's p50, p90 and p99 against the rate it achieved: filled dots held, hollow red ones failed; the SLOs as horizontal lines, the capacity as a vertical one over its bracket."
+        if let bend = usl.bendRPS { note += " The Universal Scalability Law fitted to the steps bends at about \(rate(bend)) req/s (dotted line)." }
+        body.append(HTMLReport.panel("Latency against throughput", note: note,
+                                     content: SVGChart.render(CapacityFigure.hockeyStickChart(input))))
+        body.append(HTMLReport.panel("Achieved against offered rate", note: "On the diagonal every offered request was answered; below it the service (or the client) fell behind.",
+                                     content: SVGChart.render(CapacityFigure.offeredAchievedChart(input))))
+        var table = [#"<table class="steps"><thead><tr><th class="num">step</th><th>phase</th><th class="num">offered/s</th><th class="num">achieved/s</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">errors</th><th class="num">dropped</th><th class="num">in flight</th><th class="num">late p99</th><th>verdict</th><th>reasons</th></tr></thead><tbody>"#]
         for s in doc.steps {
             let cells = [String(s.index), s.phase.rawValue, rate(s.offered_rps), fixed(s.achieved_rps, 1), micros(s.latency_us.p50, s),
                          micros(s.latency_us.p90, s), micros(s.latency_us.p99, s), NumberFormat.percentTrimmed(s.error_rate),
                          NumberFormat.grouped(s.dropped), fixed(s.in_flight_mean, 1), DurationParser.format(micros: s.send_lateness_p99_us)]
-            out += "<tr>" + cells.map { "<td>\(e($0))</td>" }.joined()
-                + "<td class=\"\(s.verdict.rawValue)\">\(e(s.verdict.rawValue + (s.ended_early ? " (ended early)" : "")))</td>"
-                + "<td style=\"text-align:left\">\(e(s.reasons.joined(separator: "; ")))</td></tr>\n"
+            let style = s.verdict == .pass ? "good" : (s.verdict == .clientBound ? "warn" : "bad")
+            table.append("<tr>" + cells.enumerated().map { i, c in "<td\(i == 1 ? "" : " class=\"num\"")>\(e(c))</td>" }.joined()
+                + "<td class=\"\(style)\">\(e(s.verdict.rawValue + (s.ended_early ? " (ended early)" : "")))</td>"
+                + "<td>\(e(s.reasons.joined(separator: "; ")))</td></tr>")
         }
-        out += "</table>\n</body></html>\n"
-        return out
+        table.append("</tbody></table>")
+        body.append(HTMLReport.panel("Steps", note: "Every step in the order it ran.", content: table.joined(separator: "\n")))
+        body.append("</main>")
+        body.append(HTMLReport.footer("Barrage \(doc.version) · \(CapacityResult.schemaID) · started \(doc.started_at)"))
+        return HTMLReport.document(title: "Barrage capacity · \(doc.target)", body: body)
     }
 
     /// The `--min-rate` gate as a CI case: `capacity >= R`, ok when the capacity found (or the "at least" of
