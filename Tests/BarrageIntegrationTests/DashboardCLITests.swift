@@ -114,6 +114,7 @@ final class DashboardCLITests: XCTestCase {
         p.executableURL = URL(fileURLWithPath: chromium)
         p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                        "--user-data-dir=\(profile.path)"] + arguments + [url]
+        try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         let out = profile.appendingPathComponent("stdout")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: out)
@@ -199,6 +200,6 @@ final class DashboardCLITests: XCTestCase {
         run.signal(SIGINT) // ends the linger early
         let out = run.wait(timeout: 30)
         XCTAssertEqual(out.status, 0, out.stderr)
-        XCTAssertTrue(out.stderr.contains("barrage: the dashboard stays at \(address) for 2m (--metrics-linger; Ctrl-C ends it)"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("barrage: the dashboard stays at \(address) for \(DurationParser.format(micros: 120_000_000)) (--metrics-linger; Ctrl-C ends it)"), out.stderr)
     }
 }
