@@ -160,7 +160,9 @@ final class LiveReporter {
     func update(_ p: Engine.Progress) {
         // Nothing shown and nothing served: no snapshot to build (it scans the recorders twenty times a second).
         if mode == .off && metrics == nil && dashboard == nil { return }
-        feedDashboard(now: p.elapsedMicros, runElapsedMicros: p.runElapsedMicros, live: p.live) { p.measurement }
+        if p.startedEpochMillis != 0 {
+            feedDashboard(now: p.elapsedMicros, runElapsedMicros: p.runElapsedMicros, live: p.live) { p.measurement }
+        }
         if mode == .off && metrics == nil { return }
         draw(Frame(elapsedMicros: p.elapsedMicros, runElapsedMicros: p.runElapsedMicros, sofar: p.sofar, live: p.live,
                    timeline: p.timeline, iterations: p.iterations))
@@ -194,8 +196,14 @@ final class LiveReporter {
         }
         let timeline = ((try? ScenarioResults.sideBySide(parts)) ?? []).filter { $0.t_s <= cap }
         // Several scenarios: the dashboard shows their combined numbers only (no per-scenario panels).
-        feedDashboard(now: now, runElapsedMicros: runElapsed, live: live) {
-            RunMeasurement(recorder: sofar, timeline: timeline, startedEpochMillis: 0, runMicros: Int64(timeline.count) * 1_000_000)
+        // The run's clock starts where the first lane's did, less its delay.
+        let started = lanes.enumerated().compactMap { l, p in
+            p.flatMap { $0.startedEpochMillis != 0 ? $0.startedEpochMillis - startAfterMicros[l] / 1000 : nil }
+        }.min()
+        if let started {
+            feedDashboard(now: now, runElapsedMicros: runElapsed, live: live) {
+                RunMeasurement(recorder: sofar, timeline: timeline, startedEpochMillis: started, runMicros: Int64(timeline.count) * 1_000_000)
+            }
         }
         if mode == .off && metrics == nil { return }
         draw(Frame(elapsedMicros: now, runElapsedMicros: runElapsed, sofar: sofar, live: live, timeline: timeline, iterations: nil))
