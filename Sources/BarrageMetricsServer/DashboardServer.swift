@@ -2,6 +2,9 @@ import NIOCore
 import NIOPosix
 import NIOHTTP1
 import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The live dashboard's endpoint (`run --dashboard`): `GET /` answers with the page, `GET /events` with a server-sent
 /// event stream that stays open. Read-only: any other method is 405, any other path 404. One event-loop thread of
@@ -57,10 +60,20 @@ public final class DashboardServer: Sendable {
 
     /// The last event: sent to every open stream, which then ends; later clients get it alone.
     public func finish(_ event: String) {
-        for s in state.finish(event) { s.send(event, close: true) }
+        let streams = state.finish(event)
+        state.pendingEnds.withLockedValue { $0 += streams.count }
+        for s in streams {
+            s.send(event, close: true) { [state] in state.pendingEnds.withLockedValue { $0 -= 1 } }
+        }
     }
 
+    /// Stops listening and closes every connection; an open page is given up to a second to receive the last event.
     public func shutdown() {
+        var waitedMicros = 0
+        while state.pendingEnds.withLockedValue({ $0 }) > 0 && waitedMicros < 1_000_000 {
+            usleep(10_000)
+            waitedMicros += 10_000
+        }
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
     }
@@ -76,6 +89,8 @@ final class DashboardState: Sendable {
         var streams: [ObjectIdentifier: DashboardHandler] = [:]
     }
     private let inner = NIOLockedValueBox(Inner())
+    /// Streams sent the last event and not yet closed.
+    let pendingEnds = NIOLockedValueBox(0)
 
     init(page: String) { self.page = page }
 
@@ -169,25 +184,29 @@ final class DashboardHandler: ChannelInboundHandler, @unchecked Sendable {
         write(context: context, ": barrage dashboard\nretry: 1000\n\n" + replay, close: ended)
     }
 
-    /// From any thread: hops to the channel's event loop.
-    func send(_ text: String, close: Bool) {
-        guard let loop else { return }
+    /// From any thread: hops to the channel's event loop. `done` runs once the text is written (or cannot be).
+    func send(_ text: String, close: Bool, done: (@Sendable () -> Void)? = nil) {
+        guard let loop else { done?(); return }
         loop.execute {
-            guard let context = self.context else { return }
-            self.write(context: context, text, close: close)
+            guard let context = self.context else { done?(); return }
+            self.write(context: context, text, close: close, done: done)
         }
     }
 
-    private func write(context: ChannelHandlerContext, _ text: String, close: Bool) {
-        guard context.channel.isActive else { return }
+    private func write(context: ChannelHandlerContext, _ text: String, close: Bool, done: (@Sendable () -> Void)? = nil) {
+        guard context.channel.isActive else { done?(); return }
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         if close {
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                channel.close(promise: nil)
+                done?()
+            }
         } else {
             context.flush()
+            done?()
         }
     }
 
