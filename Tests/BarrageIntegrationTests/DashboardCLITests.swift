@@ -96,11 +96,15 @@ final class DashboardCLITests: XCTestCase {
         XCTAssertEqual(busy.status, 2, busy.stderr)
         XCTAssertTrue(busy.stderr.hasSuffix("barrage: error: --dashboard 127.0.0.1:\(port): cannot listen (address already in use)\n"), busy.stderr)
         XCTAssertEqual(busy.stderr.split(separator: "\n").count, 1, busy.stderr)
+        // The port the system picked is printed even with --quiet; a chosen one is not.
+        let quiet = try BarrageBinary.run(["run", base + "/", "-n", "1", "--quiet", "--dashboard", "127.0.0.1:0"], timeout: 20)
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertTrue(quiet.stderr.hasPrefix("dashboard at http://127.0.0.1:"), quiet.stderr)
         let linger = try BarrageBinary.run(["run", base + "/", "-n", "1", "--metrics-linger", "5s"], timeout: 20)
         XCTAssertEqual(linger.status, 2, linger.stderr)
         XCTAssertEqual(linger.stderr, "barrage: error: --metrics-linger needs --metrics-addr or --dashboard\n")
         let stats = try JSONSerialization.jsonObject(with: Data(try httpGet(base + "/stats").body.utf8)) as! [String: Any]
-        XCTAssertEqual(stats["requests"] as? Int, 1, "nothing sent but the poll itself")
+        XCTAssertEqual(stats["requests"] as? Int, 2, "nothing sent but the one request of the --quiet run and the poll itself")
     }
 
     /// Debian's chromium, when installed.
@@ -180,6 +184,14 @@ final class DashboardCLITests: XCTestCase {
             if result == nil { usleep(50_000) }
         }
         let r = try XCTUnwrap(result, "the JSON was written")
+        // What the stream carried: fragments of known panels (as many as seconds passed with the stream open), then
+        // the report, whose body holds the JSON's total.
+        let events = ServerSentEvents.parse(String(seen[seen.range(of: "retry: 1000\n\n")!.upperBound...]))
+        let fragments = try events.filter { $0.name == "fragment" }.map { try JSONDecoder().decode(Dashboard.Fragment.self, from: Data($0.data.utf8)) }
+        XCTAssertTrue(fragments.allSatisfy { Dashboard.ids.contains($0.id) })
+        print("DashboardCLITests: \(fragments.count / Dashboard.ids.count) seconds of fragments before the report")
+        let report = try JSONDecoder().decode(Dashboard.Report.self, from: Data(try XCTUnwrap(events.last { $0.name == "report" }).data.utf8))
+        XCTAssertEqual(Self.card("Requests", in: report.html), NumberFormat.grouped(r.requests.total))
         XCTAssertTrue(FileManager.default.fileExists(atPath: html.path), "--html still writes its file")
 
         let dom = try Self.runChromium(chromium, ["--dump-dom", "--virtual-time-budget=10000"], url: address,
