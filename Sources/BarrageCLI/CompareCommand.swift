@@ -17,6 +17,7 @@ extension Barrage {
               barrage compare baseline.json new.json
               barrage compare baseline.json new.json --max-regression p99=10% \\
                   --max-regression rps=5% --max-regression error_rate=0.5pp
+              barrage compare baseline.json new.json --html compare.html
             """
         )
 
@@ -35,19 +36,28 @@ extension Barrage {
         @Option(help: ArgumentHelp("Write the gates as JUnit XML.", valueName: "path"))
         var junit: String?
 
+        @Option(help: ArgumentHelp("Write one self-contained HTML page with both runs overlaid (spectrum, throughput, latency over time) and the verdicts.", valueName: "path"))
+        var html: String?
+
         func validate() throws {
             for g in maxRegression { _ = try Compare.parseGate(g) }
         }
 
         func run() throws {
             let gates = try maxRegression.map(Compare.parseGate)
-            let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, junit.map { OutputFile(path: $0, flag: "--junit") }].compactMap { $0 }
+            let outputs = [json.map { OutputFile(path: $0, flag: "--json") }, junit.map { OutputFile(path: $0, flag: "--junit") },
+                           html.map { OutputFile(path: $0, flag: "--html") }].compactMap { $0 }
             try OutputFile.prepare(outputs)
             let baseResult = try ResultFile.run(atPath: base)
             let newResult = try ResultFile.run(atPath: new)
             let comparison = Compare.compare(base: baseResult, new: newResult, gates: gates)
             printFlush(comparison.text(baseName: base, newName: new))
             if let json { try OutputFile(path: json, flag: "--json").write(try comparison.jsonData()) }
+            if let html {
+                let page = HTMLReport.render(comparison: comparison, base: baseResult, new: newResult,
+                                             baseName: (base as NSString).lastPathComponent, newName: (new as NSString).lastPathComponent)
+                try OutputFile(path: html, flag: "--html").write(Data(page.utf8))
+            }
             if let junit {
                 let cases = comparison.gates.map { (name: $0.spec, ok: $0.ok, message: $0.message) }
                 try OutputFile(path: junit, flag: "--junit").write(Data(JUnitReport.xml(suiteName: "barrage.compare", cases: cases).utf8))

@@ -101,8 +101,8 @@ final class FlowReportTests: XCTestCase {
         for label in ["Iterations", "Completed", "Interrupted", "Rate", "Iteration error rate"] {
             XCTAssertTrue(page.contains(#"<div class="label">\#(label)</div>"#), label)
         }
-        XCTAssertTrue(page.contains("<td>Iteration duration</td>"))
-        XCTAssertTrue(page.contains("<td>Without think time</td>"))
+        XCTAssertTrue(page.contains(">Iteration duration</td>"))
+        XCTAssertTrue(page.contains(">Without think time</td>"))
         XCTAssertTrue(page.contains("4.76%"), "2 failed of 42 finished")
         let login = try XCTUnwrap(page.range(of: "<strong>login</strong>")), pay = try XCTUnwrap(page.range(of: "<strong>pay</strong>"))
         XCTAssertLessThan(login.lowerBound, pay.lowerBound, "the flow's order")

@@ -178,8 +178,10 @@ final class HTMLReportTests: XCTestCase {
         let html = HTMLReport.render(HTMLReportSample.run(), scale: HTMLReportSample.scale())
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
         let page = parse(html)
-        XCTAssertEqual(Set(page.charts), ["spectrum", "rps", "latency", "inflight", "status", "errors", "scale"])
-        XCTAssertEqual(page.charts.count, 7, "each chart once")
+        // The sample has failures (errors over time) but no per-target timeline histograms (no p99 per target).
+        XCTAssertEqual(Set(page.charts), ["spectrum", "distribution", "rps", "latency", "inflight", "status", "errors",
+                                          "errors-over-time", "scale"])
+        XCTAssertEqual(page.charts.count, 9, "each chart once")
         // Sections that appear for this run: two targets, thresholds, scaling.
         for heading in ["Targets", "Thresholds", "Scaling", "Latency percentile spectrum", "Status codes", "Error classes"] {
             XCTAssertTrue(page.text.contains(heading), heading)
@@ -244,7 +246,7 @@ final class HTMLReportTests: XCTestCase {
     func testZeroRequestsAndEmptyTimelineRender() {
         let html = HTMLReport.render(HTMLReportSample.empty())
         let page = parse(html)
-        XCTAssertEqual(Set(page.charts), ["spectrum", "rps", "latency", "inflight", "status", "errors"])
+        XCTAssertEqual(Set(page.charts), ["spectrum", "distribution", "rps", "latency", "inflight", "status", "errors"])
         XCTAssertTrue(page.text.contains("no complete responses"))
         XCTAssertTrue(page.text.contains("no timeline recorded"))
         XCTAssertTrue(page.text.contains("NO REQUESTS"))
@@ -299,8 +301,8 @@ final class HTMLReportTests: XCTestCase {
         let result = HTMLReportSample.run()
         XCTAssertEqual(HTMLReport.stageBoundaries(result.plan).map(\.x), [10, 20])
         let html = HTMLReport.render(result)
-        // rps, latency and in-flight charts each draw both boundaries.
-        XCTAssertEqual(html.components(separatedBy: #"class="stage-boundary""#).count - 1, 6)
+        // rps, latency, in-flight and errors-over-time charts each draw both boundaries.
+        XCTAssertEqual(html.components(separatedBy: #"class="stage-boundary""#).count - 1, 8)
         XCTAssertEqual(HTMLReport.stageBoundaries(HTMLReportSample.empty().plan).count, 0)
     }
 

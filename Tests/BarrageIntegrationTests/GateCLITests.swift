@@ -162,10 +162,22 @@ final class GateCLITests: XCTestCase {
         XCTAssertEqual(try BarrageBinary.run(["run", base + "/delay/400", "-c", "4", "-d", "4s", "--json", c, "--quiet"], timeout: 30).status, 0)
         let same = try BarrageBinary.run(["compare", a, b, "--max-regression", "p99=300%", "--max-regression", "rps=80%"], timeout: 30)
         XCTAssertEqual(same.status, 0, same.stdout)
-        let slower = try BarrageBinary.run(["compare", a, c, "--max-regression", "p99=10%", "--junit", path("cmp.xml")], timeout: 30)
+        let slower = try BarrageBinary.run(["compare", a, c, "--max-regression", "p99=10%", "--junit", path("cmp.xml"),
+                                            "--html", path("cmp.html"), "--json", path("cmp.json")], timeout: 30)
         XCTAssertEqual(slower.status, 99, slower.stdout)
         XCTAssertTrue(slower.stdout.contains("regression"), slower.stdout)
         XCTAssertTrue(XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: path("cmp.xml")))).parse())
+        // The HTML page: well-formed, both runs on each chart, the table's numbers as the JSON has them, the verdict.
+        let page = try String(contentsOfFile: path("cmp.html"), encoding: .utf8)
+        XCTAssertTrue(XMLParser(data: Data(page.utf8)).parse(), "well-formed")
+        for chart in ["spectrum", "rps", "latency"] { XCTAssertTrue(page.contains("data-chart=\"\(chart)\""), chart) }
+        XCTAssertTrue(page.contains("base: a.json") && page.contains("new: c.json"), "the spectrum's legend names both runs")
+        XCTAssertTrue(page.contains(">FAIL<"), "a gate failed")
+        let comparison = try JSONDecoder().decode(Comparison.self, from: Data(contentsOf: URL(fileURLWithPath: path("cmp.json"))))
+        let p99 = try XCTUnwrap(comparison.metrics.first { $0.metric == .p99 })
+        XCTAssertEqual(p99.verdict, .regression)
+        XCTAssertTrue(page.contains("<tr data-metric=\"p99\"><td>p99</td><td class=\"num\">\(Comparison.format(.p99, p99.base))</td><td class=\"num\">\(Comparison.format(.p99, p99.new))</td>"),
+                      "the p99 row")
         let wrong = try BarrageBinary.run(["compare", a, "/etc/hostname"], timeout: 20)
         XCTAssertEqual(wrong.status, 2)
         let badGate = try BarrageBinary.run(["compare", a, b, "--max-regression", "p98=1%"], timeout: 20)

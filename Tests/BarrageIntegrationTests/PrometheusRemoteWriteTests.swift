@@ -115,6 +115,22 @@ final class PrometheusRemoteWriteTests: XCTestCase {
         // Pushes during the run too, not only the last one: at least one interval push came before it.
         let pushes = try value("count_over_time(barrage_requests_total{\(sel),result=\"ok\"}[10m])")
         XCTAssertGreaterThanOrEqual(pushes, 2)
+        // Every query of the Grafana dashboard in deploy/grafana parses, and those a plain run feeds return data.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dashboard = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("deploy/grafana/barrage.json"))) as? [String: Any])
+        let panels = try XCTUnwrap(dashboard["panels"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(panels.count, 8)
+        for panel in panels {
+            let title = panel["title"] as? String ?? "?"
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                let expr = try XCTUnwrap(target["expr"] as? String).replacingOccurrences(of: "$run_id", with: id)
+                let samples = try query(expr)
+                // Per-target and iteration panels have nothing to show for one plain target.
+                if !["p99 per target / step", "Iterations per second by scenario"].contains(title) {
+                    XCTAssertFalse(samples.isEmpty, "\(title): \(expr)")
+                }
+            }
+        }
     }
 
     func testSeveralScenariosPushEachOnesIterations() throws {

@@ -5,9 +5,11 @@ import Histogram
 /// no fonts, images or stylesheets fetched (a `Content-Security-Policy` of `default-src 'none'` says so to the browser).
 ///
 /// The page is also well-formed XML (void elements self-closed, only XML's predefined entities), so tests read it
-/// with `XMLParser`. Every chart is an `<svg data-chart="…">`: `spectrum`, `rps`, `latency`, `inflight`, `status`,
-/// `errors` for a run and `scale` for a sweep; each is drawn even without data (it then says so), so a reader always
-/// finds the same sections. All text from the result is escaped; header values appear only in the targets table,
+/// with `XMLParser`. Every chart is an `<svg data-chart="…">`: `spectrum`, `distribution`, `rps`, `latency`,
+/// `inflight`, `status`, `errors` for a run and `scale` for a sweep; each is drawn even without data (it then says
+/// so), so a reader always finds the same sections. Two more appear where they have something to show:
+/// `target-latency` (several targets or steps) and `errors-over-time` (failed requests). Every table cell carries
+/// its column's name (`data-label`) for the narrow-screen layout. All text from the result is escaped; header values appear only in the targets table,
 /// exactly as `plan.targets` records them (secrets already redacted there).
 public enum HTMLReport {
     /// One self-contained HTML page for a run, with a scaling section when `scale` is given.
@@ -35,6 +37,7 @@ public enum HTMLReport {
             if let it = s.iterations { body.append(iterationsPanel(it, named: true)) } // several scenarios: one panel each
         }
         body.append(spectrumPanel(r))
+        body.append(distributionPanel(r))
         body.append(#"<div class="grid2">"#)
         body.append(panel("Throughput over time",
                           note: "Requests completed per second (ok + failed), bucketed by completion time.",
@@ -43,6 +46,7 @@ public enum HTMLReport {
                           note: "p50 and p99 of the latency of the responses completed in each second.",
                           content: latencyChart(r)))
         body.append("</div>")
+        if let perTarget = targetLatencyPanel(r) { body.append(perTarget) }
         body.append(panel("In flight and dropped",
                           note: "Requests in flight averaged over each second (Little's law: throughput × mean latency) and their peak in it (at most: the sum of each engine thread's peak), and requests dropped in it (never sent: later than the allowed lateness).",
                           content: inFlightChart(r)))
@@ -51,6 +55,7 @@ public enum HTMLReport {
         body.append(panel("Error classes", note: "Failed requests by class, as a share of requests answered or failed.",
                           content: errorChart(r.errors, answered: r.requests.ok + r.requests.failed)))
         body.append("</div>")
+        if let errors = errorsOverTimePanel(r) { body.append(errors) }
         if r.plan.targets.count > 1 { body.append(targetsPanel(r.plan.targets, sections: r.targets, steps: r.plan.scenario != nil)) }
         if r.stages.count > 1 { body.append(stagesPanel(r)) }
         if !r.thresholds.isEmpty { body.append(thresholdsPanel(r.thresholds)) }
@@ -91,8 +96,64 @@ public enum HTMLReport {
         out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"/>\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
         out += "<title>\(Markup.escape(title))</title>\n<style>\n\(stylesheet)</style>\n</head>\n<body>\n"
-        out += body.filter { !$0.isEmpty }.joined(separator: "\n")
+        out += labelCells(body.filter { !$0.isEmpty }.joined(separator: "\n"))
         out += "\n</body>\n</html>\n"
+        return out
+    }
+
+    /// Gives every `<td>` of every table a `data-label` with its column's heading (from the table's `<th>`s,
+    /// tags stripped), which the narrow-screen layout shows next to the value. A `colspan` moves the column on.
+    static func labelCells(_ html: String) -> String {
+        var out = ""
+        out.reserveCapacity(html.utf8.count + html.utf8.count / 8)
+        var rest = html[...]
+        while let open = rest.range(of: "<table") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest.range(of: "</table>", range: open.upperBound..<rest.endIndex) else { break }
+            out += labelTable(String(rest[open.lowerBound..<close.upperBound]))
+            rest = rest[close.upperBound...]
+        }
+        out += rest
+        return out
+    }
+
+    private static func labelTable(_ table: String) -> String {
+        func text(_ cell: Substring) -> String {
+            var plain = "", inTag = false
+            for ch in cell { if ch == "<" { inTag = true } else if ch == ">" { inTag = false } else if !inTag { plain.append(ch) } }
+            return plain.trimmingCharacters(in: .whitespaces)
+        }
+        var labels: [String] = []
+        var search = table[...]
+        while let th = search.range(of: "<th"), let start = search.range(of: ">", range: th.upperBound..<search.endIndex),
+              let end = search.range(of: "</th>", range: start.upperBound..<search.endIndex) {
+            labels.append(text(search[start.upperBound..<end.lowerBound]))
+            search = search[end.upperBound...]
+        }
+        guard !labels.isEmpty else { return table }
+        var out = ""
+        var column = 0
+        var i = table.startIndex
+        while i < table.endIndex {
+            if table[i...].hasPrefix("<tr") { column = 0 }
+            if table[i...].hasPrefix("<td"), let next = table.index(i, offsetBy: 3, limitedBy: table.endIndex),
+               next < table.endIndex, table[next] == " " || table[next] == ">" {
+                out += "<td"
+                let label = column < labels.count ? labels[column] : ""
+                out += " data-label=\"\(label.replacingOccurrences(of: "\"", with: "&quot;"))\""
+                let tagEnd = table[next...].firstIndex(of: ">") ?? table.endIndex
+                let attributes = table[next..<tagEnd]
+                var span = 1
+                if let c = attributes.range(of: "colspan=\"") {
+                    span = Int(attributes[c.upperBound...].prefix { $0.isNumber }) ?? 1
+                }
+                column += span
+                i = next
+                continue
+            }
+            out.append(table[i])
+            i = table.index(after: i)
+        }
         return out
     }
 

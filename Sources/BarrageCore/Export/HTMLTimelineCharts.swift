@@ -101,7 +101,7 @@ extension HTMLReport {
         }
         return SVGChart.render(SVGChart.Chart(name: "rps", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
                             xLabel: "time since start", yLabel: "requests / s", series: series,
-                            markers: timelineMarkers(r), emptyText: "no timeline recorded"))
+                            markers: timelineMarkers(r), emptyText: "no timeline recorded", bands: timelineBands(r)))
     }
 
     /// The open model's planned rate over time: from the start rate, linearly to each stage's rate by its end.
@@ -142,7 +142,7 @@ extension HTMLReport {
         return SVGChart.render(SVGChart.Chart(name: "latency", width: 524, height: 280, xDomain: timeDomain(r), xTicks: timeTicks(timeDomain(r)),
                             xLabel: "time since start", yLabel: "latency (ms)", series: series,
                             markers: timelineMarkers(r),
-                            emptyText: r.timeline.isEmpty ? "no timeline recorded" : "no complete responses"))
+                            emptyText: r.timeline.isEmpty ? "no timeline recorded" : "no complete responses", bands: timelineBands(r)))
     }
 
     /// The time-averaged count per second (filled) and the peak (an upper bound: the sum of the engine threads'
@@ -193,7 +193,7 @@ extension HTMLReport {
         if r.timeline.isEmpty { series = [] }
         return SVGChart.render(SVGChart.Chart(name: "inflight", width: 1112, height: 250, xDomain: domain, xTicks: timeTicks(domain),
                             xLabel: "time since start", yLabel: "requests", series: series, bars: bars,
-                            markers: timelineMarkers(r), emptyText: "no timeline recorded"))
+                            markers: timelineMarkers(r), emptyText: "no timeline recorded", bands: timelineBands(r)))
     }
 
     /// Ticks on a 1-2-5-10-15-30 s, minutes, hours ladder: at most about ten, labelled `15s`, `2m`, `1m30s`, `1h`.

@@ -579,7 +579,7 @@ public struct Comparison: Codable, Sendable, Equatable {
     }
 
     /// A value in the metric's unit: `12.3ms`, `1234.5` (rps), `1.20%`.
-    static func format(_ metric: Compare.Metric, _ v: Double) -> String {
+    public static func format(_ metric: Compare.Metric, _ v: Double) -> String {
         switch metric {
         case .rps: return fixed(v, 1)
         case .error_rate: return fixed(v * 100, 2) + "%"

@@ -107,13 +107,14 @@ public enum Dashboard {
             ? HTMLReport.targetsPanel(p.targets, sections: sofar.targets, steps: p.scenario != nil) : ""))
         out.append(Fragment(id: "dash-stages", html: sofar.stages.count > 1 ? HTMLReport.stagesPanel(sofar) : ""))
         out.append(Fragment(id: "dash-thresholds", html: judged.isEmpty ? "" : thresholdsPanel(judged)))
-        return out
+        // Tables get their cells' column names for the narrow-screen layout, as in the report.
+        return out.map { $0.html.contains("<table") ? Fragment(id: $0.id, html: HTMLReport.labelCells($0.html)) : $0 }
     }
 
     /// The final report (with `result.thresholds` judged) as the page takes it.
     public static func report(_ result: RunResult) -> Report {
         let page = HTMLReport.page(result)
-        return Report(title: page.title, html: page.body.filter { !$0.isEmpty }.joined(separator: "\n"))
+        return Report(title: page.title, html: HTMLReport.labelCells(page.body.filter { !$0.isEmpty }.joined(separator: "\n")))
     }
 
     /// The events of one moment, each a `fragment` event with `{"html":…,"id":…}` on one `data:` line.
