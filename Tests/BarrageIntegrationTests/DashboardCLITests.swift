@@ -154,6 +154,7 @@ final class DashboardCLITests: XCTestCase {
         // `--dashboard` without an address: a free loopback port, printed even though it is not a terminal.
         let run = try BarrageBinary.start(["run", base + "/", "-c", "2", "-d", "3s", "--dashboard", "--metrics-linger", "120s",
                                            "--json", json.path, "--html", html.path, "--threshold", "p99 < 10s"])
+        defer { if run.process.isRunning { run.signal(SIGKILL) } } // a failed check must not leave it lingering
         var address: String? = nil
         let deadline = Date().addingTimeInterval(30)
         while address == nil && Date() < deadline && run.process.isRunning {
