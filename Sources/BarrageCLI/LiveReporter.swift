@@ -173,8 +173,11 @@ final class LiveReporter {
     func update(lanes: [Engine.Progress?], startAfterMicros: [Int64], endMicros: [Int64?]) {
         if mode == .off && metrics == nil && dashboard == nil { return }
         let now = lanes.compactMap { $0?.elapsedMicros }.max() ?? 0
+        // The dashboard alone (nothing drawn, no metrics endpoint) merges only when a page listens and a second passed.
         let dashboardDue = dashboard?.hasClients == true && now - lastDashboardMicros >= 1_000_000
-        guard dashboardDue || lastDrawMicros < 0 || now - lastDrawMicros >= (mode == .lines ? 1_000_000 : 250_000) else { return }
+        let drawDue = !(mode == .off && metrics == nil)
+            && (lastDrawMicros < 0 || now - lastDrawMicros >= (mode == .lines ? 1_000_000 : 250_000))
+        guard dashboardDue || drawDue else { return }
         var sofar = Recorder()
         var live = LiveCounts()
         var runElapsed: Int64 = 0
@@ -205,7 +208,7 @@ final class LiveReporter {
                 RunMeasurement(recorder: sofar, timeline: timeline, startedEpochMillis: started, runMicros: Int64(timeline.count) * 1_000_000)
             }
         }
-        if mode == .off && metrics == nil { return }
+        guard drawDue else { return }
         draw(Frame(elapsedMicros: now, runElapsedMicros: runElapsed, sofar: sofar, live: live, timeline: timeline, iterations: nil))
     }
 
