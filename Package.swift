@@ -53,7 +53,8 @@ let package = Package(
             name: "BarrageTargetServer",
             dependencies: nioHTTPServer
         ),
-        // The client's own live endpoint (`run --metrics-addr`): GET /metrics in Prometheus text. Not the target server.
+        // The client's own live endpoints: `run --metrics-addr` (GET /metrics in Prometheus text) and `run --dashboard`
+        // (the page and its server-sent events). Not the target server.
         .target(
             name: "BarrageMetricsServer",
             dependencies: nioHTTPServer
@@ -73,7 +74,7 @@ let package = Package(
         .testTarget(
             name: "BarrageIntegrationTests",
             dependencies: ["BarrageCore", "BarrageEngine", "BarrageCLI", "BarrageTargetServer", "BarrageTestSupport",
-                           "BarragePlanFixtures"]
+                           "BarragePlanFixtures", "BarrageMetricsServer"]
         ),
     ]
 )

@@ -32,7 +32,7 @@ public struct Barrage: ParsableCommand {
 public enum BarrageMain {
     public static func main(_ arguments: [String]? = nil) -> Never {
         var command: ParsableCommand
-        let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let args = LiveOptions.normalizeDashboardFlag(arguments ?? Array(CommandLine.arguments.dropFirst()))
         if let message = unknownHelpTopic(args) { fail(message, status: .usage) }
         do {
             command = try Barrage.parseAsRoot(args)

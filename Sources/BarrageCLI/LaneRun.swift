@@ -27,7 +27,7 @@ struct LaneRun {
         let signalsBefore = Signals.count
         let stop = SharedStop()
         // The live panel and the metrics endpoint: every lane's latest progress, put together when a draw is due.
-        let reporter = try execution.live.map { try LiveReporter(plan: plan, options: $0, quiet: execution.quiet) }
+        let reporter = try execution.live.map { try LiveReporter(plan: plan, options: $0, quiet: execution.quiet, thresholds: execution.thresholds) }
         defer { reporter?.finish() }
         // One id for the run, every lane's; the pusher labels its series with it.
         let runID = try RunIdentity.forNewRun()

@@ -21,8 +21,33 @@ struct LiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Serve live metrics in Prometheus format at http://ADDR/metrics while the run lasts.", valueName: "host:port"))
     var metricsAddr: String?
 
-    @Option(help: ArgumentHelp("Keep --metrics-addr up this long after the run, serving its final numbers, so the last values are scraped.", valueName: "duration"))
+    @Option(help: ArgumentHelp("Keep --metrics-addr and --dashboard up this long after the run, serving its final numbers, so the last values are scraped and the final report is seen.", valueName: "duration"))
     var metricsLinger = FlagValue.Duration(argument: "0s")
+
+    @Option(help: ArgumentHelp("Serve a live dashboard at http://ADDR/ while the run lasts; the address may be left out (127.0.0.1 on a free port, printed).", valueName: "host:port"))
+    var dashboard: String?
+
+    /// Where `--dashboard` given without an address binds: loopback, a free port.
+    static let dashboardDefault = "127.0.0.1:0"
+
+    /// `--dashboard` may stand alone: when the next argument is not an address (HOST:PORT — a colon, no slash, not a
+    /// flag), the default address is put after it, so argument-parser sees an option with its value.
+    static func normalizeDashboardFlag(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            out.append(a)
+            if a == "--" { out += args[(i + 1)...]; break }
+            if a == "--dashboard" {
+                let next = i + 1 < args.count ? args[i + 1] : nil
+                let isAddress = next.map { $0.contains(":") && !$0.contains("/") && !$0.hasPrefix("-") } ?? false
+                if !isAddress { out.append(dashboardDefault) }
+            }
+            i += 1
+        }
+        return out
+    }
 
     /// --metrics-linger in µs, checked.
     func lingerMicros() throws -> Int64 {
@@ -40,14 +65,15 @@ struct LiveOptions: ParsableArguments {
             throw BarrageError.usage("--color '\(color)': expected auto, always or never")
         }
         if let metricsAddr { _ = try Self.hostPort(metricsAddr) }
-        if try lingerMicros() > 0 && metricsAddr == nil {
-            throw BarrageError.usage("--metrics-linger needs --metrics-addr")
+        if let dashboard { _ = try Self.hostPort(dashboard, flag: "--dashboard", example: "127.0.0.1:8089") }
+        if try lingerMicros() > 0 && metricsAddr == nil && dashboard == nil {
+            throw BarrageError.usage("--metrics-linger needs --metrics-addr or --dashboard")
         }
     }
 
-    static func hostPort(_ text: String) throws -> (host: String, port: Int) {
+    static func hostPort(_ text: String, flag: String = "--metrics-addr", example: String = "127.0.0.1:9464") throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw BarrageError.usage("--metrics-addr '\(text)': expected HOST:PORT, e.g. 127.0.0.1:9464")
+            throw BarrageError.usage("\(flag) '\(text)': expected HOST:PORT, e.g. \(example)")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -55,7 +81,8 @@ struct LiveOptions: ParsableArguments {
     }
 }
 
-/// Draws the live panel on a terminal (stderr), calm progress lines elsewhere, and feeds the metrics endpoint.
+/// Draws the live panel on a terminal (stderr), calm progress lines elsewhere, and feeds the metrics endpoint and the
+/// dashboard.
 final class LiveReporter {
     enum Mode { case panel, lines, off }
 
@@ -69,9 +96,18 @@ final class LiveReporter {
     private var metrics: MetricsServer?
     private let lingerMicros: Int64
     private let metricsAddr: String?
+    /// `--dashboard`: the server, the address it is reached at, and when it was last fed (engine clock, µs).
+    private var dashboard: DashboardServer?
+    private var dashboardURL = ""
+    private var lastDashboardMicros: Int64 = -1_000_000
+    /// Judged on the dashboard as they stand, and on its final report.
+    private let thresholds: [Threshold]
+    private let quiet: Bool
 
-    init(plan: RunPlan, options: LiveOptions, quiet: Bool) throws {
+    init(plan: RunPlan, options: LiveOptions, quiet: Bool, thresholds: [Threshold] = []) throws {
         self.plan = plan
+        self.thresholds = thresholds
+        self.quiet = quiet
         let terminal = isatty(2) == 1
         mode = quiet || options.noProgress ? .off : (terminal ? .panel : .lines)
         color = LiveView.shouldColor(mode: options.color, isTerminal: terminal, environment: ProcessInfo.processInfo.environment)
@@ -92,6 +128,22 @@ final class LiveReporter {
             metricsText.set(PrometheusExposition.render(Recorder(), inFlight: 0, plan: PlanRecord(plan), elapsedMicros: 0, version: Barrage.version,
                                                         iterations: plan.workload.flow == nil ? nil : IterationRecorder()))
         }
+        if let addr = options.dashboard {
+            let (host, port) = try LiveOptions.hostPort(addr, flag: "--dashboard", example: "127.0.0.1:8089")
+            let page = Dashboard.page(plan: PlanRecord(plan), planLines: PlanBlock.lines(PlanRecord(plan), version: Barrage.version),
+                                      hasThresholds: !thresholds.isEmpty)
+            do {
+                dashboard = try DashboardServer.start(host: host, port: port, page: page)
+            } catch {
+                metrics?.shutdown()
+                metrics = nil
+                throw BarrageError.usage("--dashboard \(addr): cannot listen (\(ListenFailure.reason(error)))")
+            }
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            dashboardURL = "http://\(shownHost):\(dashboard?.port ?? port)/"
+            // The port cannot be guessed when the system picked it: printed even with --quiet then.
+            if !quiet || port == 0 { writeStderr("dashboard at \(dashboardURL)\n") }
+        }
     }
 
     /// What one draw shows: one engine's progress, or several scenarios' put together.
@@ -107,6 +159,10 @@ final class LiveReporter {
     /// Called about twenty times a second; redraws four times a second (panel) or every interval (lines).
     func update(_ p: Engine.Progress) {
         // Nothing shown and nothing served: no snapshot to build (it scans the recorders twenty times a second).
+        if mode == .off && metrics == nil && dashboard == nil { return }
+        if p.startedEpochMillis != 0 {
+            feedDashboard(now: p.elapsedMicros, runElapsedMicros: p.runElapsedMicros, live: p.live) { p.measurement }
+        }
         if mode == .off && metrics == nil { return }
         draw(Frame(elapsedMicros: p.elapsedMicros, runElapsedMicros: p.runElapsedMicros, sofar: p.sofar, live: p.live,
                    timeline: p.timeline, iterations: p.iterations))
@@ -115,9 +171,13 @@ final class LiveReporter {
     /// Several scenarios at once: each lane's latest progress (nil before its first) and its start after the run's
     /// (µs); put together only when a draw is due (merging recorders is not free).
     func update(lanes: [Engine.Progress?], startAfterMicros: [Int64], endMicros: [Int64?]) {
-        if mode == .off && metrics == nil { return }
+        if mode == .off && metrics == nil && dashboard == nil { return }
         let now = lanes.compactMap { $0?.elapsedMicros }.max() ?? 0
-        guard lastDrawMicros < 0 || now - lastDrawMicros >= (mode == .lines ? 1_000_000 : 250_000) else { return }
+        // The dashboard alone (nothing drawn, no metrics endpoint) merges only when a page listens and a second passed.
+        let dashboardDue = dashboard?.hasClients == true && now - lastDashboardMicros >= 1_000_000
+        let drawDue = !(mode == .off && metrics == nil)
+            && (lastDrawMicros < 0 || now - lastDrawMicros >= (mode == .lines ? 1_000_000 : 250_000))
+        guard dashboardDue || drawDue else { return }
         var sofar = Recorder()
         var live = LiveCounts()
         var runElapsed: Int64 = 0
@@ -138,7 +198,30 @@ final class LiveReporter {
             cap = min(cap, last.t_s + Int((startAfterMicros[l] + 500_000) / 1_000_000))
         }
         let timeline = ((try? ScenarioResults.sideBySide(parts)) ?? []).filter { $0.t_s <= cap }
+        // Several scenarios: the dashboard shows their combined numbers only (no per-scenario panels).
+        // The run's clock starts where the first lane's did, less its delay.
+        let started = lanes.enumerated().compactMap { l, p in
+            p.flatMap { $0.startedEpochMillis != 0 ? $0.startedEpochMillis - startAfterMicros[l] / 1000 : nil }
+        }.min()
+        if let started {
+            feedDashboard(now: now, runElapsedMicros: runElapsed, live: live) {
+                RunMeasurement(recorder: sofar, timeline: timeline, startedEpochMillis: started, runMicros: Int64(timeline.count) * 1_000_000)
+            }
+        }
+        guard drawDue else { return }
         draw(Frame(elapsedMicros: now, runElapsedMicros: runElapsed, sofar: sofar, live: live, timeline: timeline, iterations: nil))
+    }
+
+    /// At most once a second, and only while a page listens: the fragments of the seconds closed so far, built into a
+    /// result as the final one is (and as abort-on-fail gates see it), rendered on this (the controller's) thread; the
+    /// server only sends them.
+    private func feedDashboard(now: Int64, runElapsedMicros: Int64, live: LiveCounts, measurement: () -> RunMeasurement) {
+        guard let dashboard, dashboard.hasClients, now - lastDashboardMicros >= 1_000_000 else { return }
+        lastDashboardMicros = now
+        let sofar = RunResult.build(version: Barrage.version, plan: plan, measured: measurement(), interrupted: false)
+        let fragments = Dashboard.fragments(sofar: sofar, live: live, elapsedMicros: runElapsedMicros,
+                                            totalMicros: plan.durationMicros, thresholds: thresholds)
+        dashboard.publish(Dashboard.events(fragments))
     }
 
     private func draw(_ f: Frame) {
@@ -177,6 +260,23 @@ final class LiveReporter {
             writeStderr(LiveView.redraw(previousLineCount: panelLines, lines: []))
             panelLines = 0
         }
+        if let server = dashboard {
+            dashboard = nil
+            if let result {
+                // The page becomes the final report, thresholds judged as the command will judge them.
+                var judged = result
+                judged.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
+                server.finish(Dashboard.reportEvent(judged))
+                if lingerMicros > 0 && !(result.interrupted && result.aborted_by == nil) {
+                    MetricsLinger.hold(server.shutdown, micros: lingerMicros, what: "the dashboard stays at \(dashboardURL)",
+                                       quiet: quiet)
+                } else {
+                    server.shutdown()
+                }
+            } else {
+                server.shutdown()
+            }
+        }
         if let server = metrics, let result {
             // The whole run, the last partial second included: what the result JSON says.
             if let recorder = try? ResultMerge.recorder(of: result, name: "result") {
@@ -186,7 +286,8 @@ final class LiveReporter {
                                                             iterations: iterations))
             }
             if lingerMicros > 0 && !(result.interrupted && result.aborted_by == nil) {
-                MetricsLinger.hold(server, micros: lingerMicros, address: metricsAddr ?? "", quiet: mode == .off)
+                MetricsLinger.hold(server.shutdown, micros: lingerMicros, what: "metrics stay at http://\(metricsAddr ?? "")/metrics",
+                                   quiet: mode == .off)
                 metrics = nil
                 return
             }
@@ -232,22 +333,25 @@ final class TextBox: Sendable {
 /// `--metrics-linger`: the metrics endpoint of a finished run, kept up until the command has written its outputs and
 /// the linger is over (or a signal cuts it short).
 enum MetricsLinger {
-    nonisolated(unsafe) private static var held: (server: MetricsServer, micros: Int64, address: String, quiet: Bool)?
+    /// What is held: how to stop it, for how long, and the line that says where it stays ("metrics stay at …").
+    nonisolated(unsafe) private static var held: [(shutdown: () -> Void, micros: Int64, what: String, quiet: Bool)] = []
 
-    static func hold(_ server: MetricsServer, micros: Int64, address: String, quiet: Bool) {
-        held = (server, micros, address, quiet)
+    static func hold(_ shutdown: @escaping () -> Void, micros: Int64, what: String, quiet: Bool) {
+        held.append((shutdown, micros, what, quiet))
     }
 
-    /// Waits out the linger (from now), then stops the endpoint. Returns at once when nothing is held.
+    /// Waits out the linger (from now), then stops the endpoints (the metrics endpoint, the dashboard). Returns at
+    /// once when nothing is held.
     static func wait() {
-        guard let h = held else { return }
-        held = nil
-        if !h.quiet {
-            writeStderr("barrage: metrics stay at http://\(h.address)/metrics for \(DurationParser.format(micros: h.micros)) (--metrics-linger; Ctrl-C ends it)\n")
+        guard let micros = held.map(\.micros).max() else { return }
+        let all = held
+        held = []
+        for h in all where !h.quiet {
+            writeStderr("barrage: \(h.what) for \(DurationParser.format(micros: h.micros)) (--metrics-linger; Ctrl-C ends it)\n")
         }
         let signals = Signals.count
-        let end = BarrageEngine.Clock.monotonicMicros() + h.micros
+        let end = BarrageEngine.Clock.monotonicMicros() + micros
         while BarrageEngine.Clock.monotonicMicros() < end && Signals.count == signals { usleep(50_000) }
-        h.server.shutdown()
+        for h in all { h.shutdown() }
     }
 }

@@ -347,7 +347,7 @@ struct RunExecution {
         }
         var watch = AbortWatch(thresholds: thresholds, plan: plan)
         var abortedBy: String? = nil
-        let reporter = try live.map { try LiveReporter(plan: plan, options: $0, quiet: quiet) }
+        let reporter = try live.map { try LiveReporter(plan: plan, options: $0, quiet: quiet, thresholds: thresholds) }
         defer { reporter?.finish() }
         let runID = try RunIdentity.forNewRun()
         let pusher = try push.map { try PrometheusPusher(options: $0, plan: plan, runID: runID) }

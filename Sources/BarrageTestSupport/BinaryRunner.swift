@@ -59,6 +59,8 @@ public enum BarrageBinary {
 
         /// The collected stdout so far.
         public var stdoutSoFar: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
+        /// The collected stderr so far.
+        public var stderrSoFar: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
     }
 
     /// `environment`: variables set for the process on top of this one's.

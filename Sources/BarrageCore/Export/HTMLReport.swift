@@ -15,6 +15,13 @@ public enum HTMLReport {
     /// One self-contained HTML page for a run, with a scaling section when `scale` is given.
     /// `title` defaults to "Barrage report", the profile's name when the plan came from one, and the first target.
     public static func render(_ result: RunResult, scale: ScaleResult? = nil, title: String? = nil) -> String {
+        let (pageTitle, body) = page(result, scale: scale, title: title)
+        return document(title: pageTitle, body: body)
+    }
+
+    /// The page's title and the parts of its body, in order: what `render` wraps in a document, and what the live
+    /// dashboard puts in place of its own body when the run ends.
+    public static func page(_ result: RunResult, scale: ScaleResult? = nil, title: String? = nil) -> (title: String, body: [String]) {
         let r = result
         let targetText = targetLine(r.plan.targets)
         let profile = r.plan.name.flatMap { $0.isEmpty ? nil : $0 }
@@ -56,7 +63,7 @@ public enum HTMLReport {
         body.append(detailsPanel(r))
         body.append("</main>")
         body.append(footer("Barrage \(r.barrage_version) · \(r.schema) · started \(r.started_at)"))
-        return document(title: pageTitle, body: body)
+        return (pageTitle, body)
     }
 
     /// A page for a scaling sweep alone: headline numbers, the throughput and speedup charts, the per-level table,
