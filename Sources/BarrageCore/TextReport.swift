@@ -148,11 +148,11 @@ public enum TextReport {
         return out
     }
 
-    /// The run's setup: `Setup       1 request · 1 ok · 0 failed · 2.1ms (before the load, not counted below)`.
+    /// The run's setup, sent before the load: `Setup       1 request · 1 ok · 0 failed · 2.1ms (not counted below)`.
     static func setupLines(_ s: RunResult.Setup) -> [String] {
         TextLayout.labelled("Setup", ["\(grouped(s.requests)) request\(s.requests == 1 ? "" : "s")", "\(grouped(s.ok)) ok",
                                       "\(grouped(s.failed)) failed",
-                                      "\(DurationParser.format(micros: s.duration_us)) (before the load, not counted below)"])
+                                      "\(DurationParser.format(micros: s.duration_us)) (not counted below)"])
     }
 
     /// One group: `Group       buy: 40 ok · 0 failed · p50 12.0ms · p99 30.1ms`.
