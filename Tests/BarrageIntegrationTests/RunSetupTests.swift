@@ -110,6 +110,22 @@ final class RunSetupTests: XCTestCase {
         try assertMatchesSchema(json)
     }
 
+    func testOneScenarioAloneReadsTheSetupToo() throws {
+        let profile = try writeProfile()
+        let out = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "-e", "PASSWORD=pw-alice",
+                                         "--scenario", "browse", "--json", "-", "--quiet"], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(Data(out.stdout.utf8))
+        XCTAssertEqual(r.setup?.ok, 1)
+        XCTAssertEqual(r.iterations?.completed, 6)
+        XCTAssertEqual(r.requests.total, 6)
+        let api = try apiCounts()
+        XCTAssertEqual(api["login"], 1)
+        XCTAssertEqual(api["item"], 6)
+        XCTAssertEqual(api["unauthorized"], 0)
+        XCTAssertEqual(api["cart"], 0)
+    }
+
     func testEachSegmentRunsTheSetupAndMergeAddsThem() throws {
         let profile = try writeProfile()
         var parts: [String] = []
