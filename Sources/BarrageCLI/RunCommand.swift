@@ -338,14 +338,15 @@ struct RunExecution {
             printFlush(PlanBlock.lines(PlanRecord(plan), version: Barrage.version, context: context).joined(separator: "\n"))
         }
         // The run's setup: once, before any load; the flows then read what it captured.
-        let setup = try SetupRun.run(for: plan, signalsBefore: Signals.count)
+        let signalsBefore = Signals.count
+        let setup = try SetupRun.run(for: plan, signalsBefore: signalsBefore)
         if let setup, setup.failed { return try setup.resultWithoutLoad(plan) }
         let running = setup.map { plan.withRunValues($0.values) } ?? plan
         var watch = AbortWatch(thresholds: thresholds, plan: running)
         var abortedBy: String? = nil
         let reporter = try live.map { try LiveReporter(plan: running, options: $0, quiet: quiet) }
         defer { reporter?.finish() }
-        var result = try LevelRunner.run(running, startAtEpochMillis: startAtEpochMillis, signalsBefore: Signals.count, abort: { progress in
+        var result = try LevelRunner.run(running, startAtEpochMillis: startAtEpochMillis, signalsBefore: signalsBefore, abort: { progress in
             guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
             return abortedBy

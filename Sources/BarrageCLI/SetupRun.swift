@@ -13,12 +13,16 @@ struct SetupRun {
     var values: [String: FlowValue]
     /// A signal stopped it.
     var interrupted: Bool
+    /// The run's id (`BARRAGE_RUN_ID` or a new one), for a result written without load.
+    var runID: String
 
     var failed: Bool { section.error != nil }
 
     /// Runs `plan.runSetup` (nil when the plan has none). Signals counted from `signalsBefore` cut it short.
     static func run(for plan: RunPlan, signalsBefore: Int) throws -> SetupRun? {
         guard let setup = plan.runSetup else { return nil }
+        // A bad BARRAGE_RUN_ID is refused (exit 2) before anything is sent, the setup's requests included.
+        let runID = try RunIdentity.forNewRun()
         let setupPlan = setup.plan(for: plan)
         let control = StopControl()
         let out = try Engine(plan: setupPlan).run(control: control) { _ in
@@ -45,6 +49,7 @@ struct SetupRun {
                 captured += step.captures.map(\.name)
             }
         }
+        if interrupted && error == nil { error = "the run was interrupted during its setup" }
         var values: [String: FlowValue] = [:]
         if let table = out.firstVUVariables {
             for (slot, name) in setup.flow.variables.enumerated() where slot < table.count { values[name] = table[slot] }
@@ -52,7 +57,7 @@ struct SetupRun {
         let section = RunResult.Setup(requests: out.recorder.ok + out.recorder.failed, ok: out.recorder.ok,
                                       failed: out.recorder.failed, duration_us: out.durationMicros, steps: sections,
                                       captured: captured, error: error)
-        return SetupRun(section: section, values: values, interrupted: interrupted)
+        return SetupRun(section: section, values: values, interrupted: interrupted, runID: runID)
     }
 
     /// The flow's own wording of a failure (`status 401, expected 200`, a capture that found nothing, libcurl's
@@ -77,6 +82,7 @@ struct SetupRun {
             : try ScenarioResults.combine(version: Barrage.version, plan: plan, lanes: plan.lanes.map { (lane: $0, result: empty($0.plan)) })
         result.setup = section
         result.interrupted = interrupted
+        result.run_id = runID
         return result
     }
 }
