@@ -97,6 +97,18 @@ final class RunSetupProfileTests: XCTestCase {
         let plan = try PlanBuilder.build(PlanInputs(source: .profile(p, override: LoadOverride(), given: []), threads: 2))
         XCTAssertEqual(plan.runSetup?.targets.map(\.name), ["login"])
         XCTAssertEqual(plan.runSetup?.captures, ["token"])
+        // The plan records the setup's steps (so the fingerprint tells plans with another setup apart) and the run's
+        // plan block names them.
+        let record = PlanRecord(plan)
+        XCTAssertEqual(record.setup?.map(\.name), ["login"])
+        XCTAssertEqual(record.setup?.first?.url, "http://127.0.0.1:8080/api/login")
+        XCTAssertTrue(PlanBlock.lines(record, version: "test").contains("  setup        login (1 step, once before the load)"),
+                      PlanBlock.lines(record, version: "test").joined(separator: "\n"))
+        var other = p
+        other.setup = nil
+        let without = try PlanBuilder.build(PlanInputs(source: .profile(other, override: LoadOverride(), given: []), threads: 2))
+        XCTAssertNil(PlanRecord(without).setup)
+        XCTAssertNotEqual(PlanRecord(without).fingerprint, record.fingerprint)
         let setupPlan = try XCTUnwrap(plan.runSetup).plan(for: plan)
         XCTAssertEqual(setupPlan.concurrency, 1)
         XCTAssertEqual(setupPlan.iterationLimit, 1)
@@ -118,6 +130,8 @@ final class RunSetupProfileTests: XCTestCase {
         XCTAssertEqual(p.scenarios[0].flow.requestSteps[0].urlText, "http://127.0.0.1:8080/api/items/from-env")
         let plan = try PlanBuilder.build(PlanInputs(source: .profile(p, override: LoadOverride(), given: []), threads: 1))
         XCTAssertNil(plan.runSetup)
+        XCTAssertNil(PlanRecord(plan).setup)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(PlanRecord(plan)), as: UTF8.self).contains("setup"))
     }
 
     func testBadInput() {

@@ -96,6 +96,8 @@ final class RunSetupTests: XCTestCase {
         XCTAssertEqual(r.requests.total, 10)
         XCTAssertEqual(r.requests.ok, 10)
         XCTAssertNil(r.targets["login"])
+        XCTAssertEqual(r.plan.setup?.map(\.name), ["login"])
+        XCTAssertTrue(out.stdout.contains("  setup        login (1 step, once before the load)"), out.stdout)
         XCTAssertEqual(r.scenarios?["browse"]?.iterations?.completed, 6)
         XCTAssertEqual(r.scenarios?["buy"]?.iterations?.completed, 4)
         XCTAssertTrue(out.stdout.contains("Setup") && out.stdout.contains("1 request · 1 ok · 0 failed"), out.stdout)

@@ -36,7 +36,7 @@ public struct RunPlan: Sendable, Equatable {
     /// the last) and `workload.targets` the union of their steps.
     public var lanes: [ScenarioLane] = []
     /// The run's `setup:` (a scenario profile's): run once before any load, its captures then given to the flows
-    /// (`withRunValues`). Nil without one; not part of `PlanRecord` (so not of the fingerprint).
+    /// (`withRunValues`). Nil without one; its steps are `PlanRecord.setup`.
     public var runSetup: RunSetupPlan? = nil
 
     /// The plan; `PlanBuilder` makes it from flags or a profile.
