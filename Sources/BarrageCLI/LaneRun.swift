@@ -17,7 +17,7 @@ struct LaneRun {
     }
 
     func execute() throws -> RunResult {
-        let plan = execution.plan
+        var plan = execution.plan
         Signals.install()
         if !execution.quiet {
             let context = PlanBlock.Context(descriptorsNeeded: plan.lanes.reduce(0) { $0 + $1.plan.descriptorsNeeded },
@@ -25,6 +25,10 @@ struct LaneRun {
             printFlush(PlanBlock.lines(PlanRecord(plan), version: Barrage.version, context: context).joined(separator: "\n"))
         }
         let signalsBefore = Signals.count
+        // The run's setup: once, before any scenario starts (and before their start_after clocks).
+        let setup = try SetupRun.run(for: plan, signalsBefore: signalsBefore)
+        if let setup, setup.failed { return try setup.resultWithoutLoad(plan) }
+        if let setup { plan = plan.withRunValues(setup.values) }
         let stop = SharedStop()
         // The live panel and the metrics endpoint: every lane's latest progress, put together when a draw is due.
         let reporter = try execution.live.map { try LiveReporter(plan: plan, options: $0, quiet: execution.quiet, thresholds: execution.thresholds) }
@@ -97,6 +101,7 @@ struct LaneRun {
             result.aborted_by = reason
             result.interrupted = true
         }
+        result.setup = setup?.section
         reporter?.finish(final: result)
         if let line = pusher?.finish(result: result) { writeStderr(line + "\n") }
         return result

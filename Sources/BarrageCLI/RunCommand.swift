@@ -292,6 +292,15 @@ extension Barrage {
                 }
             }
             var result = try execution.execute()
+            if let failure = result.setup?.error, !result.interrupted {
+                // The setup failed: no load was sent; the outputs still say so (the setup section, zero requests).
+                printFlush(TextReport.render(result, header: quiet))
+                try output?.write(try result.jsonData())
+                try exports.write(result)
+                try rawWriter?.finish()
+                try gates.writeReports(result: result, thresholds: [])
+                throw BarrageError.failure(failure)
+            }
             if let when = execution.startAtEpochMillis, result.started_epoch_ms > when + 100 {
                 writeStderr("barrage: the connect phase ended \(DurationParser.format(micros: (result.started_epoch_ms - when) * 1000)) after the start time; the run started then\n")
             }
@@ -345,13 +354,18 @@ struct RunExecution {
                                             hint: plan.connectStormHint)
             printFlush(PlanBlock.lines(PlanRecord(plan), version: Barrage.version, context: context).joined(separator: "\n"))
         }
-        var watch = AbortWatch(thresholds: thresholds, plan: plan)
+        // The run's setup: once, before any load; the flows then read what it captured.
+        let signalsBefore = Signals.count
+        let setup = try SetupRun.run(for: plan, signalsBefore: signalsBefore)
+        if let setup, setup.failed { return try setup.resultWithoutLoad(plan) }
+        let running = setup.map { plan.withRunValues($0.values) } ?? plan
+        var watch = AbortWatch(thresholds: thresholds, plan: running)
         var abortedBy: String? = nil
-        let reporter = try live.map { try LiveReporter(plan: plan, options: $0, quiet: quiet, thresholds: thresholds) }
+        let reporter = try live.map { try LiveReporter(plan: running, options: $0, quiet: quiet, thresholds: thresholds) }
         defer { reporter?.finish() }
         let runID = try RunIdentity.forNewRun()
-        let pusher = try push.map { try PrometheusPusher(options: $0, plan: plan, runID: runID) }
-        var result = try LevelRunner.run(plan, startAtEpochMillis: startAtEpochMillis, signalsBefore: Signals.count, runID: runID,
+        let pusher = try push.map { try PrometheusPusher(options: $0, plan: running, runID: runID) }
+        var result = try LevelRunner.run(running, startAtEpochMillis: startAtEpochMillis, signalsBefore: signalsBefore, runID: runID,
                                          abort: { progress in
             guard abortedBy == nil, let failing = watch.failing(progress) else { return nil }
             abortedBy = "threshold '\(failing.expr)' failed (\(failing.measuredText)) with abort_on_fail"
@@ -359,6 +373,7 @@ struct RunExecution {
         }, observe: { reporter?.update($0); pusher?.observe($0) }, raw: raw).result
         result.aborted_by = abortedBy
         if abortedBy != nil { result.interrupted = true }
+        result.setup = setup?.section
         reporter?.finish(final: result)
         if let line = pusher?.finish(result: result) { writeStderr(line + "\n") }
         return result

@@ -44,6 +44,7 @@ extension Barrage {
             for t in record.targets {
                 lines.append("  target       \(t.name): \(t.method) \(t.url) · weight \(fixed(t.weight, t.weight == t.weight.rounded() ? 0 : 2))")
             }
+            if let setup = loaded.profile.setup { lines += ScenarioDescription.setupLines(setup) }
             for scenario in loaded.profile.scenarios { lines += ScenarioDescription.lines(scenario) }
             if loaded.profile.thresholds.isEmpty { lines.append("  thresholds   none") }
             for spec in loaded.profile.thresholds {

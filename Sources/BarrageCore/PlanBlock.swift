@@ -21,6 +21,11 @@ public enum PlanBlock {
     public static func lines(_ p: PlanRecord, version: String, context: Context = Context()) -> [String] {
         var out = [header(p, version: version)]
         out += body(p)
+        if let setup = p.setup {
+            // `validate` describes the setup step by step; the run's block names it in one row.
+            out.append(row("setup", setup.map(\.name).joined(separator: ", ")
+                           + " (\(setup.count) step\(setup.count == 1 ? "" : "s"), once before the load)"))
+        }
         if let needed = context.descriptorsNeeded, let limit = context.descriptorLimit, needed * 2 > limit {
             out.append(row("descriptors", "~\(grouped(needed)) needed, limit \(grouped(limit))"))
         }

@@ -172,6 +172,9 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var groups: [String: Group]? = nil
     /// Several scenarios at once: each one's requests, iterations and groups by name; absent otherwise.
     public var scenarios: [String: ScenarioResult]? = nil
+    /// The run's `setup:` (run once per run, or once per segment, before any load); absent without one. Its requests
+    /// are not in `requests` or `targets`.
+    public var setup: Setup? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -283,7 +286,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client, connect_phase, run_id, merged, iterations, groups, scenarios
+             error_messages, client, connect_phase, run_id, merged, iterations, groups, scenarios, setup
     }
 
     public init(from decoder: any Decoder) throws {
@@ -323,6 +326,7 @@ extension RunResult {
         iterations = try c.decodeIfPresent(Iterations.self, forKey: .iterations)
         groups = try c.decodeIfPresent([String: Group].self, forKey: .groups)
         scenarios = try c.decodeIfPresent([String: ScenarioResult].self, forKey: .scenarios)
+        setup = try c.decodeIfPresent(Setup.self, forKey: .setup)
     }
 }
 

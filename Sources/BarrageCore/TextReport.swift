@@ -23,6 +23,7 @@ public enum TextReport {
             lines(TextLayout.pack(["Result"] + (RunOutcome.stopText(r).map { [$0] } ?? []), first: "", indent: "  "))
         }
         line()
+        if let s = r.setup { lines(setupLines(s)) }
         let q = r.requests
         lines(TextLayout.labelled("Requests", ["\(grouped(q.total)) total", "\(grouped(q.ok)) ok", "\(grouped(q.failed)) failed",
                                                "\(grouped(q.dropped)) dropped"]))
@@ -148,6 +149,13 @@ public enum TextReport {
             out += TextLayout.labelled("Data", ["\(set) ran out of unique rows", "no more iterations started"])
         }
         return out
+    }
+
+    /// The run's setup, sent before the load: `Setup       1 request · 1 ok · 0 failed · 2.1ms (not counted below)`.
+    static func setupLines(_ s: RunResult.Setup) -> [String] {
+        TextLayout.labelled("Setup", ["\(grouped(s.requests)) request\(s.requests == 1 ? "" : "s")", "\(grouped(s.ok)) ok",
+                                      "\(grouped(s.failed)) failed",
+                                      "\(DurationParser.format(micros: s.duration_us)) (not counted below)"])
     }
 
     /// One group: `Group       buy: 40 ok · 0 failed · p50 12.0ms · p99 30.1ms`.

@@ -32,6 +32,9 @@ public final class Engine {
         public var iterations: IterationRecorder? = nil
         /// A flow's groups, indexed like `Flow.groups`.
         public var groups: [GroupRecorder] = []
+        /// A flow's first VU's variable table when the run ended (indexed like `Flow.variables`); nil for plain
+        /// targets. The run's setup (one VU, one iteration) reads its captures from it.
+        public var firstVUVariables: [FlowValue]? = nil
 
         /// The measurement a result is built from (`RunResult.build`).
         public var measurement: RunMeasurement {
@@ -247,6 +250,7 @@ public final class Engine {
             timeline = TimelineBuilder(workers: threadCount, startEpochMillis: Clock.epochMillis())
         }
         applyPending(&timeline!)
+        let firstVUVariables = workers.first?.flowRuntime?.variables(slot: 0)
         workers.removeAll() // handles are cleaned up here, after every thread has returned from run()
         let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
         entries += timeline!.drain(durationMicros: duration)
@@ -258,6 +262,6 @@ public final class Engine {
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
                       durationMicros: duration,
                       cpuMicros: (cpuAfter.user - cpuBefore.user, cpuAfter.system - cpuBefore.system),
-                      iterations: iterations, groups: groups)
+                      iterations: iterations, groups: groups, firstVUVariables: firstVUVariables)
     }
 }

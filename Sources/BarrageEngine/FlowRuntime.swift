@@ -100,6 +100,11 @@ final class FlowRuntime {
         lastDone = Array(repeating: 0, count: slotCount)
     }
 
+    /// Slot `i`'s variables as they are now (captures, data columns, run values), indexed like `flow.variables`.
+    func variables(slot i: Int) -> [FlowValue] {
+        i < values.count ? values[i] : []
+    }
+
     /// Slot `i` is about to send step `step` at `now` (µs from the start): if that leaves the group it was in, the
     /// pass through it ended (at its last request's end); a step in a group opens it.
     func enterStep(slot i: Int, step: Int, nowMicros now: Int64) -> GroupPass? {

@@ -96,6 +96,8 @@ public enum ResultMerge {
         merged.iterations = try mergedIterations(inputs.compactMap { i in i.result.iterations.map { (i.name, $0) } },
                                                  durationMicros: duration)
         merged.groups = try mergedGroups(inputs.map { ($0.name, $0.result.groups) })
+        // Each segment ran the whole setup once: their setups add.
+        merged.setup = try RunResult.Setup.merged(inputs.map { ($0.name, $0.result.setup) })
         var scenarioNames: [String] = []
         for (_, r) in inputs { for k in (r.scenarios ?? [:]).keys.sorted() where !scenarioNames.contains(k) { scenarioNames.append(k) } }
         if !scenarioNames.isEmpty {

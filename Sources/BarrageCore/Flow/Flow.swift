@@ -32,6 +32,9 @@ public struct Flow: Sendable, Equatable {
     public var groupOfStep: [Int?] = []
     /// The scenario's `tags`, carried into the result (`plan.tags`).
     public var tags: [String: String] = [:]
+    /// Captures of the run's `setup:` (run once per run, before any load) that this flow's templates read: each is a
+    /// slot of `variables`, empty until `withRunValues` fills its initial value with what the setup captured.
+    public var runCaptures: [String] = []
 
     public enum CookieMode: String, Sendable, Equatable, CaseIterable {
         /// Each VU has a jar, emptied at the start of each iteration (k6's default).
@@ -51,6 +54,16 @@ public struct Flow: Sendable, Equatable {
         self.data = data
         self.cookies = cookies
         self.iterations = iterations
+    }
+
+    /// The flow with the run setup's captured values as the initial values of their slots (every VU starts with
+    /// them; they are never emptied, as constants resolved at load are not).
+    public func withRunValues(_ values: [String: FlowValue]) -> Flow {
+        var flow = self
+        for name in runCaptures {
+            if let slot = variables.firstIndex(of: name), let value = values[name] { flow.initialValues[slot] = value }
+        }
+        return flow
     }
 
     /// The request steps in order (each is a `target` of the plan, named by the step).

@@ -105,6 +105,7 @@ public enum PlanBuilder {
                 let chosen = try scenarios(of: profile, selected: inputs.scenarios)
                 if chosen.count > 1 || chosen[0].startAfterMicros > 0 {
                     plan = try lanesPlan(profile, chosen, inputs: inputs, override: override, given: given)
+                    plan.runSetup = runSetup(of: profile, request: inputs.request)
                     plan.segment = inputs.segment
                     plan.recordRaw = inputs.recordRaw
                     plan.engine = inputs.engine
@@ -112,6 +113,7 @@ public enum PlanBuilder {
                 }
                 plan = try self.plan(profile: profile, scenario: chosen[0], request: inputs.request, transport: inputs.transport,
                                      threads: inputs.threads)
+                plan.runSetup = runSetup(of: profile, request: inputs.request)
             }
             if !override.isEmpty {
                 if let problem = override.problem(with: plan) {
@@ -221,6 +223,21 @@ public enum PlanBuilder {
         return plan
     }
 
+    /// The profile's run `setup:` with its steps as targets (a `--timeout` replaces their timeouts, as for a flow).
+    static func runSetup(of p: Profile, request r: RequestOverride) -> RunSetupPlan? {
+        guard let flow = p.setup else { return nil }
+        return RunSetupPlan(flow: flow, targets: targets(of: flow, request: r))
+    }
+
+    /// A flow's request steps as the plan's targets, in order.
+    static func targets(of flow: Flow, request r: RequestOverride) -> [RequestTarget] {
+        flow.requestSteps.map { step in
+            RequestTarget(name: step.name, url: step.urlText, method: step.method, headers: step.headerTexts,
+                          body: step.body.map { $0.constantBytes ?? Array($0.displayText(variables: flow.variables).utf8) } ?? [],
+                          timeoutMicros: r.timeoutMicros == nil ? step.timeoutMicros : nil)
+        }
+    }
+
     /// The plan of one scenario: its load, its flow (whose request steps are the plan's targets, in order), the
     /// profile's seed and timeouts. Request flags that would rewrite steps (method, headers, body) are refused: the
     /// steps say what they send.
@@ -235,11 +252,7 @@ public enum PlanBuilder {
         var flat = p
         flat.load = s.load
         var plan = self.plan(profile: flat, request: r, transport: transport, threads: threads)
-        plan.workload.targets = s.flow.requestSteps.map { step in
-            RequestTarget(name: step.name, url: step.urlText, method: step.method, headers: step.headerTexts,
-                          body: step.body.map { $0.constantBytes ?? Array($0.displayText(variables: s.flow.variables).utf8) } ?? [],
-                          timeoutMicros: r.timeoutMicros == nil ? step.timeoutMicros : nil)
-        }
+        plan.workload.targets = targets(of: s.flow, request: r)
         plan.workload.flow = s.flow
         return plan
     }

@@ -54,6 +54,9 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     public var scenarios: [PlanRecord]?
     /// In `scenarios[]`: when the scenario started, after the run's start; absent elsewhere.
     public var start_after_us: Int64?
+    /// The run's `setup:` steps (a scenario profile's), sent once before the load; absent without one (so the
+    /// fingerprints of plans without a setup are as before).
+    public var setup: [Target]?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -123,6 +126,10 @@ public struct PlanRecord: Codable, Sendable, Equatable {
             expected_requests = nil
         }
         http_version = plan.httpVersion
+        setup = plan.runSetup.map { s in
+            s.targets.map { Target(name: $0.name, url: Redaction.url($0.url), method: $0.method,
+                                   headers: $0.headers.map(Redaction.header), body_bytes: $0.body.count, weight: $0.weight) }
+        }
     }
 
     // Encode nil limits as explicit nulls so the key set is the same in every result.
@@ -130,7 +137,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
         case start_concurrency, think_time_us, warmup_us, name, overrides, segment, tls_verify, transport
-        case scenario, iterations, tags, scenarios, start_after_us
+        case scenario, iterations, tags, scenarios, start_after_us, setup
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -163,6 +170,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(iterations, forKey: .iterations)
         try c.encodeIfPresent(tags, forKey: .tags)
         try c.encodeIfPresent(scenarios, forKey: .scenarios)
+        try c.encodeIfPresent(setup, forKey: .setup)
         try c.encodeIfPresent(start_after_us, forKey: .start_after_us)
     }
 }

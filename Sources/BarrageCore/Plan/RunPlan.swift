@@ -35,6 +35,9 @@ public struct RunPlan: Sendable, Equatable {
     /// everything above describes it); otherwise `load` is only the sum of the lanes (their connections, the end of
     /// the last) and `workload.targets` the union of their steps.
     public var lanes: [ScenarioLane] = []
+    /// The run's `setup:` (a scenario profile's): run once before any load, its captures then given to the flows
+    /// (`withRunValues`). Nil without one; its steps are `PlanRecord.setup`.
+    public var runSetup: RunSetupPlan? = nil
 
     /// The plan; `PlanBuilder` makes it from flags or a profile.
     public init(load: LoadModel, workload: Workload, transport: Transport = Transport(), requestLimit: Int? = nil,

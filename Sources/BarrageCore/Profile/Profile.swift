@@ -14,6 +14,9 @@ public struct Profile: Sendable, Equatable {
     /// profile also fills `load` (the first scenario's) and `targets` (one per request step, named by the step) so that
     /// code reading targets keeps working; the flows themselves are here.
     public var scenarios: [Scenario]
+    /// The top-level `setup:` of a scenario profile: steps run once per run, before any load; its captures
+    /// (`variables`) are every scenario's to read. Nil without one.
+    public var setup: Flow? = nil
 
     /// One `scenarios:` entry: a flow and the load that runs it.
     public struct Scenario: Sendable, Equatable {

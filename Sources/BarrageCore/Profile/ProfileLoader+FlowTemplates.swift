@@ -15,6 +15,10 @@ struct FlowScope {
     var dataSets: [ProfileDataSet] = []
     /// `foreach … as` variables: set by their step itself, before each of its requests.
     var loopVariables: Set<String> = []
+    /// What the run's `setup:` captures (once per run, before any load): every scenario's templates may read them.
+    var runCaptures: [String] = []
+    /// This is the run's `setup:` itself: no data set rows exist yet.
+    var inRunSetup = false
 
     /// Names that are never variables: the template built-ins.
     static let builtIns = ["vu", "iteration", "uuid", "now_ms", "random_int"]
@@ -103,6 +107,9 @@ extension ProfileReader {
                 guard let data = scope.dataSets.first(where: { $0.name == setName }) else {
                     throw unknownVariable(name, node, path, scope: scope)
                 }
+                if scope.inRunSetup {
+                    throw fail(node, path, "'\(Threshold.oneLine(name))': data set columns cannot be used in the run's setup (it runs once, before any VU draws a row)")
+                }
                 guard data.set.columnIndex(column) != nil else {
                     var message = "unknown column '\(Threshold.oneLine(column))' in data set '\(setName)'"
                     if let guess = Suggestion.closest(to: column, among: data.set.columns) {
@@ -114,7 +121,7 @@ extension ProfileReader {
                 }
                 uses.append(TemplateUse(name: name, line: line(node), path: path))
                 parts.append(part)
-            } else if scope.captures[name] != nil {
+            } else if scope.captures[name] != nil || scope.runCaptures.contains(name) {
                 uses.append(TemplateUse(name: name, line: line(node), path: path))
                 parts.append(part)
             } else if let value = lookup(name) {
@@ -134,7 +141,7 @@ extension ProfileReader {
             return fail(node, path, message + " ('\(name)' is a data set: name one of its columns, as in ${\(name).column})")
         }
         let columns = scope.dataSets.flatMap { d in d.set.columns.map { "\(d.name).\($0)" } }
-        let candidates = scope.captureOrder + columns + FlowScope.builtIns.filter { $0 != "random_int" } + variableNames
+        let candidates = scope.captureOrder + scope.runCaptures + columns + FlowScope.builtIns.filter { $0 != "random_int" } + variableNames
         if let guess = Suggestion.closest(to: name, among: candidates) {
             message += " (did you mean '\(guess)'?)"
         } else {

@@ -32,6 +32,9 @@ extension ProfileReader {
             if let headers = map.value("headers") { defaultHeaders.append((headers, "defaults.headers")) }
         }
         let dataSets = try top.value("data").map { try readDataSets($0, "data") } ?? []
+        let runSetup = try top.value("setup").map {
+            try readRunSetup($0, "setup", keyLine: top.keyLine("setup"), dataSets: dataSets, defaultHeaders: defaultHeaders)
+        }
 
         guard let scenariosNode = top.value("scenarios") else {
             throw fail(top.keyLine("scenarios"), "scenarios", "expected a mapping of scenario name to { load, flow }")
@@ -48,13 +51,16 @@ extension ProfileReader {
                 throw fail(keyNode, path, "'\(Threshold.oneLine(scenarioName))' is not a scenario name (letters, digits, '_' and '-')")
             }
             scenarios.append(try readScenario(valueNode, name: scenarioName, path: path, keyLine: line(keyNode),
-                                              dataSets: dataSets, defaultHeaders: defaultHeaders))
+                                              dataSets: dataSets, defaultHeaders: defaultHeaders,
+                                              runCaptures: runSetup?.variables ?? []))
         }
 
         let targets = Self.targets(of: scenarios)
         let thresholds = try top.value("thresholds").map { try readThresholds($0, "thresholds", targets: targets) } ?? []
-        return Profile(name: name, seed: seed, defaults: defaults, targets: targets, load: scenarios[0].load,
-                       thresholds: thresholds, path: file, scenarios: scenarios)
+        var profile = Profile(name: name, seed: seed, defaults: defaults, targets: targets, load: scenarios[0].load,
+                              thresholds: thresholds, path: file, scenarios: scenarios)
+        profile.setup = runSetup
+        return profile
     }
 
     /// One target per request step, named by the step (`SCENARIO/STEP` when several scenarios have a step of that
@@ -115,7 +121,7 @@ extension ProfileReader {
     }
 
     func readScenario(_ node: Node, name: String, path: String, keyLine: Int, dataSets: [ProfileDataSet],
-                      defaultHeaders profileHeaders: [(node: Node, path: String)]) throws -> Profile.Scenario {
+                      defaultHeaders profileHeaders: [(node: Node, path: String)], runCaptures: [String] = []) throws -> Profile.Scenario {
         let map = try fields(node, path: path, line: keyLine, allowed: Self.scenarioFields)
         guard let loadNode = map.value("load") else { throw fail(map.keyLine("load"), map.path("load"), "is required") }
         let load = try readLoad(loadNode, map.path("load"), keyLine: map.keyLine("load"))
@@ -151,7 +157,8 @@ extension ProfileReader {
             }
         }
         var flow = try readFlow(flowNode, map.path("flow"), keyLine: map.keyLine("flow"), scenario: name, dataSets: dataSets,
-                                defaultHeaders: defaultHeaders, setup: map.value("setup").map { ($0, map.path("setup")) })
+                                defaultHeaders: defaultHeaders, setup: map.value("setup").map { ($0, map.path("setup")) },
+                                runCaptures: runCaptures)
         if let defaultTimeout {
             flow.steps = flow.steps.map { step in
                 guard case .request(var r) = step, r.timeoutMicros == nil else { return step }
@@ -203,7 +210,8 @@ extension ProfileReader {
     /// read as one list so that flow steps may use what setup steps captured.
     func readFlow(_ node: Node, _ path: String, keyLine: Int, scenario: String, dataSets: [ProfileDataSet],
                   defaultHeaders: [(node: Node, path: String)],
-                  setup: (node: Node, path: String)? = nil) throws -> Flow {
+                  setup: (node: Node, path: String)? = nil, runCaptures: [String] = [],
+                  inRunSetup: Bool = false) throws -> Flow {
         guard let flowList = node.sequence else { throw fail(node, path, "expected a list of steps") }
         guard !flowList.isEmpty else { throw fail(keyLine, path, "needs at least one step") }
         var setupItems: [Node] = []
@@ -240,6 +248,8 @@ extension ProfileReader {
 
         // Pass 1: step names and capture names, so that any step's templates can tell a capture from the environment.
         var scope = FlowScope(dataSets: dataSets)
+        scope.runCaptures = runCaptures
+        scope.inRunSetup = inRunSetup
         var stepNames: [String?] = []
         var nameLines: [Int] = []
         for (i, item) in list.enumerated() {
@@ -268,7 +278,8 @@ extension ProfileReader {
                 guard Template.isValidName(name), !name.contains(".") else {
                     throw fail(asNode, asPath, "'\(Threshold.oneLine(name))' is not a variable name (letters, digits, '_' and '-')")
                 }
-                if FlowScope.builtIns.contains(name) || dataSets.contains(where: { $0.name == name }) || scope.captures[name] != nil {
+                if FlowScope.builtIns.contains(name) || dataSets.contains(where: { $0.name == name }) || scope.captures[name] != nil
+                    || runCaptures.contains(name) {
                     throw fail(asNode, asPath, "'\(name)' is already a built-in, a data set or a capture")
                 }
                 // Set by this step before each of its requests: its own templates may use it.
@@ -291,6 +302,10 @@ extension ProfileReader {
                 }
                 if dataSets.contains(where: { $0.name == capture }) {
                     throw fail(keyNode, capturePath, "capture '\(capture)' has the name of a data set (data.\(capture))")
+                }
+                if runCaptures.contains(capture) {
+                    throw fail(keyNode, capturePath,
+                               "capture '\(capture)' is already captured by the run's setup (setup:); its value is every VU's, so give this one another name")
                 }
                 if let site = scope.captures[capture] {
                     throw fail(keyNode, capturePath,
@@ -339,6 +354,13 @@ extension ProfileReader {
                 data.append(FlowData(name: set.name, set: set.set, mode: set.mode, binding: set.binding, slots: slots))
             }
         }
+        // Then the run setup's captures the flow reads (their values come from the setup run, before any load).
+        var usedRunCaptures: [String] = []
+        for case .request(let r) in pending {
+            for use in r.uses where runCaptures.contains(use.name) && !usedRunCaptures.contains(use.name) { usedRunCaptures.append(use.name) }
+        }
+        usedRunCaptures.sort { runCaptures.firstIndex(of: $0)! < runCaptures.firstIndex(of: $1)! }
+        variables += usedRunCaptures
         var slotOf: [String: Int] = [:]
         for (i, v) in variables.enumerated() { slotOf[v] = i }
 
@@ -390,6 +412,7 @@ extension ProfileReader {
         }
         flow.groups = groups
         flow.groupOfStep = groupOf
+        flow.runCaptures = usedRunCaptures
         return flow
     }
 

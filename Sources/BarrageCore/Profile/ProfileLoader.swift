@@ -148,7 +148,7 @@ struct ProfileReader {
     /// The names `lookup` knows (-e first, then the environment): did-you-mean candidates for flow templates.
     var variableNames: [String] = []
 
-    static let topFields = ["name", "seed", "defaults", "data", "scenarios", "targets", "load", "thresholds"]
+    static let topFields = ["name", "seed", "defaults", "data", "setup", "scenarios", "targets", "load", "thresholds"]
     static let defaultsFields = ["timeout", "connect_timeout", "headers"]
     static let targetFields = ["name", "url", "method", "headers", "body", "body_file", "weight", "expect", "timeout"]
     static let expectFields = ["status", "body_contains"]
@@ -190,6 +190,9 @@ struct ProfileReader {
         if top.entry("scenarios") != nil { return try scenarioProfile(top) }
         if let data = top.entry("data") {
             throw fail(data.key, "data", "data sets are read by scenarios' flows: add scenarios: (or remove data:)")
+        }
+        if let setup = top.entry("setup") {
+            throw fail(setup.key, "setup", "the run's setup is for profiles with scenarios: (their steps read what it captures)")
         }
 
         let name = try top.value("name").map { try nonEmptyString($0, "name") } ?? defaultName()

@@ -11,6 +11,25 @@ public enum ScenarioDescription {
         if scenario.startAfterMicros > 0 { head.append("starts after \(DurationParser.format(micros: scenario.startAfterMicros))") }
         if flow.pacingMicros > 0 { head.append("pacing \(DurationParser.format(micros: flow.pacingMicros))") }
         var lines = ["  scenario     " + head.joined(separator: " · ")]
+        if !flow.runCaptures.isEmpty { lines.append("    reads from the run's setup: \(flow.runCaptures.joined(separator: ", "))") }
+        lines += stepLines(flow)
+        for d in flow.data {
+            let used = d.set.columns.indices.filter { d.slots[$0] != nil }.map { d.set.columns[$0] }
+            lines.append("    data \(d.name): \(d.set.file) · \(d.set.rowCount) row\(d.set.rowCount == 1 ? "" : "s") · "
+                         + "\(d.mode.rawValue), bind \(d.binding.rawValue) · uses \(used.joined(separator: ", "))")
+        }
+        return lines
+    }
+
+    /// The run's `setup:`: `  setup        once per run, before any load · captures token`, then its steps.
+    public static func setupLines(_ flow: Flow) -> [String] {
+        let captures = flow.variables.isEmpty ? "" : " · captures \(flow.variables.joined(separator: ", "))"
+        return ["  setup        once per run, before any load" + captures] + stepLines(flow)
+    }
+
+    /// One line per step: `    1 POST login http://… → token (json $.token)`, `    2 think 500ms`.
+    static func stepLines(_ flow: Flow) -> [String] {
+        var lines: [String] = []
         for (i, step) in flow.steps.enumerated() {
             // Setup steps (once per VU) are marked: `    1 setup POST login …`.
             let number = "    \(i + 1) " + (i < flow.setupCount ? "setup " : "")
@@ -26,11 +45,6 @@ public enum ScenarioDescription {
                 if i < flow.groupOfStep.count, let g = flow.groupOfStep[i] { line += " · group \(flow.groups[g])" }
                 lines.append(line)
             }
-        }
-        for d in flow.data {
-            let used = d.set.columns.indices.filter { d.slots[$0] != nil }.map { d.set.columns[$0] }
-            lines.append("    data \(d.name): \(d.set.file) · \(d.set.rowCount) row\(d.set.rowCount == 1 ? "" : "s") · "
-                         + "\(d.mode.rawValue), bind \(d.binding.rawValue) · uses \(used.joined(separator: ", "))")
         }
         return lines
     }
