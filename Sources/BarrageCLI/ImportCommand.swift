@@ -82,7 +82,7 @@ enum CurlInput {
         do {
             return try CurlCommand.parseAll(text)
         } catch let e as CurlCommand.Failure {
-            throw BarrageError.usage("curl: " + e.message)
+            throw BarrageError.usage(e.message.contains("curl") ? e.message : "curl command: " + e.message)
         }
     }
 }

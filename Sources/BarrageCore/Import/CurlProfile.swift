@@ -137,9 +137,9 @@ public enum CurlProfile {
                 }
                 if command.compressed && !headers.contains(where: { $0.name.lowercased() == "accept-encoding" }) {
                     headers.append(("Accept-Encoding", curlAcceptEncoding))
-                    notes.append("step \(name): --compressed: Accept-Encoding: \(curlAcceptEncoding) sent as curl does; the bodies are not decoded (the bytes received are counted as they arrive); run with --compressed to have them decoded")
+                    notes.append("--compressed: Accept-Encoding: \(curlAcceptEncoding) sent as curl does; the bodies are not decoded (the bytes received are counted as they arrive); run with --compressed to have them decoded")
                 } else if command.compressed {
-                    notes.append("step \(name): --compressed: the recorded Accept-Encoding kept; the bodies are not decoded (run with --compressed to have them decoded)")
+                    notes.append("--compressed: the recorded Accept-Encoding kept; the bodies are not decoded (run with --compressed to have them decoded)")
                 }
                 if !headers.isEmpty {
                     lines.append("        headers:")
@@ -147,6 +147,9 @@ public enum CurlProfile {
                         let value: String
                         if isSecretHeader(hname) {
                             value = secretHeaderValue(hname, hvalue, command: command, step: name, secrets: &secrets)
+                        } else if let base, ["origin", "referer"].contains(hname.lowercased()),
+                                  hvalue == base || hvalue.hasPrefix(base + "/") {
+                            value = "${BASE_URL}" + literal(String(hvalue.dropFirst(base.count)))
                         } else {
                             value = literal(hvalue)
                         }
@@ -215,7 +218,7 @@ public enum CurlProfile {
         out.append("scenarios:")
         out.append("  recorded:")
         out.append("    iterations: 1                     # one pass through the recording; raise it, or run with -n, -d, -c")
-        out.append("    load: { model: closed, stages: [ { duration: 1m, concurrency: 1 } ] }")
+        out.append("    load: { model: closed, start_concurrency: 1, stages: [ { duration: 1m, concurrency: 1 } ] }   # 1 VU from the start")
         out.append("    flow:")
         out += steps
         return Output(text: out.joined(separator: "\n") + "\n", variables: variables)
