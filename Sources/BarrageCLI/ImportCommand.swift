@@ -19,12 +19,12 @@ extension Barrage {
             The text holds one or more curl commands (separated by newlines, ';' or '&&'); they become one flow, in \
             order, sent once by one virtual user. Hop-by-hop and browser-only headers are dropped; secrets \
             (Authorization, Cookie, token and key headers, -u, tokens in query strings) become ${NAME} variables \
-            listed at the top of the profile, to be given with -e NAME=…. An unknown curl flag is an error.
+            listed at the top of the profile, to be given with -e NAME=.... An unknown curl flag is an error.
 
             Examples:
               barrage import curl "$(pbpaste)" -o recorded.yaml
               barrage import curl - -o recorded.yaml --base-url https://api.example.com < commands.sh
-              barrage run recorded.yaml -e AUTH_TOKEN=… -e BASE_URL=http://127.0.0.1:8080
+              barrage run recorded.yaml -e AUTH_TOKEN=... -e BASE_URL=http://127.0.0.1:8080
             """
         )
 
@@ -34,7 +34,7 @@ extension Barrage {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the profile to this file (default: standard output).", valueName: "path"))
         var output: String?
 
-        @Option(help: ArgumentHelp("URLs under this recorded prefix become ${BASE_URL}…, to be given with -e BASE_URL=….", valueName: "url"))
+        @Option(help: ArgumentHelp("URLs under this recorded prefix become ${BASE_URL}..., to be given with -e BASE_URL=....", valueName: "url"))
         var baseURL: String?
 
         func validate() throws {
