@@ -103,7 +103,8 @@ final class CurlImportTests: XCTestCase {
                                  ("curl http://h/ -H", "curl flag '-H' needs a value"),
                                  ("wget http://h/", "expected a command starting with curl"),
                                  ("curl http://h/ -u alice", "give user:password"),
-                                 ("", "no curl command")] {
+                                 ("", "no curl command"),
+                                 ("curl http://h/ \\ \n  -H 'a: b'", "a command starts with '-H': the line before it lacks its '\\' continuation")] {
             XCTAssertThrowsError(try CurlCommand.parseAll(text), text) { error in
                 XCTAssertTrue("\(error)".contains(expected), "\(text): \(error)")
                 XCTAssertFalse("\(error)".contains("\n"))
@@ -166,5 +167,27 @@ final class CurlImportTests: XCTestCase {
         let out = CurlProfile.render(try CurlCommand.parseAll("curl -kL --http2 https://h/"))
         XCTAssertTrue(out.text.contains("run it with --insecure --follow-redirects 50 --http 2"), out.text)
         XCTAssertNoThrow(try ProfileLoader.parse(text: out.text, path: "r.yaml", variables: [:], environment: [:]))
+    }
+
+    func testFormFilesAndBodyFilesLoadRelativeToTheProfile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("curl-import-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("PNG".utf8).write(to: dir.appendingPathComponent("x.png"))
+        try Data("{\"a\":1}".utf8).write(to: dir.appendingPathComponent("body.json"))
+        let out = CurlProfile.render(try CurlCommand.parseAll("""
+        curl http://h/up -H 'Content-Type: multipart/form-data; boundary=----WebKitFormBoundaryX' -F title=hi -F 'file=@x.png;type=image/png'
+        curl http://h/j --data-binary @body.json -H 'Content-Type: application/json'
+        """))
+        XCTAssertTrue(out.text.contains("the recorded Content-Type left out; the multipart body sets its own"), out.text)
+        let path = dir.appendingPathComponent("p.yaml").path
+        try Data(out.text.utf8).write(to: URL(fileURLWithPath: path))
+        let profile = try ProfileLoader.load(path: path, variables: [:], environment: [:])
+        XCTAssertEqual(profile.targets.map(\.name), ["up", "j"])
+        let multipart = String(decoding: profile.targets[0].body, as: UTF8.self)
+        XCTAssertTrue(multipart.contains("name=\"title\"\r\n\r\nhi\r\n"), multipart)
+        XCTAssertTrue(multipart.contains("filename=\"x.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n"), multipart)
+        XCTAssertFalse(profile.targets[0].headers.contains { $0.contains("WebKitFormBoundary") })
+        XCTAssertEqual(String(decoding: profile.targets[1].body, as: UTF8.self), "{\"a\":1}")
     }
 }

@@ -79,6 +79,9 @@ public struct CurlCommand: Sendable, Equatable {
     /// One command's words, the first being `curl`.
     public static func parse(words: [String]) throws -> CurlCommand {
         guard let first = words.first else { throw Failure(message: "no curl command in the text") }
+        if first.hasPrefix("-") {
+            throw Failure(message: "a command starts with '\(first)': the line before it lacks its '\\' continuation (or has spaces after it)")
+        }
         guard first == "curl" || first.hasSuffix("/curl") else {
             throw Failure(message: "'\(first)': expected a command starting with curl")
         }
