@@ -28,7 +28,7 @@ extension Barrage {
               barrage run http://127.0.0.1:8080/ \\
                   --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
               barrage run profiles/smoke.yaml -c 10 -d 5s --json -
-              barrage run --curl "curl 'http://127.0.0.1:8080/echo' --data-raw 'hi'" -c 10 -n 1000
+              barrage run --curl "curl 'http://127.0.0.1:8080/echo' -d 'hi'" -n 100
 
             On a profile, -d caps its duration (stages cut there), -n caps its requests, and -c or --rate \
             replace its stages with a constant load, for a quick run; the plan states the override and the \
