@@ -28,6 +28,7 @@ extension Barrage {
               barrage run http://127.0.0.1:8080/ \\
                   --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
               barrage run profiles/smoke.yaml -c 10 -d 5s --json -
+              barrage run --curl "curl 'http://127.0.0.1:8080/echo' -d 'hi'" -n 100
 
             On a profile, -d caps its duration (stages cut there), -n caps its requests, and -c or --rate \
             replace its stages with a constant load, for a quick run; the plan states the override and the \
@@ -38,8 +39,23 @@ extension Barrage {
             """
         )
 
-        @Argument(help: "The URL to load (http:// or https://), or a load profile (.yaml, .yml or .json).")
-        var url: String
+        @Argument(help: ArgumentHelp("The URL to load (http:// or https://), or a load profile (.yaml, .yml or .json); none with --curl.", valueName: "url"))
+        var urlArgument: String?
+
+        @Option(help: ArgumentHelp("Load the request of this curl command (the browser's \"Copy as cURL\", bash form) instead of a URL argument; - reads it from standard input.", valueName: "command"))
+        var curl: String?
+
+        /// The URL argument, or the URL of the --curl command.
+        var url: String { urlArgument ?? curlRequest?.urls.first ?? "" }
+
+        /// The --curl command, read (checked in `validate()`).
+        var curlRequest: CurlCommand? { curl.flatMap { try? CurlRun.command($0) } }
+
+        /// The request options, with the --curl command's method, headers, body and transport flags.
+        var effectiveRequest: RequestOptions {
+            guard let c = curlRequest else { return request }
+            return CurlRun.options(request, from: c)
+        }
 
         @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("Set a profile variable ${NAME} (repeatable; wins over the environment).", valueName: "NAME=VALUE"))
         var variables: [String] = []
@@ -167,6 +183,12 @@ extension Barrage {
         }
 
         func validate() throws {
+            if let curl {
+                if urlArgument != nil { throw BarrageError.usage("--curl: the URL comes from the curl command; give no URL argument") }
+                _ = try CurlRun.command(curl, checking: request)
+            } else if urlArgument == nil {
+                throw BarrageError.usage("give a URL or a load profile to run (or --curl 'curl …')")
+            }
             _ = try resolvedSegment()
             if let startAt { _ = try StartAt.parse(startAt) }
             _ = try ProfileInput.variables(variables)
@@ -237,7 +259,7 @@ extension Barrage {
             let tuning = try engine.tuning()
             if isProfile {
                 let (override, given) = try profileOverride()
-                let loaded = try ProfileInput.load(url, variables: variables, request: request, threads: l.threads,
+                let loaded = try ProfileInput.load(url, variables: variables, request: effectiveRequest, threads: l.threads,
                                                    load: override, overrides: given, segment: segment, recordRaw: raw != nil,
                                                    engine: tuning, scenarios: scenario)
                 let running = loaded.plan.lanes.isEmpty ? loaded.plan.workload.flow?.scenario : nil
@@ -245,7 +267,7 @@ extension Barrage {
                 return (loaded.plan, loaded.profile.thresholds,
                         loaded.profile.scenarios.map(\.name).filter { $0 != running && !lanes.contains($0) })
             }
-            var inputs = try request.inputs(url: url, load: try loadFlags(), threads: l.threads)
+            var inputs = try effectiveRequest.inputs(url: url, load: try loadFlags(), threads: l.threads)
             inputs.segment = segment
             inputs.recordRaw = raw != nil
             inputs.engine = tuning
