@@ -21,11 +21,15 @@ final class FlowRuntime {
         let urlTemplated: Bool
         let headersTemplated: Bool
         let bodyTemplated: Bool
+        /// Judged on its status alone: no body or header kept, no JSON check, no capture.
+        let statusOnly: Bool
         init(_ step: RequestStep) {
             self.step = step
             urlTemplated = !step.url.isConstant
             headersTemplated = !step.headers.allSatisfy(\.isConstant)
             bodyTemplated = !(step.body?.isConstant ?? true)
+            statusOnly = !step.needsBody && !step.needsHeaders && step.bodyContains == nil && step.expect.json.isEmpty
+                && step.expectTemplates.isEmpty && step.captures.isEmpty
         }
     }
     private let slotCount: Int
@@ -41,7 +45,14 @@ final class FlowRuntime {
     private var shares: [OpaquePointer?]
     /// Per (slot × target), the header list of a templated step's last request (freed when the next replaces it).
     private var headerLists: [UnsafeMutablePointer<curl_slist>?]
+    /// Per (slot × target), the rendered header lines that list was built from (each line NUL-terminated): when the
+    /// next request's lines come out the same (a token captured once and sent on every step), the handle keeps its list.
+    private var headerBytes: [[UInt8]]
+    /// And where each of those lines started (a value may hold a NUL, which ends the line for libcurl).
+    private var headerStarts: [[Int]]
     private var scratch: [UInt8] = []
+    /// Where each header line starts in `scratch`.
+    private var lineStarts: [Int] = []
     /// Per data set: this thread's cursor and counter.
     private let cursors: [DataCursor]
     private var counters: [Int]
@@ -87,6 +98,8 @@ final class FlowRuntime {
         sinks.initialize(repeating: FlowSink(budget: budget), count: max(1, slotCount))
         shares = Array(repeating: nil, count: slotCount)
         headerLists = Array(repeating: nil, count: slotCount * max(1, steps.count))
+        headerBytes = Array(repeating: [], count: slotCount * max(1, steps.count))
+        headerStarts = Array(repeating: [], count: slotCount * max(1, steps.count))
         let segment = plan.segment ?? Segment(index: 1, count: 1)
         cursors = flow.data.enumerated().map { d, data in
             DataCursor(mode: data.mode, binding: data.binding, rowCount: max(1, data.set.rowCount), segment: segment,
@@ -185,20 +198,29 @@ final class FlowRuntime {
             scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_URL, $0.baseAddress) }
         }
         if plan.headersTemplated {
-            var list: UnsafeMutablePointer<curl_slist>? = nil
+            // All lines into one buffer, each ended by a NUL; built into a list and set only when they changed.
+            scratch.removeAll(keepingCapacity: true)
+            lineStarts.removeAll(keepingCapacity: true)
             for header in plan.step.headers {
-                scratch.removeAll(keepingCapacity: true)
+                lineStarts.append(scratch.count)
                 header.render(values: values[i], context: context, into: &scratch)
                 scratch.append(0)
-                list = scratch.withUnsafeBufferPointer { p in
-                    p.withMemoryRebound(to: CChar.self) { curl_slist_append(list, $0.baseAddress) }
-                }
             }
-            if plan.step.body != nil { list = curl_slist_append(list, "Expect:") }
-            barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
             let k = i * steps.count + t
-            curl_slist_free_all(headerLists[k])
-            headerLists[k] = list
+            if headerLists[k] == nil || headerBytes[k] != scratch || headerStarts[k] != lineStarts {
+                var list: UnsafeMutablePointer<curl_slist>? = nil
+                scratch.withUnsafeBufferPointer { p in
+                    p.withMemoryRebound(to: CChar.self) { lines in
+                        for start in lineStarts { list = curl_slist_append(list, lines.baseAddress! + start) }
+                    }
+                }
+                if plan.step.body != nil { list = curl_slist_append(list, "Expect:") }
+                barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
+                curl_slist_free_all(headerLists[k])
+                headerLists[k] = list
+                headerBytes[k] = scratch
+                headerStarts[k] = lineStarts
+            }
         }
         if plan.bodyTemplated, let body = plan.step.body {
             scratch.removeAll(keepingCapacity: true)
@@ -250,6 +272,11 @@ final class FlowRuntime {
             return (.capture, sink.overBudget
                 ? "\(plan.step.name): response body not kept: the \(FlowLimits.keptBytes / 1_048_576) MB that all VUs' kept bodies may use together are in use"
                 : "\(plan.step.name): response body over \(FlowLimits.bodyBytes / 1_048_576) MB, the most a step that captures or checks keeps")
+        }
+        if plan.statusOnly {
+            // Nothing kept, nothing captured: the status decides (as `Expect.failure` judges it).
+            guard let failure = plan.step.expect.failure(for: ResponseView(status: status)) else { return nil }
+            return (plan.step.expect.statuses.isEmpty && status >= 400 ? .status : .check, "\(plan.step.name): \(failure)")
         }
         let body: [UInt8]? = plan.step.needsBody || plan.step.bodyContains != nil
             ? Array(UnsafeBufferPointer(start: sink.body, count: sink.bodyCount)) : nil

@@ -201,4 +201,20 @@ final class FlowEngineTests: XCTestCase {
             XCTAssertEqual(r.errors["check"], ok ? nil : 6, expected)
         }
     }
+
+    /// One VU, a new user each iteration: the templated `Authorization` header of `item` changes between requests on
+    /// the same handle, and the server answers with the token's user, checked against the row's.
+    func testATemplatedHeaderThatChangesIsSentAgain() throws {
+        var flow = try journey(users: 4, mode: .sequential)
+        flow.data[0].binding = .iteration
+        guard case .request(var item) = flow.steps[2] else { return XCTFail("item third") }
+        item.expect.json = [Expect.JSONCheck(path: try JSONPath(parsing: "$.user"), expected: JSONValue(string: ""))]
+        item.expectTemplates = [RequestStep.ExpectTemplate(check: 0, value: try template("${users.name}"))]
+        flow.steps[2] = .request(item)
+        flow.iterations = 8
+        let r = try run(plan(flow, load: .closed(workers: 1, durationMicros: nil), threads: 1))
+        XCTAssertEqual(r.iterations?.completed, 8, "\(r.errors) \(r.error_messages)")
+        XCTAssertEqual(r.targets["item"]?.requests.ok, 8)
+        XCTAssertNil(r.errors["check"])
+    }
 }
