@@ -217,4 +217,20 @@ final class FlowEngineTests: XCTestCase {
         XCTAssertEqual(r.targets["item"]?.requests.ok, 8)
         XCTAssertNil(r.errors["check"])
     }
+
+    /// A step judged on its status alone: an error status is class `status` without a status list, `check` with one;
+    /// the message names the step and the status as `Expect` words it.
+    func testAStatusOnlyStepFailsWithItsClassAndMessage() throws {
+        for (statuses, cls, message) in [([Int](), "status", "item: status 404, expected 2xx or 3xx"),
+                                          ([200], "check", "item: status 404, expected 200")] {
+            var flow = try journey(users: 2)
+            flow.steps[2] = try request("item", "GET", "/api/items/5000", headers: ["Authorization: Bearer ${token}"],
+                                        statuses: statuses)
+            flow.iterations = 4
+            let r = try run(plan(flow, load: .closed(workers: 2, durationMicros: nil), threads: 1))
+            XCTAssertEqual(r.iterations?.failed, 4, "\(r.errors)")
+            XCTAssertEqual(r.errors[cls], 4, "\(r.errors)")
+            XCTAssertEqual(r.error_messages[cls], message)
+        }
+    }
 }
