@@ -233,4 +233,24 @@ final class FlowEngineTests: XCTestCase {
             XCTAssertEqual(r.error_messages[cls], message)
         }
     }
+
+    /// Without think steps the engine records iteration durations once and hands them on as both histograms; with
+    /// several steps each second's per-target latency is the target's own: the same as the target sections.
+    func testWithoutThinkStepsBothDurationsAreTheSameAndTargetSecondsAddUp() throws {
+        var flow = try journey(users: 2)
+        flow.steps.remove(at: 1) // the think step
+        flow.iterations = 30
+        let r = try run(plan(flow, load: .closed(workers: 2, durationMicros: nil), threads: 1))
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.completed, 30, "\(r.errors) \(r.error_messages)")
+        XCTAssertEqual(it.duration_without_think_us, it.duration_us)
+        for name in ["login", "item", "cart", "pay"] {
+            var sum: UInt64 = 0
+            for entry in r.timeline {
+                let blob = try XCTUnwrap(entry.targets_hdr?[name], "second \(entry.t_s) has \(name)")
+                sum += try HdrCodec.decode(base64: blob).totalCount
+            }
+            XCTAssertEqual(sum, UInt64(try XCTUnwrap(r.targets[name]).latency_us.count), name)
+        }
+    }
 }
