@@ -41,6 +41,26 @@ public struct IterationRecorder: Sendable {
         Recorder.add(durationMicros - thinkMicros, to: &durationWithoutThink, clamped: &clampedSamples)
     }
 
+    /// Records one iteration's end for a flow without think steps, into `duration` only: without think steps the
+    /// second histogram holds the same samples, so whoever hands the recorder on sets it with
+    /// ``takeDurationAsWithoutThink()`` (one histogram recorded and copied per second instead of two). Clamped samples
+    /// count twice, as recording both would count them.
+    public mutating func recordWithoutThinkSteps(_ end: IterationEnd, durationMicros: Int64) {
+        switch end {
+        case .completed: completed += 1
+        case .failed: failed += 1
+        case .interrupted:
+            interrupted += 1
+            return
+        }
+        let before = clampedSamples
+        Recorder.add(durationMicros, to: &duration, clamped: &clampedSamples)
+        clampedSamples += clampedSamples - before
+    }
+
+    /// `durationWithoutThink` := `duration`, after ``recordWithoutThinkSteps(_:durationMicros:)``.
+    public mutating func takeDurationAsWithoutThink() { durationWithoutThink = duration }
+
     public mutating func recordDropped() { dropped += 1 }
 
     /// The recorder a result's iteration section was made from (its durations decoded from `hdr`).

@@ -25,7 +25,8 @@ public enum LatencyHistograms {
 /// the start — a summary (mean, standard deviation, seven percentiles) walked them ten times up to the largest value,
 /// up to 60 million instructions per histogram when latencies reach hundreds of milliseconds, paid once per second
 /// for the timeline on the load core.
-/// `recordedValues()` is `@inlinable` and specialises here.
+/// It reads the counts array directly (`HdrCodec.countsArray`); where that cannot be read, `recordedValues()`, which
+/// is `@inlinable` and specialises here.
 public struct HistogramScan {
     public let mean: Double
     public let stdDeviation: Double
@@ -54,6 +55,43 @@ public struct HistogramScan {
         var next = 0
         var totalValue = 0.0
         var medians: [(value: Double, count: Double)] = []
+        // Straight over the counts array when it can be read (see `HdrCodec.countsArray`): the library's iterator does
+        // a dozen operations per index, zero counts included, and this runs every second for the timeline.
+        let layout = HdrLayout(of: h)
+        let limit = layout.countsIndex(forValue: maxValue) + 1
+        if let counts = HdrCodec.countsArray(of: h), counts.count == layout.countsLength, limit <= counts.count,
+           Self.sum(counts, below: limit) == total {
+            counts.withUnsafeBufferPointer { c in
+                var totalToIndex: UInt64 = 0
+                for index in 0 ..< limit where c[index] != 0 {
+                    // What `recordedValues()` reports for the index: its highest equivalent value; the same median.
+                    let highest = layout.highestEquivalentValue(atIndex: index)
+                    let lowest = layout.value(atIndex: index)
+                    let median = lowest + ((highest - lowest + 1) >> 1)
+                    let count = Double(c[index])
+                    totalToIndex += c[index]
+                    totalValue += Double(median) * count
+                    while next < pending.count && totalToIndex >= pending[next].rank {
+                        values[pending[next].slot] = Swift.max(Swift.min(highest, maxValue), minValue)
+                        next += 1
+                    }
+                }
+            }
+            let mean = totalValue / Double(total)
+            var deviationTotal = 0.0
+            counts.withUnsafeBufferPointer { c in
+                for index in 0 ..< limit where c[index] != 0 {
+                    let highest = layout.highestEquivalentValue(atIndex: index)
+                    let lowest = layout.value(atIndex: index)
+                    let deviation = Double(lowest + ((highest - lowest + 1) >> 1)) - mean
+                    deviationTotal += (deviation * deviation) * Double(c[index])
+                }
+            }
+            self.mean = mean
+            self.stdDeviation = (deviationTotal / Double(total)).squareRoot()
+            self.values = values
+            return
+        }
         for step in h.recordedValues() {
             let lowest = h.lowestEquivalentForValue(step.value)
             let median = lowest + (h.sizeOfEquivalentRangeForValue(step.value) >> 1)
@@ -74,6 +112,14 @@ public struct HistogramScan {
         self.mean = mean
         self.stdDeviation = (deviationTotal / Double(total)).squareRoot()
         self.values = values
+    }
+
+    private static func sum(_ counts: [UInt64], below limit: Int) -> UInt64 {
+        counts.withUnsafeBufferPointer { c in
+            var total: UInt64 = 0
+            for index in 0 ..< limit { total &+= c[index] }
+            return total
+        }
     }
 }
 

@@ -15,8 +15,12 @@ extension EngineThread {
     func recordIteration(_ i: Int, end: IterationEnd, now: Int64) {
         let state = scheduler.slot(i)
         guard state.iterationStartMicros >= plan.warmupMicros else { return }
-        interval.iterations?.record(end, durationMicros: now - startMicros - state.iterationStartMicros,
-                                    thinkMicros: state.iterationThinkMicros)
+        let duration = now - startMicros - state.iterationStartMicros
+        if flowHasThinkSteps {
+            interval.iterations?.record(end, durationMicros: duration, thinkMicros: state.iterationThinkMicros)
+        } else {
+            interval.iterations?.recordWithoutThinkSteps(end, durationMicros: duration)
+        }
     }
 
     /// Records an open-model request dropped at `now` (too late, or the run stopping).
@@ -47,13 +51,9 @@ extension EngineThread {
             warmupRecorder.record(outcome)
             return
         }
-        if !targetRecorders.isEmpty {
-            targetRecorders[target].record(outcome)
-            if outcome.complete {
-                let v = UInt64(max(0, min(outcome.doneMicros - outcome.dueMicros, Int64(LatencyHistograms.highestMicros))))
-                interval.targetLatency[target].record(v)
-            }
-        }
+        // The second's per-target latency (the timeline's `targets_hdr`) is the target recorder's own latency
+        // histogram, handed over with the second (`postInterval`): the same samples, recorded once.
+        if !targetRecorders.isEmpty { targetRecorders[target].record(outcome) }
         if !stageRecorders.isEmpty { stageRecorders[plan.stageIndex(atMicros: outcome.dueMicros)].record(outcome) }
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
@@ -112,7 +112,7 @@ extension EngineThread {
         closedOk += interval.ok
         closedFailed += interval.failed
         closedDropped += interval.dropped
-        mailbox.post(.interval(worker: index, interval, targets: targetRecorders, stages: stageRecorders))
+        postInterval()
         if !targetRecorders.isEmpty { targetRecorders = Array(repeating: Recorder(), count: targetRecorders.count) }
         if !stageRecorders.isEmpty { stageRecorders = Array(repeating: Recorder(), count: stageRecorders.count) }
         interval = IntervalStats(second: second, targets: targetCount)
@@ -121,6 +121,14 @@ extension EngineThread {
             interval.groups = Array(repeating: GroupRecorder(), count: flow.flow.groups.count)
         }
         interval.inFlightMax = active // requests carried into the new second are in flight at its start
+    }
+
+    /// Hands the current second to the controller, with its per-target latency taken from the target recorders (and,
+    /// for a flow without think steps, its iteration durations without think steps from those with).
+    func postInterval() {
+        if !targetRecorders.isEmpty { interval.targetLatency = targetRecorders.map(\.latency) }
+        if !flowHasThinkSteps { interval.iterations?.takeDurationAsWithoutThink() }
+        mailbox.post(.interval(worker: index, interval, targets: targetRecorders, stages: stageRecorders))
     }
 
     /// This thread's counts so far and requests in flight, for the live view between seconds (relaxed stores: the

@@ -85,6 +85,8 @@ final class EngineThread: @unchecked Sendable {
     let rawScenario: [UInt8]
     /// A flow's per-VU state and response handling; nil for plain targets.
     var flowRuntime: FlowRuntime?
+    /// The flow has a think step (else every iteration's think time is 0: see `recordIteration`).
+    var flowHasThinkSteps = false
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 512
 
@@ -138,6 +140,7 @@ final class EngineThread: @unchecked Sendable {
         if let flow = plan.workload.flow {
             flowRuntime = FlowRuntime(flow: flow, plan: plan, slotCount: connections, thread: index,
                                       threadCount: plan.effectiveThreads, vuOffset: vuOffset)
+            flowHasThinkSteps = flow.steps.contains { if case .think = $0 { true } else { false } }
         }
         self.warmFresh = plan.httpVersion == "1.1"
         self.slotCount = connections
@@ -368,7 +371,7 @@ final class EngineThread: @unchecked Sendable {
         let end = Clock.monotonicMicros()
         closeIntervals(through: end)
         interval.inFlight = active
-        mailbox.post(.interval(worker: index, interval, targets: targetRecorders, stages: stageRecorders))
+        postInterval()
         flushRaw()
         publishLive()
         mailbox.post(.finished(worker: index, warmup: warmupRecorder, connect: connectRecorder,

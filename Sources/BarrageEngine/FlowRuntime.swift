@@ -15,17 +15,41 @@ final class FlowRuntime {
     /// object instead of copying a struct of arrays.
     private let plans: [StepPlan]
 
+    /// What prepare and judge read per request, as plain fields: reading them through the `RequestStep` struct (a type
+    /// of another module) copied it, retaining its dozen reference-counted fields, on every request.
     private final class StepPlan {
         let step: RequestStep
+        let url: CompiledTemplate
+        let headers: [CompiledTemplate]
+        let body: CompiledTemplate?
         /// What is rendered per request; a constant part was set once on the handle.
         let urlTemplated: Bool
         let headersTemplated: Bool
         let bodyTemplated: Bool
+        let templated: Bool
+        /// `foreach`: the list's and the item's variable slots.
+        let foreachSlots: (list: Int, item: Int)?
+        /// Judged on its status alone: no body or header kept, no JSON check, no capture.
+        let statusOnly: Bool
+        /// Accepted statuses (empty: 2xx or 3xx).
+        let statuses: [Int]
+        let keepsBody: Bool
+        let keepsHeaders: Bool
         init(_ step: RequestStep) {
             self.step = step
+            url = step.url
+            headers = step.headers
+            body = step.body
             urlTemplated = !step.url.isConstant
             headersTemplated = !step.headers.allSatisfy(\.isConstant)
             bodyTemplated = !(step.body?.isConstant ?? true)
+            templated = urlTemplated || headersTemplated || bodyTemplated
+            foreachSlots = step.foreach.map { ($0.listSlot, $0.itemSlot) }
+            keepsBody = step.needsBody || step.bodyContains != nil
+            keepsHeaders = step.needsHeaders
+            statuses = step.expect.statuses
+            statusOnly = !keepsBody && !keepsHeaders && step.expect.json.isEmpty && step.expectTemplates.isEmpty
+                && step.captures.isEmpty
         }
     }
     private let slotCount: Int
@@ -41,7 +65,14 @@ final class FlowRuntime {
     private var shares: [OpaquePointer?]
     /// Per (slot × target), the header list of a templated step's last request (freed when the next replaces it).
     private var headerLists: [UnsafeMutablePointer<curl_slist>?]
+    /// Per (slot × target), the rendered header lines that list was built from (each line NUL-terminated): when the
+    /// next request's lines come out the same (a token captured once and sent on every step), the handle keeps its list.
+    private var headerBytes: [[UInt8]]
+    /// And where each of those lines started (a value may hold a NUL, which ends the line for libcurl).
+    private var headerStarts: [[Int]]
     private var scratch: [UInt8] = []
+    /// Where each header line starts in `scratch`.
+    private var lineStarts: [Int] = []
     /// Per data set: this thread's cursor and counter.
     private let cursors: [DataCursor]
     private var counters: [Int]
@@ -87,6 +118,8 @@ final class FlowRuntime {
         sinks.initialize(repeating: FlowSink(budget: budget), count: max(1, slotCount))
         shares = Array(repeating: nil, count: slotCount)
         headerLists = Array(repeating: nil, count: slotCount * max(1, steps.count))
+        headerBytes = Array(repeating: [], count: slotCount * max(1, steps.count))
+        headerStarts = Array(repeating: [], count: slotCount * max(1, steps.count))
         let segment = plan.segment ?? Segment(index: 1, count: 1)
         cursors = flow.data.enumerated().map { d, data in
             DataCursor(mode: data.mode, binding: data.binding, rowCount: max(1, data.set.rowCount), segment: segment,
@@ -176,40 +209,58 @@ final class FlowRuntime {
         }
         sinks[i].reset()
         let plan = plans[t]
-        if let loop = plan.step.foreach {
-            values[i][loop.itemSlot] = element(Int(state.repeatIndex), of: values[i][loop.listSlot])
+        if let loop = plan.foreachSlots {
+            values[i][loop.item] = element(Int(state.repeatIndex), of: values[i][loop.list])
         }
-        guard plan.urlTemplated || plan.headersTemplated || plan.bodyTemplated else { return true }
+        guard plan.templated else { return true }
         let context = TemplateContext(key: FlowKey(seed: seed, vu: vu, iteration: state.iteration, step: Int(state.step)),
                                       nowMillis: nowMillis)
+        // The VU's variables and the scratch buffers are taken out of the object for the rendering, so that each is
+        // accessed once (a class's stored property is checked for exclusive access at every use).
+        let vars = values[i]
+        var buffer = scratch
+        scratch = []
+        defer { scratch = buffer }
         // Only what depends on the VU is set again: libcurl parses a URL it is given, and copies a body.
         if plan.urlTemplated {
-            scratch.removeAll(keepingCapacity: true)
-            plan.step.url.render(values: values[i], context: context, into: &scratch)
-            scratch.append(0)
-            scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_URL, $0.baseAddress) }
+            buffer.removeAll(keepingCapacity: true)
+            plan.url.render(values: vars, context: context, into: &buffer)
+            buffer.append(0)
+            buffer.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_URL, $0.baseAddress) }
         }
         if plan.headersTemplated {
-            var list: UnsafeMutablePointer<curl_slist>? = nil
-            for header in plan.step.headers {
-                scratch.removeAll(keepingCapacity: true)
-                header.render(values: values[i], context: context, into: &scratch)
-                scratch.append(0)
-                list = scratch.withUnsafeBufferPointer { p in
-                    p.withMemoryRebound(to: CChar.self) { curl_slist_append(list, $0.baseAddress) }
-                }
+            // All lines into one buffer, each ended by a NUL; built into a list and set only when they changed.
+            var starts = lineStarts
+            lineStarts = []
+            defer { lineStarts = starts }
+            buffer.removeAll(keepingCapacity: true)
+            starts.removeAll(keepingCapacity: true)
+            for header in plan.headers {
+                starts.append(buffer.count)
+                header.render(values: vars, context: context, into: &buffer)
+                buffer.append(0)
             }
-            if plan.step.body != nil { list = curl_slist_append(list, "Expect:") }
-            barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
             let k = i * steps.count + t
-            curl_slist_free_all(headerLists[k])
-            headerLists[k] = list
+            if headerLists[k] == nil || headerBytes[k] != buffer || headerStarts[k] != starts {
+                var list: UnsafeMutablePointer<curl_slist>? = nil
+                buffer.withUnsafeBufferPointer { p in
+                    p.withMemoryRebound(to: CChar.self) { lines in
+                        for start in starts { list = curl_slist_append(list, lines.baseAddress! + start) }
+                    }
+                }
+                if plan.body != nil { list = curl_slist_append(list, "Expect:") }
+                barrage_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
+                curl_slist_free_all(headerLists[k])
+                headerLists[k] = list
+                headerBytes[k] = buffer
+                headerStarts[k] = starts
+            }
         }
-        if plan.bodyTemplated, let body = plan.step.body {
-            scratch.removeAll(keepingCapacity: true)
-            body.render(values: values[i], context: context, into: &scratch)
-            barrage_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(scratch.count))
-            scratch.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
+        if plan.bodyTemplated, let body = plan.body {
+            buffer.removeAll(keepingCapacity: true)
+            body.render(values: vars, context: context, into: &buffer)
+            barrage_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
+            buffer.withUnsafeBufferPointer { _ = barrage_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
         }
         return true
     }
@@ -217,7 +268,7 @@ final class FlowRuntime {
     /// How many requests a `foreach` step sends for slot `i`: its list's length, at most its `max` (a value that is
     /// not a list is a list of one; an empty value, none).
     func foreachCount(slot i: Int, target t: Int) -> Int {
-        guard let loop = steps[t].foreach else { return 1 }
+        guard plans[t].foreachSlots != nil, let loop = steps[t].foreach else { return 1 }
         switch values[i][loop.listSlot] {
         case .list(let items): return min(items.count, loop.max)
         case .bytes(let b): return b.isEmpty ? 0 : 1
@@ -256,9 +307,14 @@ final class FlowRuntime {
                 ? "\(plan.step.name): response body not kept: the \(FlowLimits.keptBytes / 1_048_576) MB that all VUs' kept bodies may use together are in use"
                 : "\(plan.step.name): response body over \(FlowLimits.bodyBytes / 1_048_576) MB, the most a step that captures or checks keeps")
         }
-        let body: [UInt8]? = plan.step.needsBody || plan.step.bodyContains != nil
-            ? Array(UnsafeBufferPointer(start: sink.body, count: sink.bodyCount)) : nil
-        let headers = plan.step.needsHeaders ? sink.headerFields() : []
+        if plan.statusOnly {
+            // Nothing kept, nothing captured: the status decides, as `Expect.failure` decides it (which words it).
+            if plan.statuses.isEmpty ? (200..<400).contains(status) : plan.statuses.contains(status) { return nil }
+            guard let failure = plan.step.expect.failure(for: ResponseView(status: status)) else { return nil }
+            return (plan.statuses.isEmpty && status >= 400 ? .status : .check, "\(plan.step.name): \(failure)")
+        }
+        let body: [UInt8]? = plan.keepsBody ? Array(UnsafeBufferPointer(start: sink.body, count: sink.bodyCount)) : nil
+        let headers = plan.keepsHeaders ? sink.headerFields() : []
         let view = ResponseView(status: status, headers: headers, body: body)
         var expect = plan.step.expect
         if !plan.step.expectTemplates.isEmpty {

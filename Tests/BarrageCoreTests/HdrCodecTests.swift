@@ -107,6 +107,33 @@ final class HdrCodecTests: XCTestCase {
         XCTAssertEqual(try HdrCodec.decode(bytes), h, "uncompressed V2 decodes too")
     }
 
+    /// The encoder reads the counts array directly; the library's iterator gives the reference bytes.
+    func testDirectEncodingMatchesTheIteratorsByteForByte() {
+        var cases: [LatencyHistogram] = [Self.spreadHistogram(), LatencyHistograms.make()]
+        var zero = LatencyHistograms.make()
+        zero.record(0, count: 2)
+        zero.record(12)
+        cases.append(zero)
+        var single = LatencyHistograms.make()
+        single.record(2048)
+        cases.append(single)
+        var huge = LatencyHistograms.make()
+        huge.record(1, count: UInt64(Int64.max) + 5) // above Int64.max: saturated, as Java's signed counts require
+        cases.append(huge)
+        var random = SystemRandomNumberGenerator()
+        for _ in 0 ..< 20 {
+            var h = LatencyHistograms.make()
+            for _ in 0 ..< Int.random(in: 1 ... 400, using: &random) {
+                h.record(UInt64.random(in: 0 ... 50_000, using: &random), count: UInt64.random(in: 1 ... 300, using: &random))
+            }
+            cases.append(h)
+        }
+        for (n, h) in cases.enumerated() {
+            XCTAssertNotNil(HdrCodec.countsArray(of: h), "case \(n): the counts array is readable")
+            XCTAssertEqual(HdrCodec.encodeUncompressed(h), HdrCodec.encodeUncompressedByIteration(h), "case \(n)")
+        }
+    }
+
     func testLayoutMatchesTheLibrary() {
         let h = LatencyHistograms.make()
         let layout = HdrLayout(of: h)

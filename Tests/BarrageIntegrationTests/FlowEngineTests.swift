@@ -203,4 +203,56 @@ final class FlowEngineTests: XCTestCase {
             XCTAssertEqual(r.errors["check"], ok ? nil : 6, expected)
         }
     }
+
+    /// One VU, a new user each iteration: the templated `Authorization` header of `item` changes between requests on
+    /// the same handle, and the server answers with the token's user, checked against the row's.
+    func testATemplatedHeaderThatChangesIsSentAgain() throws {
+        var flow = try journey(users: 4, mode: .sequential)
+        flow.data[0].binding = .iteration
+        guard case .request(var item) = flow.steps[2] else { return XCTFail("item third") }
+        item.expect.json = [Expect.JSONCheck(path: try JSONPath(parsing: "$.user"), expected: JSONValue(string: ""))]
+        item.expectTemplates = [RequestStep.ExpectTemplate(check: 0, value: try template("${users.name}"))]
+        flow.steps[2] = .request(item)
+        flow.iterations = 8
+        let r = try run(plan(flow, load: .closed(workers: 1, durationMicros: nil), threads: 1))
+        XCTAssertEqual(r.iterations?.completed, 8, "\(r.errors) \(r.error_messages)")
+        XCTAssertEqual(r.targets["item"]?.requests.ok, 8)
+        XCTAssertNil(r.errors["check"])
+    }
+
+    /// A step judged on its status alone: an error status is class `status` without a status list, `check` with one;
+    /// the message names the step and the status as `Expect` words it.
+    func testAStatusOnlyStepFailsWithItsClassAndMessage() throws {
+        for (statuses, cls, message) in [([Int](), "status", "item: status 404, expected 2xx or 3xx"),
+                                          ([200], "check", "item: status 404, expected 200")] {
+            var flow = try journey(users: 2)
+            flow.steps[2] = try request("item", "GET", "/api/items/5000", headers: ["Authorization: Bearer ${token}"],
+                                        statuses: statuses)
+            flow.iterations = 4
+            let r = try run(plan(flow, load: .closed(workers: 2, durationMicros: nil), threads: 1))
+            XCTAssertEqual(r.iterations?.failed, 4, "\(r.errors)")
+            XCTAssertEqual(r.errors[cls], 4, "\(r.errors)")
+            XCTAssertEqual(r.error_messages[cls], message)
+        }
+    }
+
+    /// Without think steps the engine records iteration durations once and hands them on as both histograms; with
+    /// several steps each second's per-target latency is the target's own: the same as the target sections.
+    func testWithoutThinkStepsBothDurationsAreTheSameAndTargetSecondsAddUp() throws {
+        var flow = try journey(users: 2)
+        flow.steps.remove(at: 1) // the think step
+        flow.iterations = 30
+        let r = try run(plan(flow, load: .closed(workers: 2, durationMicros: nil), threads: 1))
+        let it = try XCTUnwrap(r.iterations)
+        XCTAssertEqual(it.completed, 30, "\(r.errors) \(r.error_messages)")
+        XCTAssertEqual(it.duration_without_think_us, it.duration_us)
+        for name in ["login", "item", "cart", "pay"] {
+            var sum: UInt64 = 0
+            for entry in r.timeline {
+                let blob = try XCTUnwrap(entry.targets_hdr?[name], "second \(entry.t_s) has \(name)")
+                sum += try HdrCodec.decode(base64: blob).totalCount
+            }
+            XCTAssertEqual(sum, UInt64(try XCTUnwrap(r.targets[name]).latency_us.count), name)
+        }
+    }
 }

@@ -65,10 +65,73 @@ public enum HdrCodec {
 
     /// Standard V2 uncompressed encoding: the 40-byte header, then the counts up to the index of the maximum recorded
     /// value, zero runs folded, exactly as Java's `encodeIntoByteBuffer` writes them.
+    ///
+    /// Written straight from the histogram's counts array into a buffer sized for the worst case: the timeline encodes
+    /// every target's histogram every second, and walking the counts through the library's `recordedValues()` (its
+    /// iterator does a dozen operations per index, zero counts included) was most of what the controller spent.
+    /// When the counts array cannot be read (see ``countsArray(of:)``) the same bytes come from
+    /// ``encodeUncompressedByIteration(_:)``.
     static func encodeUncompressed(_ h: LatencyHistogram) -> [UInt8] {
         let layout = HdrLayout(of: h)
-        var counts = [UInt8]()
         // Java encodes `countsArrayIndex(maxValue) + 1` counts; an empty histogram thus encodes one zero count.
+        let countsLimit = layout.countsIndex(forValue: h.maxRecorded) + 1
+        guard let counts = countsArray(of: h), counts.count == layout.countsLength, countsLimit <= counts.count else {
+            return encodeUncompressedByIteration(h)
+        }
+        // At most one varint (9 bytes) per count: a zero run takes one varint for several counts.
+        let capacity = headerBytes + 9 * countsLimit
+        var total: UInt64 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            let base = buffer.baseAddress!
+            var at = headerBytes
+            counts.withUnsafeBufferPointer { c in
+                var index = 0
+                while index < countsLimit {
+                    let count = c[index]
+                    if count != 0 {
+                        total &+= count
+                        // A UInt64 count above Int64.max has no V2 representation (Java's counts are signed); saturate.
+                        at = putZigZagVarint(Int64(clamping: count), base, at)
+                        index += 1
+                        continue
+                    }
+                    var end = index + 1
+                    while end < countsLimit && c[end] == 0 { end += 1 }
+                    let zeros = end - index
+                    at = putZigZagVarint(zeros == 1 ? 0 : -Int64(zeros), base, at)
+                    index = end
+                }
+            }
+            putBigEndian(v2Cookie, base, 0)
+            putBigEndian(UInt32(at - headerBytes), base, 4)
+            putBigEndian(UInt32(0), base, 8) // normalizingIndexOffset
+            putBigEndian(UInt32(h.numberOfSignificantValueDigits.rawValue), base, 12)
+            putBigEndian(h.lowestDiscernibleValue, base, 16)
+            putBigEndian(h.highestTrackableValue, base, 24)
+            putBigEndian((1.0 as Double).bitPattern, base, 32) // integerToDoubleValueConversionRatio
+            initialized = at
+        }
+        // Every count lies at or below the maximum's index; if the array read is not the one the total counts, the
+        // reflection found something else: take the library's iterator instead.
+        guard total == h.totalCount else { return encodeUncompressedByIteration(h) }
+        return out
+    }
+
+    /// The histogram's counts array. hdrhistogram-swift keeps it internal (`@usableFromInline var counts`) and offers
+    /// only iterators over it; its stored properties are readable through reflection, which costs one look-up per
+    /// call instead of a dozen operations per index. Nil if the library ever stores it differently.
+    static func countsArray(of h: LatencyHistogram) -> [UInt64]? {
+        for child in Mirror(reflecting: h).children where child.label == "counts" {
+            return child.value as? [UInt64]
+        }
+        return nil
+    }
+
+    /// The same encoding through the library's public iterator: the reference for ``encodeUncompressed(_:)`` (tests
+    /// compare the two) and its fallback.
+    static func encodeUncompressedByIteration(_ h: LatencyHistogram) -> [UInt8] {
+        let layout = HdrLayout(of: h)
+        var counts = [UInt8]()
         let countsLimit = layout.countsIndex(forValue: h.maxRecorded) + 1
         var nextIndex = 0 // the first index not yet written
         func writeZeros(upTo index: Int) {
@@ -86,7 +149,6 @@ public enum HdrCodec {
             let index = layout.countsIndex(forValue: step.value)
             guard index < countsLimit else { break }
             writeZeros(upTo: index)
-            // A UInt64 count above Int64.max has no V2 representation (Java's counts are signed); saturate.
             counts.appendZigZagVarint(Int64(clamping: step.count))
             nextIndex = index + 1
         }
@@ -103,6 +165,29 @@ public enum HdrCodec {
         out.appendBigEndian((1.0 as Double).bitPattern) // integerToDoubleValueConversionRatio
         out.append(contentsOf: counts)
         return out
+    }
+
+    /// Writes `value` big-endian at `base + at`.
+    private static func putBigEndian<T: FixedWidthInteger>(_ value: T, _ base: UnsafeMutablePointer<UInt8>, _ at: Int) {
+        var bigEndian = value.bigEndian
+        withUnsafeBytes(of: &bigEndian) { UnsafeMutableRawPointer(base + at).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
+    /// Java's `ZigZagEncoding.putLong` at `base + at` (as `appendZigZagVarint`); returns the position after it.
+    private static func putZigZagVarint(_ value: Int64, _ base: UnsafeMutablePointer<UInt8>, _ at: Int) -> Int {
+        var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        var at = at
+        for _ in 0 ..< 8 {
+            if raw < 0x80 {
+                base[at] = UInt8(raw)
+                return at + 1
+            }
+            base[at] = UInt8(raw & 0x7f) | 0x80
+            raw >>= 7
+            at += 1
+        }
+        base[at] = UInt8(raw)
+        return at + 1
     }
 
     // MARK: Decoding
