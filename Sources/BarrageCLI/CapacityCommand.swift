@@ -77,6 +77,12 @@ extension Barrage {
         @Option(help: ArgumentHelp("Write a self-contained HTML page of the search.", valueName: "path"))
         var html: String?
 
+        @Option(help: ArgumentHelp("Write the latency-against-throughput chart (the hockey stick) as an SVG file.", valueName: "path"))
+        var svg: String?
+
+        @Option(help: ArgumentHelp("Write the achieved-against-offered-rate chart as an SVG file.", valueName: "path"))
+        var svgRates: String?
+
         @Option(help: ArgumentHelp("Write the --min-rate gate as JUnit XML.", valueName: "path"))
         var junit: String?
 
@@ -139,7 +145,8 @@ extension Barrage {
 
         var outputs: [OutputFile] {
             [json.map { OutputFile(path: $0, flag: "--json") }, csv.map { OutputFile(path: $0, flag: "--csv") },
-             html.map { OutputFile(path: $0, flag: "--html") }, junit.map { OutputFile(path: $0, flag: "--junit") },
+             html.map { OutputFile(path: $0, flag: "--html") }, svg.map { OutputFile(path: $0, flag: "--svg") },
+             svgRates.map { OutputFile(path: $0, flag: "--svg-rates") }, junit.map { OutputFile(path: $0, flag: "--junit") },
              summaryMd.map { OutputFile(path: $0, flag: "--summary-md") }].compactMap { $0 }
         }
 
@@ -196,6 +203,8 @@ extension Barrage {
             if let json { try OutputFile(path: json, flag: "--json").write(try doc.jsonData()) }
             if let csv { try OutputFile(path: csv, flag: "--csv").write(Data(CapacityReport.csv(doc).utf8)) }
             if let html { try OutputFile(path: html, flag: "--html").write(Data(CapacityReport.html(doc).utf8)) }
+            if let svg { try OutputFile(path: svg, flag: "--svg").write(Data(CapacityFigure.hockeyStickSVG(doc.figureInput).utf8)) }
+            if let svgRates { try OutputFile(path: svgRates, flag: "--svg-rates").write(Data(CapacityFigure.offeredAchievedSVG(doc.figureInput).utf8)) }
             if let junit {
                 let cases = minRate.map { [CapacityReport.minRateCase(doc, minRate: $0)] } ?? []
                 try OutputFile(path: junit, flag: "--junit").write(Data(JUnitReport.xml(suiteName: "barrage.capacity", cases: cases).utf8))

@@ -54,6 +54,7 @@ final class CapacityReportTests: XCTestCase {
         XCTAssertTrue(obj["budget_us"] is NSNull)
         XCTAssertTrue(obj["min_rate"] is NSNull)
         XCTAssertTrue(obj["run_id"] is NSNull)
+        XCTAssertTrue(obj["usl"] is NSNull, "every step at the same in-flight mean: no curve to fit")
         XCTAssertEqual(obj["verdict"] as? String, "found")
         XCTAssertEqual((obj["bracket"] as? [String: Any])?["high"] as? Double, 175)
         let first = (obj["steps"] as! [[String: Any]])[0]

@@ -1,6 +1,9 @@
 import XCTest
 import BarrageCore
 import BarrageTestSupport
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// `barrage capacity` as a user runs it: bad input, and one short search against the embedded server's
 /// known-capacity route.
@@ -65,7 +68,9 @@ final class CapacityCLITests: XCTestCase {
         // (a p99 is decided by the worst 1 % of a step), and above it the queue breaks any percentile within the step.
         let out = try BarrageBinary.run(["capacity", base + "/capacity?n=4&ms=10&queue=100000&key=e2e", "--slo", "p90 < 60ms",
                                          "--from", "100", "--step-duration", "2s", "--warmup", "1s", "--precision", "10%",
-                                         "--json", json.path, "--csv", csv.path, "--html", html.path], timeout: 150)
+                                         "--json", json.path, "--csv", csv.path, "--html", html.path,
+                                         "--svg", tmp.appendingPathComponent("hockey.svg").path,
+                                         "--svg-rates", tmp.appendingPathComponent("rates.svg").path], timeout: 150)
         XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
         let doc = try CapacityResult.decode(try Data(contentsOf: json))
         XCTAssertEqual(doc.schema, "barrage.capacity.v1")
@@ -87,6 +92,15 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("capacity: "), out.stdout)
         XCTAssertEqual(try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").count, doc.steps.count + 1)
         XCTAssertTrue(try String(contentsOf: html, encoding: .utf8).contains("<table class=\"steps\">"))
+        // The charts as files of their own, standalone SVG; the USL fitted to the steps is in the document.
+        for (file, chart) in [("hockey.svg", "capacity-latency"), ("rates.svg", "capacity-rates")] {
+            let svg = try String(contentsOf: tmp.appendingPathComponent(file), encoding: .utf8)
+            XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""), file)
+            XCTAssertTrue(svg.contains("data-chart=\"\(chart)\""), file)
+            XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse(), file)
+        }
+        let raw = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        XCTAssertNotNil(raw["usl"], "the key is always written (null without 3 usable steps)")
     }
 
     /// The same 400 req/s from 8 requests at once of 20 ms each: a different latency curve (20 ms at rest instead of

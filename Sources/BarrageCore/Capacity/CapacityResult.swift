@@ -131,6 +131,28 @@ public struct CapacityResult: Codable, Sendable, Equatable {
     /// True when a signal stopped the search; `verdict` is then nil.
     public var interrupted: Bool
     public var steps: [CapacityStepRecord]
+    /// The Universal Scalability Law fitted to the steps' (in flight, achieved rate) and where its curve bends; nil
+    /// with fewer than 3 usable steps (passed, or achieving 95 % of their offered rate).
+    public var usl: USLSummary?
+
+    public struct USLSummary: Codable, Sendable, Equatable {
+        /// Throughput at one request in flight (req/s), contention and coherency, and the fit's R².
+        public var lambda: Double
+        public var sigma: Double
+        public var kappa: Double
+        public var r2: Double
+        /// The fitted curve's maximum (req/s); nil when it never peaks (κ = 0).
+        public var peak_rps: Double?
+        /// Where the curve bends (efficiency half of one request's; `scale`'s knee): nil when it does not within
+        /// twice the highest in-flight mean measured.
+        public var knee_rps: Double?
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(lambda, forKey: .lambda); try c.encode(sigma, forKey: .sigma); try c.encode(kappa, forKey: .kappa)
+            try c.encode(r2, forKey: .r2); try c.encode(peak_rps, forKey: .peak_rps); try c.encode(knee_rps, forKey: .knee_rps)
+        }
+    }
 
     public init(version: String, startedEpochMillis: Int64, runID: String?, target: String, slos: [String],
                 settings: CapacitySearch.Settings, minRate: Double?, search: CapacitySearch, steps: [CapacityStepRecord],
@@ -151,11 +173,14 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         bracket = Bracket(low: search.lowRPS, high: search.highRPS)
         self.interrupted = interrupted
         self.steps = steps
+        usl = nil
+        let (fit, bend) = CapacityFigure.usl(figureInput)
+        usl = fit.map { USLSummary(lambda: $0.lambda, sigma: $0.sigma, kappa: $0.kappa, r2: $0.r2, peak_rps: $0.peakRPS, knee_rps: bend) }
     }
 
     enum CodingKeys: String, CodingKey {
         case schema, version, started_at, run_id, target, slos, precision, from, max, budget_us, min_rate, verdict,
-             capacity_rps, at_least_rps, bracket, interrupted, steps
+             capacity_rps, at_least_rps, bracket, interrupted, steps, usl
     }
 
     /// Nullable keys are written as null, not left out: readers find every key.
@@ -178,6 +203,7 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         try c.encode(bracket, forKey: .bracket)
         try c.encode(interrupted, forKey: .interrupted)
         try c.encode(steps, forKey: .steps)
+        try c.encode(usl, forKey: .usl)
     }
 
     public func jsonData() throws -> Data { try JSONOutput.encode(self) }
