@@ -32,11 +32,15 @@ extension HTMLReport {
         // x: log10 of the latency in ms, so each bin is equally wide.
         let items = bins.map { (log10($0.0 / 1000), log10($0.1 / 1000), Double($0.2)) }
         let lo = items.first?.0 ?? -1, hi = items.last?.1 ?? 1
+        // 1-2-5 in each decade; within less than a decade, more steps, so the axis never shows a lone tick.
         var ticks: [(Double, String)] = []
-        for d in Int(lo.rounded(.down))...Int(hi.rounded(.up)) {
-            for m in [1.0, 2.0, 5.0] {
-                let x = Double(d) + log10(m)
-                if x >= lo - 1e-9 && x <= hi + 1e-9 { ticks.append((x, DurationParser.format(microsDouble: pow(10, x) * 1000))) }
+        for steps in [[1.0, 2.0, 5.0], [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]] where ticks.count < 3 {
+            ticks = []
+            for d in Int(lo.rounded(.down))...Int(hi.rounded(.up)) {
+                for m in steps {
+                    let x = Double(d) + log10(m)
+                    if x >= lo - 1e-9 && x <= hi + 1e-9 { ticks.append((x, DurationParser.format(microsDouble: pow(10, x) * 1000))) }
+                }
             }
         }
         let chart = SVGChart.Chart(
