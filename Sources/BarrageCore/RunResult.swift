@@ -361,7 +361,7 @@ extension PlanRecord.Target {
 extension TimelineEntry {
     enum CodingKeys: String, CodingKey {
         case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, in_flight_max, in_flight_mean, length_s,
-             p50_us, p99_us, max_us, errors, hdr, targets_hdr, target
+             p50_us, p99_us, max_us, errors, hdr, targets_hdr, target, iterations, iterations_failed
     }
 
     /// Files written before `length_s` existed: a bucket's length is read back from its rate (answered / rps, at most
@@ -385,6 +385,8 @@ extension TimelineEntry {
         hdr = try c.decodeIfPresent(String.self, forKey: .hdr)
         targets_hdr = try c.decodeIfPresent([String: String].self, forKey: .targets_hdr)
         target = try c.decodeIfPresent(Double.self, forKey: .target)
+        iterations = try c.decodeIfPresent(Int.self, forKey: .iterations)
+        iterations_failed = try c.decodeIfPresent(Int.self, forKey: .iterations_failed)
         if let length = try c.decodeIfPresent(Double.self, forKey: .length_s) {
             length_s = length
         } else {
@@ -415,5 +417,7 @@ extension TimelineEntry {
         try c.encodeIfPresent(hdr, forKey: .hdr)
         try c.encodeIfPresent(targets_hdr, forKey: .targets_hdr)
         try c.encodeIfPresent(target, forKey: .target)
+        try c.encodeIfPresent(iterations, forKey: .iterations)
+        try c.encodeIfPresent(iterations_failed, forKey: .iterations_failed)
     }
 }

@@ -67,6 +67,10 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
     public var targets_hdr: [String: String]?
     /// The plan's load at the start of this second: the rate (open model, req/s) or the concurrency (closed).
     public var target: Double?
+    /// A flow's iterations that finished (completed or failed) in this second, and of them the failed ones; nil for
+    /// plain targets and in results written before they existed.
+    public var iterations: Int?
+    public var iterations_failed: Int?
 
     public init(t_s: Int, epoch_s: Double, requests: Int, ok: Int, failed: Int, dropped: Int, rps: Double?, in_flight: Int,
                 p50_us: Int64, p99_us: Int64, max_us: Int64, hdr: String? = nil, targets_hdr: [String: String]? = nil,
@@ -137,13 +141,18 @@ public struct TimelineBuilder: Sendable {
         var inFlightMax: [Int: Int] = [:]
         /// Requests in flight integrated over the second, summed over the workers that reported it (µs × requests).
         var inFlightIntegralMicros = 0.0
+        var iterations = 0, iterationsFailed = 0
     }
 
     /// Target names, for per-target blobs in each second (several targets only).
     private let targetNames: [String]
 
-    public init(workers: Int, startEpochMillis: Int64, targetNames: [String] = []) {
+    /// A flow's run: each second carries its finished iterations.
+    private let countsIterations: Bool
+
+    public init(workers: Int, startEpochMillis: Int64, targetNames: [String] = [], iterations: Bool = false) {
         self.targetNames = targetNames
+        self.countsIterations = iterations
         self.workers = workers
         self.startEpochMillis = startEpochMillis
         self.reportedThrough = Array(repeating: -1, count: workers)
@@ -166,6 +175,10 @@ public struct TimelineBuilder: Sendable {
         p.inFlight[worker] = interval.inFlight
         p.inFlightMax[worker] = Swift.max(interval.inFlightMax, interval.inFlight)
         p.inFlightIntegralMicros += interval.recorder.inFlightIntegralMicros
+        if let it = interval.iterations {
+            p.iterations += it.completed + it.failed
+            p.iterationsFailed += it.failed
+        }
         pending[interval.second] = p
         reportedThrough[worker] = Swift.max(reportedThrough[worker], interval.second)
     }
@@ -209,7 +222,7 @@ public struct TimelineBuilder: Sendable {
             let integral = p.inFlightIntegralMicros + Double(silentInFlight) * Double(wallMicros)
             let mean = Swift.min(integral / Double(Swift.max(wallMicros, 1_000)), Double(peak))
             let summary = HistogramSummary(p.latency)
-            out.append(TimelineEntry(
+            var entry = TimelineEntry(
                 t_s: s,
                 epoch_s: Double(startEpochMillis + Int64(s) * 1000) / 1000,
                 requests: p.ok + p.failed + p.dropped,
@@ -226,7 +239,9 @@ public struct TimelineBuilder: Sendable {
                 length_s: length,
                 in_flight_max: peak,
                 in_flight_mean: (mean * 1000).rounded() / 1000
-            ))
+            )
+            if countsIterations { entry.iterations = p.iterations; entry.iterations_failed = p.iterationsFailed }
+            out.append(entry)
             nextToEmit += 1
         }
         if durationMicros != nil { pending.removeAll() }

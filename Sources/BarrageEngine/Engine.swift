@@ -225,7 +225,7 @@ public final class Engine {
             }
             if timeline == nil, startLine.startedEpochMillis != 0 {
                 timeline = TimelineBuilder(workers: threadCount, startEpochMillis: startLine.startedEpochMillis,
-                                           targetNames: plan.targets.map(\.name))
+                                           targetNames: plan.targets.map(\.name), iterations: plan.workload.flow != nil)
             }
             if timeline != nil {
                 applyPending(&timeline!)
@@ -247,7 +247,7 @@ public final class Engine {
             }
         }
         if timeline == nil { // stopped before the start line
-            timeline = TimelineBuilder(workers: threadCount, startEpochMillis: Clock.epochMillis())
+            timeline = TimelineBuilder(workers: threadCount, startEpochMillis: Clock.epochMillis(), iterations: plan.workload.flow != nil)
         }
         applyPending(&timeline!)
         let firstVUVariables = workers.first?.flowRuntime?.variables(slot: 0)

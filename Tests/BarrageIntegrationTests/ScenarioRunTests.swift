@@ -52,6 +52,11 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(api["unauthorized"], 0)
         XCTAssertEqual(server.requestsReceived, 240 + 1)
         XCTAssertEqual(r.groups?["buy"]?.ok, 40, "cart and pay as one group, once per iteration")
+        // Each second carries the iterations that finished in it: they add up to the run's.
+        XCTAssertEqual(r.timeline.reduce(0) { $0 + ($1.iterations ?? 0) }, it.completed + it.failed)
+        XCTAssertTrue(r.timeline.allSatisfy { $0.iterations != nil && $0.iterations_failed == 0 })
+        let page = HTMLReport.render(r)
+        XCTAssertTrue(page.contains("data-chart=\"iterations\""), "the report draws them over time")
         // Every request is one raw line, with its step, iteration and VU.
         let lines = try String(contentsOfFile: raw, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 240)
@@ -150,6 +155,9 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(merged.scenarios?["browse"]?.iterations?.completed, 6)
         XCTAssertEqual(merged.scenarios?["checkout"]?.iterations?.total, 10)
         XCTAssertEqual(merged.scenarios?["browse"]?.requests.requests.total, 12)
+        let finished = [merged.scenarios?["browse"]?.iterations, merged.scenarios?["checkout"]?.iterations]
+            .compactMap { $0 }.reduce(0) { $0 + $1.completed + $1.failed }
+        XCTAssertEqual(merged.timeline.reduce(0) { $0 + ($1.iterations ?? 0) }, finished, "per-second iterations merge exactly")
         // One of them, chosen: the other's gates are set aside with a line.
         let one = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "--scenario", "browse", "--json", "-",
                                          "--quiet"], timeout: 30)

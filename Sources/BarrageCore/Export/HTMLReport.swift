@@ -33,6 +33,7 @@ public enum HTMLReport {
         body.append(alerts(r))
         body.append(headlineCards(r))
         if let it = r.iterations { body.append(iterationsPanel(it)) }
+        if let overTime = iterationsOverTimePanel(r) { body.append(overTime) }
         for (_, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let it = s.iterations { body.append(iterationsPanel(it, named: true)) } // several scenarios: one panel each
         }

@@ -25,4 +25,23 @@ extension HTMLReport {
             + "and dropped ones (never started) are counted, not timed."
         return panel(named ? "Iterations · \(it.scenario)" : "Iterations", note: note, content: cards(counts) + "\n" + table)
     }
+
+    /// A flow's finished iterations per second over time (completed and failed), from the timeline's per-second
+    /// counts (several scenarios: all of them together); nil for results without them (plain targets, older files).
+    static func iterationsOverTimePanel(_ r: RunResult) -> String? {
+        guard r.timeline.contains(where: { $0.iterations != nil }) else { return nil }
+        let domain = timeDomain(r)
+        func perSecond(_ e: TimelineEntry, _ n: Int?) -> Double { Double(n ?? 0) / max(e.length_s, TimelineEntry.minimumRateSeconds) }
+        var series = [SVGChart.Series(label: "finished iterations / s", colour: SVGChart.Palette.green,
+                                      segments: rateSegments(r) { perSecond($0, $0.iterations) }, width: 2, fill: true)]
+        if r.timeline.contains(where: { ($0.iterations_failed ?? 0) > 0 }) {
+            series.append(SVGChart.Series(label: "failed / s", colour: SVGChart.Palette.red,
+                                          segments: rateSegments(r) { perSecond($0, $0.iterations_failed) }, width: 1.6))
+        }
+        let chart = SVGChart.Chart(name: "iterations", width: 1112, height: 240, xDomain: domain, xTicks: timeTicks(domain),
+                                   xLabel: "time since start", yLabel: "iterations / s", series: series,
+                                   markers: timelineMarkers(r), emptyText: "no timeline recorded", bands: timelineBands(r))
+        return panel("Iterations over time", note: "Iterations that finished in each second (completed or failed), over the second's measured length.",
+                     content: SVGChart.render(chart))
+    }
 }

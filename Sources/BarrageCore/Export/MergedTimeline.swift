@@ -77,6 +77,10 @@ enum MergedTimeline {
                 acc.e.length_s = Swift.max(acc.e.length_s, e.length_s)
                 for (k, v) in e.errors { acc.e.errors[k, default: 0] += v }
                 acc.e.target = acc.e.target.flatMap { a in e.target.map { a + $0 } }
+                if acc.e.iterations != nil || e.iterations != nil {
+                    acc.e.iterations = (acc.e.iterations ?? 0) + (e.iterations ?? 0)
+                    acc.e.iterations_failed = (acc.e.iterations_failed ?? 0) + (e.iterations_failed ?? 0)
+                }
                 acc.h.add(h)
                 for (t, th) in targets { if acc.targets[t] != nil { acc.targets[t]!.add(th) } else { acc.targets[t] = th } }
                 bySecond[e.t_s] = acc
