@@ -198,13 +198,26 @@ final class LiveReporter {
             cap = min(cap, last.t_s + Int((startAfterMicros[l] + 500_000) / 1_000_000))
         }
         let timeline = ((try? ScenarioResults.sideBySide(parts)) ?? []).filter { $0.t_s <= cap }
-        // Several scenarios: the dashboard shows their combined numbers only (no per-scenario panels).
+        // Several scenarios: the dashboard gets them put together as the final result is (`ScenarioResults.combine`:
+        // each scenario's iterations, its steps as targets), on the whole seconds above.
         // The run's clock starts where the first lane's did, less its delay.
         let started = lanes.enumerated().compactMap { l, p in
             p.flatMap { $0.startedEpochMillis != 0 ? $0.startedEpochMillis - startAfterMicros[l] / 1000 : nil }
         }.min()
         if let started {
-            feedDashboard(now: now, runElapsedMicros: runElapsed, live: live) {
+            let plan = self.plan
+            feedDashboard(now: now, runElapsedMicros: runElapsed, live: live, result: {
+                let parts = lanes.enumerated().compactMap { l, p -> (lane: ScenarioLane, result: RunResult)? in
+                    guard let p, p.startedEpochMillis != 0, l < plan.lanes.count else { return nil }
+                    return (plan.lanes[l], RunResult.build(version: Barrage.version, plan: plan.lanes[l].plan, measured: p.measurement,
+                                                           interrupted: false))
+                }
+                guard !parts.isEmpty, var combined = try? ScenarioResults.combine(version: Barrage.version, plan: plan, lanes: parts) else {
+                    return nil
+                }
+                combined.timeline = timeline
+                return combined
+            }) {
                 RunMeasurement(recorder: sofar, timeline: timeline, startedEpochMillis: started, runMicros: Int64(timeline.count) * 1_000_000)
             }
         }
@@ -215,10 +228,13 @@ final class LiveReporter {
     /// At most once a second, and only while a page listens: the fragments of the seconds closed so far, built into a
     /// result as the final one is (and as abort-on-fail gates see it), rendered on this (the controller's) thread; the
     /// server only sends them.
-    private func feedDashboard(now: Int64, runElapsedMicros: Int64, live: LiveCounts, measurement: () -> RunMeasurement) {
+    /// `result`, when given, builds the result itself (several scenarios, put together); nil from it falls back on
+    /// `measurement`.
+    private func feedDashboard(now: Int64, runElapsedMicros: Int64, live: LiveCounts, result: (() -> RunResult?)? = nil,
+                               measurement: () -> RunMeasurement) {
         guard let dashboard, dashboard.hasClients, now - lastDashboardMicros >= 1_000_000 else { return }
         lastDashboardMicros = now
-        let sofar = RunResult.build(version: Barrage.version, plan: plan, measured: measurement(), interrupted: false)
+        let sofar = result?() ?? RunResult.build(version: Barrage.version, plan: plan, measured: measurement(), interrupted: false)
         let fragments = Dashboard.fragments(sofar: sofar, live: live, elapsedMicros: runElapsedMicros,
                                             totalMicros: plan.durationMicros, thresholds: thresholds)
         dashboard.publish(Dashboard.events(fragments))

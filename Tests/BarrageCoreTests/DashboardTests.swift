@@ -103,6 +103,28 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(fragments.first { $0.id == "dash-targets" }!.html, "", "one target: no table")
     }
 
+    func testAFlowsIterationsAndEachScenariosAreShown() {
+        var result = HTMLReportSample.run()
+        var rec = IterationRecorder()
+        for _ in 0..<7 { rec.record(.completed, durationMicros: 30_000, thinkMicros: 10_000) }
+        rec.record(.failed, durationMicros: 20_000, thinkMicros: 0)
+        let its = RunResult.Iterations(scenario: "browse", rec, durationMicros: 1_000_000)
+        result.scenarios = [
+            "browse": RunResult.ScenarioResult(start_after_us: 0, requests: result.targets.values.first!, iterations: its, groups: nil),
+            "checkout": RunResult.ScenarioResult(start_after_us: 500_000, requests: result.targets.values.first!,
+                                                 iterations: RunResult.Iterations(scenario: "checkout", IterationRecorder(), durationMicros: 1_000_000),
+                                                 groups: nil),
+        ]
+        for i in result.timeline.indices { result.timeline[i].iterations = 8; result.timeline[i].iterations_failed = 1 }
+        let fragments = Dashboard.fragments(sofar: result, live: LiveCounts(), elapsedMicros: 2_000_000, totalMicros: nil, thresholds: [])
+        let html = fragments.first { $0.id == "dash-iterations" }!.html
+        XCTAssertTrue(html.contains("Iterations · browse") && html.contains("Iterations · checkout"), html)
+        XCTAssertTrue(html.contains(#"data-chart="iterations""#), "finished iterations over time")
+        // Plain targets: nothing.
+        let plain = Dashboard.fragments(sofar: HTMLReportSample.run(), live: LiveCounts(), elapsedMicros: 0, totalMicros: nil, thresholds: [])
+        XCTAssertEqual(plain.first { $0.id == "dash-iterations" }!.html, "")
+    }
+
     func testTheReportEventCarriesTheReportsBodyAndTitle() throws {
         let result = HTMLReportSample.run()
         let text = Dashboard.reportEvent(result)

@@ -57,7 +57,7 @@ public enum HTMLReport {
                           content: errorChart(r.errors, answered: r.requests.ok + r.requests.failed)))
         body.append("</div>")
         if let errors = errorsOverTimePanel(r) { body.append(errors) }
-        if r.plan.targets.count > 1 { body.append(targetsPanel(r.plan.targets, sections: r.targets, steps: r.plan.scenario != nil)) }
+        if r.plan.targets.count > 1 { body.append(targetsPanel(r.plan.targets, sections: r.targets, steps: r.plan.scenario != nil || r.plan.scenarios != nil)) }
         if r.stages.count > 1 { body.append(stagesPanel(r)) }
         if !r.thresholds.isEmpty { body.append(thresholdsPanel(r.thresholds)) }
         if let scale { body.append(scalePanels(scale)) }

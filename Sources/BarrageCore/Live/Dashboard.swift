@@ -25,8 +25,8 @@ public enum Dashboard {
     }
 
     /// The ids of the fragments, in page order.
-    public static let ids = ["dash-band", "dash-cards", "dash-timeline", "dash-inflight", "dash-errors", "dash-targets",
-                             "dash-stages", "dash-thresholds"]
+    public static let ids = ["dash-band", "dash-cards", "dash-iterations", "dash-timeline", "dash-inflight", "dash-errors",
+                             "dash-targets", "dash-stages", "dash-thresholds"]
 
     /// The page as first served: every panel waiting for its first second, the plan, and the script that listens.
     public static func page(plan: PlanRecord, planLines: [String], hasThresholds: Bool) -> String {
@@ -35,6 +35,7 @@ public enum Dashboard {
         body.append(#"<div id="dash-band">"# + band(plan: plan, meta: "connecting to the run…", pill: ("STARTING", "neutral"), note: "") + "</div>")
         body.append("<main>")
         body.append(#"<div id="dash-cards">"# + waiting + "</div>")
+        body.append(#"<div id="dash-iterations"></div>"#)
         body.append(#"<div id="dash-timeline"><div class="grid2">"# + HTMLReport.panel("Throughput over time", content: waiting)
             + HTMLReport.panel("Latency over time", content: waiting) + "</div></div>")
         body.append(#"<div id="dash-inflight">"# + HTMLReport.panel("In flight and dropped", content: waiting) + "</div>")
@@ -89,6 +90,13 @@ public enum Dashboard {
                                                         note: progressText(elapsedMicros: elapsedMicros, totalMicros: totalMicros,
                                                                            live: live, expected: sofar.plan.expected_requests))))
         out.append(Fragment(id: "dash-cards", html: cards(sofar, live: live, elapsedMicros: elapsedMicros, totalMicros: totalMicros)))
+        // A flow's iterations (each scenario's, when several run), and finished iterations over time.
+        var iterations = sofar.iterations.map { [HTMLReport.iterationsPanel($0)] } ?? []
+        for (_, s) in (sofar.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let it = s.iterations { iterations.append(HTMLReport.iterationsPanel(it, named: true)) }
+        }
+        if !iterations.isEmpty, let overTime = HTMLReport.iterationsOverTimePanel(sofar) { iterations.append(overTime) }
+        out.append(Fragment(id: "dash-iterations", html: iterations.joined(separator: "\n")))
         out.append(Fragment(id: "dash-timeline", html: #"<div class="grid2">"#
             + HTMLReport.panel("Throughput over time", note: "Requests completed per second (ok + failed), up to the last closed second.",
                                content: HTMLReport.rpsChart(sofar))
@@ -104,7 +112,7 @@ public enum Dashboard {
             + "</div>"))
         let p = sofar.plan
         out.append(Fragment(id: "dash-targets", html: p.targets.count > 1
-            ? HTMLReport.targetsPanel(p.targets, sections: sofar.targets, steps: p.scenario != nil) : ""))
+            ? HTMLReport.targetsPanel(p.targets, sections: sofar.targets, steps: p.scenario != nil || p.scenarios != nil) : ""))
         out.append(Fragment(id: "dash-stages", html: sofar.stages.count > 1 ? HTMLReport.stagesPanel(sofar) : ""))
         out.append(Fragment(id: "dash-thresholds", html: judged.isEmpty ? "" : thresholdsPanel(judged)))
         // Tables get their cells' column names for the narrow-screen layout, as in the report.
