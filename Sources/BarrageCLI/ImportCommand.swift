@@ -3,11 +3,11 @@ import Foundation
 import BarrageCore
 
 extension Barrage {
-    /// `barrage import …`: a load profile from what users already have. Today: curl commands.
+    /// `barrage import …`: a load profile from what users already have: curl commands, HAR recordings.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a load profile from a recording (today: curl commands; HAR and OpenAPI are coming).",
-            subcommands: [ImportCurl.self]
+            abstract: "Write a load profile from a recording (curl commands, HAR files; OpenAPI is coming).",
+            subcommands: [ImportCurl.self, ImportHar.self]
         )
     }
 
@@ -49,18 +49,26 @@ extension Barrage {
             let text = try CurlInput.read(command)
             let commands = try CurlInput.parse(text)
             let profile = CurlProfile.render(commands, baseURL: baseURL)
-            if let output, output != "-" {
-                do {
-                    try Data(profile.text.utf8).write(to: URL(fileURLWithPath: output))
-                } catch {
-                    throw BarrageError.usage("-o \(output): cannot write the profile (\((error as NSError).localizedDescription))")
-                }
-                let needs = profile.variables.isEmpty ? "" : "; give " + profile.variables.map { "-e \($0)=…" }.joined(separator: " ")
-                writeStderr("barrage: wrote \(output) (\(commands.reduce(0) { $0 + $1.urls.count }) requests)\(needs)\n")
-            } else {
-                FileHandle.standardOutput.write(Data(profile.text.utf8))
-            }
+            try ImportOutput.write(profile.text, to: output, requests: commands.reduce(0) { $0 + $1.urls.count },
+                                   variables: profile.variables)
         }
+    }
+}
+
+/// Where an import writes its profile: a file (with a line on standard error saying what it needs), or standard output.
+enum ImportOutput {
+    static func write(_ text: String, to output: String?, requests: Int, variables: [String], more: String = "") throws {
+        guard let output, output != "-" else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+        } catch {
+            throw BarrageError.usage("-o \(output): cannot write the profile (\((error as NSError).localizedDescription))")
+        }
+        let needs = variables.isEmpty ? "" : "; give " + variables.map { "-e \($0)=…" }.joined(separator: " ")
+        writeStderr("barrage: wrote \(output) (\(requests) requests\(more))\(needs)\n")
     }
 }
 
