@@ -3,11 +3,11 @@ import Foundation
 import BarrageCore
 
 extension Barrage {
-    /// `barrage import …`: a load profile from what users already have. Today: curl commands.
+    /// `barrage import …`: a load profile from what users already have. Today: curl commands, OpenAPI documents.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a load profile from a recording (today: curl commands; HAR and OpenAPI are coming).",
-            subcommands: [ImportCurl.self]
+            abstract: "Write a load profile from a recording (today: curl commands and OpenAPI documents; HAR is coming).",
+            subcommands: [ImportCurl.self, ImportOpenAPI.self]
         )
     }
 
