@@ -222,6 +222,32 @@ final class OpenAPIImportTests: XCTestCase {
         XCTAssertNoThrow(try ProfileLoader.parse(text: out.text, path: "p.yaml", variables: ["BASE_URL": "http://h", "BASIC_AUTH": "x"], environment: [:]))
     }
 
+    func testUnquotedVersionsJSONTextExamplesUndeclaredPathNamesAndStringLengths() throws {
+        let text = """
+        openapi: 3.1
+        info: { title: T, version: 1 }
+        paths:
+          /orders/{orderId}/lines:
+            post:
+              operationId: addLine
+              parameters:
+                - { name: code, in: query, required: true, schema: { type: string, minLength: 8 } }
+                - { name: cc, in: query, required: true, schema: { type: string, maxLength: 2 } }
+              requestBody:
+                content:
+                  application/json:
+                    example: '{"sku": "A-1", "qty": 2}'
+        """
+        let out = try render(text)
+        XCTAssertTrue(out.text.contains("(OpenAPI 3.1, T)"), out.text)
+        XCTAssertTrue(out.text.contains(#"url: "${BASE_URL}/orders/1/lines?code=stringxx&cc=st""#), out.text)
+        XCTAssertTrue(out.text.contains("#   orderId = 1 in step addLine (guessed: the path names it, no parameter declares it)"), out.text)
+        XCTAssertTrue(out.text.contains(#"body: "{\"sku\": \"A-1\", \"qty\": 2}""#), out.text)
+        XCTAssertEqual(failure("swagger: 2.0\npaths: {}"),
+                       "spec.yaml: Swagger 2.0 is not supported (OpenAPI 3.0 and 3.1 are); convert it to OpenAPI 3 first")
+        XCTAssertEqual(failure("openapi: 3.10\npaths: {}"), "spec.yaml: openapi: OpenAPI 3.10 is not supported (3.0 and 3.1 are)")
+    }
+
     func testTheDemoDocumentCapturesTheLoginTokenAndValidatesWithBaseURLAlone() throws {
         let path = Self.repoRoot.appendingPathComponent("docs/openapi-demo.yaml").path
         let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -106,15 +106,19 @@ public struct OpenAPIDocument: Sendable {
         guard let node else { throw Failure(message: "\(file): the document is empty") }
         let root = Self.value(node)
         guard root.isObject else { throw Failure(message: "\(file): not an OpenAPI document (expected a mapping at the top)") }
-        if let swagger = root["swagger"] {
-            throw Failure(message: "\(file): Swagger \(swagger.text) is not supported (OpenAPI 3.0 and 3.1 are); convert it to OpenAPI 3 first")
+        // Versions as written: `openapi: 3.1` unquoted is a float to YAML, and 3.10 is not 3.1.
+        func written(_ key: String) -> String? {
+            guard root[key] != nil else { return nil }
+            return node.mapping?.first(where: { $0.key.scalar?.string == key })?.value.scalar?.string ?? root[key]!.text
         }
-        guard let openapi = root["openapi"] else {
+        if let swagger = written("swagger") {
+            throw Failure(message: "\(file): Swagger \(CurlProfile.commentSafe(swagger)) is not supported (OpenAPI 3.0 and 3.1 are); convert it to OpenAPI 3 first")
+        }
+        guard let version = written("openapi") else {
             throw Failure(message: "\(file): not an OpenAPI document (no openapi: field)")
         }
-        let version = openapi.text
-        guard version.hasPrefix("3.0") || version.hasPrefix("3.1") else {
-            throw Failure(message: "\(file): openapi: OpenAPI \(version) is not supported (3.0 and 3.1 are)")
+        guard ["3.0", "3.1"].contains(where: { version == $0 || version.hasPrefix($0 + ".") }) else {
+            throw Failure(message: "\(file): openapi: OpenAPI \(CurlProfile.commentSafe(version)) is not supported (3.0 and 3.1 are)")
         }
         self.root = root
         self.version = version

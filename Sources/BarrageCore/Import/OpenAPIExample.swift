@@ -116,7 +116,12 @@ enum OpenAPIExample {
         case "null":
             return .null
         default:
-            return .string(stringValue(s))
+            var text = stringValue(s)
+            if case .int(let max) = s["maxLength"] ?? .null, max >= 0, text.count > max { text = String(text.prefix(max)) }
+            if case .int(let min) = s["minLength"] ?? .null, min > text.count, min <= 4096 {
+                text += String(repeating: "x", count: min - text.count)
+            }
+            return .string(text)
         }
     }
 

@@ -162,6 +162,12 @@ public enum OpenAPIProfile {
                 default: break
                 }
             }
+            // A template name no parameter declares: 1, said so (braces are not sent).
+            while let open = path.firstIndex(of: "{"), let close = path[open...].firstIndex(of: "}") {
+                let pname = String(path[path.index(after: open)..<close])
+                path.replaceSubrange(open...close, with: "1")
+                inline.append("\(pname) = 1 in step \(name) (guessed: the path names it, no parameter declares it)")
+            }
             if !cookies.isEmpty { headers.append(("Cookie", CurlProfile.literal(cookies.joined(separator: "; ")))) }
 
             // Security: the first requirement of the operation's (else the document's) list.
@@ -216,7 +222,13 @@ public enum OpenAPIProfile {
                 if let (type, media) = json {
                     let pick = try OpenAPIExample.forHolder(media, in: doc, at: "\(contentPlace).\(type)")
                     headers.append(("Content-Type", type))
-                    bodyLines.append("        body: \(CurlProfile.quoted(CurlProfile.literal(pick.value.json)))")
+                    // An example written as JSON text (a string holding an object or array) is sent as it is.
+                    var bodyText = pick.value.json
+                    if let s = pick.value.string, let first = s.trimmingCharacters(in: .whitespacesAndNewlines).first,
+                       first == "{" || first == "[", (try? JSONSerialization.jsonObject(with: Data(s.utf8))) != nil {
+                        bodyText = s
+                    }
+                    bodyLines.append("        body: \(CurlProfile.quoted(CurlProfile.literal(bodyText)))")
                     if pick.isDerived { notes.append("step \(name): the JSON body is \(pick.source); edit it to send real data") }
                 } else if let (type, media) = form {
                     let pick = try OpenAPIExample.forHolder(media, in: doc, at: "\(contentPlace).\(type)")
