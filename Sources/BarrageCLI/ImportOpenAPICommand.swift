@@ -12,7 +12,7 @@ extension Barrage {
             Each operation becomes one step (document order, or the order of --operations), named by its \
             operationId, sent once by one virtual user. Parameters and JSON bodies get the document's examples, else \
             values derived from their schemas (said in comments); path parameters are written inline; local $refs are \
-            followed. servers[0] becomes ${BASE_URL}; security schemes become headers with ${TOKEN} or ${API_KEY} \
+            followed (--path-variables makes them ${name} variables). servers[0] becomes ${BASE_URL}; security schemes become headers with ${TOKEN} or ${API_KEY} \
             secrets, to be given with -e NAME=.... A login answering a token is captured for the bearer steps after it.
 
             Examples:
@@ -33,6 +33,9 @@ extension Barrage {
 
         @Option(help: ArgumentHelp("The API's base URL in place of servers[0] (what ${BASE_URL} stands for; the server's path is then not added).", valueName: "url"))
         var baseURL: String?
+
+        @Flag(help: "Write path parameters as ${name} variables, to be given with -e name=... (default: their example, inline).")
+        var pathVariables = false
 
         func validate() throws {
             if let baseURL {
@@ -56,7 +59,7 @@ extension Barrage {
             let profile: OpenAPIProfile.Output
             do {
                 let doc = try OpenAPIDocument(text: text, file: spec)
-                profile = try OpenAPIProfile.render(doc, operations: selection, baseURL: baseURL)
+                profile = try OpenAPIProfile.render(doc, operations: selection, baseURL: baseURL, pathVariables: pathVariables)
             } catch let failure as OpenAPIDocument.Failure {
                 throw BarrageError.usage(failure.message)
             }

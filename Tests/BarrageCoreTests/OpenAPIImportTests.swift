@@ -248,6 +248,22 @@ final class OpenAPIImportTests: XCTestCase {
         XCTAssertEqual(failure("openapi: 3.10\npaths: {}"), "spec.yaml: openapi: OpenAPI 3.10 is not supported (3.0 and 3.1 are)")
     }
 
+    func testPathVariablesAreListedAndGivenWithE() throws {
+        let doc = try OpenAPIDocument(text: Self.pets30, file: "spec.yaml")
+        let out = try OpenAPIProfile.render(doc, operations: ["getPet", "delete_pets_petId"], pathVariables: true)
+        XCTAssertEqual(out.variables, ["BASE_URL", "TOKEN", "petId"])
+        XCTAssertTrue(out.text.contains(#"url: "${BASE_URL}/pets/${petId}?since="#), out.text)
+        XCTAssertTrue(out.text.contains("# path parameters: give them with -e NAME=… (the document's example shown)"), out.text)
+        XCTAssertTrue(out.text.contains("#   petId  42 (examples.first; first used by step getPet)"), out.text)
+        XCTAssertFalse(out.text.contains("written inline"), out.text)
+        let vars = ["BASE_URL": "http://h", "TOKEN": "t", "petId": "9"]
+        let profile = try ProfileLoader.parse(text: out.text, path: "p.yaml", variables: vars, environment: [:])
+        XCTAssertEqual(profile.scenarios[0].flow.steps.count, 2)
+        XCTAssertThrowsError(try ProfileLoader.parse(text: out.text, path: "p.yaml", variables: ["BASE_URL": "http://h", "TOKEN": "t"], environment: [:]))
+        XCTAssertEqual(OpenAPIProfile.variableName("pet-id"), "pet_id")
+        XCTAssertEqual(OpenAPIProfile.variableName("1st"), "p_1st")
+    }
+
     func testTheDemoDocumentCapturesTheLoginTokenAndValidatesWithBaseURLAlone() throws {
         let path = Self.repoRoot.appendingPathComponent("docs/openapi-demo.yaml").path
         let text = try String(contentsOfFile: path, encoding: .utf8)

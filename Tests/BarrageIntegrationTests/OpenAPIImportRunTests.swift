@@ -58,6 +58,29 @@ final class OpenAPIImportRunTests: XCTestCase {
         XCTAssertEqual(server.requestsReceived, 6 + 1)
     }
 
+    func testPathVariablesAreGivenWithE() throws {
+        let profile = dir.appendingPathComponent("items.yaml").path
+        let imported = try BarrageBinary.run(["import", "openapi", Self.demoSpec, "-o", profile, "--path-variables",
+                                              "--operations", "login,getItem"], timeout: 30)
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertTrue(imported.stderr.contains("give -e BASE_URL=… -e itemId=…"), imported.stderr)
+        let missing = try BarrageBinary.run(["validate", profile, "-e", "BASE_URL=" + server.baseURL], timeout: 30)
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("itemId"), missing.stderr)
+
+        server.resetCount()
+        let json = dir.appendingPathComponent("r.json").path
+        let run = try BarrageBinary.run(["run", profile, "-e", "BASE_URL=" + server.baseURL, "-e", "itemId=1000",
+                                         "--json", json, "--quiet"], timeout: 60)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(r.requests.ok, 2)
+        XCTAssertTrue(r.plan.targets.contains { $0.url.hasSuffix("/api/items/1000") }, "\(r.plan.targets.map(\.url))")
+        let api = try apiCounts()
+        XCTAssertEqual(api["item"], 1)
+        XCTAssertEqual(api["not_found"], 0)
+    }
+
     func testOperationsToStandardOutputAndBadInputIsOneLineExit2() throws {
         let chosen = try BarrageBinary.run(["import", "openapi", Self.demoSpec, "--operations", "listItems,login"], timeout: 30)
         XCTAssertEqual(chosen.status, 0, chosen.stderr)

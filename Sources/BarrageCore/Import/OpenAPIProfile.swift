@@ -5,7 +5,7 @@ import Foundation
 /// comments saying what was guessed.
 ///
 /// The server (`servers[0].url`, its variables at their defaults) becomes `${BASE_URL}`; path parameters are written
-/// inline with their example; query and header parameters get their example (required ones always, optional ones
+/// inline with their example (or, with `pathVariables`, as `${name}` variables to give with `-e`); query and header parameters get their example (required ones always, optional ones
 /// when the document gives a value); security schemes become headers with `${…}` secrets (`Bearer ${TOKEN}`,
 /// `${API_KEY}`); a JSON request body is the media type's example or one derived from its schema. When an operation
 /// without security answers a `token` (or `access_token`) in its JSON, that step captures it and the bearer steps
@@ -56,9 +56,10 @@ public enum OpenAPIProfile {
     }
 
     /// Renders `doc`. `operations` chooses and orders the operations (by operationId or by the generated step name);
-    /// `baseURL` stands in for `servers[0].url`.
+    /// `baseURL` stands in for `servers[0].url`. With `pathVariables`, path parameters are `${name}` variables (listed
+    /// with their example, to be given with `-e name=…`) instead of their example written inline.
     public static func render(_ doc: OpenAPIDocument, operations selection: [String]? = nil,
-                              baseURL: String? = nil) throws -> Output {
+                              baseURL: String? = nil, pathVariables: Bool = false) throws -> Output {
         let all = try operations(doc)
         var chosen: [Operation]
         if let selection {
@@ -102,6 +103,7 @@ public enum OpenAPIProfile {
         var secrets = CurlProfile.Secrets()
         var notes: [String] = []
         var inline: [String] = []
+        var pathVariableNames: [(name: String, what: String)] = []
         var stepNames: [String] = []
         var steps: [String] = []
         var jar = false
@@ -140,6 +142,12 @@ public enum OpenAPIProfile {
                 }
                 let guess = pick.isDerived ? "guessed, " + pick.source : pick.source
                 switch location {
+                case "path" where pathVariables:
+                    let variable = variableName(pname)
+                    path = path.replacingOccurrences(of: "{\(pname)}", with: "\u{1}\(variable)\u{2}")
+                    if !pathVariableNames.contains(where: { $0.name == variable }) {
+                        pathVariableNames.append((variable, "\(pick.value.text) (\(guess); first used by step \(name))"))
+                    }
                 case "path":
                     path = path.replacingOccurrences(of: "{\(pname)}", with: encode(pick.value.text, allowed: pathAllowed))
                     inline.append("\(pname) = \(pick.value.text) in step \(name) (\(guess))")
@@ -246,6 +254,8 @@ public enum OpenAPIProfile {
             }
 
             var url = "${BASE_URL}" + CurlProfile.literal(serverPath + path)
+            // The path variables, marked while the path was built, become ${name}s; the rest of the path is literal.
+            url = url.replacingOccurrences(of: "\u{1}", with: "${").replacingOccurrences(of: "\u{2}", with: "}")
             if !query.isEmpty { url += "?" + query.map { $0.contains("=${") ? $0 : CurlProfile.literal($0) }.joined(separator: "&") }
             lines.append("        url: \(CurlProfile.quoted(url))")
             if !headers.isEmpty {
@@ -278,6 +288,14 @@ public enum OpenAPIProfile {
                 variables.append(e.name)
             }
         }
+        if !pathVariableNames.isEmpty {
+            out.append("# path parameters: give them with -e NAME=… (the document's example shown)")
+            let width = pathVariableNames.map(\.name.count).max() ?? 0
+            for v in pathVariableNames {
+                out.append("#   \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(CurlProfile.commentSafe(v.what))")
+                variables.append(v.name)
+            }
+        }
         if !inline.isEmpty {
             out.append("# path parameters, written inline with their example value:")
             for i in inline { out.append("#   \(CurlProfile.commentSafe(i))") }
@@ -293,6 +311,13 @@ public enum OpenAPIProfile {
         out.append("    flow:")
         out += steps
         return Output(text: out.joined(separator: "\n") + "\n", variables: variables, stepNames: stepNames)
+    }
+
+    /// A `-e` variable name from a parameter name: characters other than letters, digits and `_` become `_`.
+    static func variableName(_ raw: String) -> String {
+        var name = String(raw.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") ? Character($0) : "_" })
+        if name.first.map({ $0.isNumber }) ?? true { name = "p_" + name }
+        return name
     }
 
     /// Whether the operation's security (its own, else the document's) asks for a bearer token.
