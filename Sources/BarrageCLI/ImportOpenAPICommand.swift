@@ -11,8 +11,9 @@ extension Barrage {
             discussion: """
             Each operation becomes one step (document order, or the order of --operations), named by its \
             operationId, sent once by one virtual user. Parameters and JSON bodies get the document's examples, else \
-            values derived from their schemas (said in comments); path parameters are written inline; local $refs are \
-            followed (--path-variables makes them ${name} variables). servers[0] becomes ${BASE_URL}; security schemes become headers with ${TOKEN} or ${API_KEY} \
+            values derived from their schemas (said in comments); path parameters are written inline \
+            (--path-variables makes them ${name} variables); local $refs are followed. servers[0] becomes \
+            ${BASE_URL}; security schemes become headers with ${TOKEN} or ${API_KEY} \
             secrets, to be given with -e NAME=.... A login answering a token is captured for the bearer steps after it.
 
             Examples:
