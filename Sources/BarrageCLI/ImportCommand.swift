@@ -3,11 +3,11 @@ import Foundation
 import BarrageCore
 
 extension Barrage {
-    /// `barrage import …`: a load profile from what users already have: curl commands, HAR recordings.
+    /// `barrage import …`: a load profile from what users already have: curl commands, HAR recordings, OpenAPI documents.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a load profile from a recording (curl commands, HAR files; OpenAPI is coming).",
-            subcommands: [ImportCurl.self, ImportHar.self]
+            abstract: "Write a load profile from a recording (curl commands, HAR files, OpenAPI documents).",
+            subcommands: [ImportCurl.self, ImportHar.self, ImportOpenAPI.self]
         )
     }
 
