@@ -14,6 +14,9 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
     public enum Part: Sendable, Equatable {
         case literal([UInt8])
         case variable(String)
+        /// `${NAME:-value}`: an environment (`-e`) value with a default, resolved when the profile loads (so a
+        /// compiled template never holds one).
+        case defaulted(String, String)
         case vu
         case iteration
         case uuid
@@ -70,6 +73,9 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
             case .variable(let n):
                 guard let slot = try slotOf(n) else { throw BarrageError.usage("unknown variable '\(n)'") }
                 out.append(.slot(slot))
+            case .defaulted(let n, let value):
+                // Not resolved at load (a template built by hand): the default, unless the name is a variable.
+                if let slot = try slotOf(n) { out.append(.slot(slot)) } else { out.append(.literal(Array(value.utf8))) }
             case .vu: out.append(.vu)
             case .iteration: out.append(.iteration)
             case .nowMillis: out.append(.nowMillis)
@@ -120,6 +126,13 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
     private static func placeholder(_ raw: String) throws -> Part {
         let s = raw.trimmingSpaces
         if s.isEmpty { throw BarrageError.usage("empty placeholder '${\(raw)}'") }
+        if let sep = s.range(of: ":-") {
+            let name = String(s[..<sep.lowerBound]).trimmingSpaces
+            guard Interpolation.isName(name) else {
+                throw BarrageError.usage("bad variable name '\(name)' in '${\(raw)}': a default (${NAME:-value}) is for an environment value (letters, digits and _)")
+            }
+            return .defaulted(name, String(s[sep.upperBound...]))
+        }
         switch s {
         case "vu": return .vu
         case "iteration": return .iteration

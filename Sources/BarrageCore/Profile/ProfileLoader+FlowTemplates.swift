@@ -63,6 +63,7 @@ extension Template {
         switch part {
         case .literal(let b): return String(decoding: b, as: UTF8.self)
         case .variable(let n): return "${\(n)}"
+        case .defaulted(let n, let value): return "${\(n):-\(value)}"
         case .vu: return "${vu}"
         case .iteration: return "${iteration}"
         case .uuid: return "${uuid}"
@@ -98,6 +99,14 @@ extension ProfileReader {
         }
         var parts: [Template.Part] = []
         for part in parsed.parts {
+            if case .defaulted(let name, let value) = part {
+                // `${NAME:-value}`: the -e/environment value when set, else the default; never a capture or a column.
+                if scope.captures[name] != nil || scope.runCaptures.contains(name) {
+                    throw fail(node, path, "'${\(name):-…}': a default is for an environment value, and '\(name)' is a capture")
+                }
+                parts.append(.literal(Array((lookup(name) ?? value).utf8)))
+                continue
+            }
             guard case .variable(let name) = part else {
                 parts.append(part)
                 continue

@@ -98,9 +98,15 @@ enum Interpolation {
                 i += 3
             } else if c == "$", i + 1 < scalars.count, scalars[i + 1] == "{" {
                 guard let close = scalars[(i + 2)...].firstIndex(of: "}") else { return .failure(.unterminated) }
-                let name = String(String.UnicodeScalarView(scalars[(i + 2)..<close]))
+                var name = String(String.UnicodeScalarView(scalars[(i + 2)..<close]))
+                // `${NAME:-value}`: the default when NAME is not set.
+                var fallback: String? = nil
+                if let sep = name.range(of: ":-") {
+                    fallback = String(name[sep.upperBound...])
+                    name = String(name[..<sep.lowerBound])
+                }
                 guard isName(name) else { return .failure(.badName(name)) }
-                guard let value = lookup(name) else { return .failure(.unset(name)) }
+                guard let value = lookup(name) ?? fallback else { return .failure(.unset(name)) }
                 out.append(contentsOf: value.unicodeScalars)
                 i = close + 1
             } else {
@@ -122,7 +128,8 @@ enum Interpolation {
                 i += 3
             } else if scalars[i] == "$", i + 1 < scalars.count, scalars[i + 1] == "{",
                       let close = scalars[(i + 2)...].firstIndex(of: "}") {
-                let name = String(String.UnicodeScalarView(scalars[(i + 2)..<close])).trimmingSpaces  // flows allow ${ NAME }
+                var name = String(String.UnicodeScalarView(scalars[(i + 2)..<close])).trimmingSpaces  // flows allow ${ NAME }
+                if let sep = name.range(of: ":-") { name = String(name[..<sep.lowerBound]).trimmingSpaces }  // ${NAME:-value}
                 if isName(name) { names.append(name) }
                 i = close + 1
             } else {
