@@ -29,4 +29,21 @@ final class HTMLDistributionTests: XCTestCase {
         let labels = panel.components(separatedBy: "ms</text>").count - 1
         XCTAssertGreaterThanOrEqual(labels, 3, panel)
     }
+
+    func testTheConnectPhaseAndTheWarmupAreShadedOnTheTimeAxis() {
+        var r = result((0..<50).map { 1_000 + Int64($0) * 10 })
+        r.timeline = [TimelineEntry(t_s: 0, epoch_s: 0, requests: 50, ok: 50, failed: 0, dropped: 0, rps: 50, in_flight: 0,
+                                    p50_us: 1_200, p99_us: 1_500, max_us: 1_500)]
+        var phase = Recorder()
+        phase.record(RequestOutcome(dueMicros: 0, sentMicros: 0, doneMicros: 900, status: 200, error: nil, complete: true))
+        r.connect_phase = RunResult.ConnectPhase(phase, durationMicros: 250_000, attemptsInFlight: 1)
+        XCTAssertEqual(HTMLReport.timeDomain(r).lowerBound, -0.25, "the axis starts at the connect phase")
+        XCTAssertEqual(HTMLReport.timelineBands(r).map(\.label), ["connect phase (not counted)"])
+        let page = HTMLReport.render(r)
+        XCTAssertTrue(page.contains("<title>connect phase (not counted)</title>"))
+        XCTAssertTrue(page.contains("Shaded on the time charts, not counted: the connect phase (before 0 s)."))
+        // A merge of several runs has no one connect phase to place: the axis starts at 0.
+        r.merged = MergedRuns(runs: 2, clock: .shared, parts: [])
+        XCTAssertEqual(HTMLReport.timeDomain(r).lowerBound, 0)
+    }
 }

@@ -40,8 +40,12 @@ public enum HTMLReport {
         body.append(spectrumPanel(r))
         body.append(distributionPanel(r))
         body.append(#"<div class="grid2">"#)
+        var shaded: [String] = []
+        if connectPhaseSeconds(r) > 0 { shaded.append("the connect phase (before 0 s)") }
+        if (r.plan.warmup_us ?? 0) > 0 && !r.timeline.isEmpty { shaded.append("the warm-up") }
         body.append(panel("Throughput over time",
-                          note: "Requests completed per second (ok + failed), bucketed by completion time.",
+                          note: "Requests completed per second (ok + failed), bucketed by completion time."
+                              + (shaded.isEmpty ? "" : " Shaded on the time charts, not counted: " + shaded.joined(separator: " and ") + "."),
                           content: rpsChart(r)))
         body.append(panel("Latency over time",
                           note: "p50 and p99 of the latency of the responses completed in each second.",

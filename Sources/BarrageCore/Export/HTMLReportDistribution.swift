@@ -107,9 +107,17 @@ extension HTMLReport {
                      content: SVGChart.render(chart))
     }
 
-    /// The warm-up, shaded on the time axis: its requests are kept out of every number.
+    /// The connect phase (before 0: connections opened before the clock started) and the warm-up, shaded on the time
+    /// axis: their requests are kept out of every number.
     static func timelineBands(_ r: RunResult) -> [SVGChart.Band] {
-        guard let w = r.plan.warmup_us, w > 0, !r.timeline.isEmpty else { return [] }
-        return [SVGChart.Band(x0: 0, x1: Double(w) / 1_000_000, label: "warm-up (not counted)", colour: SVGChart.Palette.slate)]
+        var bands: [SVGChart.Band] = []
+        let connect = connectPhaseSeconds(r)
+        if connect > 0 {
+            bands.append(SVGChart.Band(x0: -connect, x1: 0, label: "connect phase (not counted)", colour: SVGChart.Palette.slate))
+        }
+        if let w = r.plan.warmup_us, w > 0, !r.timeline.isEmpty {
+            bands.append(SVGChart.Band(x0: 0, x1: Double(w) / 1_000_000, label: "warm-up (not counted)", colour: SVGChart.Palette.slate))
+        }
+        return bands
     }
 }

@@ -46,7 +46,14 @@ extension HTMLReport {
     static func timeDomain(_ r: RunResult) -> ClosedRange<Double> {
         let seconds = Double((r.timeline.map(\.t_s).max() ?? -1) + 1)
         let end = max(seconds, Double(r.duration_us) / 1_000_000)
-        return 0...max(end, 1)
+        return -connectPhaseSeconds(r)...max(end, 1)
+    }
+
+    /// How long the connect phase lasted before the clock started (a single run's; 0 without one): the time axis
+    /// starts that much before 0, and the phase is shaded there.
+    static func connectPhaseSeconds(_ r: RunResult) -> Double {
+        guard r.merged == nil, !r.timeline.isEmpty, let phase = r.connect_phase, phase.duration_us > 0 else { return 0 }
+        return Double(phase.duration_us) / 1_000_000
     }
 
     /// The middle of what a bucket measured: its measured part starts with its second, except in the second where a
