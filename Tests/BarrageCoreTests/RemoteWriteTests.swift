@@ -69,4 +69,23 @@ final class RemoteWriteTests: XCTestCase {
         XCTAssertEqual(series.first { $0.name == "barrage_in_flight" }?.value, 3)
         XCTAssertFalse(series.contains { $0.labels.contains { $0.name == "target" } }, "one target: no per-target series")
     }
+
+    func testSeveralScenariosPushEachOnesIntervalLatency() throws {
+        var h = LatencyHistograms.make()
+        for _ in 0..<4 { _ = h.record(3_000) }
+        let entry = TimelineEntry(t_s: 0, epoch_s: 0, requests: 4, ok: 4, failed: 0, dropped: 0, rps: 4, in_flight: 0,
+                                  p50_us: 3_000, p99_us: 3_000, max_us: 3_000, hdr: HdrCodec.encodeCompressedBase64(h))
+        let series = PushSeries.interval(labels: [], sofar: Recorder(), inFlight: 0,
+                                         lanes: [.init(scenario: "a", window: [entry], targetNames: ["home"], iterations: IterationRecorder()),
+                                                 .init(scenario: "b", window: [entry], targetNames: ["one"], iterations: IterationRecorder())],
+                                         timestampMillis: 1)
+        for scenario in ["a", "b"] {
+            let own = series.first { s in
+                s.name == "barrage_interval_latency_seconds" && s.labels.contains(.init("scenario", scenario))
+                    && !s.labels.contains { $0.name == "target" } && s.labels.contains(.init("stat", "p99"))
+            }
+            XCTAssertEqual(try XCTUnwrap(own, scenario).value, 0.003, accuracy: 0.00001)
+        }
+        XCTAssertEqual(series.first { $0.name == "barrage_interval_rps" }?.value, 8, "both scenarios' rates add up")
+    }
 }

@@ -4,7 +4,8 @@
 /// segmented). Counters are cumulative; the latency series are summaries of a window:
 ///
 /// - during the run, `barrage_interval_latency_seconds{stat}` covers the seconds handed over since the previous push
-///   (all requests, and per target/step with a `target` label when there are several), with
+///   (all requests, per target/step with a `target` label when there are several, and per `scenario` when several
+///   run), with
 ///   `barrage_interval_rps` the achieved rate over those seconds;
 /// - the final push carries the whole run, as the result JSON has it: `barrage_run_latency_seconds{stat}` (and per
 ///   target), and its counters are the result's totals.
@@ -66,6 +67,7 @@ public enum PushSeries {
             }
             if laneAll.totalCount > 0 { all.add(laneAll) }
             let scenarioLabel: [RemoteWrite.Label] = lanes.count > 1 ? lane.scenario.map { [.init("scenario", $0)] } ?? [] : []
+            if !scenarioLabel.isEmpty, laneAll.totalCount > 0 { perTarget.append((labels + scenarioLabel, laneAll)) }  // the scenario's own
             if lane.targetNames.count > 1 {
                 for name in lane.targetNames {
                     guard let h = laneTargets[name] else { continue }
