@@ -21,7 +21,7 @@ public struct Barrage: ParsableCommand {
         Precedence: 130 > 99 > 1.
         """,
         version: "barrage \(Barrage.version)",
-        subcommands: [Run.self, Validate.self, Import.self, Scale.self, Capacity.self, Demo.self, CompareRuns.self, Merge.self, Report.self, Serve.self]
+        subcommands: [Run.self, Validate.self, Import.self, Scale.self, Capacity.self, Demo.self, CompareRuns.self, Merge.self, Report.self, Serve.self, Version.self]
     )
 
     public init() {}

@@ -100,12 +100,13 @@ struct RequestOptions: ParsableArguments {
     }
 
     /// h2c with prior knowledge breaks on connection reuse before libcurl 8.0.0 (curl issue 10634): refuse it there
-    /// rather than report a run of framing errors.
-    static func checkH2C(httpVersion: String, urls: [String]) throws {
+    /// rather than report a run of framing errors. Decided by the libcurl loaded at run time (`LibcurlInfo.loaded`),
+    /// so the same binary allows it with 8.x on `LD_LIBRARY_PATH`; the refusal names the install line for 8.x.
+    static func checkH2C(httpVersion: String, urls: [String], libcurl: LibcurlInfo = .loaded) throws {
         guard httpVersion == "2", urls.contains(where: { $0.lowercased().hasPrefix("http://") }) else { return }
-        let version = Engine.curlVersionNumber
-        if version < 0x08_00_00 {
-            throw BarrageError.usage("--http 2 on http:// (h2c with prior knowledge) needs libcurl 8.0.0 or later; this one is \(Engine.curlVersionString), whose reused h2c connections fail (curl issue 10634). Use https:// for HTTP/2")
+        if !libcurl.supports(.h2c) {
+            let reason = libcurl.atLeast(8, 0) ? "built without HTTP/2" : "its reused h2c connections fail, curl issue 10634; or use https:// for HTTP/2"
+            throw BarrageError.usage(libcurl.refusal(.h2c, flag: "--http 2 on http:// (h2c with prior knowledge)", reason: reason))
         }
     }
 

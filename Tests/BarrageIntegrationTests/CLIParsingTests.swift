@@ -107,7 +107,7 @@ final class CLIParsingTests: XCTestCase {
     func testHelp() throws {
         // Examples never wrap inside a command at 80 columns.
         let commands: [ParsableCommand.Type] = [Barrage.self, Barrage.Run.self, Barrage.Validate.self, Barrage.Scale.self, Barrage.Demo.self,
-                                                Barrage.CompareRuns.self, Barrage.Merge.self, Barrage.Report.self, Barrage.Serve.self]
+                                                Barrage.CompareRuns.self, Barrage.Merge.self, Barrage.Report.self, Barrage.Serve.self, Barrage.Version.self]
         for command in commands {
             let help = Barrage.helpMessage(for: command, columns: 80)
             let lines = Set(help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))

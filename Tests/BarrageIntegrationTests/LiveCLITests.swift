@@ -110,10 +110,10 @@ final class LiveCLITests: XCTestCase {
         let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs/barrage.1")
         let text = try String(contentsOf: man, encoding: .utf8)
-        for sub in ["run", "validate", "scale", "capacity", "demo", "compare", "merge", "report", "serve"] {
+        for sub in ["run", "validate", "scale", "capacity", "demo", "compare", "merge", "report", "serve", "version"] {
             XCTAssertTrue(text.contains("Em \(sub)"), "man page lists \(sub)")
         }
-        for sub in ["run", "validate", "scale", "capacity", "demo", "compare", "merge", "report", "serve"] {
+        for sub in ["run", "validate", "scale", "capacity", "demo", "compare", "merge", "report", "serve", "version"] {
             let help = try BarrageBinary.run([sub, "--help"], timeout: 20)
             XCTAssertEqual(help.status, 0, sub)
             XCTAssertTrue(help.stdout.contains("Examples"), "\(sub) --help has examples")

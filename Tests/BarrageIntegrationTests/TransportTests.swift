@@ -256,8 +256,6 @@ final class TransportTests: XCTestCase {
             XCTAssertEqual(out.status, 2, "\(extra): \(out.stderr)")
             XCTAssertTrue(out.stderr.contains(extra[0]), "\(extra): \(out.stderr)")
         }
-        let h2c = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-n", "1", "--http", "2"], timeout: 20)
-        XCTAssertEqual(h2c.status, 2)
-        XCTAssertTrue(h2c.stderr.contains("10634"), h2c.stderr)
+        // h2c's refusal on libcurl 7.x is tested in H2CTests (on the system's libcurl, whichever this pass loads).
     }
 }

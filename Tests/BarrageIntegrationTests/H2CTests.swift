@@ -1,0 +1,160 @@
+import XCTest
+import BarrageCore
+import BarrageTestSupport
+import BarrageTargetServer
+
+/// h2c (`--http 2` on `http://`, prior knowledge) against real HTTP/2 peers on loopback — `nghttpd --no-tls` and
+/// nginx's `listen … http2;` — with libcurl 8.x from `.build-tools/libcurl8` on `LD_LIBRARY_PATH` (`Libcurl8`), and
+/// its refusal on the system's libcurl 7.x. The same binary serves both: the check asks the library it loaded.
+final class H2CTests: XCTestCase {
+    var tmp: URL!
+    var peers: [Process] = []
+
+    override func setUpWithError() throws {
+        tmp = try makeTemporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        for p in peers where p.isRunning { p.terminate(); p.waitUntilExit() }
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private func freePort() throws -> Int {
+        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? probe.shutdown() }
+        return probe.port
+    }
+
+    /// Starts a peer and waits until its port accepts connections.
+    private func startPeer(_ executable: String, _ args: [String], port: Int) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = Pipe()
+        try p.run()
+        peers.append(p)
+        for _ in 0..<200 where p.isRunning {
+            if accepts(port: port) { return }
+            usleep(50_000)
+        }
+        XCTFail("\(executable) did not listen on \(port)")
+    }
+
+    private func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private func run(_ args: [String], environment: [String: String]) throws -> (BarrageBinary.Outcome, RunResult?) {
+        let json = tmp.appendingPathComponent("r-\(UUID().uuidString).json").path
+        let out = try BarrageBinary.run(["run"] + args + ["--json", json, "--quiet"], timeout: 60, environment: environment)
+        let result = (try? Data(contentsOf: URL(fileURLWithPath: json))).flatMap { try? RunResult.decode($0) }
+        return (out, result)
+    }
+
+    /// 400 requests from 20 workers on one engine thread: every one ok, all HTTP/2, streams multiplexed on few
+    /// connections.
+    private func assertMultiplexedH2C(_ url: String, environment: [String: String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let (out, r) = try run([url, "-c", "20", "-n", "400", "--http", "2", "--threads", "1"], environment: environment)
+        XCTAssertEqual(out.status, 0, out.stderr, file: file, line: line)
+        XCTAssertEqual(r?.requests.ok, 400, file: file, line: line)
+        XCTAssertEqual(r?.requests.failed, 0, file: file, line: line)
+        XCTAssertEqual(r?.protocols, ["HTTP/2": 400], "h2c is HTTP/2", file: file, line: line)
+        XCTAssertLessThanOrEqual(r?.connections.new ?? 99, 2, "20 streams multiplexed on one connection", file: file, line: line)
+    }
+
+    private func libcurl8() throws -> [String: String] {
+        guard let env = Libcurl8.environment else {
+            print("H2CTests: skipped — \(Libcurl8.skipReason)")
+            throw XCTSkip(Libcurl8.skipReason)
+        }
+        let version = try Libcurl8.loadedVersion(environment: env)
+        XCTAssertEqual(version?.hasPrefix("8."), true, "the binary loads libcurl 8 from \(env): \(version ?? "nothing")")
+        return env
+    }
+
+    func testVersionVerboseNamesTheLoadedLibcurl() throws {
+        let out = try BarrageBinary.run(["version", "--verbose"], timeout: 20, environment: Libcurl8.systemEnvironment)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        for prefix in ["barrage 0.1.0", "libcurl:", "TLS:", "protocols:", "features:", "  h2c (--http 2 on http://):"] {
+            XCTAssertTrue(out.stdout.contains(prefix), "\(prefix) in \(out.stdout)")
+        }
+        XCTAssertTrue(out.stdout.contains(" https"), out.stdout)
+        let plain = try BarrageBinary.run(["version"], timeout: 20)
+        XCTAssertEqual(plain.stdout, "barrage 0.1.0\n")
+        guard let env = Libcurl8.environment else { print("H2CTests: libcurl 8 part skipped — \(Libcurl8.skipReason)"); return }
+        let eight = try BarrageBinary.run(["version", "--verbose"], timeout: 20, environment: env)
+        XCTAssertTrue(eight.stdout.contains("libcurl:   8."), eight.stdout)
+        XCTAssertTrue(eight.stdout.contains(env["LD_LIBRARY_PATH"]!), "names the file it was loaded from: \(eight.stdout)")
+        XCTAssertTrue(eight.stdout.contains("  h2c (--http 2 on http://): yes"), eight.stdout)
+        XCTAssertTrue(eight.stdout.contains(" ws wss") || eight.stdout.contains(" ws "), "8.14.1 enables WebSockets: \(eight.stdout)")
+    }
+
+    func testH2CIsRefusedOnLibcurl7WithTheInstallLine() throws {
+        let env = Libcurl8.systemEnvironment
+        guard let version = try Libcurl8.loadedVersion(environment: env), version.hasPrefix("7.") else {
+            throw XCTSkip("the system's libcurl is not 7.x")
+        }
+        let out = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-n", "1", "--http", "2"], timeout: 20, environment: env)
+        XCTAssertEqual(out.status, 2, out.stderr)
+        let lines = out.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, out.stderr)
+        for part in ["--http 2", "8.0.0", "the loaded one is \(version)", "10634", "bookworm-backports", "LD_LIBRARY_PATH="] {
+            XCTAssertTrue(out.stderr.contains(part), "\(part) in \(out.stderr)")
+        }
+        // https:// is not h2c: no refusal (the run fails to connect instead, exit 1).
+        let tls = try BarrageBinary.run(["run", "https://127.0.0.1:1/", "-n", "1", "--http", "2", "--quiet"], timeout: 20, environment: env)
+        XCTAssertEqual(tls.status, 1, tls.stderr)
+    }
+
+    func testH2CAgainstNghttpdOnLibcurl8() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nghttpd") else {
+            print("H2CTests: skipped — nghttpd (nghttp2-server) is not installed")
+            throw XCTSkip("nghttpd (nghttp2-server) is not installed")
+        }
+        let env = try libcurl8()
+        let docroot = tmp.appendingPathComponent("www")
+        try FileManager.default.createDirectory(at: docroot, withIntermediateDirectories: true)
+        try "hello\n".write(to: docroot.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        let port = try freePort()
+        try startPeer("/usr/sbin/nghttpd", ["--no-tls", "-d", docroot.path, String(port)], port: port)
+        try assertMultiplexedH2C("http://127.0.0.1:\(port)/index.html", environment: env)
+    }
+
+    func testH2CAgainstNginxOnLibcurl8() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx") else {
+            print("H2CTests: skipped — nginx is not installed (nginx-light)")
+            throw XCTSkip("nginx is not installed (nginx-light)")
+        }
+        let env = try libcurl8()
+        let port = try freePort()
+        let prefix = tmp.path
+        // One worker, no daemon, everything under the temporary prefix; `listen … http2` without ssl is h2c.
+        let conf = """
+        worker_processes 1;
+        pid \(prefix)/nginx.pid;
+        error_log \(prefix)/error.log warn;
+        events { worker_connections 256; }
+        http {
+            access_log off;
+            client_body_temp_path \(prefix)/body;
+            server {
+                listen 127.0.0.1:\(port) http2;
+                location / { default_type text/plain; return 200 "hello, world\\n"; }
+            }
+        }
+        """
+        try conf.write(toFile: "\(prefix)/nginx.conf", atomically: true, encoding: .utf8)
+        try startPeer("/usr/sbin/nginx", ["-p", prefix, "-c", "\(prefix)/nginx.conf", "-e", "\(prefix)/error.log", "-g", "daemon off;"], port: port)
+        try assertMultiplexedH2C("http://127.0.0.1:\(port)/", environment: env)
+    }
+}
