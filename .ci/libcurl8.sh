@@ -15,10 +15,11 @@ trap 'rm -rf "$work"' EXIT
 mirror=$( { sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources; sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?//p' /etc/apt/sources.list; } 2>/dev/null \
     | awk '{ print $1 }' | grep -E '/debian/?$' | head -n1)
 mirror=${mirror:-http://deb.debian.org/debian}
-mkdir -p "$work/lists/partial" "$work/archives/partial"
+mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/cache"
 echo "deb ${mirror%/} bookworm-backports main" > "$work/sources.list"
 apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-          -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::Archives=$work/archives" -o Debug::NoLocking=1)
+          -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o "Dir::Cache::Archives=$work/archives"
+          -o Debug::NoLocking=1)
 if ! apt-get "${apt_opts[@]}" update -qq >/dev/null 2>&1; then
     echo "warning: could not reach bookworm-backports; the libcurl 8 transport tests will be skipped"; exit 0
 fi

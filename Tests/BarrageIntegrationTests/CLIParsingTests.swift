@@ -128,7 +128,7 @@ final class CLIParsingTests: XCTestCase {
         XCTAssertTrue(errorLine(["report", "a.json", "--abort-on-fail"])?.hasPrefix("Unknown option '--abort-on-fail'") == true)
         // help on an unknown command is an error.
         XCTAssertEqual(errorLine(["help", "bogus"]),
-                       "help: no command named 'bogus' (commands: run, validate, import, scale, capacity, demo, compare, merge, report, serve)")
+                       "help: no command named 'bogus' (commands: run, validate, import, scale, capacity, demo, compare, merge, report, serve, version)")
         XCTAssertNil(BarrageMain.unknownHelpTopic(["help", "run"]))
         // serve --help lists every route, and every listed example is a route the server answers.
         let serve = Barrage.helpMessage(for: Barrage.Serve.self, columns: 80)
