@@ -27,6 +27,9 @@ public struct RunResult: Codable, Sendable, Equatable {
         public var connect: HistogramSummary
         public var tls: HistogramSummary
         public var ttfb: HistogramSummary
+        /// Time each transfer waited inside libcurl for a connection (`CURLINFO_QUEUE_TIME_T`): only where the loaded
+        /// libcurl reports it (8.6 and later); absent on 7.88 and in older results.
+        public var queue: HistogramSummary?
     }
     public struct Connections: Codable, Sendable, Equatable {
         public var new: Int
@@ -203,7 +206,8 @@ public struct RunResult: Codable, Sendable, Equatable {
         service_time_us = HistogramSummary(r.serviceTime)
         send_lateness_us = HistogramSummary(r.sendLateness)
         phases_us = Phases(dns: HistogramSummary(r.dns), connect: HistogramSummary(r.connect),
-                           tls: HistogramSummary(r.tls), ttfb: HistogramSummary(r.ttfb))
+                           tls: HistogramSummary(r.tls), ttfb: HistogramSummary(r.ttfb),
+                           queue: r.queue.flatMap { $0.totalCount > 0 ? HistogramSummary($0) : nil })
         connections = Connections(new: r.connectionsNew, reused: r.connectionsReused)
         clamped_samples = r.clampedSamples
         for (i, label) in ["", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"].enumerated() where i > 0 && r.httpVersions[i] > 0 {

@@ -63,6 +63,7 @@ public enum TextReport {
             lines(TerminalHistogram.render(TerminalHistogram.rows(r.latency_us)))
         }
         let phases: [(String, HistogramSummary)] = [
+            ("queue", r.phases_us.queue ?? .empty),
             ("dns", r.phases_us.dns), ("connect", r.phases_us.connect), ("tls", r.phases_us.tls), ("ttfb", r.phases_us.ttfb),
         ].filter { $0.1.count > 0 }
         if !phases.isEmpty {

@@ -6,6 +6,11 @@ import BarrageCore
 
 /// Completion classification: what libcurl measured for a finished transfer, as a `RequestOutcome`.
 extension EngineThread {
+    /// `CURLINFO_QUEUE_TIME_T` (libcurl 8.6, `CURLINFO_OFF_T + 65`) by its numeric value: 7.88's headers lack it.
+    static let curlinfoQueueTimeT = CURLINFO(rawValue: 0x60_0000 + 65)
+    /// Asked once: the loaded libcurl reports the queue time (an older one would answer CURLE_UNKNOWN_OPTION).
+    static let loadedLibcurlReportsQueueTime = LibcurlInfo.loaded.supports(.queueTime)
+
     /// Reads what libcurl measured for the finished transfer on slot `i` and records it.
     @inline(__always)
     func complete(_ i: Int, code: CURLcode, now: Int64) -> SlotOutcome {
@@ -28,6 +33,8 @@ extension EngineThread {
         barrage_easy_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer)
         var httpVersion = 0
         barrage_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &httpVersion)
+        var queue: curl_off_t = -1
+        if Self.loadedLibcurlReportsQueueTime { barrage_easy_getinfo_off(easy, Self.curlinfoQueueTimeT, &queue) }
 
         let curlCode = Int(code.rawValue)
         var error = ErrorClass.classify(curlCode: curlCode, httpStatus: status)
@@ -66,6 +73,7 @@ extension EngineThread {
             ttfbMicros: startTransfer > 0 ? Int64(startTransfer - preTransfer) : -1,
             connection: isNew ? .new : (preTransfer > 0 ? .reused : .none)
         )
+        outcome.queueMicros = Int64(queue)
         if let error, firstErrors[error.index] == nil {
             // Rare (once per class per thread): the first message of each class, for the summary.
             let buffer = errorBuffers + (i * targetCount + Int(slot.target)) * Int(CURL_ERROR_SIZE)

@@ -265,7 +265,7 @@ extension HTMLReport {
             pairs.append(("Max lateness", DurationParser.format(micros: p.max_lateness_us ?? 0)))
             pairs.append(("Send lateness p99", r.send_lateness_us.count > 0 ? DurationParser.format(micros: r.send_lateness_us.p99) : "–"))
         }
-        let phases: [(String, HistogramSummary)] = [("DNS", r.phases_us.dns), ("Connect", r.phases_us.connect),
+        let phases: [(String, HistogramSummary)] = [("Queue", r.phases_us.queue ?? .empty), ("DNS", r.phases_us.dns), ("Connect", r.phases_us.connect),
                                                     ("TLS", r.phases_us.tls), ("TTFB", r.phases_us.ttfb)]
         for (name, s) in phases where s.count > 0 {
             pairs.append(("\(name) mean / p99", "\(DurationParser.format(micros: s.mean)) / \(DurationParser.format(micros: s.p99))"))

@@ -229,6 +229,7 @@ public enum ResultMerge {
         rec.connect = try histogram(r.phases_us.connect, "\(name): phases_us.connect")
         rec.tls = try histogram(r.phases_us.tls, "\(name): phases_us.tls")
         rec.ttfb = try histogram(r.phases_us.ttfb, "\(name): phases_us.ttfb")
+        if let queue = r.phases_us.queue { rec.queue = try histogram(queue, "\(name): phases_us.queue") }
         fill(&rec, requests: r.requests, statuses: r.status_codes, errors: r.errors)
         rec.bytesIn = r.throughput.bytes_in
         rec.bodyBytesIn = r.throughput.body_bytes_in
