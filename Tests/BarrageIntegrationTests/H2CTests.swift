@@ -2,6 +2,7 @@ import XCTest
 import BarrageCore
 import BarrageTestSupport
 import BarrageTargetServer
+@testable import BarrageCLI
 
 /// h2c (`--http 2` on `http://`, prior knowledge) against real HTTP/2 peers on loopback — `nghttpd --no-tls` and
 /// nginx's `listen … http2;` — with libcurl 8.x from `.build-tools/libcurl8` on `LD_LIBRARY_PATH` (`Libcurl8`), and
@@ -97,6 +98,27 @@ final class H2CTests: XCTestCase {
         XCTAssertTrue(eight.stdout.contains(env["LD_LIBRARY_PATH"]!), "names the file it was loaded from: \(eight.stdout)")
         XCTAssertTrue(eight.stdout.contains("  h2c (--http 2 on http://): yes"), eight.stdout)
         XCTAssertTrue(eight.stdout.contains(" ws wss") || eight.stdout.contains(" ws "), "8.14.1 enables WebSockets: \(eight.stdout)")
+    }
+
+    /// The check itself, fed a described libcurl rather than the loaded one.
+    func testTheH2CCheckAsksTheLibcurlItIsGiven() throws {
+        let seven = LibcurlInfo(versionNumber: 0x07_58_01, version: "7.88.1", sslVersion: nil, protocols: ["http"], features: ["HTTP2"])
+        let eight = LibcurlInfo(versionNumber: 0x08_0E_01, version: "8.14.1", sslVersion: nil, protocols: ["http"], features: ["HTTP2"])
+        var eightWithoutHTTP2 = eight
+        eightWithoutHTTP2.features = []
+        let h2c = (http: "2", urls: ["http://a/"])
+        XCTAssertNoThrow(try RequestOptions.checkH2C(httpVersion: h2c.http, urls: h2c.urls, libcurl: eight))
+        XCTAssertNoThrow(try RequestOptions.checkH2C(httpVersion: "2", urls: ["https://a/"], libcurl: seven), "TLS is not h2c")
+        XCTAssertNoThrow(try RequestOptions.checkH2C(httpVersion: "auto", urls: ["http://a/"], libcurl: seven), "auto is HTTP/1.1 on http://")
+        for (info, expected) in [(seven, "the loaded one is 7.88.1 (its reused h2c connections fail, curl issue 10634"),
+                                 (eightWithoutHTTP2, "the loaded one is 8.14.1 (built without HTTP/2)")] {
+            XCTAssertThrowsError(try RequestOptions.checkH2C(httpVersion: h2c.http, urls: h2c.urls, libcurl: info)) { error in
+                let message = (error as? BarrageError)?.message ?? ""
+                XCTAssertEqual((error as? BarrageError)?.status, .usage)
+                XCTAssertTrue(message.contains(expected), message)
+                XCTAssertTrue(message.contains("bookworm-backports"), message)
+            }
+        }
     }
 
     func testH2CIsRefusedOnLibcurl7WithTheInstallLine() throws {
