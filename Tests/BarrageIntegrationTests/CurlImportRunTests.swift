@@ -19,11 +19,7 @@ final class CurlImportRunTests: XCTestCase {
         if let dir { try? FileManager.default.removeItem(at: dir) }
     }
 
-    private func apiCounts() throws -> [String: Int] {
-        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
-    }
+    private func apiCounts() throws -> [String: Int] { try demoAPICounts(port: server.port) }
 
     private func result(_ path: String) throws -> RunResult {
         try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: path)))

@@ -59,11 +59,7 @@ final class FlowEngineTests: XCTestCase {
         return RunResult.build(version: "test", plan: plan, measured: out.measurement, interrupted: false)
     }
 
-    private func apiCounts() throws -> [String: Int] {
-        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
-    }
+    private func apiCounts() throws -> [String: Int] { try demoAPICounts(port: server.port) }
 
     func testAJourneyCapturesAndUsesTheTokenWithExactCounts() throws {
         var flow = try journey(users: 4)

@@ -20,11 +20,7 @@ final class H2CTests: XCTestCase {
         try? FileManager.default.removeItem(at: tmp)
     }
 
-    private func freePort() throws -> Int {
-        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
-        defer { try? probe.shutdown() }
-        return probe.port
-    }
+    private func freePort() throws -> Int { try freeLoopbackPort() }
 
     /// Starts a peer and waits until its port accepts connections.
     private func startPeer(_ executable: String, _ args: [String], port: Int) throws {
@@ -37,23 +33,12 @@ final class H2CTests: XCTestCase {
         try p.run()
         peers.append(p)
         for _ in 0..<200 where p.isRunning {
-            if accepts(port: port) { return }
+            if loopbackAccepts(port: port) { return }
             usleep(50_000)
         }
         XCTFail("\(executable) did not listen on \(port)")
     }
 
-    private func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
 
     private func run(_ args: [String], environment: [String: String]) throws -> (BarrageBinary.Outcome, RunResult?) {
         let json = tmp.appendingPathComponent("r-\(UUID().uuidString).json").path

@@ -25,11 +25,7 @@ final class HarImportRunTests: XCTestCase {
         if let dir { try? FileManager.default.removeItem(at: dir) }
     }
 
-    private func apiCounts() throws -> [String: Int] {
-        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
-    }
+    private func apiCounts() throws -> [String: Int] { try demoAPICounts(port: server.port) }
 
     /// Starts mitmdump on a port of its choosing (`--listen-port 0`) and reads the port from its first line.
     private func startRecorder(_ mitmdump: String, har: String) throws -> String {

@@ -23,11 +23,7 @@ final class OpenAPIImportRunTests: XCTestCase {
         if let dir { try? FileManager.default.removeItem(at: dir) }
     }
 
-    private func apiCounts() throws -> [String: Int] {
-        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
-    }
+    private func apiCounts() throws -> [String: Int] { try demoAPICounts(port: server.port) }
 
     func testTheDemoDocumentImportsValidatesAndRunsEveryOperation() throws {
         let profile = dir.appendingPathComponent("demo.yaml").path

@@ -28,12 +28,7 @@ final class PrometheusRemoteWriteTests: XCTestCase {
         server = try TargetServer.start(host: "127.0.0.1", port: 0)
     }
 
-    /// A loopback port that was free a moment ago.
-    private func freePort() throws -> Int {
-        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
-        defer { try? probe.shutdown() }
-        return probe.port
-    }
+    private func freePort() throws -> Int { try freeLoopbackPort() }
 
     /// Starts Prometheus with its remote-write receiver, scraping `scrape` (HOST:PORT) every second when given.
     private func startPrometheus(scrape: String? = nil) throws {

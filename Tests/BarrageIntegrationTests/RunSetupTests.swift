@@ -22,11 +22,7 @@ final class RunSetupTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    private func apiCounts() throws -> [String: Int] {
-        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
-    }
+    private func apiCounts() throws -> [String: Int] { try demoAPICounts(port: server.port) }
 
     private func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 

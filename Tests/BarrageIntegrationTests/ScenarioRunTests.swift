@@ -20,11 +20,7 @@ final class ScenarioRunTests: XCTestCase {
 
     private var journey: String { Self.profilesDir.appendingPathComponent("user-journey.yaml").path }
 
-    private func apiCounts() throws -> [String: Int] {
-        let response = try BlockingHTTPConnection(port: server.port).request(path: "/stats")
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
-    }
+    private func apiCounts() throws -> [String: Int] { try demoAPICounts(port: server.port) }
 
     func testTheUserJourneyRunsAndEveryIterationAndStepIsCounted() throws {
         let dir = try makeTemporaryDirectory()

@@ -1,0 +1,30 @@
+import XCTest
+import BarrageTargetServer
+
+/// The demo API's own counts (`/stats` → `api`) by outcome: what the embedded server saw, for tests to hold a result
+/// against.
+func demoAPICounts(port: Int) throws -> [String: Int] {
+    let response = try BlockingHTTPConnection(port: port).request(path: "/stats")
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
+}
+
+/// A loopback port that was free a moment ago (the embedded server bound it on port 0, then let it go).
+func freeLoopbackPort() throws -> Int {
+    let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
+    defer { try? probe.shutdown() }
+    return probe.port
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port` now (a peer the test started is up).
+func loopbackAccepts(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
