@@ -65,7 +65,8 @@ final class HTTP3Tests: XCTestCase {
     }
 
     /// 50 requests from 5 workers to gtlsserver over HTTP/3: every one ok, every one counted as HTTP/3, the QUIC
-    /// handshake in the connect and tls phases of each new connection; the result passes the schema.
+    /// handshake in the connect and tls phases of each new connection; the result passes the schema. Then the
+    /// server's self-signed certificate: refused without `--cacert` (tls errors), accepted with it.
     func testHTTP3AgainstGtlsserver() throws {
         if let missing = LibcurlGnutls.missing {
             print("HTTP3Tests: skipped — \(missing)")
@@ -106,6 +107,18 @@ final class HTTP3Tests: XCTestCase {
         XCTAssertEqual(r.phases_us.connect.count, r.connections.new)
         XCTAssertGreaterThan(r.phases_us.tls.max + r.phases_us.connect.max, 0)
         try assertSchemaValid(json)
+
+        // Certificates are checked over QUIC as over TCP: the self-signed one fails without --cacert, passes with it.
+        let unverified = tmp.appendingPathComponent("unverified.json").path
+        let refused = try BarrageBinary.run(["run", "https://127.0.0.1:\(port)/file", "--http", "3", "-n", "2", "-c", "1",
+                                             "--json", unverified, "--quiet"], timeout: 60, executable: binary)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: unverified))).errors, ["tls": 2])
+        let verified = tmp.appendingPathComponent("verified.json").path
+        let trusted = try BarrageBinary.run(["run", "https://127.0.0.1:\(port)/file", "--http", "3", "-n", "2", "-c", "1",
+                                             "--cacert", cert, "--json", verified, "--quiet"], timeout: 60, executable: binary)
+        XCTAssertEqual(trusted.status, 0, trusted.stderr)
+        XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: verified))).protocols, ["HTTP/3": 2])
     }
 
     /// Starts gtlsserver on a free loopback UDP port and waits until the socket is bound; returns the port. A port
