@@ -43,7 +43,7 @@ final class HTTP3Tests: XCTestCase {
     }
 
     /// The default build loads a libcurl without HTTP/3 (7.88.1, or 8.14.1's OpenSSL flavour in the second
-    /// transport pass): one line naming it and the GnuTLS build, exit 2, nothing sent.
+    /// transport pass): one line naming it and the GnuTLS build, exit 2, nothing sent — in run, scale and capacity.
     func testHTTP3IsRefusedWhenTheLoadedLibcurlHasNoHTTP3() throws {
         let verbose = try BarrageBinary.run(["version", "--verbose"], timeout: 20)
         guard verbose.stdout.contains("  HTTP/3 (--http 3): no") else {
@@ -55,6 +55,13 @@ final class HTTP3Tests: XCTestCase {
         XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, out.stderr)
         for part in ["--http 3 needs a libcurl with HTTP/3", "the loaded one is \(version)", "make release CURL=gnutls", "README, Protocols"] {
             XCTAssertTrue(out.stderr.contains(part), "\(part) in \(out.stderr)")
+        }
+        // scale and capacity refuse it the same way.
+        for args in [["scale", "https://127.0.0.1:1/", "--levels", "1,2", "-n", "1", "--http", "3"],
+                     ["capacity", "https://127.0.0.1:1/", "--slo", "p99<100ms", "--http", "3"]] {
+            let other = try BarrageBinary.run(args, timeout: 20)
+            XCTAssertEqual(other.status, 2, "\(args[0]): \(other.stderr)")
+            XCTAssertTrue(other.stderr.contains("--http 3 needs a libcurl with HTTP/3"), "\(args[0]): \(other.stderr)")
         }
         let plain = try BarrageBinary.run(["run", "http://127.0.0.1:1/", "-n", "1", "--http", "3"], timeout: 20)
         XCTAssertEqual(plain.status, 2, plain.stderr)
