@@ -1,6 +1,21 @@
 # Barrage — two commands on a fresh machine: `make demo` and `make test`.
 PREFIX ?= /usr/local
 SWIFT ?= swift
+# CURL=gnutls: the second build, for HTTP/3 (README, Protocols). libcurl 8.14.1's GnuTLS flavour (ngtcp2 + nghttp3)
+# from bookworm-backports, unpacked into .build-tools/libcurl-gnutls/ by .ci/libcurl-gnutls.sh (never installed),
+# linked through a private pkg-config file (NEEDED libcurl-gnutls.so.4) and found at run time through an RPATH that
+# also covers its own ngtcp2/nghttp3 (DT_RPATH: a RUNPATH would serve only the binary's direct dependencies). Its own
+# scratch path, .build-gnutls/; only the `barrage` product. The default build (CURL=openssl) is unchanged.
+CURL ?= openssl
+ifeq ($(CURL),gnutls)
+GNUTLS_DIR := $(CURDIR)/.build-tools/libcurl-gnutls
+GNUTLS_LIB := $(GNUTLS_DIR)/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+BUILD_ENV := PKG_CONFIG_PATH=$(GNUTLS_DIR)/pkgconfig
+BUILD_FLAGS := --scratch-path .build-gnutls --product barrage -Xlinker --disable-new-dtags \
+	-Xlinker -rpath -Xlinker $(GNUTLS_LIB) -Xlinker -rpath-link -Xlinker $(GNUTLS_LIB)
+else ifneq ($(CURL),openssl)
+$(error CURL=$(CURL): expected openssl (the default build) or gnutls (the HTTP/3 build))
+endif
 
 .PHONY: all deps build release test demo install man fuzz clean bench bench-flows
 
@@ -15,12 +30,16 @@ deps:
 	else \
 		echo "libcurl development files are missing; run: sudo apt-get install -y libcurl4-openssl-dev zlib1g-dev pkg-config"; exit 1; \
 	fi
+ifeq ($(CURL),gnutls)
+	@.ci/libcurl-gnutls.sh
+	@test -e "$(GNUTLS_LIB)/libcurl-gnutls.so.4" || { echo "CURL=gnutls: libcurl 8 (GnuTLS) is not in $(GNUTLS_LIB); .ci/libcurl-gnutls.sh needs Debian's bookworm-backports"; exit 1; }
+endif
 
 build: deps
-	$(SWIFT) build
+	$(BUILD_ENV) $(SWIFT) build $(BUILD_FLAGS)
 
 release: deps
-	$(SWIFT) build -c release
+	$(BUILD_ENV) $(SWIFT) build -c release $(BUILD_FLAGS)
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -64,7 +83,7 @@ man: deps
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug -o docs
 
 clean:
-	rm -rf .build barrage-demo
+	rm -rf .build .build-gnutls barrage-demo
 
 # Barrage against the bare-libcurl C ceiling, wrk, h2load, ab, hey and k6 on loopback (bench/README.md).
 bench:

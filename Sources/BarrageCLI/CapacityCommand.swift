@@ -181,7 +181,7 @@ extension Barrage {
         func run() throws {
             let s = try settings()
             let (base, preconnect) = try basePlan()
-            try RequestOptions.checkH2C(httpVersion: base.httpVersion, urls: base.targets.map(\.url))
+            try RequestOptions.checkHTTPVersion(base.httpVersion, urls: base.targets.map(\.url))
             for t in s.slos { try t.validate(against: PlanRecord(base)) }
             try OutputFile.prepare(outputs)
             let target = isProfile ? url : Redaction.url(url)

@@ -31,7 +31,7 @@ struct RequestOptions: ParsableArguments {
     @Flag(help: "Open a new connection for every request.")
     var noKeepalive = false
 
-    @Option(name: .customLong("http"), help: ArgumentHelp("HTTP version: 1.1, 2 (h2 over TLS, h2c with prior knowledge on http://) or auto (h2 when TLS offers it).", valueName: "1.1|2|auto"))
+    @Option(name: .customLong("http"), help: ArgumentHelp("HTTP version: 1.1, 2 (h2 over TLS, h2c with prior knowledge on http://), 3 (HTTP/3 over QUIC on https://, no fallback; needs a libcurl with HTTP/3: make release CURL=gnutls) or auto (h2 when TLS offers it).", valueName: "1.1|2|3|auto"))
     var httpVersion: String = "1.1"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("HTTP/2: at most this many streams per connection.", valueName: "n"))
@@ -94,8 +94,8 @@ struct RequestOptions: ParsableArguments {
         _ = try timeoutMicros()
         _ = try connectTimeoutMicros()
         _ = try transport()
-        guard ["1.1", "2", "auto"].contains(httpVersion) else {
-            throw BarrageError.usage("--http '\(httpVersion)': expected 1.1, 2 or auto")
+        guard ["1.1", "2", "3", "auto"].contains(httpVersion) else {
+            throw BarrageError.usage("--http '\(httpVersion)': expected 1.1, 2, 3 or auto")
         }
     }
 
@@ -108,6 +108,25 @@ struct RequestOptions: ParsableArguments {
             let reason = libcurl.atLeast(8, 0) ? "built without HTTP/2" : "its reused h2c connections fail, curl issue 10634; or use https:// for HTTP/2"
             throw BarrageError.usage(libcurl.refusal(.h2c, flag: "--http 2 on http:// (h2c with prior knowledge)", reason: reason))
         }
+    }
+
+    /// What the HTTP version asks of the loaded libcurl and the URLs: h2c (`checkH2C`) and HTTP/3 (`checkHTTP3`).
+    static func checkHTTPVersion(_ httpVersion: String, urls: [String], libcurl: LibcurlInfo = .loaded) throws {
+        try checkH2C(httpVersion: httpVersion, urls: urls, libcurl: libcurl)
+        try checkHTTP3(httpVersion: httpVersion, urls: urls, libcurl: libcurl)
+    }
+
+    /// `--http 3` is HTTP/3 only (CURL_HTTP_VERSION_3ONLY: no quiet fallback to TCP), so it needs `https://` URLs and
+    /// a loaded libcurl with the HTTP3 feature — Debian's GnuTLS flavour from bookworm-backports, which a binary
+    /// linked against the OpenSSL flavour cannot load (its symbols are versioned apart): the second build,
+    /// `make release CURL=gnutls`. Refused before anything is sent.
+    static func checkHTTP3(httpVersion: String, urls: [String], libcurl: LibcurlInfo = .loaded) throws {
+        guard httpVersion == "3" else { return }
+        if let plain = urls.first(where: { !$0.lowercased().hasPrefix("https://") }) {
+            throw BarrageError.usage("--http 3: HTTP/3 runs over QUIC with TLS, so it needs https:// URLs; '\(Redaction.url(plain))' is not one")
+        }
+        guard !libcurl.http3 else { return }
+        throw BarrageError.usage(libcurl.http3Refusal)
     }
 
     /// The TLS and connection controls, checked.

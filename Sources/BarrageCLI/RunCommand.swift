@@ -276,7 +276,7 @@ extension Barrage {
 
         func run() throws {
             let (plan, profileThresholds, notRunning) = try planned()
-            try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
+            try RequestOptions.checkHTTPVersion(plan.httpVersion, urls: plan.targets.map(\.url))
             // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.
             let record = PlanRecord(plan)
             let thresholds = try gates.parsed(extra: profileThresholds, abortOnFail: abortOnFail).compactMap { gate -> Threshold? in

@@ -90,8 +90,17 @@ public struct LibcurlInfo: Sendable, Equatable {
         "\(flag) needs libcurl \(Self.versionString(capability.minimumVersion)) or later; the loaded one is \(version)\(reason.isEmpty ? "" : " (\(reason))"). \(Self.installHint)"
     }
 
+    /// How to get a Barrage that loads a libcurl with HTTP/3: the OpenSSL flavour Barrage is linked against has none
+    /// in Debian (8.14.1 from backports included), and one process cannot load both flavours.
+    public static let http3BuildHint = "HTTP/3 needs Barrage's second build, linked against libcurl 8.14.1's GnuTLS flavour (ngtcp2 + nghttp3) from Debian's bookworm-backports, unpacked, not installed: `make release CURL=gnutls`, then run .build-gnutls/release/barrage (see README, Protocols)"
+
+    /// The one-line refusal of `--http 3` when the loaded libcurl lacks the HTTP3 feature, naming it and the build.
+    public var http3Refusal: String {
+        "--http 3 needs a libcurl with HTTP/3; the loaded one is \(version)\(sslVersion.map { " (\($0))" } ?? "") without it. \(Self.http3BuildHint)"
+    }
+
     /// `barrage version --verbose`: the loaded library, its TLS backend, protocols and features, and whether it offers
-    /// each capability (WebSocket and HTTP/3 are listed as the library offers them; Barrage does not use them yet).
+    /// each capability (WebSocket is listed as the library offers it; Barrage does not use it yet).
     public func verboseLines(libraryPath: String?) -> [String] {
         var lines = ["libcurl:   \(version) (loaded at run time\(libraryPath.map { " from \($0)" } ?? ""))"]
         lines.append("TLS:       \(sslVersion ?? "none")")
@@ -103,7 +112,7 @@ public struct LibcurlInfo: Sendable, Equatable {
             lines.append("  \(c.label): \(mark)")
         }
         lines.append("  WebSocket (ws/wss in protocols): \(webSockets ? "yes" : "no")")
-        lines.append("  HTTP/3: \(http3 ? "yes" : "no")")
+        lines.append("  HTTP/3 (--http 3): \(http3 ? "yes" : "no (make release CURL=gnutls)")")
         return lines
     }
 }

@@ -288,11 +288,13 @@ final class EngineThread: @unchecked Sendable {
         switch plan.httpVersion {
         case "2": version = https ? CURL_HTTP_VERSION_2_0 : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
         case "auto": version = https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1
+        // HTTP/3 only, no fallback to TCP (checked before the run: https:// and a libcurl with HTTP3).
+        case "3": version = https ? CURL_HTTP_VERSION_3ONLY : CURL_HTTP_VERSION_1_1
         default: break
         }
         barrage_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, version)
         if version != CURL_HTTP_VERSION_1_1 {
-            // Multiplex on an existing HTTP/2 connection rather than opening new ones. Only for HTTP/2: on HTTP/1.1
+            // Multiplex on an existing HTTP/2 or HTTP/3 connection rather than opening new ones. On HTTP/1.1
             // PIPEWAIT would make transfers wait for one another.
             barrage_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
         }

@@ -32,7 +32,8 @@ extension LibcurlInfo {
         for line in maps.split(separator: "\n") {
             guard let slash = line.firstIndex(of: "/") else { continue }
             let path = String(line[slash...])
-            if path.contains("/libcurl") { return path }
+            // The file's own name: a directory may be called libcurl-something too (.build-tools/libcurl-gnutls/).
+            if path.split(separator: "/").last?.hasPrefix("libcurl") == true { return path }
         }
         return nil
     }

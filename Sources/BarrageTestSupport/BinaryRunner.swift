@@ -63,10 +63,11 @@ public enum BarrageBinary {
         public var stderrSoFar: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
     }
 
-    /// `environment`: variables set for the process on top of this one's.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    /// `environment`: variables set for the process on top of this one's. `executable`: another `barrage` than
+    /// `path` (the GnuTLS build, `LibcurlGnutls.binaryPath`).
+    public static func start(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws -> Running {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
+        p.executableURL = URL(fileURLWithPath: executable ?? path)
         p.arguments = arguments
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
@@ -100,8 +101,9 @@ public enum BarrageBinary {
     }
 
     /// Runs `barrage ARGS…` to its end (killed after `timeout` seconds).
-    public static func run(_ arguments: [String], timeout: Double = 60, environment: [String: String] = [:]) throws -> Outcome {
-        try start(arguments, environment: environment).wait(timeout: timeout)
+    public static func run(_ arguments: [String], timeout: Double = 60, environment: [String: String] = [:],
+                           executable: String? = nil) throws -> Outcome {
+        try start(arguments, environment: environment, executable: executable).wait(timeout: timeout)
     }
 }
 

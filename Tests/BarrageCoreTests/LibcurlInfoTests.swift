@@ -55,5 +55,22 @@ final class LibcurlInfoTests: XCTestCase {
         XCTAssertTrue(lines.contains("  h2c (--http 2 on http://): yes"))
         XCTAssertTrue(debian12.verboseLines(libraryPath: nil).contains("  CURLINFO_QUEUE_TIME_T: no (needs 8.6.0)"))
         XCTAssertEqual(debian12.verboseLines(libraryPath: nil)[0], "libcurl:   7.88.1 (loaded at run time)")
+        XCTAssertTrue(backports.verboseLines(libraryPath: nil).contains("  HTTP/3 (--http 3): no (make release CURL=gnutls)"))
+        XCTAssertTrue(gnutls.verboseLines(libraryPath: nil).contains("  HTTP/3 (--http 3): yes"))
+    }
+
+    /// Debian's GnuTLS flavour from bookworm-backports, as `curl_version_info` describes it.
+    private let gnutls = LibcurlInfo(versionNumber: 0x08_0E_01, version: "8.14.1", sslVersion: "GnuTLS/3.7.9",
+                                     protocols: ["http", "https", "ws", "wss"], features: ["HTTP2", "HTTP3", "SSL"])
+
+    func testHTTP3RefusalNamesTheLoadedLibcurlAndTheGnuTLSBuild() {
+        XCTAssertTrue(gnutls.http3)
+        for info in [debian12, backports] {
+            let line = info.http3Refusal
+            XCTAssertFalse(line.contains("\n"), line)
+            XCTAssertTrue(line.hasPrefix("--http 3 needs a libcurl with HTTP/3; the loaded one is \(info.version) (\(info.sslVersion!)) without it."), line)
+            XCTAssertTrue(line.contains("make release CURL=gnutls"), line)
+            XCTAssertTrue(line.contains(".build-gnutls/release/barrage"), line)
+        }
     }
 }
