@@ -124,6 +124,31 @@ extension Barrage {
 
         @OptionGroup var engine: EngineOptions
 
+        @OptionGroup(title: "WebSocket (ws:// and wss://; needs libcurl 8)") var webSocket: WebSocketOptions
+
+        /// A WebSocket run: the URL is ws:// or wss://.
+        var isWebSocket: Bool { curl == nil && WebSocketOptions.isWebSocket(url) }
+
+        /// The combinations a WebSocket run refuses (one line each, exit 2), and its message plan's own checks.
+        func checkWebSocket() throws {
+            let refused: [(String, Bool)] = [
+                ("--rate", rate != nil), ("--ramp-rate", rampRate != nil), ("--ramp-concurrency", rampConcurrency != nil),
+                ("--max-in-flight", maxInFlight != nil), ("--max-lateness", maxLateness != nil), ("--seed", seed != nil),
+                ("--arrival", arrival != "uniform"), ("--method", request.methodFlag.map { $0.uppercased() != "GET" } ?? false),
+                ("--body", request.body != nil), ("--body-file", request.bodyFile != nil),
+                ("--http", request.httpVersion != "1.1"), ("--max-streams", request.maxStreams != nil),
+                ("--no-keepalive", request.noKeepalive), ("--preconnect", request.preconnect),
+                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed),
+                ("--raw", raw != nil), ("--segment", segment != nil), ("--segments", segments != nil)]
+            for (flag, given) in refused where given {
+                let why = flag.contains("rate") || flag == "--max-in-flight" || flag == "--max-lateness" || flag == "--seed" || flag == "--arrival"
+                    ? "WebSocket runs take -c connections (closed model); the open model is not supported for ws:// yet"
+                    : "not for WebSocket runs (ws://, wss://)"
+                throw BarrageError.usage("\(flag): \(why)")
+            }
+            _ = try webSocket.plan()
+        }
+
         /// The load flags, read (`FlagValue`): nil where not given.
         struct Load {
             var concurrency: Int?
@@ -206,6 +231,14 @@ extension Barrage {
             }
             if !variables.isEmpty { throw BarrageError.usage("--env: only for profiles") }
             if !scenario.isEmpty { throw BarrageError.usage("--scenario: only for profiles with scenarios") }
+            if isWebSocket {
+                try checkWebSocket()
+                // The URL's form is an HTTP URL's: ws:// as http://, wss:// as https://.
+                try RequestOptions.checkURL("http" + url.dropFirst(2))
+                return
+            } else if let flag = webSocket.given.first {
+                throw BarrageError.usage("\(flag): only for WebSocket runs (a ws:// or wss:// URL)")
+            }
             try RequestOptions.checkURL(url)
             if rate != nil && rampRate != nil { throw BarrageError.usage("--rate and --ramp-rate: give one, not both") }
             if let rampConcurrency {
@@ -271,10 +304,13 @@ extension Barrage {
             inputs.segment = segment
             inputs.recordRaw = raw != nil
             inputs.engine = tuning
-            return (try PlanBuilder.build(inputs), [], [])
+            var plan = try PlanBuilder.build(inputs)
+            if isWebSocket { plan.workload.webSocket = try webSocket.plan() }
+            return (plan, [], [])
         }
 
         func run() throws {
+            if isWebSocket { try WebSocketOptions.checkLibcurl() }
             let (plan, profileThresholds, notRunning) = try planned()
             try RequestOptions.checkH2C(httpVersion: plan.httpVersion, urls: plan.targets.map(\.url))
             // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.

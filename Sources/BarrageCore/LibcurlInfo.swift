@@ -90,6 +90,12 @@ public struct LibcurlInfo: Sendable, Equatable {
         "\(flag) needs libcurl \(Self.versionString(capability.minimumVersion)) or later; the loaded one is \(version)\(reason.isEmpty ? "" : " (\(reason))"). \(Self.installHint)"
     }
 
+    /// The one-line refusal of a `ws://`/`wss://` run on a libcurl without WebSocket support (no `ws` in its protocols:
+    /// Debian 12's 7.88.1, or a build without it), naming the loaded version and the install line.
+    public var webSocketRefusal: String {
+        "ws:// and wss:// need a libcurl with WebSocket support (8.x: ws and wss in its protocols); the loaded one is \(version), without ws in its protocols. \(Self.installHint)"
+    }
+
     /// `barrage version --verbose`: the loaded library, its TLS backend, protocols and features, and whether it offers
     /// each capability (WebSocket and HTTP/3 are listed as the library offers them; Barrage does not use them yet).
     public func verboseLines(libraryPath: String?) -> [String] {

@@ -178,6 +178,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// The run's `setup:` (run once per run, or once per segment, before any load); absent without one. Its requests
     /// are not in `requests` or `targets`.
     public var setup: Setup? = nil
+    /// A WebSocket run's messages (`barrage run ws://…`); absent for HTTP runs. Its handshakes are `requests`.
+    public var messages: Messages? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -290,7 +292,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client, connect_phase, run_id, merged, iterations, groups, scenarios, setup
+             error_messages, client, connect_phase, run_id, merged, iterations, groups, scenarios, setup, messages
     }
 
     public init(from decoder: any Decoder) throws {
@@ -331,6 +333,7 @@ extension RunResult {
         groups = try c.decodeIfPresent([String: Group].self, forKey: .groups)
         scenarios = try c.decodeIfPresent([String: ScenarioResult].self, forKey: .scenarios)
         setup = try c.decodeIfPresent(Setup.self, forKey: .setup)
+        messages = try c.decodeIfPresent(Messages.self, forKey: .messages)
     }
 }
 

@@ -17,6 +17,8 @@ public struct IntervalStats: Sendable {
     public var iterations: IterationRecorder?
     /// A flow's groups' passes that ended in this second, by group (empty without groups).
     public var groups: [GroupRecorder] = []
+    /// A WebSocket run's messages that ended in this second (nil for HTTP runs).
+    public var messages: MessageRecorder?
 
     public init(second: Int, targets: Int = 1) {
         self.second = second
