@@ -35,6 +35,10 @@ public enum TextReport {
         }
         lines(TextLayout.labelled("Transfer", ["\(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s)",
                                                "\(bytes(Double(r.throughput.bytes_out))) out"]))
+        if let m = r.messages {
+            line()
+            lines(messageLines(m))
+        }
         if let it = r.iterations { lines(iterationLines(it)) }
         for (name, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
             // Several scenarios at once: each one's iterations, named.

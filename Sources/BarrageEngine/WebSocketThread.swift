@@ -72,7 +72,7 @@ final class WebSocketThread: @unchecked Sendable {
         self.live = live
         self.userAgent = userAgent
         self.scheduler = MessageScheduler(plan: ws, connections: connections, answerTimeoutMicros: plan.timeoutMicros,
-                                          budget: budget)
+                                          sendEndMicros: plan.durationMicros ?? .max, budget: budget)
         slots = Array(repeating: Slot(), count: connections)
         matchBuffers = Array(repeating: [], count: connections)
         multi = try CurlMulti.make()
