@@ -51,7 +51,7 @@ let package = Package(
         // The embedded target server used by `serve`, `demo` and the tests.
         .target(
             name: "BarrageTargetServer",
-            dependencies: nioHTTPServer
+            dependencies: nioHTTPServer + [.product(name: "NIOWebSocket", package: "swift-nio")]
         ),
         // The client's own live endpoints: `run --metrics-addr` (GET /metrics in Prometheus text) and `run --dashboard`
         // (the page and its server-sent events). Not the target server.
