@@ -74,7 +74,10 @@ let package = Package(
         .testTarget(
             name: "BarrageIntegrationTests",
             dependencies: ["BarrageCore", "BarrageEngine", "BarrageCLI", "BarrageTargetServer", "BarrageTestSupport",
-                           "BarragePlanFixtures", "BarrageMetricsServer"]
+                           "BarragePlanFixtures", "BarrageMetricsServer",
+                           // Handlers tested in an EmbeddedChannel, with no sockets (WebSocketEchoHandlerTests).
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
     ]
 )

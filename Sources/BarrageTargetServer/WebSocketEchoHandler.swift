@@ -168,7 +168,7 @@ final class WebSocketEchoHandler: ChannelInboundHandler, RemovableChannelHandler
         counters.wsMessagesReceived.add(1)
         if let limit = options.closeAfterMessages, messagesAccepted >= limit { return }
         messagesAccepted += 1
-        echoes.append(Echo(due: .now() + .milliseconds(options.delayMillis), opcode: opcode, payload: payload))
+        echoes.append(Echo(due: context.eventLoop.now + .milliseconds(options.delayMillis), opcode: opcode, payload: payload))
         sendDueEchoes(context: context)
     }
 
@@ -176,7 +176,7 @@ final class WebSocketEchoHandler: ChannelInboundHandler, RemovableChannelHandler
     /// the `close_after`-th echo.
     private func sendDueEchoes(context: ChannelHandlerContext) {
         guard echoTimer == nil else { return }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         var wrote = false
         while closeState == .open, let next = echoes.first {
             guard next.due <= now else {

@@ -165,6 +165,20 @@ final class WebSocketRouteTests: XCTestCase {
         XCTAssertEqual(try stats()["ws_upgrades"], 0)
     }
 
+    func testShutdownClosesOpenWebSocketConnections() throws {
+        let server = try XCTUnwrap(server)
+        let waiting = try ExternalProcess(python, [PythonWebsockets.clientScript, "ws://127.0.0.1:\(server.port)/ws",
+                                                   "--await-close", "--timeout", "60"])
+        XCTAssertTrue(waitUntil(seconds: 30) { server.counters.wsUpgrades.value == 1 }, waiting.outputSoFar)
+        XCTAssertEqual(server.counters.openConnections.value, 1, "the upgraded connection is counted as open")
+        try server.shutdown()
+        let ended = waiting.wait(timeout: 30)
+        let line = try XCTUnwrap(ended.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }), ended.output)
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(result["closed_by"] as? String, "server", "\(result)")
+        XCTAssertEqual(server.counters.openConnections.value, 0)
+    }
+
     func testWebSocketsPeerCountsWhatAClientThatIsNotOursSent() throws {
         let peer = WebSocketsPeer(python: python)
         let port = try peer.start()
