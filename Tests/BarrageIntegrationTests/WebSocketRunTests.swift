@@ -144,6 +144,17 @@ final class WebSocketRunTests: XCTestCase {
         XCTAssertEqual(anyResult?.messages?.answered, 3)
     }
 
+    func testUnansweredMessagesTimeOutAndTheRunExitsOne() throws {
+        let (out, r, _) = try run("", ["-c", "1", "-n", "2", "--ws-answer", "match:^never$", "--timeout", "200ms"])
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertTrue(out.stderr.contains("no answered message: 2 failed, 0 dropped (answer_timeout: 2)"), out.stderr)
+        let m = try XCTUnwrap(r?.messages, out.stderr)
+        assertAccounted(m)
+        XCTAssertEqual(m.errors, ["answer_timeout": 2])
+        XCTAssertEqual(m.received, 2, "the echoes arrived; they did not match")
+        XCTAssertEqual(r?.requests.ok, 2, "a timed-out message's connection is replaced")
+    }
+
     func testAgainstTheWebsocketsPeer() throws {
         let peer: WebSocketsPeer
         switch WebSocketsPeer.make() {
