@@ -51,7 +51,7 @@ let package = Package(
         // The embedded target server used by `serve`, `demo` and the tests.
         .target(
             name: "BarrageTargetServer",
-            dependencies: nioHTTPServer
+            dependencies: nioHTTPServer + [.product(name: "NIOWebSocket", package: "swift-nio")]
         ),
         // The client's own live endpoints: `run --metrics-addr` (GET /metrics in Prometheus text) and `run --dashboard`
         // (the page and its server-sent events). Not the target server.
@@ -74,7 +74,10 @@ let package = Package(
         .testTarget(
             name: "BarrageIntegrationTests",
             dependencies: ["BarrageCore", "BarrageEngine", "BarrageCLI", "BarrageTargetServer", "BarrageTestSupport",
-                           "BarragePlanFixtures", "BarrageMetricsServer"]
+                           "BarragePlanFixtures", "BarrageMetricsServer",
+                           // Handlers tested in an EmbeddedChannel, with no sockets (WebSocketEchoHandlerTests).
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
     ]
 )

@@ -234,7 +234,9 @@ extension Barrage {
             if isWebSocket {
                 try checkWebSocket()
                 // The URL's form is an HTTP URL's: ws:// as http://, wss:// as https://.
-                try RequestOptions.checkURL("http" + url.dropFirst(2))
+                if let problem = HTTPURL.problem("http" + url.dropFirst(2)) {
+                    throw BarrageError.usage("URL '\(Redaction.url(url))': \(problem)")
+                }
                 return
             } else if let flag = webSocket.given.first {
                 throw BarrageError.usage("\(flag): only for WebSocket runs (a ws:// or wss:// URL)")

@@ -77,17 +77,37 @@ struct ServerCounters: Sendable {
     let capacityGate = CapacityGate()
     /// `/api/` requests by outcome, indexed by ``DemoAPI/Outcome/index``.
     let apiOutcomes: [AtomicCounter] = DemoAPI.Outcome.allCases.map { _ in AtomicCounter() }
+    /// `/ws` requests upgraded to WebSocket (each also counted in ``requestHeads``).
+    let wsUpgrades = AtomicCounter()
+    /// `/ws` requests answered with their `refuse` status instead of an upgrade.
+    let wsRefused = AtomicCounter()
+    /// WebSocket messages (text or binary, fragments reassembled) received on `/ws` connections.
+    let wsMessagesReceived = AtomicCounter()
+    /// WebSocket messages sent on `/ws` connections: echoes and greetings.
+    let wsMessagesSent = AtomicCounter()
+    /// WebSocket close frames the `/ws` route sent (its own and its answers to the peer's).
+    let wsClosesSent = AtomicCounter()
+
+    /// The `/ws` counters, in the order `/stats` lists them, with their keys.
+    var webSocketCounters: [(key: String, counter: AtomicCounter)] {
+        [
+            ("ws_upgrades", wsUpgrades), ("ws_refused", wsRefused), ("ws_messages_received", wsMessagesReceived),
+            ("ws_messages_sent", wsMessagesSent), ("ws_closes_sent", wsClosesSent),
+        ]
+    }
 
     /// Counts one `/api/` request that ended in `outcome`.
     func record(_ outcome: DemoAPI.Outcome) {
         apiOutcomes[outcome.index].add(1)
     }
 
-    /// What `/stats` answers: `{"requests": N, "api": {"login": a, …}}`, one `api` key per ``DemoAPI/Outcome`` in
-    /// declaration order (`requests` kept first and spelt as before the API existed).
+    /// What `/stats` answers: `{"requests": N, "api": {"login": a, …}, "ws_upgrades": u, …}`, one `api` key per
+    /// ``DemoAPI/Outcome`` in declaration order (`requests` kept first and spelt as before the API existed), then the
+    /// `/ws` counters (``webSocketCounters``).
     var statsJSON: String {
         let api = zip(DemoAPI.Outcome.allCases, apiOutcomes).map { "\"\($0.rawValue)\": \($1.value)" }
-        return "{\"requests\": \(requestHeads.value), \"api\": {" + api.joined(separator: ", ") + "}}"
+        let webSocket = webSocketCounters.map { ", \"\($0.key)\": \($0.counter.value)" }.joined()
+        return "{\"requests\": \(requestHeads.value), \"api\": {" + api.joined(separator: ", ") + "}" + webSocket + "}"
     }
 
     /// Starts the `/stall` clock now.

@@ -46,6 +46,11 @@ enum Route: Equatable, Sendable {
     /// key=default; `n` is 1...``maxCapacityConcurrency``, `ms` 1...``maxDelayMillis``, `queue`
     /// 0...``maxCapacityQueue``, `key` 1...64 characters of `A-Z a-z 0-9 . _ ~ -`. See ``CapacityLimiter``.
     case capacity(key: String, concurrency: Int, serviceMillis: Int64, queueLimit: Int)
+    /// `/ws?delay_ms=D&close_after=N&close_code=C&refuse=S&greet=TEXT&max_message=B`: the WebSocket echo route. A
+    /// `GET` with a valid upgrade (and no `refuse`) is upgraded by NIO's server upgrader before it reaches the request
+    /// handler (see ``WebSocketEchoHandler``); what reaches the handler is answered `refuse`'s status, or 426 Upgrade
+    /// Required. See ``WebSocketOptions`` for the parameters.
+    case webSocket(WebSocketOptions)
     /// An unknown path.
     case notFound
     /// A known route whose parameter does not parse or is out of range.
@@ -192,6 +197,8 @@ enum Route: Equatable, Sendable {
             self = .echo
         case ("stats", 1):
             self = .stats
+        case ("ws", 1):
+            self = WebSocketOptions.route(query: Route.parameters(query))
         case ("api", _) where segments.count >= 2:
             self = .api(API(segments: segments.dropFirst(), query: query))
         case ("bytes", 2):
@@ -318,7 +325,7 @@ enum Route: Equatable, Sendable {
 
     /// The query's `key=value` pairs; a key without `=` maps to the empty string (which no
     /// parameter accepts), and a repeated key keeps its last value.
-    fileprivate static func parameters(_ query: Substring?) -> [Substring: Substring] {
+    static func parameters(_ query: Substring?) -> [Substring: Substring] {
         var parameters: [Substring: Substring] = [:]
         for pair in (query ?? "").split(separator: "&") {
             let keyValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -329,7 +336,7 @@ enum Route: Equatable, Sendable {
 
     /// An optional integer parameter: `defaultValue` when absent, `nil` when malformed or outside
     /// `range`.
-    fileprivate static func int(_ text: Substring?, default defaultValue: Int, in range: ClosedRange<Int>) -> Int? {
+    static func int(_ text: Substring?, default defaultValue: Int, in range: ClosedRange<Int>) -> Int? {
         guard let text else { return range.contains(defaultValue) ? defaultValue : nil }
         guard let value = nonNegativeInt(text), range.contains(value) else { return nil }
         return value
@@ -382,6 +389,7 @@ extension TargetServer {
         ("/stats", "200 JSON {\"requests\": N, \"api\": {…}}"),
         ("/stall?at=2s&for=1s&delay=5", "the server stalls once (at, for)"),
         ("/capacity?n=4&ms=10&queue=1000&key=a", "N at once for S ms, FIFO queue, 503"),
+        ("/ws?delay_ms=0&close_after=10", "WebSocket echo (426 without upgrade)"),
         ("/fault/reset?after=10", "TCP reset after N of 1000 body bytes"),
         ("/fault/close", "closed without a response"),
         ("/fault/stall-headers", "a status line, then nothing"),

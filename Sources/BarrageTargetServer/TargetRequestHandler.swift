@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 #if canImport(Glibc)
 import Glibc
@@ -207,9 +208,17 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelResponse()
         state = .closing
+        // Removed at a WebSocket upgrade: ``WebSocketEchoHandler`` counts the connection from then on.
+        if countedAsOpen {
+            countedAsOpen = false
+            counters.openConnections.add(-1)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // NIO's upgrade handler reports a WebSocket upgrade it did not make (a route other than `/ws`, `refuse`, bad
+        // handshake headers); the request itself follows and is answered like any other.
+        if error is NIOWebSocketUpgradeError { return }
         // Parse errors were already answered 400 by HTTPServerProtocolErrorHandler; any error
         // ends the connection.
         closeConnection(context: context)
@@ -297,12 +306,29 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
                 queueLimit: queueLimit
             )
             respondCapacity(context: context, request: head, key: key, limits: limits)
+        case .webSocket(let options):
+            respondWebSocket(context: context, request: head, options: options)
         case .badParameter(let message):
             respondFixed(context: context, request: head, status: .badRequest, body: message)
         case .notFound:
             respondFixed(context: context, request: head, status: .notFound, body: "not found")
         case .badRequest:
             respondFixed(context: context, request: head, status: .badRequest, body: "bad request")
+        }
+    }
+
+    /// Answers a `/ws` request that was not upgraded: `refuse`'s status, else 426 Upgrade Required. The connection is
+    /// closed after it when the request asked for an upgrade (NIO's decoder reads nothing after such a request).
+    private func respondWebSocket(context: ChannelHandlerContext, request: HTTPRequestHead, options: WebSocketOptions) {
+        let askedToUpgrade = request.headers.contains(name: "upgrade")
+        if let status = options.refuseStatus {
+            counters.wsRefused.add(1)
+            respondFixed(context: context, request: request, status: HTTPResponseStatus(statusCode: status),
+                         body: "refused", forceClose: askedToUpgrade)
+        } else {
+            respond(context: context, request: request, status: .upgradeRequired, contentType: "text/plain",
+                    body: ByteBuffer(string: "upgrade required"), extraHeaders: ["upgrade": "websocket"],
+                    forceClose: askedToUpgrade)
         }
     }
 

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 
 /// An HTTP/1.1 server to aim load at: the target of `barrage serve`, `barrage demo` and the tests.
 ///
@@ -15,7 +16,7 @@ import NIOPosix
 /// | `/status/CODE` | CODE when it is 200...599, else 400 |
 /// | `/drip/N?rate=BYTES_PER_SECOND` | 200 with N bytes paced at that rate (unpaced without `rate`) |
 /// | `/echo` | 200 with the request body (at most 64 MiB, else 413) |
-/// | `/stats` | 200 `{"requests": N, "api": {…}}`, N being ``requestsReceived``, `api` the `/api/` requests by ``DemoAPI/Outcome`` |
+/// | `/stats` | 200 `{"requests": N, "api": {…}, "ws_upgrades": …}`, N being ``requestsReceived``, `api` the `/api/` requests by ``DemoAPI/Outcome``, then the `/ws` counters (``ServerCounters/webSocketCounters``) |
 /// | `/stall?at=DUR&for=DUR[&delay=MS]` | 200 `ok`; the server stalls once, from `at` to `at + for` after start or ``resetClock()``: requests arriving then are answered when the window ends; others after `delay` ms (0 by default) |
 /// | `/capacity?n=N&ms=S&queue=Q&key=K` | a known capacity: at most N requests of key K served at once across all event loops, each holding its slot S ms then 200 `ok`; up to Q more wait FIFO; beyond that 503 at once (defaults 4, 10, 1000, `default`) |
 /// | `/fault/reset?after=N` | 200 head claiming 1000 body bytes, N of them (default 10), then a TCP reset |
@@ -27,6 +28,7 @@ import NIOPosix
 /// | `/fault/ratio?p=P&seed=S` | 503 for a fraction P of the route's requests (evenly spread, deterministic), else 200 `ok` |
 /// | `/fault/close-every?n=N` | 200 `ok`; every N-th request on a connection gets `Connection: close` and the connection is closed |
 /// | `/api/…` | the stateful demo API (login, items, cart, session; method-specific): see ``DemoAPI`` |
+/// | `/ws?delay_ms=D&close_after=N&close_code=C&refuse=S&greet=TEXT&max_message=B` | a `GET` with a WebSocket upgrade: 101, then every message echoed (see ``WebSocketEchoHandler``); with `refuse`, status S instead; without an upgrade, 426 |
 /// | anything else | 404 |
 ///
 /// DUR is a whole number of `ms` or `s` (`500ms`, `3s`). ``Route`` documents every parameter and
@@ -84,6 +86,7 @@ public final class TargetServer: Sendable {
         // "Server start" for `/stall` windows, set before any connection can arrive.
         counters.resetStallClock()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threadCount)
+        let webSocketUpgrader = Self.webSocketUpgrader(counters: counters)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -95,7 +98,10 @@ public final class TargetServer: Sendable {
             )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: (upgraders: [webSocketUpgrader], completionHandler: Self.removeRequestHandler),
+                        withErrorHandling: true
+                    )
                     try channel.pipeline.syncOperations.addHandler(TargetRequestHandler(counters: counters, demoAPI: demoAPI))
                 }
             }
@@ -121,13 +127,16 @@ public final class TargetServer: Sendable {
     /// (`/stats` included).
     public var requestsReceived: Int { counters.requestHeads.value }
 
-    /// Sets ``requestsReceived`` and the `/api/` outcome counts to 0, and restarts `/fault/ratio`'s request
+    /// Sets ``requestsReceived``, the `/api/` outcome counts and the `/ws` counts to 0, and restarts `/fault/ratio`'s request
     /// numbering so its failure pattern repeats from the start. Cart numbers keep counting (so a cart issued before
     /// stays payable and no number is issued twice).
     public func resetCount() {
         counters.requestHeads.reset()
         counters.ratioRequests.reset()
         for counter in counters.apiOutcomes {
+            counter.reset()
+        }
+        for (_, counter) in counters.webSocketCounters {
             counter.reset()
         }
     }
@@ -170,6 +179,40 @@ public final class TargetServer: Sendable {
     public func waitUntilClosed() throws {
         stopped.lock(whenValue: true)
         stopped.unlock()
+    }
+
+    /// NIO's WebSocket upgrader for `/ws`: it upgrades what ``WebSocketEchoHandler/acceptsUpgrade(_:)`` accepts
+    /// (anything else reaches ``TargetRequestHandler`` as an ordinary request) and puts a ``WebSocketEchoHandler`` at
+    /// the end of the upgraded pipeline. The upgrade request is counted in ``requestsReceived`` here, since the
+    /// request handler never sees it.
+    private static func webSocketUpgrader(counters: ServerCounters) -> NIOWebSocketServerUpgrader {
+        NIOWebSocketServerUpgrader(
+            maxFrameSize: WebSocketOptions.maxMessageBytesLimit,
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                channel.eventLoop.makeSucceededFuture(WebSocketEchoHandler.acceptsUpgrade(head) ? HTTPHeaders() : nil)
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    guard case .webSocket(let options) = Route(uri: head.uri) else {
+                        throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
+                    }
+                    counters.requestHeads.add(1)
+                    counters.wsUpgrades.add(1)
+                    try channel.pipeline.syncOperations.addHandler(WebSocketEchoHandler(options: options, counters: counters))
+                }
+            }
+        )
+    }
+
+    /// Takes the HTTP request handler out of an upgraded pipeline (NIO's upgrade handler calls this after removing
+    /// its own HTTP handlers and before the WebSocket ones are added after it).
+    @Sendable
+    private static func removeRequestHandler(context: ChannelHandlerContext) {
+        let pipeline = context.pipeline.syncOperations
+        if let handlerContext = try? pipeline.context(handlerType: TargetRequestHandler.self) {
+            pipeline.removeHandler(context: handlerContext, promise: nil)
+        }
     }
 
     static func baseURL(host: String, port: Int) -> String {

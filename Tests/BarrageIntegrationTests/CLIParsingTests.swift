@@ -138,7 +138,7 @@ final class CLIParsingTests: XCTestCase {
             kinds.insert(Self.kind(Route(uri: example)))
         }
         XCTAssertFalse(kinds.contains("none"))
-        XCTAssertEqual(kinds.count, 24, "one example per route: \(kinds.sorted())")
+        XCTAssertEqual(kinds.count, 25, "one example per route: \(kinds.sorted())")
         XCTAssertTrue(serve.split(separator: "\n").allSatisfy { $0.count < 80 }, serve)
     }
 
@@ -155,6 +155,7 @@ final class CLIParsingTests: XCTestCase {
         case .stats: return "stats"
         case .stall: return "stall"
         case .capacity: return "capacity"
+        case .webSocket: return "ws"
         case .fault(let f):
             switch f {
             case .reset: return "reset"

@@ -9,6 +9,14 @@ func demoAPICounts(port: Int) throws -> [String: Int] {
     return try XCTUnwrap(object["api"] as? [String: Any]).mapValues { ($0 as? Int) ?? -1 }
 }
 
+/// The embedded server's top-level counts in `/stats`: `requests` and the `/ws` route's `ws_upgrades`, `ws_refused`,
+/// `ws_messages_received`, `ws_messages_sent`, `ws_closes_sent` (the `/stats` request itself is in `requests`).
+func statsCounts(port: Int) throws -> [String: Int] {
+    let response = try BlockingHTTPConnection(port: port).request(path: "/stats")
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    return object.compactMapValues { $0 as? Int }
+}
+
 /// A loopback port that was free a moment ago (the embedded server bound it on port 0, then let it go).
 func freeLoopbackPort() throws -> Int {
     let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
