@@ -368,7 +368,7 @@ extension PlanRecord.Target {
 extension TimelineEntry {
     enum CodingKeys: String, CodingKey {
         case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, in_flight_max, in_flight_mean, length_s,
-             p50_us, p99_us, max_us, errors, hdr, targets_hdr, target, iterations, iterations_failed
+             p50_us, p99_us, max_us, errors, hdr, targets_hdr, target, iterations, iterations_failed, messages, messages_failed
     }
 
     /// Files written before `length_s` existed: a bucket's length is read back from its rate (answered / rps, at most
@@ -394,6 +394,8 @@ extension TimelineEntry {
         target = try c.decodeIfPresent(Double.self, forKey: .target)
         iterations = try c.decodeIfPresent(Int.self, forKey: .iterations)
         iterations_failed = try c.decodeIfPresent(Int.self, forKey: .iterations_failed)
+        messages = try c.decodeIfPresent(Int.self, forKey: .messages)
+        messages_failed = try c.decodeIfPresent(Int.self, forKey: .messages_failed)
         if let length = try c.decodeIfPresent(Double.self, forKey: .length_s) {
             length_s = length
         } else {
@@ -426,5 +428,7 @@ extension TimelineEntry {
         try c.encodeIfPresent(target, forKey: .target)
         try c.encodeIfPresent(iterations, forKey: .iterations)
         try c.encodeIfPresent(iterations_failed, forKey: .iterations_failed)
+        try c.encodeIfPresent(messages, forKey: .messages)
+        try c.encodeIfPresent(messages_failed, forKey: .messages_failed)
     }
 }

@@ -57,6 +57,68 @@ final class MessageReportTests: XCTestCase {
         XCTAssertTrue(page.contains(#"<td data-label="min" class="num">–</td>"#), "no latency: dashes, not zeros")
     }
 
+    // MARK: Timeline
+
+    /// Two threads' seconds of a WebSocket run: 3 + 1 messages ended in second 0 (one failed), none in second 1.
+    static func wsTimeline() -> [TimelineEntry] {
+        var builder = TimelineBuilder(workers: 2, startEpochMillis: 1_764_000_000_000)
+        var a = IntervalStats(second: 0)
+        a.messages = M.recorder(latencies: [1_000, 2_000], failed: [.send], dropped: 5)
+        var b = IntervalStats(second: 0)
+        b.messages = M.recorder(latencies: [1_500])
+        var quiet = IntervalStats(second: 1)
+        quiet.messages = MessageRecorder()
+        builder.add(worker: 0, a)
+        builder.add(worker: 1, b)
+        builder.add(worker: 0, quiet)
+        builder.finish(worker: 0)
+        builder.finish(worker: 1)
+        return builder.drain(durationMicros: 2_000_000)
+    }
+
+    func testTheTimelineCountsMessagesPerSecond() throws {
+        let entries = Self.wsTimeline()
+        XCTAssertEqual(entries.map(\.messages), [4, 0], "answered + failed, dropped ones never sent")
+        XCTAssertEqual(entries.map(\.messages_failed), [1, 0])
+        // HTTP runs' seconds carry no message keys (so their JSON is unchanged).
+        var http = TimelineBuilder(workers: 1, startEpochMillis: 0)
+        http.add(worker: 0, IntervalStats(second: 0))
+        http.finish(worker: 0)
+        let plain = http.drain(durationMicros: 1_000_000)
+        XCTAssertEqual(plain.map(\.messages), [nil])
+        let json = String(decoding: try JSONEncoder().encode(plain[0]), as: UTF8.self)
+        XCTAssertFalse(json.contains("messages"), json)
+        // Older files load without them.
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(entries[0])) as? [String: Any])
+        XCTAssertEqual((object["messages"] as? NSNumber)?.intValue, 4)
+        object.removeValue(forKey: "messages")
+        object.removeValue(forKey: "messages_failed")
+        let old = try JSONDecoder().decode(TimelineEntry.self, from: JSONSerialization.data(withJSONObject: object))
+        XCTAssertNil(old.messages)
+    }
+
+    func testTheReportDrawsMessagesOverTimeAndSegmentsAddThem() throws {
+        var r = Self.sample()
+        XCTAssertFalse(HTMLReport.render(r).contains(#"data-chart="messages""#), "no per-second counts: no chart")
+        r.timeline = Self.wsTimeline()
+        let page = HTMLReport.render(r)
+        XCTAssertTrue(XMLParser(data: Data(page.utf8)).parse())
+        XCTAssertTrue(page.contains(#"data-chart="messages""#))
+        XCTAssertTrue(page.contains("<h2>Messages over time</h2>"))
+        XCTAssertFalse(HTMLReport.render(ThresholdEvaluatorTests.result(latencies: [1_000])).contains(#"data-chart="messages""#))
+        // Segments share one clock: their seconds' messages add.
+        func segment(_ i: Int) -> RunResult {
+            var s = r
+            s.run_id = "shared"
+            s.plan.segment = Segment(index: i, count: 2)
+            s.segment = Segment(index: i, count: 2)
+            return s
+        }
+        let merged = try ResultMerge.merge([("s1.json", segment(1)), ("s2.json", segment(2))])
+        XCTAssertEqual(merged.timeline.map(\.messages), [8, 0])
+        XCTAssertEqual(merged.timeline.map(\.messages_failed), [2, 0])
+    }
+
     // MARK: Markdown and JUnit
 
     func testTheMarkdownSummaryHasAMessagesLine() {

@@ -9,7 +9,7 @@ import Histogram
 /// `inflight`, `status`, `errors` for a run and `scale` for a sweep; each is drawn even without data (it then says
 /// so), so a reader always finds the same sections. Two more appear where they have something to show:
 /// `target-latency` (several targets or steps) and `errors-over-time` (failed requests). A WebSocket run has a
-/// Messages panel (`messages`) after the headline numbers. Every table cell carries
+/// Messages panel (`messages`) after the headline numbers, and with a timeline a `messages` chart (per second). Every table cell carries
 /// its column's name (`data-label`) for the narrow-screen layout. All text from the result is escaped; header values appear only in the targets table,
 /// exactly as `plan.targets` records them (secrets already redacted there).
 public enum HTMLReport {
@@ -34,6 +34,7 @@ public enum HTMLReport {
         body.append(alerts(r))
         body.append(headlineCards(r))
         if let m = r.messages { body.append(messagesPanel(m)) }
+        if let overTime = messagesOverTimePanel(r) { body.append(overTime) }
         if let it = r.iterations { body.append(iterationsPanel(it)) }
         if let overTime = iterationsOverTimePanel(r) { body.append(overTime) }
         for (_, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The report's panel for a WebSocket run's messages (the result's `messages`): how they ended, their traffic, their
-/// latency and service time, the failures by class and the close codes the peer sent.
+/// latency and service time, the failures by class and the close codes the peer sent; and, from the timeline, the
+/// messages per second.
 extension HTMLReport {
     static func messagesPanel(_ m: RunResult.Messages) -> String {
         let g = NumberFormat.grouped
@@ -42,6 +43,25 @@ extension HTMLReport {
             + "The answer is \(answer). Latency counts from each message's due time to its answer (coordinated omission "
             + "corrected), service time from its send."
         return panel("Messages", note: note, content: content.joined(separator: "\n"))
+    }
+
+    /// A WebSocket run's messages per second over time (answered or failed, and the failed ones), from the timeline's
+    /// per-second counts; nil for results without them (HTTP runs, older files).
+    static func messagesOverTimePanel(_ r: RunResult) -> String? {
+        guard r.timeline.contains(where: { $0.messages != nil }) else { return nil }
+        let domain = timeDomain(r)
+        func perSecond(_ e: TimelineEntry, _ n: Int?) -> Double { Double(n ?? 0) / max(e.length_s, TimelineEntry.minimumRateSeconds) }
+        var series = [SVGChart.Series(label: "messages / s (answered or failed)", colour: SVGChart.Palette.blue,
+                                      segments: rateSegments(r) { perSecond($0, $0.messages) }, width: 2, fill: true)]
+        if r.timeline.contains(where: { ($0.messages_failed ?? 0) > 0 }) {
+            series.append(SVGChart.Series(label: "failed / s", colour: SVGChart.Palette.red,
+                                          segments: rateSegments(r) { perSecond($0, $0.messages_failed) }, width: 1.6))
+        }
+        let chart = SVGChart.Chart(name: "messages", width: 1112, height: 240, xDomain: domain, xTicks: timeTicks(domain),
+                                   xLabel: "time since start", yLabel: "messages / s", series: series,
+                                   markers: timelineMarkers(r), emptyText: "no timeline recorded", bands: timelineBands(r))
+        return panel("Messages over time", note: "WebSocket messages that ended in each second (answered or failed), over the second's measured length.",
+                     content: SVGChart.render(chart))
     }
 
     /// A small table of counts by key: the key (monospaced) with a few words, the count, its share of `denominator`.
