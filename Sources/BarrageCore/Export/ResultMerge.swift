@@ -98,6 +98,8 @@ public enum ResultMerge {
         merged.groups = try mergedGroups(inputs.map { ($0.name, $0.result.groups) })
         // Each segment ran the whole setup once: their setups add.
         merged.setup = try RunResult.Setup.merged(inputs.map { ($0.name, $0.result.setup) })
+        merged.messages = try mergedMessages(inputs.compactMap { i in i.result.messages.map { (i.name, $0) } },
+                                             durationMicros: duration)
         var scenarioNames: [String] = []
         for (_, r) in inputs { for k in (r.scenarios ?? [:]).keys.sorted() where !scenarioNames.contains(k) { scenarioNames.append(k) } }
         if !scenarioNames.isEmpty {
