@@ -155,6 +155,21 @@ final class WebSocketRunTests: XCTestCase {
         XCTAssertEqual(r?.requests.ok, 2, "a timed-out message's connection is replaced")
     }
 
+    func testThresholdsOnMessages() throws {
+        let (pass, r, json) = try run("", ["-c", "2", "-n", "40", "--threshold", "messages == 40",
+                                           "--threshold", "message_error_rate == 0", "--threshold", "message_latency.p99 < 1h"])
+        XCTAssertEqual(pass.status, 0, pass.stderr)
+        XCTAssertEqual(r?.thresholds.map(\.ok), [true, true, true])
+        try assertSchemaValid(json)
+        let (fail, failed, _) = try run("delay_ms=20", ["-c", "1", "-n", "3", "--threshold", "message_service_time.min < 1ms"])
+        XCTAssertEqual(fail.status, 99, "the echo leaves 20 ms after the message: \(fail.stderr)")
+        XCTAssertEqual(failed?.thresholds.first?.ok, false)
+        let refused = try BarrageBinary.run(["run", "http://127.0.0.1:\(port)/", "-n", "1", "--threshold", "messages > 0"],
+                                            timeout: 20, environment: environment)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("message metrics need a WebSocket run"), refused.stderr)
+    }
+
     func testMergeAddsMessagesExactly() throws {
         let (a, ra, jsonA) = try run("", ["-c", "2", "-n", "50"])
         let (b, rb, jsonB) = try run("", ["-c", "2", "-n", "30"])

@@ -199,7 +199,8 @@ public struct Threshold: Sendable, Equatable, Codable {
         + "(optionally latency., service_time. or send_lateness.), error_rate, dropped, dropped_rate, rps, "
         + "status_4xx, status_5xx or status_NNN; for flows iteration_duration.STAT, "
         + "iteration_duration_without_think.STAT, iterations, iteration_rate, iteration_error_rate, dropped_iterations "
-        + "or interrupted_iterations"
+        + "or interrupted_iterations; for WebSocket runs message_latency.STAT, message_service_time.STAT, messages, "
+        + "answered_messages, failed_messages, dropped_messages, message_rate or message_error_rate"
 
     /// Parses an expression. Every failure is a `BarrageError.usage` whose one-line message names the expression:
     /// `threshold 'p99 < 250': a latency limit needs a unit, e.g. 250ms`.
@@ -277,6 +278,9 @@ public struct Threshold: Sendable, Equatable, Codable {
             throw fail("expected an operator after '\(metricText)' (\(operatorHelp))")
         }
         guard let op = Op(rawValue: opText) else { throw fail("unknown operator '\(opText)' (\(operatorHelp))") }
+        if isMessageMetric(metric) && scope != .run {
+            throw fail("\(metricText) is measured per run (a WebSocket run's messages), not on the scope \(scope)")
+        }
         if isIterationMetric(metric) && !scope.hasIterations {
             throw fail("\(metricText) is measured per run or per scenario (scenario:NAME), not on the scope \(scope)")
         }
@@ -311,10 +315,13 @@ public struct Threshold: Sendable, Equatable, Codable {
         case BaseUnit.iterationsPerSecond:
             guard let rate = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number of iterations per second") }
             limit = rate
+        case Self.messagesPerSecond:
+            guard let rate = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number of messages per second") }
+            limit = rate
         default:
             guard let count = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number") }
             guard count == count.rounded() else {
-                throw fail("limit '\(limitText)' is not a whole number of \(isIterationMetric(metric) ? "iterations" : "requests")")
+                throw fail("limit '\(limitText)' is not a whole number of \(isIterationMetric(metric) ? "iterations" : isMessageMetric(metric) ? "messages" : "requests")")
             }
             limit = count
         }
@@ -349,6 +356,9 @@ public struct Threshold: Sendable, Equatable, Codable {
             }
             if case .stage = scope { throw refuse("with several scenarios there are no stage sections; scope it to a scenario") }
             return
+        }
+        if isMessageMetric && plan.websocket == nil {
+            throw refuse("message metrics need a WebSocket run (ws://, wss://)")
         }
         if isIterationMetric && plan.scenario == nil {
             throw refuse("iteration metrics need a scenario (a profile with scenarios:)")
@@ -385,6 +395,7 @@ public struct Threshold: Sendable, Equatable, Codable {
     /// The canonical metric and its unit for a metric as written, or nil when it is not one we know.
     static func canonicalMetric(_ written: String) -> (metric: String, unit: String)? {
         let text = written.lowercased()
+        if let message = canonicalMessageMetric(text, stat: latencyStat) { return message }
         for (prefix, histogram) in latencyPrefixes where text.hasPrefix(prefix) {
             guard let stat = latencyStat(String(text.dropFirst(prefix.count))) else { return nil }
             return ("\(histogram).\(stat)", BaseUnit.micros)

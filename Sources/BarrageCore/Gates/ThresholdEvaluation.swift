@@ -16,7 +16,7 @@ public struct ThresholdResult: Sendable, Equatable, Codable {
     public var limit: Double
     /// The measured value in `unit`; nil when it could not be measured (see `note`).
     public var actual: Double?
-    /// `us`, `fraction`, `req/s`, `iter/s` or `count`.
+    /// `us`, `fraction`, `req/s`, `iter/s`, `msg/s` or `count`.
     public var unit: String
     public var ok: Bool
     /// Why `actual` is nil, or nil when it was measured. Not part of the JSON document.
@@ -128,6 +128,10 @@ public enum ThresholdEvaluator {
     }
 
     static func measure(_ t: Threshold, in r: RunResult) -> (value: Double?, note: String?) {
+        if t.isMessageMetric {
+            guard t.scope == .run else { return (nil, "message metrics are measured per run") }
+            return Threshold.messageValue(t.metric, in: r.messages)
+        }
         var view = ScopeView(latency: r.latency_us, service: r.service_time_us, lateness: r.send_lateness_us,
                              requests: r.requests, statusCodes: r.status_codes, rps: r.throughput.rps, model: r.plan.model)
         // A step is its target section; a flow's one scenario is the whole run.
@@ -279,6 +283,7 @@ enum ThresholdFormat {
         case Threshold.BaseUnit.fraction: NumberFormat.percentTrimmed(v)
         case Threshold.BaseUnit.requestsPerSecond: fixedTrimmed(v, 1) + " req/s"
         case Threshold.BaseUnit.iterationsPerSecond: fixedTrimmed(v, 1) + " iter/s"
+        case Threshold.messagesPerSecond: fixedTrimmed(v, 1) + " msg/s"
         case Threshold.BaseUnit.count where v.isFinite && Swift.abs(v) < 1e15: TextReport.grouped(Int(v.rounded()))
         default: fixedTrimmed(v, 3)
         }
@@ -300,7 +305,8 @@ enum ThresholdFormat {
     /// `iteration_duration.p95`; others as they are.
     static func label(metric: String) -> String {
         if metric.hasPrefix("latency_us.") { return String(metric.dropFirst("latency_us.".count)) }
-        for histogram in ["service_time", "send_lateness", "iteration_duration", "iteration_duration_without_think"]
+        for histogram in ["service_time", "send_lateness", "iteration_duration", "iteration_duration_without_think",
+                          "message_latency", "message_service_time"]
             where metric.hasPrefix(histogram + "_us.") {
             return histogram + "." + metric.dropFirst(histogram.count + 4)
         }
