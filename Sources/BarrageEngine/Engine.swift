@@ -72,12 +72,15 @@ public final class Engine {
         public var startedEpochMillis: Int64
         /// A flow's iterations that ended in the seconds handed over so far; nil for plain targets.
         public var iterations: IterationRecorder? = nil
+        /// A WebSocket run's messages in the seconds handed over so far; nil for HTTP runs.
+        public var messages: MessageRecorder? = nil
 
         /// The seconds closed so far as a measurement, for a result built the same way as the final one.
         public var measurement: RunMeasurement {
             var m = RunMeasurement(recorder: sofar, targets: targets, stages: stages, timeline: timeline,
                                    startedEpochMillis: startedEpochMillis, runMicros: Int64(timeline.count) * 1_000_000)
             m.iterations = iterations
+            m.messages = messages
             return m
         }
     }
@@ -258,7 +261,7 @@ public final class Engine {
                 }
                 tick(Progress(elapsedMicros: now - setupStarted, runElapsedMicros: zero == 0 ? 0 : now - zero, sofar: total,
                               targets: perTarget, stages: perStage, live: counts, timeline: entries,
-                              startedEpochMillis: startLine.startedEpochMillis, iterations: iterations))
+                              startedEpochMillis: startLine.startedEpochMillis, iterations: iterations, messages: messages))
             }
         }
         if timeline == nil { // stopped before the start line

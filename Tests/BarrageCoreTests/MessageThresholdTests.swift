@@ -63,6 +63,7 @@ final class MessageThresholdTests: XCTestCase {
             ("message_error_rate < 1%", "message_error_rate", "fraction", 0.01),
             ("message_error_rate <= 0.05", "message_error_rate", "fraction", 0.05),
             ("dropped_messages == 0", "dropped_messages", "count", 0),
+            ("answered_messages >= 10", "answered_messages", "count", 10),
             ("failed_messages < 3", "failed_messages", "count", 3),
         ]
         for (expr, metric, unit, limit) in cases {
@@ -175,5 +176,50 @@ final class MessageThresholdTests: XCTestCase {
         // The JSON carries the canonical metric and the unit.
         let json = String(decoding: try JSONEncoder().encode(rate), as: UTF8.self)
         XCTAssertTrue(json.contains("\"unit\":\"msg\\/s\""), json)
+    }
+
+    // MARK: From the WebSocket load branch (same metrics, a result built through RunPlan)
+
+    private func result(answered: Int, failed: Int, dropped: Int, websocket: Bool = true) -> RunResult {
+        var workload = Workload(targets: [RequestTarget(url: "ws://127.0.0.1:1/ws")], timeoutMicros: 1_000_000)
+        if websocket { workload.webSocket = WebSocketPlan() }
+        let plan = RunPlan(load: .closed(workers: 2, durationMicros: nil, thinkTimeMicros: 0), workload: workload,
+                           requestLimit: answered + failed + dropped, threads: 1)
+        var r = RunResult(version: "0", plan: plan, recorder: Recorder(), timeline: [], startedEpochMillis: 0,
+                          durationMicros: 2_000_000, interrupted: false)
+        guard websocket else { return r }
+        var m = MessageRecorder()
+        for k in 0..<answered { m.recordAnswered(dueMicros: 0, sentMicros: 1_000, doneMicros: Int64(1_000 * (k + 2))) }
+        for _ in 0..<failed { m.recordFailed(.answer_timeout) }
+        m.recordDropped(dropped)
+        r.messages = RunResult.Messages(m, durationMicros: 2_000_000, answer: "echo")
+        return r
+    }
+
+    func testARunPlanWithAWebSocketWorkloadTakesMessageMetrics() throws {
+        let t = try parse("message_latency.p99 < 1s")
+        XCTAssertNoThrow(try t.validate(against: result(answered: 1, failed: 0, dropped: 0).plan))
+        XCTAssertThrowsError(try t.validate(against: result(answered: 0, failed: 0, dropped: 0, websocket: false).plan)) { e in
+            XCTAssertTrue("\(e)".contains("need a WebSocket run"), "\(e)")
+        }
+        XCTAssertEqual(try parse("message_rate >= 100").unit, Threshold.BaseUnit.messagesPerSecond)
+    }
+
+    func testMeasuredOnTheMessagesSection() throws {
+        let r = result(answered: 8, failed: 1, dropped: 1)
+        func actual(_ expr: String) throws -> Double? { ThresholdEvaluator.evaluate(try Threshold.parse(expr), on: r).actual }
+        XCTAssertEqual(try actual("messages > 0"), 9)
+        XCTAssertEqual(try actual("answered_messages > 0"), 8)
+        XCTAssertEqual(try actual("failed_messages > 0"), 1)
+        XCTAssertEqual(try actual("dropped_messages > 0"), 1)
+        XCTAssertEqual(try actual("message_error_rate < 1") ?? -1, 1.0 / 9, accuracy: 1e-12,
+                       "failed / (answered + failed): the dropped one was never sent")
+        XCTAssertEqual(try actual("message_rate > 0"), 4.5)
+        XCTAssertEqual(try actual("message_latency.max < 1s"), 9_000)
+        XCTAssertEqual(try actual("message_service_time.max < 1s"), 8_000)
+        let none = ThresholdEvaluator.evaluate(try Threshold.parse("message_latency.p99 < 1s"),
+                                               on: result(answered: 0, failed: 2, dropped: 0))
+        XCTAssertNil(none.actual, "no answered message: unmeasured, never a pass")
+        XCTAssertFalse(none.ok)
     }
 }

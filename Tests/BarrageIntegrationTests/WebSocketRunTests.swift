@@ -155,6 +155,39 @@ final class WebSocketRunTests: XCTestCase {
         XCTAssertEqual(r?.requests.ok, 2, "a timed-out message's connection is replaced")
     }
 
+    func testThresholdsOnMessages() throws {
+        let (pass, r, json) = try run("", ["-c", "2", "-n", "40", "--threshold", "messages == 40",
+                                           "--threshold", "message_error_rate == 0", "--threshold", "message_latency.p99 < 1h"])
+        XCTAssertEqual(pass.status, 0, pass.stderr)
+        XCTAssertEqual(r?.thresholds.map(\.ok), [true, true, true])
+        try assertSchemaValid(json)
+        let (fail, failed, _) = try run("delay_ms=20", ["-c", "1", "-n", "3", "--threshold", "message_service_time.min < 1ms"])
+        XCTAssertEqual(fail.status, 99, "the echo leaves 20 ms after the message: \(fail.stderr)")
+        XCTAssertEqual(failed?.thresholds.first?.ok, false)
+        let refused = try BarrageBinary.run(["run", "http://127.0.0.1:\(port)/", "-n", "1", "--threshold", "messages > 0"],
+                                            timeout: 20, environment: environment)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("message metrics need a WebSocket run"), refused.stderr)
+    }
+
+    func testMergeAddsMessagesExactly() throws {
+        let (a, ra, jsonA) = try run("", ["-c", "2", "-n", "50"])
+        let (b, rb, jsonB) = try run("", ["-c", "2", "-n", "30"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual(b.status, 0, b.stderr)
+        // -n differs (it is in the plan), so the plans differ: --force.
+        let merged = tmp.appendingPathComponent("merged.json").path
+        let out = try BarrageBinary.run(["merge", jsonA, jsonB, "-o", merged, "--force"], timeout: 30)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let m = try XCTUnwrap(RunResult.decode(Data(contentsOf: URL(fileURLWithPath: merged))).messages)
+        XCTAssertEqual(m.total, 80)
+        XCTAssertEqual(m.answered, 80)
+        XCTAssertEqual(m.sent, (ra?.messages?.sent ?? 0) + (rb?.messages?.sent ?? 0))
+        XCTAssertEqual(m.latency_us.count, 80, "histograms added from their hdr")
+        XCTAssertEqual(m.latency_us.max, max(ra?.messages?.latency_us.max ?? 0, rb?.messages?.latency_us.max ?? 0))
+        try assertSchemaValid(merged)
+    }
+
     func testAgainstTheWebsocketsPeer() throws {
         let peer: WebSocketsPeer
         switch WebSocketsPeer.make() {

@@ -14,7 +14,7 @@ import Foundation
 ///            | iteration_duration.STAT | iteration_duration_without_think.STAT
 ///            | iterations | iteration_rate | iteration_error_rate | dropped_iterations | interrupted_iterations
 ///            | message_latency.STAT | message_service_time.STAT
-///            | messages | message_rate | message_error_rate | dropped_messages | failed_messages
+///            | messages | answered_messages | failed_messages | dropped_messages | message_rate | message_error_rate
 ///     STAT   = p50 | p75 | p90 | p95 | p99 | p99.9 | p99.99 | max | mean | min   (also p(99.9))
 ///     OP     = < | <= | > | >= | ==
 ///
@@ -31,8 +31,8 @@ import Foundation
 /// Message metrics read a WebSocket run's `messages` section: `message_latency.*` (from each message's due time) and
 /// `message_service_time.*` (from its send) its two summaries (µs, over answered messages), `messages` the messages
 /// that were sent and ended (answered + failed), `message_rate` their rate (`msg/s`, a plain number),
-/// `message_error_rate` failed / (answered + failed) (0 when none ended), `dropped_messages` and `failed_messages`
-/// counts. They are measured on the run only, and a plan that is not a WebSocket run refuses them.
+/// `message_error_rate` failed / (answered + failed) (0 when none ended; dropped messages were never sent, as for
+/// `error_rate`), `answered_messages`, `failed_messages` and `dropped_messages` counts. They are measured on the run only, and a plan that is not a WebSocket run refuses them.
 ///
 /// `send_lateness.*` reads `send_lateness_us` (actual send − due time). In the closed model every request is sent the
 /// moment it is due, so an empty summary there counts as 0 µs; in any other model an empty summary (nothing sent) is a
@@ -131,8 +131,8 @@ public struct Threshold: Sendable, Equatable, Codable {
     /// `status_5xx`, `status_429`, `dropped`, `dropped_rate`, and for flows `iteration_duration_us.p95`,
     /// `iteration_duration_without_think_us.p99`, `iterations`, `iteration_rate`, `iteration_error_rate`,
     /// `dropped_iterations`, `interrupted_iterations`, and for WebSocket runs `message_latency_us.p99`,
-    /// `message_service_time_us.p50`, `messages`, `message_rate`, `message_error_rate`, `dropped_messages`,
-    /// `failed_messages`. Latency metrics are named after the result's JSON sections.
+    /// `message_service_time_us.p50`, `messages`, `answered_messages`, `failed_messages`, `dropped_messages`,
+    /// `message_rate`, `message_error_rate`. Latency metrics are named after the result's JSON sections.
     public var metric: String
     public var scope: Scope
     public var op: Op
@@ -203,8 +203,8 @@ public struct Threshold: Sendable, Equatable, Codable {
     /// The histograms of a WebSocket run's `messages` section, by canonical name.
     static let messageHistograms: Set<String> = ["message_latency_us", "message_service_time_us"]
     /// The message metrics that are not durations.
-    static let messageCounters: Set<String> = ["messages", "message_rate", "message_error_rate", "dropped_messages",
-                                               "failed_messages"]
+    static let messageCounters: Set<String> = ["messages", "answered_messages", "failed_messages", "dropped_messages",
+                                               "message_rate", "message_error_rate"]
 
     /// True when the metric reads a WebSocket run's `messages` section rather than its requests (handshakes).
     public var isMessageMetric: Bool { Self.isMessageMetric(metric) }
@@ -229,7 +229,7 @@ public struct Threshold: Sendable, Equatable, Codable {
         + "status_4xx, status_5xx or status_NNN; for flows iteration_duration.STAT, "
         + "iteration_duration_without_think.STAT, iterations, iteration_rate, iteration_error_rate, dropped_iterations "
         + "or interrupted_iterations; for WebSocket runs message_latency.STAT, message_service_time.STAT, messages, "
-        + "message_rate, message_error_rate, dropped_messages or failed_messages"
+        + "answered_messages, failed_messages, dropped_messages, message_rate or message_error_rate"
 
     /// Parses an expression. Every failure is a `BarrageError.usage` whose one-line message names the expression:
     /// `threshold 'p99 < 250': a latency limit needs a unit, e.g. 250ms`.
@@ -437,7 +437,7 @@ public struct Threshold: Sendable, Equatable, Codable {
         case "rps": return (text, BaseUnit.requestsPerSecond)
         case "iteration_rate": return (text, BaseUnit.iterationsPerSecond)
         case "message_error_rate": return (text, BaseUnit.fraction)
-        case "messages", "dropped_messages", "failed_messages": return (text, BaseUnit.count)
+        case "messages", "answered_messages", "dropped_messages", "failed_messages": return (text, BaseUnit.count)
         case "message_rate": return (text, BaseUnit.messagesPerSecond)
         default: break
         }

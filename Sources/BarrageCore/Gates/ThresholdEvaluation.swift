@@ -235,6 +235,7 @@ public enum ThresholdEvaluator {
         }
         switch metric {
         case "messages": return (Double(m.ended), nil)
+        case "answered_messages": return (Double(m.answered), nil)
         case "message_rate": return (m.rate, nil)
         case "message_error_rate": return (m.errorRate, nil)
         case "dropped_messages": return (Double(m.dropped), nil)
