@@ -48,6 +48,20 @@ final class MessageReportTests: XCTestCase {
         XCTAssertFalse(plain.contains("<h2>Messages</h2>"), "HTTP runs have no Messages panel")
     }
 
+    func testTheRequestsCardSaysTheyAreHandshakesAndTheDashboardShowsMessages() throws {
+        var r = Self.sample()
+        XCTAssertTrue(HTMLReport.render(r).contains(#"<div class="sub">WebSocket handshakes</div>"#))
+        XCTAssertFalse(HTMLReport.render(ThresholdEvaluatorTests.result(latencies: [1_000])).contains("WebSocket handshakes"))
+        r.timeline = Self.wsTimeline()
+        let fragments = Dashboard.fragments(sofar: r, live: LiveCounts(), elapsedMicros: 2_000_000, totalMicros: nil, thresholds: [])
+        let html = try XCTUnwrap(fragments.first { $0.id == "dash-iterations" }).html
+        XCTAssertTrue(html.contains("<h2>Messages</h2>"), html)
+        XCTAssertTrue(html.contains(#"data-chart="messages""#))
+        let plain = Dashboard.fragments(sofar: ThresholdEvaluatorTests.result(latencies: [1_000]), live: LiveCounts(),
+                                        elapsedMicros: 1_000_000, totalMicros: nil, thresholds: [])
+        XCTAssertEqual(plain.first { $0.id == "dash-iterations" }?.html, "", "HTTP runs: nothing there")
+    }
+
     func testAPanelWithoutAnsweredMessagesOrFailuresStillRenders() {
         let quiet = M.wsResult(M.recorder(dropped: 4))
         let page = HTMLReport.render(quiet)

@@ -149,6 +149,7 @@ final class ReportFitTests: XCTestCase {
         m.recordDropped(1_234_567)
         for code in [1000, 1001, 1011, 4999, 0] { m.recordClose(code: code) }
         r.messages = RunResult.Messages(m, durationMicros: r.duration_us, answer: "match")
+        for i in r.timeline.indices { r.timeline[i].messages = 1_000 + i; r.timeline[i].messages_failed = i }
         try assertFits(HTMLReport.render(r), "WebSocket report")
     }
 

@@ -270,6 +270,7 @@ public enum HTMLReport {
         let share = { (n: Int) -> String in q.total > 0 ? NumberFormat.percent(Double(n) / Double(q.total)) + " of total" : "" }
         var plannedSub = "requests ended"
         if let n = r.plan.expected_requests { plannedSub = "of \(g(n)) planned" }
+        if r.messages != nil { plannedSub = "WebSocket handshakes" }
         let rate = r.requests.errorRate
         let requestCards = [
             Card(label: "Requests", value: g(q.total), sub: plannedSub),
