@@ -32,6 +32,7 @@ public enum HTMLReport {
         body.append("<main>")
         body.append(alerts(r))
         body.append(headlineCards(r))
+        if let m = r.messages { body.append(messagesPanel(m)) }
         if let it = r.iterations { body.append(iterationsPanel(it)) }
         if let overTime = iterationsOverTimePanel(r) { body.append(overTime) }
         for (_, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {

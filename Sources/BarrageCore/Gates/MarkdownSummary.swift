@@ -52,6 +52,16 @@ public enum MarkdownSummary {
             ]
         }
         rows.insert(contentsOf: iterationRows, at: 0)
+        if let m = r.messages {
+            // A WebSocket run: its messages first (the requests are its handshakes).
+            let l = m.latency_us
+            rows.insert(contentsOf: [
+                ("Messages", "\(TextReport.grouped(m.answered)) answered · \(TextReport.grouped(m.failed)) failed · "
+                    + "\(TextReport.grouped(m.dropped)) dropped (\(TextReport.grouped(m.total)) in all), \(fixed(m.rate, 1)) msg/s"),
+                ("Message latency p50 / p90 / p99", l.count == 0 ? "no answered messages"
+                    : [l.p50, l.p90, l.p99].map { DurationParser.format(micros: $0) }.joined(separator: " / ")),
+            ], at: 0)
+        }
         line("| Metric | Value |")
         line("| --- | ---: |")
         for (name, value) in rows { line("| \(name) | \(cell(value)) |") }
