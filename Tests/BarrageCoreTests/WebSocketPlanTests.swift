@@ -34,6 +34,25 @@ final class WebSocketPlanTests: XCTestCase {
         XCTAssertNotEqual(PlanRecord(plan(WebSocketPlan())).fingerprint, PlanRecord(plan(WebSocketPlan(binary: true))).fingerprint)
     }
 
+    func testReportsShowTheMessages() throws {
+        var result = RunResult(version: "0", plan: plan(WebSocketPlan()), recorder: Recorder(), timeline: [],
+                               startedEpochMillis: 0, durationMicros: 1_000_000, interrupted: false)
+        var recorder = MessageRecorder()
+        recorder.recordAnswered(dueMicros: 0, sentMicros: 0, doneMicros: 1_500)
+        recorder.recordFailed(.closed_by_peer)
+        recorder.recordClose(code: 4005)
+        result.messages = RunResult.Messages(recorder, durationMicros: 1_000_000, answer: "echo")
+        let text = TextReport.render(result)
+        XCTAssertTrue(text.contains("Messages    2 total · 1 answered · 1 failed · 0 dropped"), text)
+        XCTAssertTrue(text.contains("closed_by_peer: 1") && text.contains("4005: 1"), text)
+        let html = HTMLReport.render(result)
+        XCTAssertTrue(html.contains("Message latency") && html.contains(#"<span class="mono">closed_by_peer</span>"#)
+                      && html.contains(#"<span class="mono">4005</span> application"#))
+        let markdown = MarkdownSummary.render(result: result, thresholds: [])
+        XCTAssertTrue(markdown.contains("| Messages | 1 answered · 1 failed · 0 dropped (2 in all)"), markdown)
+        XCTAssertTrue(markdown.contains("| Message latency p50 / p90 / p99 | 1.50ms / 1.50ms / 1.50ms |"), markdown)
+    }
+
     func testResultsWithoutMessagesStillLoad() throws {
         var result = RunResult(version: "0", plan: plan(nil), recorder: Recorder(), timeline: [], startedEpochMillis: 0,
                                durationMicros: 1, interrupted: false)
