@@ -131,20 +131,25 @@ extension Barrage {
 
         /// The combinations a WebSocket run refuses (one line each, exit 2), and its message plan's own checks.
         func checkWebSocket() throws {
+            if isOpen {
+                // The open model: connections arrive at --rate, each sends its --ws-messages and closes.
+                guard webSocket.messagesPerConnection != nil else {
+                    throw BarrageError.usage("\(rate != nil ? "--rate" : "--ramp-rate"): a WebSocket open model opens connections at this rate; give --ws-messages N (each connection's messages, then it closes)")
+                }
+                if rate != nil && limits.duration == nil {
+                    throw BarrageError.usage("--rate: a WebSocket open model needs -d DURATION (-n counts messages)")
+                }
+            }
             let refused: [(String, Bool)] = [
-                ("--rate", rate != nil), ("--ramp-rate", rampRate != nil), ("--ramp-concurrency", rampConcurrency != nil),
-                ("--max-in-flight", maxInFlight != nil), ("--max-lateness", maxLateness != nil), ("--seed", seed != nil),
-                ("--arrival", arrival != "uniform"), ("--method", request.methodFlag.map { $0.uppercased() != "GET" } ?? false),
+                ("--ramp-concurrency", rampConcurrency != nil),
+                ("--method", request.methodFlag.map { $0.uppercased() != "GET" } ?? false),
                 ("--body", request.body != nil), ("--body-file", request.bodyFile != nil),
                 ("--http", request.httpVersion != "1.1"), ("--max-streams", request.maxStreams != nil),
                 ("--no-keepalive", request.noKeepalive), ("--preconnect", request.preconnect),
                 ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed),
                 ("--raw", raw != nil), ("--segment", segment != nil), ("--segments", segments != nil)]
             for (flag, given) in refused where given {
-                let why = flag.contains("rate") || flag == "--max-in-flight" || flag == "--max-lateness" || flag == "--seed" || flag == "--arrival"
-                    ? "WebSocket runs take -c connections (closed model); the open model is not supported for ws:// yet"
-                    : "not for WebSocket runs (ws://, wss://)"
-                throw BarrageError.usage("\(flag): \(why)")
+                throw BarrageError.usage("\(flag): not for WebSocket runs (ws://, wss://)")
             }
             _ = try webSocket.plan()
         }
@@ -237,11 +242,11 @@ extension Barrage {
                 if let problem = HTTPURL.problem("http" + url.dropFirst(2)) {
                     throw BarrageError.usage("URL '\(Redaction.url(url))': \(problem)")
                 }
-                return
             } else if let flag = webSocket.given.first {
                 throw BarrageError.usage("\(flag): only for WebSocket runs (a ws:// or wss:// URL)")
+            } else {
+                try RequestOptions.checkURL(url)
             }
-            try RequestOptions.checkURL(url)
             if rate != nil && rampRate != nil { throw BarrageError.usage("--rate and --ramp-rate: give one, not both") }
             if let rampConcurrency {
                 if isOpen { throw BarrageError.usage("--ramp-concurrency: the closed model's ramp; the open model takes --ramp-rate") }

@@ -94,7 +94,7 @@ public enum PlanBlock {
             var messages = "\(ws.payload_bytes) B \(ws.frames), one outstanding per connection"
             messages += ws.rate_per_connection.map { ", \(rate($0)) per connection" } ?? ", the next when answered"
             if let n = ws.messages { messages += "; \(grouped(n)) in all" }
-            if let k = ws.messages_per_connection { messages += "; \(grouped(k)) per connection, then a new one" }
+            if let k = ws.messages_per_connection { messages += "; \(grouped(k)) per connection, then " + (p.model == "open" ? "it closes" : "a new one") }
             out.append(row("messages", messages))
             out.append(row("answer", (ws.answer_pattern.map { "match \($0)" } ?? ws.answer)
                            + " within \(DurationParser.format(micros: ws.answer_timeout_us))"))

@@ -71,8 +71,11 @@ final class WebSocketThread: @unchecked Sendable {
         self.startLine = startLine
         self.live = live
         self.userAgent = userAgent
+        // Open model: this thread's share of the connection arrivals (every T-th), unbounded by -n (which counts messages).
+        let arrivals = plan.schedule.map { $0.makeIterator(limit: nil, offset: index, stride: plan.effectiveThreads) }
         self.scheduler = MessageScheduler(plan: ws, connections: connections, answerTimeoutMicros: plan.timeoutMicros,
-                                          sendEndMicros: plan.durationMicros ?? .max, budget: budget)
+                                          sendEndMicros: plan.durationMicros ?? .max, budget: budget, arrivals: arrivals,
+                                          maxLatenessMicros: plan.schedule == nil ? .max : plan.maxLatenessMicros)
         slots = Array(repeating: Slot(), count: connections)
         matchBuffers = Array(repeating: [], count: connections)
         multi = try CurlMulti.make()
@@ -177,14 +180,18 @@ final class WebSocketThread: @unchecked Sendable {
                 closeConnection(i, code: 1000)
             case .drop(_, let count):
                 recordMessages { $0.recordDropped(count) }
+            case .dropConnection:
+                let second = Int((now - startMicros) / 1_000_000)
+                if second != interval.second { closeIntervals(through: now) }
+                interval.recorder.recordDropped()
             case .close(let i, _):
                 closeConnection(i, code: 1000)
             case .interrupt(let i):
                 if slots[i].socket >= 0 {
                     failMessage(.interrupted, "the run was stopped while the message awaited its answer")
                 } else {
-                    let opened = scheduler.connection(i).openedMicros
-                    record(RequestOutcome(dueMicros: opened, sentMicros: opened, doneMicros: now - startMicros, status: 0,
+                    let (opened, due) = (scheduler.connection(i).openedMicros, scheduler.connection(i).openDueMicros)
+                    record(RequestOutcome(dueMicros: due, sentMicros: opened, doneMicros: now - startMicros, status: 0,
                                           error: .other, complete: false), now: now)
                 }
                 closeConnection(i, code: 1001)
@@ -213,8 +220,8 @@ final class WebSocketThread: @unchecked Sendable {
 
     private func handshakeFailed(_ i: Int, status: Int, error: ErrorClass, message: String, now: Int64) {
         if firstErrors[error.index] == nil { firstErrors[error.index] = message }
-        let opened = scheduler.connection(i).openedMicros
-        record(RequestOutcome(dueMicros: opened, sentMicros: opened, doneMicros: now - startMicros, status: status,
+        let (opened, due) = (scheduler.connection(i).openedMicros, scheduler.connection(i).openDueMicros)
+        record(RequestOutcome(dueMicros: due, sentMicros: opened, doneMicros: now - startMicros, status: status,
                               error: error, complete: status >= 100), now: now)
         scheduler.handshakeDone(slot: i, upgraded: false, nowMicros: now - startMicros)
     }
@@ -290,8 +297,8 @@ final class WebSocketThread: @unchecked Sendable {
                 firstErrors[error!.index] = complete ? "HTTP \(status): the WebSocket upgrade was refused" : "\(text) (curl \(curlCode))"
             }
         }
-        let opened = scheduler.connection(i).openedMicros
-        var outcome = RequestOutcome(dueMicros: opened, sentMicros: opened, doneMicros: now - startMicros, status: status,
+        let (opened, due) = (scheduler.connection(i).openedMicros, scheduler.connection(i).openDueMicros)
+        var outcome = RequestOutcome(dueMicros: due, sentMicros: opened, doneMicros: now - startMicros, status: status,
                                      error: error, complete: complete, bytesIn: Int64(headerBytes),
                                      bytesOut: Int64(requestBytes), dnsMicros: Int64(lookup),
                                      connectMicros: connect > 0 ? Int64(connect - lookup) : -1,

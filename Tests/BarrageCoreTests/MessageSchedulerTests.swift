@@ -178,6 +178,64 @@ final class MessageSchedulerTests: XCTestCase {
         XCTAssertTrue(s.finished)
     }
 
+    // MARK: - Open model
+
+    /// Connections arriving at `rate` per second for `seconds`, through `pool` slots.
+    private func openScheduler(pool: Int, rate: Double, seconds: Int64, messages: Int, latenessMicros: Int64 = 1_000_000) -> Scheduler {
+        let schedule = OpenSchedule(startRate: rate, stages: [RateStage(durationMicros: seconds * 1_000_000, rate: rate)])
+        var s = Scheduler(plan: WebSocketPlan(messagesPerConnection: messages), connections: pool, answerTimeoutMicros: 1_000_000,
+                          sendEndMicros: seconds * 1_000_000, budget: CountedRequests(),
+                          arrivals: schedule.makeIterator(), maxLatenessMicros: latenessMicros)
+        s.start()
+        return s
+    }
+
+    func testOpenModelArrivalsOpenFreeSlotsAndCloseAfterTheirMessages() {
+        // 10 connections a second: due at 0, 100, 200 ms …
+        var s = openScheduler(pool: 2, rate: 10, seconds: 1, messages: 2)
+        XCTAssertEqual(actions(&s, at: 0), [.open(slot: 0)], "only the arrival due now")
+        XCTAssertEqual(s.connection(0).openDueMicros, 0)
+        XCTAssertEqual(s.nextWakeMicros(), 100_000)
+        s.handshakeDone(slot: 0, upgraded: true, nowMicros: 5_000)
+        XCTAssertEqual(actions(&s, at: 5_000), [.send(slot: 0, dueMicros: 5_000, number: 0)])
+        s.answered(slot: 0, nowMicros: 6_000)
+        XCTAssertEqual(actions(&s, at: 6_000), [.send(slot: 0, dueMicros: 6_000, number: 1)])
+        s.answered(slot: 0, nowMicros: 7_000)
+        XCTAssertEqual(actions(&s, at: 7_000), [.close(slot: 0, reopen: false)], "its messages sent: it closes, not reopens")
+        XCTAssertEqual(s.connection(0).phase, .idle, "free for the next arrival")
+        XCTAssertEqual(actions(&s, at: 100_000), [.open(slot: 1)])
+        XCTAssertEqual(actions(&s, at: 200_000), [.open(slot: 0)])
+    }
+
+    func testOpenModelDropsAnArrivalWithNoFreeSlotPastTheLateness() {
+        var s = openScheduler(pool: 1, rate: 10, seconds: 1, messages: 1, latenessMicros: 50_000)
+        XCTAssertEqual(actions(&s, at: 0), [.open(slot: 0)])
+        XCTAssertEqual(actions(&s, at: 100_000), [], "due, no free slot, not yet too late")
+        XCTAssertEqual(s.nextWakeMicros(), 150_001)
+        XCTAssertEqual(actions(&s, at: 150_001), [.dropConnection(dueMicros: 100_000)])
+        s.handshakeDone(slot: 0, upgraded: false, nowMicros: 160_000)
+        XCTAssertEqual(s.connection(0).phase, .idle, "a refused handshake frees the slot in the open model")
+        XCTAssertEqual(actions(&s, at: 200_000), [.open(slot: 0)])
+        XCTAssertEqual(s.connection(0).openDueMicros, 200_000)
+    }
+
+    func testOpenModelEndsWhenArrivalsEndAndSlotsAreFree() {
+        var s = openScheduler(pool: 2, rate: 2, seconds: 1, messages: 1) // due at 0 and 500 ms
+        XCTAssertEqual(actions(&s, at: 0), [.open(slot: 0)])
+        s.handshakeDone(slot: 0, upgraded: true, nowMicros: 1)
+        XCTAssertEqual(actions(&s, at: 1), [.send(slot: 0, dueMicros: 1, number: 0)])
+        s.answered(slot: 0, nowMicros: 2)
+        XCTAssertEqual(actions(&s, at: 2), [.close(slot: 0, reopen: false)])
+        XCTAssertFalse(s.finished)
+        XCTAssertEqual(actions(&s, at: 500_000), [.open(slot: 1)])
+        s.handshakeDone(slot: 1, upgraded: true, nowMicros: 500_001)
+        XCTAssertEqual(actions(&s, at: 500_001), [.send(slot: 1, dueMicros: 500_001, number: 1)])
+        s.answered(slot: 1, nowMicros: 500_002)
+        XCTAssertEqual(actions(&s, at: 500_002), [.close(slot: 1, reopen: false)])
+        XCTAssertEqual(actions(&s, at: 1_000_000), [])
+        XCTAssertTrue(s.finished)
+    }
+
     func testPayloadSizing() {
         XCTAssertEqual(WebSocketPlan.sized(Array("ab".utf8), bytes: 5), Array("ab...".utf8))
         XCTAssertEqual(WebSocketPlan.sized(Array("abcdef".utf8), bytes: 3), Array("abc".utf8))

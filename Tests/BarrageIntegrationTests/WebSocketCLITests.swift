@@ -26,7 +26,9 @@ final class WebSocketCLITests: XCTestCase {
     func testBadCombinationsAreOneLineAndExitTwo() throws {
         let url = "ws://127.0.0.1:1/ws"
         let cases: [([String], String)] = [
-            ([url, "--rate", "10", "-d", "1s"], "--rate: WebSocket runs take -c connections"),
+            ([url, "--rate", "10", "-d", "1s"], "--rate: a WebSocket open model opens connections at this rate; give --ws-messages N"),
+            ([url, "--rate", "10", "-n", "100", "--ws-messages", "2"], "--rate: a WebSocket open model needs -d DURATION"),
+            ([url, "--rate", "10", "-d", "1s", "--ws-messages", "2", "-c", "5"], "--concurrency: the open model"),
             ([url, "--ramp-concurrency", "0->2:1s"], "--ramp-concurrency:"),
             ([url, "--body", "x"], "--body: not for WebSocket runs"),
             ([url, "--http", "2"], "--http: not for WebSocket runs"),

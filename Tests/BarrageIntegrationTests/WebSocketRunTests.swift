@@ -155,6 +155,23 @@ final class WebSocketRunTests: XCTestCase {
         XCTAssertEqual(r?.requests.ok, 2, "a timed-out message's connection is replaced")
     }
 
+    func testOpenModelOpensConnectionsAtTheRate() throws {
+        // 20 connections a second for 1 s, 3 messages each, through a pool of 10.
+        let (out, r, json) = try run("", ["--rate", "20", "-d", "1s", "--ws-messages", "3", "--max-in-flight", "10"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let m = try XCTUnwrap(r?.messages, out.stderr)
+        assertAccounted(m)
+        let q = try XCTUnwrap(r?.requests)
+        XCTAssertEqual(q.total, 20, "every arrival of the schedule opened a connection or was dropped")
+        XCTAssertEqual(r?.plan.model, "open")
+        XCTAssertLessThanOrEqual(m.total, 3 * q.ok, "at most --ws-messages per connection")
+        XCTAssertGreaterThanOrEqual(m.answered, 1)
+        let stats = try statsCounts(port: port)
+        XCTAssertEqual(stats["ws_upgrades"], q.ok)
+        XCTAssertEqual(stats["ws_messages_received"], m.sent)
+        try assertSchemaValid(json)
+    }
+
     func testThresholdsOnMessages() throws {
         let (pass, r, json) = try run("", ["-c", "2", "-n", "40", "--threshold", "messages == 40",
                                            "--threshold", "message_error_rate == 0", "--threshold", "message_latency.p99 < 1h"])

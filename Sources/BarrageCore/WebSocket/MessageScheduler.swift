@@ -17,11 +17,15 @@ public enum MessageAction: Equatable, Sendable {
     /// The run is aborting: record what is in flight on the slot as failed (`interrupted`: a message awaiting its
     /// answer, or the handshake) and close the connection.
     case interrupt(slot: Int)
+    /// Open model: a connection due at `dueMicros` found no free slot within the lateness limit, or the run stopped
+    /// before it opened: record it as a dropped request (a handshake never sent).
+    case dropConnection(dueMicros: Int64)
 }
 
 /// Where a WebSocket connection slot is.
 public enum ConnectionPhase: UInt8, Sendable {
-    /// No connection: one opens at the next `nextAction` (unless the run is stopping).
+    /// No connection: one opens at the next `nextAction` (unless the run is stopping). Open model: a free slot,
+    /// waiting for the next arrival.
     case idle
     /// The handshake is in flight.
     case connecting
@@ -44,14 +48,20 @@ public struct ConnectionState: Sendable, Equatable {
     /// The outstanding message (`awaiting`): when it was due and when it was sent.
     public var dueMicros: Int64 = 0
     public var sentMicros: Int64 = 0
-    /// When the current handshake started.
+    /// When the current handshake started, and when it was due (open model: its arrival; closed: when it started).
     public var openedMicros: Int64 = 0
+    public var openDueMicros: Int64 = 0
 }
 
 /// The timing decisions of a WebSocket run, as a pure value fed events and returning actions (the shape of
 /// `SlotScheduler`): when each connection opens, when each message is due, one outstanding message per connection,
 /// the answer timeout, the shared message budget (`-n`, a `RequestSource`), `--ws-messages` reconnects, and the drain
 /// at the end. The engine keeps everything libcurl (frames, sockets, matching answers) and feeds what happened.
+///
+/// Closed model: every slot keeps a connection open (reconnecting after `--ws-messages`, a loss or a timeout). Open
+/// model (`arrivals`: `--rate` connections per second): the slots are a pool; each arrival opens a connection on a
+/// free slot, which sends its `--ws-messages` and closes, and the slot is free again; an arrival that finds no free
+/// slot within `maxLatenessMicros` is dropped (`dropConnection`).
 ///
 /// Accounting: every message that took a number from the budget ends once as answered (the engine saw its answer),
 /// failed (sent, no answer: `answerTimeout`, `interrupt`, or the engine's own loss/send failure) or dropped (`drop`,
@@ -71,15 +81,29 @@ public struct MessageScheduler<Budget: RequestSource> {
     private var started = false
     /// Where `nextAction` resumes its scan; `rewind()` starts a new pass.
     private var cursor = 0
+    /// Open model: this thread's share of the connection arrivals, the next one, and the lateness limit.
+    private var arrivals: OpenSchedule.Iterator?
+    private var nextArrival: (k: Int, dueMicros: Int64)?
+    public let maxLatenessMicros: Int64
+    /// Where the search for a free slot starts.
+    private var freeHint = 0
 
-    public init(plan: WebSocketPlan, connections: Int, answerTimeoutMicros: Int64, sendEndMicros: Int64 = .max, budget: Budget) {
+    public init(plan: WebSocketPlan, connections: Int, answerTimeoutMicros: Int64, sendEndMicros: Int64 = .max, budget: Budget,
+                arrivals: OpenSchedule.Iterator? = nil, maxLatenessMicros: Int64 = .max) {
         self.plan = plan
         self.answerTimeoutMicros = answerTimeoutMicros
         self.intervalMicros = plan.intervalMicros
         self.sendEndMicros = sendEndMicros
         self.budget = budget
         self.connections = Array(repeating: ConnectionState(), count: connections)
+        self.arrivals = arrivals
+        self.maxLatenessMicros = maxLatenessMicros
     }
+
+    /// Open model: connections arrive along a schedule rather than being kept open.
+    public var isOpen: Bool { arrivals != nil }
+    /// Open model: every arrival of this thread's share has been opened or dropped.
+    private var arrivalsDone: Bool { isOpen && nextArrival == nil }
 
     public func connection(_ slot: Int) -> ConnectionState { connections[slot] }
 
@@ -92,6 +116,7 @@ public struct MessageScheduler<Budget: RequestSource> {
     public mutating func start() {
         started = true
         cursor = 0
+        nextArrival = arrivals?.next()
     }
 
     /// Send nothing new; messages awaiting an answer get it (or time out), then every connection closes.
@@ -113,9 +138,11 @@ public struct MessageScheduler<Budget: RequestSource> {
         if upgraded {
             connections[slot].phase = .open
             connections[slot].sentOnConnection = 0
-            if intervalMicros != nil && connections[slot].nextDueMicros < 0 { connections[slot].nextDueMicros = nowMicros }
+            // Closed: the slot's schedule starts at its first open and goes on across reconnects. Open: each
+            // connection is a new arrival with its own schedule.
+            if intervalMicros != nil && (isOpen || connections[slot].nextDueMicros < 0) { connections[slot].nextDueMicros = nowMicros }
         } else {
-            connections[slot].phase = .retired
+            connections[slot].phase = isOpen ? .idle : .retired
         }
         cursor = Swift.min(cursor, slot)
     }
@@ -147,6 +174,25 @@ public struct MessageScheduler<Budget: RequestSource> {
     public mutating func nextAction(nowMicros now: Int64) -> MessageAction {
         guard started else { return .none }
         if !stopping && now >= sendEndMicros { stopping = true; cursor = 0 }
+        if let arrival = nextArrival, arrival.dueMicros <= now {
+            if stopping || budget.spent {
+                // Due, never opened: the run stopped first. Later arrivals never came due.
+                nextArrival = arrival.dueMicros < sendEndMicros ? arrivals?.next() : nil
+                if arrival.dueMicros >= sendEndMicros { return nextAction(nowMicros: now) }
+                return .dropConnection(dueMicros: arrival.dueMicros)
+            }
+            if let slot = freeSlot() {
+                nextArrival = arrivals?.next()
+                connections[slot].phase = .connecting
+                connections[slot].openedMicros = now
+                connections[slot].openDueMicros = arrival.dueMicros
+                return .open(slot: slot)
+            }
+            if now - arrival.dueMicros > maxLatenessMicros {
+                nextArrival = arrivals?.next()
+                return .dropConnection(dueMicros: arrival.dueMicros)
+            }
+        }
         while cursor < connections.count {
             let slot = cursor
             if let action = action(slot: slot, now: now) { return action }
@@ -161,12 +207,14 @@ public struct MessageScheduler<Budget: RequestSource> {
         case .retired:
             return nil
         case .idle:
-            if stopping || budget.spent {
+            if stopping || budget.spent || arrivalsDone {
                 connections[slot].phase = .retired
                 return nil
             }
+            if isOpen { return nil } // a free slot: the next arrival opens it
             connections[slot].phase = .connecting
             connections[slot].openedMicros = now
+            connections[slot].openDueMicros = now
             return .open(slot: slot)
         case .connecting:
             if aborting {
@@ -193,7 +241,7 @@ public struct MessageScheduler<Budget: RequestSource> {
             }
             if let limit = plan.messagesPerConnection, c.sentOnConnection >= limit {
                 connections[slot].phase = .idle
-                return .close(slot: slot, reopen: true)
+                return .close(slot: slot, reopen: !isOpen)
             }
             var due = now
             if let interval = intervalMicros {
@@ -231,17 +279,36 @@ public struct MessageScheduler<Budget: RequestSource> {
         return count
     }
 
+    /// Open model: a free slot for an arrival, nil when every slot is busy.
+    private mutating func freeSlot() -> Int? {
+        let n = connections.count
+        guard n > 0 else { return nil }
+        for step in 0..<n {
+            let i = (freeHint + step) % n
+            if connections[i].phase == .idle {
+                freeHint = (i + 1) % n
+                return i
+            }
+        }
+        return nil
+    }
+
     // MARK: - Questions
 
     /// Every slot is done: nothing in flight and nothing more will be.
     public var finished: Bool {
-        started && connections.allSatisfy { $0.phase == .retired }
+        started && (nextArrival == nil || stopping) && connections.allSatisfy { $0.phase == .retired || ($0.phase == .idle && (stopping || arrivalsDone)) }
     }
 
     /// The earliest run-clock time something becomes due (a paced message, an answer timeout, the end of sending);
     /// Int64.max when nothing waits on time.
     public func nextWakeMicros() -> Int64 {
         var wake = stopping ? Int64.max : sendEndMicros
+        if let arrival = nextArrival {
+            // Due with no free slot: wake when it becomes too late (a completion frees a slot sooner).
+            let late = arrival.dueMicros > Int64.max - maxLatenessMicros ? Int64.max : arrival.dueMicros + maxLatenessMicros + 1
+            wake = Swift.min(wake, connections.contains { $0.phase == .idle } || stopping ? arrival.dueMicros : late)
+        }
         for c in connections {
             switch c.phase {
             case .awaiting:
