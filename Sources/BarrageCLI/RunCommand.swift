@@ -124,6 +124,36 @@ extension Barrage {
 
         @OptionGroup var engine: EngineOptions
 
+        @OptionGroup(title: "WebSocket (ws:// and wss://; needs libcurl 8)") var webSocket: WebSocketOptions
+
+        /// A WebSocket run: the URL is ws:// or wss://.
+        var isWebSocket: Bool { curl == nil && WebSocketOptions.isWebSocket(url) }
+
+        /// The combinations a WebSocket run refuses (one line each, exit 2), and its message plan's own checks.
+        func checkWebSocket() throws {
+            if isOpen {
+                // The open model: connections arrive at --rate, each sends its --ws-messages and closes.
+                guard webSocket.messagesPerConnection != nil else {
+                    throw BarrageError.usage("\(rate != nil ? "--rate" : "--ramp-rate"): a WebSocket open model opens connections at this rate; give --ws-messages N (each connection's messages, then it closes)")
+                }
+                if rate != nil && limits.duration == nil {
+                    throw BarrageError.usage("--rate: a WebSocket open model needs -d DURATION (-n counts messages)")
+                }
+            }
+            let refused: [(String, Bool)] = [
+                ("--ramp-concurrency", rampConcurrency != nil),
+                ("--method", request.methodFlag.map { $0.uppercased() != "GET" } ?? false),
+                ("--body", request.body != nil), ("--body-file", request.bodyFile != nil),
+                ("--http", request.httpVersion != "1.1"), ("--max-streams", request.maxStreams != nil),
+                ("--no-keepalive", request.noKeepalive), ("--preconnect", request.preconnect),
+                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed),
+                ("--raw", raw != nil), ("--segment", segment != nil), ("--segments", segments != nil)]
+            for (flag, given) in refused where given {
+                throw BarrageError.usage("\(flag): not for WebSocket runs (ws://, wss://)")
+            }
+            _ = try webSocket.plan()
+        }
+
         /// The load flags, read (`FlagValue`): nil where not given.
         struct Load {
             var concurrency: Int?
@@ -206,7 +236,17 @@ extension Barrage {
             }
             if !variables.isEmpty { throw BarrageError.usage("--env: only for profiles") }
             if !scenario.isEmpty { throw BarrageError.usage("--scenario: only for profiles with scenarios") }
-            try RequestOptions.checkURL(url)
+            if isWebSocket {
+                try checkWebSocket()
+                // The URL's form is an HTTP URL's: ws:// as http://, wss:// as https://.
+                if let problem = HTTPURL.problem("http" + url.dropFirst(2)) {
+                    throw BarrageError.usage("URL '\(Redaction.url(url))': \(problem)")
+                }
+            } else if let flag = webSocket.given.first {
+                throw BarrageError.usage("\(flag): only for WebSocket runs (a ws:// or wss:// URL)")
+            } else {
+                try RequestOptions.checkURL(url)
+            }
             if rate != nil && rampRate != nil { throw BarrageError.usage("--rate and --ramp-rate: give one, not both") }
             if let rampConcurrency {
                 if isOpen { throw BarrageError.usage("--ramp-concurrency: the closed model's ramp; the open model takes --ramp-rate") }
@@ -271,10 +311,13 @@ extension Barrage {
             inputs.segment = segment
             inputs.recordRaw = raw != nil
             inputs.engine = tuning
-            return (try PlanBuilder.build(inputs), [], [])
+            var plan = try PlanBuilder.build(inputs)
+            if isWebSocket { plan.workload.webSocket = try webSocket.plan() }
+            return (plan, [], [])
         }
 
         func run() throws {
+            if isWebSocket { try WebSocketOptions.checkLibcurl() }
             let (plan, profileThresholds, notRunning) = try planned()
             try RequestOptions.checkHTTPVersion(plan.httpVersion, urls: plan.targets.map(\.url))
             // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.

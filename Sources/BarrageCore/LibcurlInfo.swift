@@ -99,6 +99,12 @@ public struct LibcurlInfo: Sendable, Equatable {
         "--http 3 needs a libcurl with HTTP/3; the loaded one is \(version)\(sslVersion.map { " (\($0))" } ?? "") without it. \(Self.http3BuildHint)"
     }
 
+    /// The one-line refusal of a `ws://`/`wss://` run on a libcurl without WebSocket support (no `ws` in its protocols:
+    /// Debian 12's 7.88.1, or a build without it), naming the loaded version and the install line.
+    public var webSocketRefusal: String {
+        "ws:// and wss:// need a libcurl with WebSocket support (8.x: ws and wss in its protocols); the loaded one is \(version), without ws in its protocols. \(Self.installHint)"
+    }
+
     /// `barrage version --verbose`: the loaded library, its TLS backend, protocols and features, and whether it offers
     /// each capability (WebSocket is listed as the library offers it; Barrage does not use it yet).
     public func verboseLines(libraryPath: String?) -> [String] {

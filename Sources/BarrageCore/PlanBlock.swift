@@ -89,6 +89,16 @@ public enum PlanBlock {
             out.append(row("load", load))
             out.append(row("connections", "\(grouped(p.concurrency)), one per worker"))
         }
+        if let ws = p.websocket {
+            // A WebSocket run: the workers are connections, each with one outstanding message at a time.
+            var messages = "\(ws.payload_bytes) B \(ws.frames), one outstanding per connection"
+            messages += ws.rate_per_connection.map { ", \(rate($0)) per connection" } ?? ", the next when answered"
+            if let n = ws.messages { messages += "; \(grouped(n)) in all" }
+            if let k = ws.messages_per_connection { messages += "; \(grouped(k)) per connection, then " + (p.model == "open" ? "it closes" : "a new one") }
+            out.append(row("messages", messages))
+            out.append(row("answer", (ws.answer_pattern.map { "match \($0)" } ?? ws.answer)
+                           + " within \(DurationParser.format(micros: ws.answer_timeout_us))"))
+        }
         if let think = p.think_time_us { out.append(row("think time", DurationParser.format(micros: think))) }
         if let overrides = p.overrides, !overrides.isEmpty {
             out.append(row("overrides", overrides.joined(separator: ", ") + " (from the command line, over the profile's load)"))

@@ -28,6 +28,8 @@ public struct RunMeasurement: Sendable {
     public var iterations: IterationRecorder?
     /// A flow's groups, indexed like `Flow.groups`.
     public var groups: [GroupRecorder] = []
+    /// A WebSocket run's messages (after the warm-up); nil for HTTP runs.
+    public var messages: MessageRecorder?
 
     public init(recorder: Recorder, targets: [Recorder] = [], stages: [Recorder] = [], warmup: Recorder? = nil,
                 timeline: [TimelineEntry] = [], startedEpochMillis: Int64, runMicros: Int64, firstErrors: [String: String] = [:]) {
@@ -72,6 +74,9 @@ extension RunResult {
             let wall = Double(Swift.max(1, m.runMicros)) * Double(plan.effectiveThreads)
             result.client = ClientUsage(cpu_user_us: cpu.user, cpu_system_us: cpu.system, threads: plan.effectiveThreads,
                                         cpu_utilization: Double(cpu.user + cpu.system) / wall)
+        }
+        if let ws = plan.workload.webSocket, let messages = m.messages {
+            result.messages = Messages(messages, durationMicros: measured, answer: ws.answer.label)
         }
         if let c = m.connectPhase {
             result.connect_phase = ConnectPhase(c, durationMicros: m.connectPhaseMicros, attemptsInFlight: m.connectAttemptsInFlight)

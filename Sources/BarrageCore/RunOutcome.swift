@@ -14,6 +14,12 @@ public enum RunOutcome {
 
     /// `no ok response: every request failed to connect to 127.0.0.1:1`, or nil when some request was ok.
     public static func line(_ r: RunResult) -> String? {
+        if !measuredNothing(r.requests), let m = r.messages, m.total > 0, m.answered == 0 {
+            // A WebSocket run whose connections opened but whose messages never got an answer measured nothing either.
+            let classes = m.errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            return "no answered message: \(m.failed) failed, \(m.dropped) dropped"
+                + (classes.isEmpty ? "" : " (\(classes.joined(separator: ", ")))")
+        }
         guard measuredNothing(r.requests) else { return nil }
         return "no ok response: " + explain(requests: r.requests, statusCodes: r.status_codes, errors: r.errors,
                                             destination: Destination(r.plan))

@@ -178,6 +178,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// The run's `setup:` (run once per run, or once per segment, before any load); absent without one. Its requests
     /// are not in `requests` or `targets`.
     public var setup: Setup? = nil
+    /// A WebSocket run's messages (`barrage run ws://…`); absent for HTTP runs. Its handshakes are `requests`.
+    public var messages: Messages? = nil
 
     public init(version: String, plan: RunPlan, recorder r: Recorder, timeline: [TimelineEntry],
                 startedEpochMillis: Int64, durationMicros: Int64, interrupted: Bool) {
@@ -290,7 +292,7 @@ extension RunResult {
         case schema, barrage_version, started_at, started_epoch_ms, duration_us, interrupted, plan, requests, status_codes,
              errors, throughput, latency_us, service_time_us, send_lateness_us, phases_us, connections, clamped_samples,
              timeline, targets, stages, warmup, thresholds, aborted_by, plan_fingerprint, segment, partial, protocols,
-             error_messages, client, connect_phase, run_id, merged, iterations, groups, scenarios, setup
+             error_messages, client, connect_phase, run_id, merged, iterations, groups, scenarios, setup, messages
     }
 
     public init(from decoder: any Decoder) throws {
@@ -331,6 +333,7 @@ extension RunResult {
         groups = try c.decodeIfPresent([String: Group].self, forKey: .groups)
         scenarios = try c.decodeIfPresent([String: ScenarioResult].self, forKey: .scenarios)
         setup = try c.decodeIfPresent(Setup.self, forKey: .setup)
+        messages = try c.decodeIfPresent(Messages.self, forKey: .messages)
     }
 }
 
@@ -365,7 +368,7 @@ extension PlanRecord.Target {
 extension TimelineEntry {
     enum CodingKeys: String, CodingKey {
         case t_s, epoch_s, requests, ok, failed, dropped, rps, in_flight, in_flight_max, in_flight_mean, length_s,
-             p50_us, p99_us, max_us, errors, hdr, targets_hdr, target, iterations, iterations_failed
+             p50_us, p99_us, max_us, errors, hdr, targets_hdr, target, iterations, iterations_failed, messages, messages_failed
     }
 
     /// Files written before `length_s` existed: a bucket's length is read back from its rate (answered / rps, at most
@@ -391,6 +394,8 @@ extension TimelineEntry {
         target = try c.decodeIfPresent(Double.self, forKey: .target)
         iterations = try c.decodeIfPresent(Int.self, forKey: .iterations)
         iterations_failed = try c.decodeIfPresent(Int.self, forKey: .iterations_failed)
+        messages = try c.decodeIfPresent(Int.self, forKey: .messages)
+        messages_failed = try c.decodeIfPresent(Int.self, forKey: .messages_failed)
         if let length = try c.decodeIfPresent(Double.self, forKey: .length_s) {
             length_s = length
         } else {
@@ -423,5 +428,7 @@ extension TimelineEntry {
         try c.encodeIfPresent(target, forKey: .target)
         try c.encodeIfPresent(iterations, forKey: .iterations)
         try c.encodeIfPresent(iterations_failed, forKey: .iterations_failed)
+        try c.encodeIfPresent(messages, forKey: .messages)
+        try c.encodeIfPresent(messages_failed, forKey: .messages_failed)
     }
 }

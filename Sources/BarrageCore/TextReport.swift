@@ -15,8 +15,10 @@ public enum TextReport {
         var out: [String] = []
         func line(_ s: String = "") { out.append(s) }
         func lines(_ ls: [String]) { out.append(contentsOf: ls) }
-        let nothing = RunOutcome.line(r)
-        if let nothing { lines(TextLayout.pack([nothing], first: "", indent: "  ")) }
+        let outcome = RunOutcome.line(r)
+        if let outcome { lines(TextLayout.pack([outcome], first: "", indent: "  ")) }
+        // No ok request (a WebSocket run without an answered message had its handshakes ok: its requests read as usual).
+        let nothing = RunOutcome.measuredNothing(r.requests) ? outcome : nil
         if header {
             lines(TextLayout.pack(headerParts(r), first: "", indent: "  "))
         } else {
@@ -35,6 +37,10 @@ public enum TextReport {
         }
         lines(TextLayout.labelled("Transfer", ["\(bytes(Double(r.throughput.bytes_in))) in (\(bytes(r.throughput.bytes_in_per_s))/s)",
                                                "\(bytes(Double(r.throughput.bytes_out))) out"]))
+        if let m = r.messages {
+            line()
+            lines(messageLines(m))
+        }
         if let it = r.iterations { lines(iterationLines(it)) }
         for (name, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
             // Several scenarios at once: each one's iterations, named.

@@ -17,6 +17,8 @@ public struct IntervalStats: Sendable {
     public var iterations: IterationRecorder?
     /// A flow's groups' passes that ended in this second, by group (empty without groups).
     public var groups: [GroupRecorder] = []
+    /// A WebSocket run's messages that ended in this second (nil for HTTP runs).
+    public var messages: MessageRecorder?
 
     public init(second: Int, targets: Int = 1) {
         self.second = second
@@ -71,6 +73,10 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
     /// plain targets and in results written before they existed.
     public var iterations: Int?
     public var iterations_failed: Int?
+    /// A WebSocket run's messages that ended (answered or failed) in this second, and of them the failed ones; nil for
+    /// HTTP runs and in results written before they existed.
+    public var messages: Int?
+    public var messages_failed: Int?
 
     public init(t_s: Int, epoch_s: Double, requests: Int, ok: Int, failed: Int, dropped: Int, rps: Double?, in_flight: Int,
                 p50_us: Int64, p99_us: Int64, max_us: Int64, hdr: String? = nil, targets_hdr: [String: String]? = nil,
@@ -142,6 +148,7 @@ public struct TimelineBuilder: Sendable {
         /// Requests in flight integrated over the second, summed over the workers that reported it (µs × requests).
         var inFlightIntegralMicros = 0.0
         var iterations = 0, iterationsFailed = 0
+        var messages = 0, messagesFailed = 0
     }
 
     /// Target names, for per-target blobs in each second (several targets only).
@@ -149,6 +156,9 @@ public struct TimelineBuilder: Sendable {
 
     /// A flow's run: each second carries its finished iterations.
     private let countsIterations: Bool
+
+    /// A WebSocket run (its threads hand over each second's messages): each second carries its ended messages.
+    private var countsMessages = false
 
     public init(workers: Int, startEpochMillis: Int64, targetNames: [String] = [], iterations: Bool = false) {
         self.targetNames = targetNames
@@ -178,6 +188,11 @@ public struct TimelineBuilder: Sendable {
         if let it = interval.iterations {
             p.iterations += it.completed + it.failed
             p.iterationsFailed += it.failed
+        }
+        if let m = interval.messages {
+            countsMessages = true
+            p.messages += m.answered + m.failed
+            p.messagesFailed += m.failed
         }
         pending[interval.second] = p
         reportedThrough[worker] = Swift.max(reportedThrough[worker], interval.second)
@@ -241,6 +256,7 @@ public struct TimelineBuilder: Sendable {
                 in_flight_mean: (mean * 1000).rounded() / 1000
             )
             if countsIterations { entry.iterations = p.iterations; entry.iterations_failed = p.iterationsFailed }
+            if countsMessages { entry.messages = p.messages; entry.messages_failed = p.messagesFailed }
             out.append(entry)
             nextToEmit += 1
         }

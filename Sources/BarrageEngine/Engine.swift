@@ -35,6 +35,8 @@ public final class Engine {
         /// A flow's first VU's variable table when the run ended (indexed like `Flow.variables`); nil for plain
         /// targets. The run's setup (one VU, one iteration) reads its captures from it.
         public var firstVUVariables: [FlowValue]? = nil
+        /// A WebSocket run's messages; nil for HTTP runs.
+        public var messages: MessageRecorder? = nil
 
         /// The measurement a result is built from (`RunResult.build`).
         public var measurement: RunMeasurement {
@@ -46,6 +48,7 @@ public final class Engine {
             m.cpuMicros = cpuMicros
             m.iterations = iterations
             m.groups = groups
+            m.messages = messages
             return m
         }
     }
@@ -69,12 +72,15 @@ public final class Engine {
         public var startedEpochMillis: Int64
         /// A flow's iterations that ended in the seconds handed over so far; nil for plain targets.
         public var iterations: IterationRecorder? = nil
+        /// A WebSocket run's messages in the seconds handed over so far; nil for HTTP runs.
+        public var messages: MessageRecorder? = nil
 
         /// The seconds closed so far as a measurement, for a result built the same way as the final one.
         public var measurement: RunMeasurement {
             var m = RunMeasurement(recorder: sofar, targets: targets, stages: stages, timeline: timeline,
                                    startedEpochMillis: startedEpochMillis, runMicros: Int64(timeline.count) * 1_000_000)
             m.iterations = iterations
+            m.messages = messages
             return m
         }
     }
@@ -158,11 +164,19 @@ public final class Engine {
         let cpuBefore = SystemLimits.cpuMicros()
 
         var workers: [EngineThread] = []
+        var webSocketWorkers: [WebSocketThread] = []
         let live = (0..<threadCount).map { _ in LiveCounters() }
         // VUs are numbered across segments and threads: this segment's first, then each thread's share in turn.
         var vuOffset = plan.segment.map { seg in (1..<seg.index).reduce(0) { $0 + Segment(index: $1, count: seg.count).share(of: plan.concurrency) } } ?? 0
         for t in 0..<threadCount {
             let share = plan.processConcurrency / threadCount + (t < plan.processConcurrency % threadCount ? 1 : 0)
+            if plan.workload.webSocket != nil {
+                // WebSocket runs have their own loop (always socket_action + epoll); no connect phase, no flows.
+                webSocketWorkers.append(try WebSocketThread(index: t, connections: share, plan: plan, control: control,
+                                                            budget: budget, mailbox: mailbox, startLine: startLine,
+                                                            userAgent: userAgent, live: live[t]))
+                continue
+            }
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,
                                             mailbox: mailbox, startLine: startLine, warmup: warmup, userAgent: userAgent,
                                             mode: mode ?? EngineThread.mode(connections: share, open: plan.schedule != nil, forced: plan.engine.driveMode),
@@ -170,6 +184,7 @@ public final class Engine {
             vuOffset += share
         }
         var iterations: IterationRecorder? = plan.workload.flow == nil ? nil : IterationRecorder()
+        var messages: MessageRecorder? = plan.workload.webSocket == nil ? nil : MessageRecorder()
         var groups: [GroupRecorder] = []
         // Handles are built before the clock starts counting: setup is not part of the run.
         var timeline: TimelineBuilder? = nil
@@ -184,9 +199,11 @@ public final class Engine {
         var finished = 0
         var threads: [Thread] = []
         let threadsStarted = Clock.monotonicMicros()
-        for w in workers {
-            let thread = Thread { w.run() }
-            thread.name = "barrage-engine-\(w.index)"
+        let bodies: [(Int, @Sendable () -> Void)] = workers.map { w in (w.index, { w.run() }) }
+            + webSocketWorkers.map { w in (w.index, { w.run() }) }
+        for (index, body) in bodies {
+            let thread = Thread { body() }
+            thread.name = "barrage-engine-\(index)"
             thread.stackSize = 1 << 20
             threads.append(thread)
             thread.start()
@@ -209,6 +226,7 @@ public final class Engine {
                 case .interval(_, let stats, let t, let s):
                     total.merge(stats.recorder)
                     if let its = stats.iterations { iterations?.merge(its) }
+                    if let m = stats.messages { messages?.merge(m) }
                     if groups.isEmpty { groups = stats.groups } else { for g in stats.groups.indices { groups[g].merge(stats.groups[g]) } }
                     if perTarget.isEmpty { perTarget = t } else { for i in t.indices { perTarget[i].merge(t[i]) } }
                     if perStage.isEmpty { perStage = s } else { for i in s.indices { perStage[i].merge(s[i]) } }
@@ -243,7 +261,7 @@ public final class Engine {
                 }
                 tick(Progress(elapsedMicros: now - setupStarted, runElapsedMicros: zero == 0 ? 0 : now - zero, sofar: total,
                               targets: perTarget, stages: perStage, live: counts, timeline: entries,
-                              startedEpochMillis: startLine.startedEpochMillis, iterations: iterations))
+                              startedEpochMillis: startLine.startedEpochMillis, iterations: iterations, messages: messages))
             }
         }
         if timeline == nil { // stopped before the start line
@@ -251,8 +269,13 @@ public final class Engine {
         }
         applyPending(&timeline!)
         let firstVUVariables = workers.first?.flowRuntime?.variables(slot: 0)
+        webSocketWorkers.removeAll()
         workers.removeAll() // handles are cleaned up here, after every thread has returned from run()
-        let duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
+        var duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
+        if messages != nil, startLine.startedMicros != 0 {
+            // A WebSocket run lasts until its connections closed, not until its last handshake.
+            duration = max(duration, Clock.monotonicMicros() - startLine.startedMicros)
+        }
         entries += timeline!.drain(durationMicros: duration)
         let connectMicros = warmup && startLine.allArrivedMicros != 0 ? max(0, startLine.allArrivedMicros - threadsStarted) : 0
         let cpuAfter = SystemLimits.cpuMicros()
@@ -262,6 +285,6 @@ public final class Engine {
                       startedEpochMillis: startLine.startedEpochMillis != 0 ? startLine.startedEpochMillis : Clock.epochMillis(),
                       durationMicros: duration,
                       cpuMicros: (cpuAfter.user - cpuBefore.user, cpuAfter.system - cpuBefore.system),
-                      iterations: iterations, groups: groups, firstVUVariables: firstVUVariables)
+                      iterations: iterations, groups: groups, firstVUVariables: firstVUVariables, messages: messages)
     }
 }

@@ -27,6 +27,9 @@ CURLcode barrage_easy_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value
 CURLcode barrage_easy_getinfo_ptr(CURL *handle, CURLINFO info, char **value) {
     return curl_easy_getinfo(handle, info, value);
 }
+CURLcode barrage_easy_getinfo_socket(CURL *handle, CURLINFO info, curl_socket_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
 CURLMcode barrage_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }

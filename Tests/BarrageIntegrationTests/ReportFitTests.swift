@@ -133,6 +133,26 @@ final class ReportFitTests: XCTestCase {
         try assertFits(try liveDashboard(result, thresholds: ["error_rate < 1%", "target:slow p99 < 1s"]), "live dashboard")
     }
 
+    func testAWebSocketReportFitsToo() throws {
+        // A short run's result with a WebSocket run's messages put in (large counts, every failure class, close codes
+        // with their names): the Messages panel's cards and tables at both widths.
+        let json = try run(["http://127.0.0.1:\(server.port)/delay/2", "-c", "4", "-n", "60"])
+        var r = try RunResult.decode(Data(contentsOf: URL(fileURLWithPath: json)))
+        var m = MessageRecorder()
+        for i in 0..<2_000 {
+            let due = Int64(i) * 1_000
+            m.recordSent(bytes: 4_096)
+            m.recordAnswered(dueMicros: due, sentMicros: due + 40, doneMicros: due + 2_000 + Int64(i % 97) * 1_500)
+            m.recordReceived(bytes: 4_096)
+        }
+        for e in MessageError.allCases { m.recordSent(bytes: 4_096); m.recordFailed(e) }
+        m.recordDropped(1_234_567)
+        for code in [1000, 1001, 1011, 4999, 0] { m.recordClose(code: code) }
+        r.messages = RunResult.Messages(m, durationMicros: r.duration_us, answer: "match")
+        for i in r.timeline.indices { r.timeline[i].messages = 1_000 + i; r.timeline[i].messages_failed = i }
+        try assertFits(HTMLReport.render(r), "WebSocket report")
+    }
+
     func testACapacityPageFitsToo() throws {
         // One short step that fails its SLO: the page with its charts and a step with reasons.
         let html = tmp.appendingPathComponent("capacity.html").path

@@ -45,6 +45,18 @@ extension HTMLReport {
             out.append("</tbody></table>")
             body.append(panel("Iterations", note: "Point changes (noise unknown, not gated).", content: out.joined(separator: "\n")))
         }
+        if let rows = c.messages, !rows.isEmpty {
+            var out = [#"<table><thead><tr><th>metric</th><th class="num">base</th><th class="num">new</th><th class="num">change</th><th>verdict</th></tr></thead><tbody>"#]
+            for r in rows {
+                out.append("<tr><td>\(Markup.escape(r.metric.rawValue))</td><td class=\"num\">\(Markup.escape(r.metric.format(r.base)))</td>"
+                    + "<td class=\"num\">\(Markup.escape(r.metric.format(r.new)))</td>"
+                    + "<td class=\"num\">\(Markup.escape(r.relative_change.map { NumberFormat.signed($0 * 100, 1) + "%" } ?? "-"))</td>"
+                    + "<td class=\"\(verdictClass(r.verdict))\">\(Markup.escape(r.verdict.rawValue))</td></tr>")
+            }
+            out.append("</tbody></table>")
+            body.append(panel("Messages", note: "WebSocket messages: point changes (noise unknown, not gated).",
+                              content: out.joined(separator: "\n")))
+        }
         body.append("</main>")
         body.append(footer("Barrage \(new.barrage_version) · \(Comparison.schemaID) · base \(base.run_id ?? "-") · new \(new.run_id ?? "-")"))
         return document(title: "Barrage comparison · \(baseName) → \(newName)", body: body)

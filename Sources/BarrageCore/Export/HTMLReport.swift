@@ -8,7 +8,8 @@ import Histogram
 /// with `XMLParser`. Every chart is an `<svg data-chart="…">`: `spectrum`, `distribution`, `rps`, `latency`,
 /// `inflight`, `status`, `errors` for a run and `scale` for a sweep; each is drawn even without data (it then says
 /// so), so a reader always finds the same sections. Two more appear where they have something to show:
-/// `target-latency` (several targets or steps) and `errors-over-time` (failed requests). Every table cell carries
+/// `target-latency` (several targets or steps) and `errors-over-time` (failed requests). A WebSocket run has a
+/// Messages panel (`messages`) after the headline numbers, and with a timeline a `messages` chart (per second). Every table cell carries
 /// its column's name (`data-label`) for the narrow-screen layout. All text from the result is escaped; header values appear only in the targets table,
 /// exactly as `plan.targets` records them (secrets already redacted there).
 public enum HTMLReport {
@@ -32,6 +33,8 @@ public enum HTMLReport {
         body.append("<main>")
         body.append(alerts(r))
         body.append(headlineCards(r))
+        if let m = r.messages { body.append(messagesPanel(m)) }
+        if let overTime = messagesOverTimePanel(r) { body.append(overTime) }
         if let it = r.iterations { body.append(iterationsPanel(it)) }
         if let overTime = iterationsOverTimePanel(r) { body.append(overTime) }
         for (_, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -267,6 +270,7 @@ public enum HTMLReport {
         let share = { (n: Int) -> String in q.total > 0 ? NumberFormat.percent(Double(n) / Double(q.total)) + " of total" : "" }
         var plannedSub = "requests ended"
         if let n = r.plan.expected_requests { plannedSub = "of \(g(n)) planned" }
+        if r.messages != nil { plannedSub = "WebSocket handshakes" }
         let rate = r.requests.errorRate
         let requestCards = [
             Card(label: "Requests", value: g(q.total), sub: plannedSub),

@@ -81,6 +81,10 @@ enum MergedTimeline {
                     acc.e.iterations = (acc.e.iterations ?? 0) + (e.iterations ?? 0)
                     acc.e.iterations_failed = (acc.e.iterations_failed ?? 0) + (e.iterations_failed ?? 0)
                 }
+                if acc.e.messages != nil || e.messages != nil {
+                    acc.e.messages = (acc.e.messages ?? 0) + (e.messages ?? 0)
+                    acc.e.messages_failed = (acc.e.messages_failed ?? 0) + (e.messages_failed ?? 0)
+                }
                 acc.h.add(h)
                 for (t, th) in targets { if acc.targets[t] != nil { acc.targets[t]!.add(th) } else { acc.targets[t] = th } }
                 bySecond[e.t_s] = acc

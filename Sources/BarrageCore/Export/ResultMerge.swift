@@ -2,7 +2,8 @@ import Foundation
 import Histogram
 
 /// Merges results of the same plan — repeated runs, or the segments of a segmented run — exactly: counters add,
-/// histograms add (decoded from each summary's `hdr`), percentiles are recomputed from the merged histograms.
+/// histograms add (decoded from each summary's `hdr`), percentiles are recomputed from the merged histograms. A
+/// WebSocket run's `messages` add the same way (`RunResult.Messages.merged`).
 /// Timelines: segments share one clock, repeated runs are concatenated (`MergedTimeline`). No run is counted twice
 /// (`MergedRuns.checkNoRunTwice`).
 public enum ResultMerge {
@@ -96,6 +97,8 @@ public enum ResultMerge {
         merged.iterations = try mergedIterations(inputs.compactMap { i in i.result.iterations.map { (i.name, $0) } },
                                                  durationMicros: duration)
         merged.groups = try mergedGroups(inputs.map { ($0.name, $0.result.groups) })
+        // A WebSocket run's messages: counts add, histograms merge exactly, the rate is over the merged time.
+        merged.messages = try RunResult.Messages.merged(inputs.map { ($0.name, $0.result.messages) }, durationMicros: duration)
         // Each segment ran the whole setup once: their setups add.
         merged.setup = try RunResult.Setup.merged(inputs.map { ($0.name, $0.result.setup) })
         var scenarioNames: [String] = []

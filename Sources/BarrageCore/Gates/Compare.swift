@@ -166,6 +166,7 @@ public enum Compare {
             }
         }
         comparison.iterations = iterationRows(base: base, new: new)
+        comparison.messages = messageRows(base: base, new: new)
         return comparison
     }
 
@@ -501,6 +502,9 @@ public struct Comparison: Codable, Sendable, Equatable {
     /// A flow's iteration metrics when both runs have iterations, as point changes (noise unknown, never gated);
     /// absent otherwise.
     public var iterations: [IterationRow]? = nil
+    /// A WebSocket run's message metrics when both runs have messages, as point changes (noise unknown, never gated);
+    /// absent otherwise.
+    public var messages: [MessageRow]? = nil
 
     public init(metrics: [MetricRow], gates: [GateResult], warnings: [String]) {
         self.metrics = metrics; self.gates = gates; self.warnings = warnings
@@ -567,6 +571,7 @@ public struct Comparison: Codable, Sendable, Equatable {
             }
             out += "\n  Iterations (point changes; noise unknown, not gated):\n" + TextReport.table(rows) + "\n"
         }
+        out += messageText()
         if !gates.isEmpty {
             out += "\n"
             for g in gates { out += "  \(g.ok ? "PASS" : "FAIL")  \(g.spec): \(g.message)\n" }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A GitHub-flavoured Markdown summary of a run, for `$GITHUB_STEP_SUMMARY` or a pull-request comment:
-/// a heading with the target and the outcome, a table of the key numbers and, when gates were given, a table of them.
+/// a heading with the target and the outcome, a table of the key numbers (a WebSocket run's messages first) and, when
+/// gates were given, a table of them.
 public enum MarkdownSummary {
     public static func render(result r: RunResult, thresholds: [ThresholdResult]) -> String {
         var out = ""
@@ -52,6 +53,17 @@ public enum MarkdownSummary {
             ]
         }
         rows.insert(contentsOf: iterationRows, at: 0)
+        // A WebSocket run's messages first: its requests are the connections' handshakes.
+        if let m = r.messages {
+            let l = m.latency_us
+            rows.insert(contentsOf: [
+                ("Messages", "\(TextReport.grouped(m.answered)) answered · \(TextReport.grouped(m.failed)) failed · "
+                    + "\(TextReport.grouped(m.dropped)) dropped (\(TextReport.grouped(m.total)) in all), \(fixed(m.rate, 1)) msg/s, "
+                    + "error rate \(NumberFormat.percentTrimmed(m.errorRate))"),
+                ("Message latency p50 / p90 / p99", l.count == 0 ? "no answered messages"
+                    : [l.p50, l.p90, l.p99].map { DurationParser.format(micros: $0) }.joined(separator: " / ")),
+            ], at: 0)
+        }
         line("| Metric | Value |")
         line("| --- | ---: |")
         for (name, value) in rows { line("| \(name) | \(cell(value)) |") }

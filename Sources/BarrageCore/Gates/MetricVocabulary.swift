@@ -3,7 +3,8 @@
 ///
 /// `Compare.Metric` is the subset `compare` measures (its raw values are the JSON contract); thresholds accept every
 /// statistic here, on any of the result's histograms (`latency_us`, `service_time_us`, `send_lateness_us`, and a flow's
-/// `iterations.duration_us` and `iterations.duration_without_think_us`).
+/// `iterations.duration_us` and `iterations.duration_without_think_us`, a WebSocket run's `messages.latency_us` and
+/// `messages.service_time_us`).
 public enum LatencyStat: String, CaseIterable, Sendable {
     // In the order messages list them.
     case p50, p75, p90, p95, p99
@@ -45,4 +46,12 @@ extension RunResult.Iterations {
 
     /// failed / (completed + failed), as a fraction 0…1; 0 when no iteration finished.
     public var errorRate: Double { finished > 0 ? Double(failed) / Double(finished) : 0 }
+}
+
+extension RunResult.Messages {
+    /// Messages that were sent and ended: answered + failed (dropped ones were never sent).
+    public var ended: Int { answered + failed }
+
+    /// failed / (answered + failed), as a fraction 0…1; 0 when no message ended.
+    public var errorRate: Double { ended > 0 ? Double(failed) / Double(ended) : 0 }
 }

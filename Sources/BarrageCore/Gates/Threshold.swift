@@ -13,6 +13,8 @@ import Foundation
 ///            | error_rate | dropped | dropped_rate | rps | status_Nxx | status_NNN
 ///            | iteration_duration.STAT | iteration_duration_without_think.STAT
 ///            | iterations | iteration_rate | iteration_error_rate | dropped_iterations | interrupted_iterations
+///            | message_latency.STAT | message_service_time.STAT
+///            | messages | answered_messages | failed_messages | dropped_messages | message_rate | message_error_rate
 ///     STAT   = p50 | p75 | p90 | p95 | p99 | p99.9 | p99.99 | max | mean | min   (also p(99.9))
 ///     OP     = < | <= | > | >= | ==
 ///
@@ -25,6 +27,12 @@ import Foundation
 /// finished ones (completed + failed), `iteration_rate` their rate (`iter/s`, a plain number), `iteration_error_rate`
 /// failed / (completed + failed) (0 when none finished), `dropped_iterations` and `interrupted_iterations` counts.
 /// They are measured on the run or on a `scenario:` scope only (a step, target or stage has no iterations).
+///
+/// Message metrics read a WebSocket run's `messages` section: `message_latency.*` (from each message's due time) and
+/// `message_service_time.*` (from its send) its two summaries (µs, over answered messages), `messages` the messages
+/// that were sent and ended (answered + failed), `message_rate` their rate (`msg/s`, a plain number),
+/// `message_error_rate` failed / (answered + failed) (0 when none ended; dropped messages were never sent, as for
+/// `error_rate`), `answered_messages`, `failed_messages` and `dropped_messages` counts. They are measured on the run only, and a plan that is not a WebSocket run refuses them.
 ///
 /// `send_lateness.*` reads `send_lateness_us` (actual send − due time). In the closed model every request is sent the
 /// moment it is due, so an empty summary there counts as 0 µs; in any other model an empty summary (nothing sent) is a
@@ -122,13 +130,15 @@ public struct Threshold: Sendable, Equatable, Codable {
     /// Canonical metric name: `latency_us.p99`, `service_time_us.p99.9`, `send_lateness_us.max`, `error_rate`, `rps`,
     /// `status_5xx`, `status_429`, `dropped`, `dropped_rate`, and for flows `iteration_duration_us.p95`,
     /// `iteration_duration_without_think_us.p99`, `iterations`, `iteration_rate`, `iteration_error_rate`,
-    /// `dropped_iterations`, `interrupted_iterations`. Latency metrics are named after the result's JSON sections.
+    /// `dropped_iterations`, `interrupted_iterations`, and for WebSocket runs `message_latency_us.p99`,
+    /// `message_service_time_us.p50`, `messages`, `answered_messages`, `failed_messages`, `dropped_messages`,
+    /// `message_rate`, `message_error_rate`. Latency metrics are named after the result's JSON sections.
     public var metric: String
     public var scope: Scope
     public var op: Op
     /// The limit in the metric's base unit (see `unit`).
     public var limit: Double
-    /// The base unit of `limit` and of the measured value: `us`, `fraction`, `req/s`, `iter/s` or `count`.
+    /// The base unit of `limit` and of the measured value: `us`, `fraction`, `req/s`, `iter/s`, `msg/s` or `count`.
     public var unit: String
     /// Stop the run as soon as this threshold fails (for the live evaluator; not set by the expression syntax).
     public var abortOnFail: Bool = false
@@ -167,6 +177,8 @@ public struct Threshold: Sendable, Equatable, Codable {
         public static let requestsPerSecond = "req/s"
         /// Finished iterations per second (`iteration_rate`).
         public static let iterationsPerSecond = "iter/s"
+        /// WebSocket messages answered or failed per second (`message_rate`).
+        public static let messagesPerSecond = "msg/s"
         public static let count = "count"
     }
 
@@ -179,12 +191,29 @@ public struct Threshold: Sendable, Equatable, Codable {
         ("iteration_duration.", "iteration_duration_us"), ("iteration_duration_without_think.", "iteration_duration_without_think_us"),
         ("iteration_duration_us.", "iteration_duration_us"),
         ("iteration_duration_without_think_us.", "iteration_duration_without_think_us"),
+        ("message_latency.", "message_latency_us"), ("message_service_time.", "message_service_time_us"),
+        ("message_latency_us.", "message_latency_us"), ("message_service_time_us.", "message_service_time_us"),
     ]
     /// The histograms of a flow's `iterations` section, by canonical name.
     static let iterationHistograms: Set<String> = ["iteration_duration_us", "iteration_duration_without_think_us"]
     /// The iteration metrics that are not durations.
     static let iterationCounters: Set<String> = ["iterations", "iteration_rate", "iteration_error_rate", "dropped_iterations",
                                                  "interrupted_iterations"]
+
+    /// The histograms of a WebSocket run's `messages` section, by canonical name.
+    static let messageHistograms: Set<String> = ["message_latency_us", "message_service_time_us"]
+    /// The message metrics that are not durations.
+    static let messageCounters: Set<String> = ["messages", "answered_messages", "failed_messages", "dropped_messages",
+                                               "message_rate", "message_error_rate"]
+
+    /// True when the metric reads a WebSocket run's `messages` section rather than its requests (handshakes).
+    public var isMessageMetric: Bool { Self.isMessageMetric(metric) }
+
+    static func isMessageMetric(_ canonical: String) -> Bool {
+        if messageCounters.contains(canonical) { return true }
+        guard let dot = canonical.firstIndex(of: ".") else { return false }
+        return messageHistograms.contains(String(canonical[..<dot]))
+    }
 
     /// True when the metric reads a flow's `iterations` section rather than its requests.
     public var isIterationMetric: Bool { Self.isIterationMetric(metric) }
@@ -199,7 +228,8 @@ public struct Threshold: Sendable, Equatable, Codable {
         + "(optionally latency., service_time. or send_lateness.), error_rate, dropped, dropped_rate, rps, "
         + "status_4xx, status_5xx or status_NNN; for flows iteration_duration.STAT, "
         + "iteration_duration_without_think.STAT, iterations, iteration_rate, iteration_error_rate, dropped_iterations "
-        + "or interrupted_iterations"
+        + "or interrupted_iterations; for WebSocket runs message_latency.STAT, message_service_time.STAT, messages, "
+        + "answered_messages, failed_messages, dropped_messages, message_rate or message_error_rate"
 
     /// Parses an expression. Every failure is a `BarrageError.usage` whose one-line message names the expression:
     /// `threshold 'p99 < 250': a latency limit needs a unit, e.g. 250ms`.
@@ -280,6 +310,9 @@ public struct Threshold: Sendable, Equatable, Codable {
         if isIterationMetric(metric) && !scope.hasIterations {
             throw fail("\(metricText) is measured per run or per scenario (scenario:NAME), not on the scope \(scope)")
         }
+        if isMessageMetric(metric) && scope != .run {
+            throw fail("\(metricText) is measured per run only (a WebSocket run's messages), not on the scope \(scope)")
+        }
 
         // Limit, in the metric's unit.
         let limitText = String(rest)
@@ -311,10 +344,14 @@ public struct Threshold: Sendable, Equatable, Codable {
         case BaseUnit.iterationsPerSecond:
             guard let rate = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number of iterations per second") }
             limit = rate
+        case BaseUnit.messagesPerSecond:
+            guard let rate = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number of messages per second") }
+            limit = rate
         default:
             guard let count = plainNumber(limitText) else { throw fail("limit '\(limitText)' is not a number") }
             guard count == count.rounded() else {
-                throw fail("limit '\(limitText)' is not a whole number of \(isIterationMetric(metric) ? "iterations" : "requests")")
+                let things = isIterationMetric(metric) ? "iterations" : isMessageMetric(metric) ? "messages" : "requests"
+                throw fail("limit '\(limitText)' is not a whole number of \(things)")
             }
             limit = count
         }
@@ -323,9 +360,13 @@ public struct Threshold: Sendable, Equatable, Codable {
 
     /// Checks the scope against the plan: a target that is not in `plan.targets`, a stage past `plan.stages`, a scenario
     /// that is not the plan's or a step that is not one of its request steps is a usage error ("scope matches nothing")
-    /// naming the expression; so is an iteration metric on a plan without a scenario.
+    /// naming the expression; so is an iteration metric on a plan without a scenario, and a message metric on a plan
+    /// that is not a WebSocket run (no `websocket` record, so no `messages` section).
     public func validate(against plan: PlanRecord) throws {
         func refuse(_ why: String) -> BarrageError { .usage("threshold '\(Self.oneLine(expr))': \(why)") }
+        if isMessageMetric && plan.websocket == nil {
+            throw refuse("message metrics need a WebSocket run (barrage run ws://… or wss://…); this plan sends HTTP requests")
+        }
         if let lanes = plan.scenarios {
             // Several scenarios at once: scenario and step scopes name one of them; iteration metrics need one.
             let names = lanes.compactMap(\.scenario)
@@ -395,6 +436,9 @@ public struct Threshold: Sendable, Equatable, Codable {
         case "dropped", "iterations", "dropped_iterations", "interrupted_iterations": return (text, BaseUnit.count)
         case "rps": return (text, BaseUnit.requestsPerSecond)
         case "iteration_rate": return (text, BaseUnit.iterationsPerSecond)
+        case "message_error_rate": return (text, BaseUnit.fraction)
+        case "messages", "answered_messages", "dropped_messages", "failed_messages": return (text, BaseUnit.count)
+        case "message_rate": return (text, BaseUnit.messagesPerSecond)
         default: break
         }
         guard text.hasPrefix("status_") else { return nil }

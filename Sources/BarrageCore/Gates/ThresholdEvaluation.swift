@@ -16,7 +16,7 @@ public struct ThresholdResult: Sendable, Equatable, Codable {
     public var limit: Double
     /// The measured value in `unit`; nil when it could not be measured (see `note`).
     public var actual: Double?
-    /// `us`, `fraction`, `req/s`, `iter/s` or `count`.
+    /// `us`, `fraction`, `req/s`, `iter/s`, `msg/s` or `count`.
     public var unit: String
     public var ok: Bool
     /// Why `actual` is nil, or nil when it was measured. Not part of the JSON document.
@@ -83,8 +83,9 @@ public struct ThresholdResult: Sendable, Equatable, Codable {
 /// Scoped thresholds: a `target:` scope is measured on the result's per-target section, a `stage:` scope on its
 /// per-stage section (with one target or one stage, that scope is the whole run). A `scenario:` scope is the
 /// scenario's iterations and all its requests (with one scenario per run, the run's numbers); a `step:` scope is the
-/// step's target section, as `target:` is. Iteration metrics read the result's `iterations` section. A scope whose
-/// data is missing is reported unmeasured and failed, never passed on numbers that mix scopes.
+/// step's target section, as `target:` is. Iteration metrics read the result's `iterations` section, message metrics
+/// its `messages` section (run scope only). A scope whose data is missing is reported unmeasured and failed, never
+/// passed on numbers that mix scopes.
 public enum ThresholdEvaluator {
     /// The measured value of the threshold's metric in its unit, or nil when this result cannot supply it.
     public static func actual(_ t: Threshold, in result: RunResult) -> Double? {
@@ -128,6 +129,11 @@ public enum ThresholdEvaluator {
     }
 
     static func measure(_ t: Threshold, in r: RunResult) -> (value: Double?, note: String?) {
+        if t.isMessageMetric {
+            guard t.scope == .run else { return (nil, "message metrics are measured per run only") }
+            guard let messages = r.messages else { return (nil, "no messages in this result (message metrics need a WebSocket run)") }
+            return messageValue(t.metric, in: messages)
+        }
         var view = ScopeView(latency: r.latency_us, service: r.service_time_us, lateness: r.send_lateness_us,
                              requests: r.requests, statusCodes: r.status_codes, rps: r.throughput.rps, model: r.plan.model)
         // A step is its target section; a flow's one scenario is the whole run.
@@ -215,6 +221,29 @@ public enum ThresholdEvaluator {
         }
     }
 
+    /// A message metric from a WebSocket run's `messages` section.
+    private static func messageValue(_ metric: String, in m: RunResult.Messages) -> (value: Double?, note: String?) {
+        if let dot = metric.firstIndex(of: ".") {
+            let histogram = String(metric[..<dot])
+            let summary = histogram == "message_service_time_us" ? m.service_time_us : m.latency_us
+            // No answered message: nothing was measured, and a latency gate must not pass on zeros.
+            guard summary.count > 0 else { return (nil, "no answered messages, so no \(histogram)") }
+            guard let stat = LatencyStat(rawValue: String(metric[metric.index(after: dot)...])) else {
+                return (nil, "unknown metric '\(metric)'")
+            }
+            return (Double(stat.micros(of: summary)), nil)
+        }
+        switch metric {
+        case "messages": return (Double(m.ended), nil)
+        case "answered_messages": return (Double(m.answered), nil)
+        case "message_rate": return (m.rate, nil)
+        case "message_error_rate": return (m.errorRate, nil)
+        case "dropped_messages": return (Double(m.dropped), nil)
+        case "failed_messages": return (Double(m.failed), nil)
+        default: return (nil, "unknown metric '\(metric)'")
+        }
+    }
+
     private static func value(_ metric: String, in r: ScopeView) -> (value: Double?, note: String?) {
         if let dot = metric.firstIndex(of: "."), metric[..<dot].hasSuffix("_us") {
             let histogram = String(metric[..<dot])
@@ -279,6 +308,7 @@ enum ThresholdFormat {
         case Threshold.BaseUnit.fraction: NumberFormat.percentTrimmed(v)
         case Threshold.BaseUnit.requestsPerSecond: fixedTrimmed(v, 1) + " req/s"
         case Threshold.BaseUnit.iterationsPerSecond: fixedTrimmed(v, 1) + " iter/s"
+        case Threshold.BaseUnit.messagesPerSecond: fixedTrimmed(v, 1) + " msg/s"
         case Threshold.BaseUnit.count where v.isFinite && Swift.abs(v) < 1e15: TextReport.grouped(Int(v.rounded()))
         default: fixedTrimmed(v, 3)
         }
@@ -297,10 +327,11 @@ enum ThresholdFormat {
     }
 
     /// `latency_us.p99` → `p99`; `service_time_us.max` → `service_time.max`; `iteration_duration_us.p95` →
-    /// `iteration_duration.p95`; others as they are.
+    /// `iteration_duration.p95`; `message_latency_us.p99` → `message_latency.p99`; others as they are.
     static func label(metric: String) -> String {
         if metric.hasPrefix("latency_us.") { return String(metric.dropFirst("latency_us.".count)) }
-        for histogram in ["service_time", "send_lateness", "iteration_duration", "iteration_duration_without_think"]
+        for histogram in ["service_time", "send_lateness", "iteration_duration", "iteration_duration_without_think",
+                          "message_latency", "message_service_time"]
             where metric.hasPrefix(histogram + "_us.") {
             return histogram + "." + metric.dropFirst(histogram.count + 4)
         }

@@ -96,6 +96,9 @@ public enum Dashboard {
             if let it = s.iterations { iterations.append(HTMLReport.iterationsPanel(it, named: true)) }
         }
         if !iterations.isEmpty, let overTime = HTMLReport.iterationsOverTimePanel(sofar) { iterations.append(overTime) }
+        // A WebSocket run's messages so far, in the same place.
+        if let m = sofar.messages { iterations.append(HTMLReport.messagesPanel(m)) }
+        if let overTime = HTMLReport.messagesOverTimePanel(sofar) { iterations.append(overTime) }
         out.append(Fragment(id: "dash-iterations", html: iterations.joined(separator: "\n")))
         out.append(Fragment(id: "dash-timeline", html: #"<div class="grid2">"#
             + HTMLReport.panel("Throughput over time", note: "Requests completed per second (ok + failed), up to the last closed second.",

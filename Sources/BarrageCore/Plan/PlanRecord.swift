@@ -57,6 +57,8 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     /// The run's `setup:` steps (a scenario profile's), sent once before the load; absent without one (so the
     /// fingerprints of plans without a setup are as before).
     public var setup: [Target]?
+    /// A WebSocket run's message plan; absent for HTTP runs (so their fingerprints are as before).
+    public var websocket: WebSocketPlan.Record?
 
     public init(_ plan: RunPlan) {
         model = plan.model.rawValue
@@ -126,6 +128,10 @@ public struct PlanRecord: Codable, Sendable, Equatable {
             expected_requests = nil
         }
         http_version = plan.httpVersion
+        if let ws = plan.workload.webSocket {
+            websocket = ws.record(messageLimit: plan.requestLimit, answerTimeoutMicros: plan.timeoutMicros)
+            requests = nil // -n counts messages (`websocket.messages`)
+        }
         setup = plan.runSetup.map { s in
             s.targets.map { Target(name: $0.name, url: Redaction.url($0.url), method: $0.method,
                                    headers: $0.headers.map(Redaction.header), body_bytes: $0.body.count, weight: $0.weight) }
@@ -137,7 +143,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         case model, concurrency, requests, duration_us, stages, targets, timeout_us, connect_timeout_us, threads, keepalive, http_version
         case expected_requests, start_rate, max_in_flight, max_lateness_us, arrival, seed
         case start_concurrency, think_time_us, warmup_us, name, overrides, segment, tls_verify, transport
-        case scenario, iterations, tags, scenarios, start_after_us, setup
+        case scenario, iterations, tags, scenarios, start_after_us, setup, websocket
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -171,6 +177,7 @@ public struct PlanRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(tags, forKey: .tags)
         try c.encodeIfPresent(scenarios, forKey: .scenarios)
         try c.encodeIfPresent(setup, forKey: .setup)
+        try c.encodeIfPresent(websocket, forKey: .websocket)
         try c.encodeIfPresent(start_after_us, forKey: .start_after_us)
     }
 }

@@ -156,6 +156,7 @@ public struct RunPlan: Sendable, Equatable {
     /// Requests the plan schedules: the open model's count, or the closed model's `-n` (nil: time-bound).
     public var expectedRequests: Int? {
         guard workload.flow == nil else { return nil } // a flow's steps per iteration vary with failures
+        guard workload.webSocket == nil else { return nil } // -n counts messages; handshakes vary with reconnects
         if let schedule {
             let n = schedule.plannedRequests
             return requestLimit.map { Swift.min($0, n) } ?? n

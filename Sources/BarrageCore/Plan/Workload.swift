@@ -10,6 +10,9 @@ public struct Workload: Sendable, Equatable {
     /// A flow: each VU runs iterations of these steps, whose requests are `targets` (one per request step, in order).
     /// Nil: each request is one target, chosen by weight.
     public var flow: Flow?
+    /// A WebSocket run (`ws://`, `wss://`): the single target is the handshake, each connection then sends this
+    /// plan's messages. Nil for HTTP.
+    public var webSocket: WebSocketPlan?
 
     public init(targets: [RequestTarget], seed: UInt64 = 0, timeoutMicros: Int64) {
         self.targets = targets

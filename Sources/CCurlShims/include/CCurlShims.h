@@ -27,6 +27,8 @@ CURLcode barrage_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode barrage_easy_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
 /// curl_easy_getinfo(handle, info, char **) — and CURLINFO_PRIVATE.
 CURLcode barrage_easy_getinfo_ptr(CURL *handle, CURLINFO info, char **value);
+/// curl_easy_getinfo(handle, info, curl_socket_t *) — CURLINFO_ACTIVESOCKET.
+CURLcode barrage_easy_getinfo_socket(CURL *handle, CURLINFO info, curl_socket_t *value);
 
 /// curl_multi_setopt(multi, option, (long)value)
 CURLMcode barrage_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
