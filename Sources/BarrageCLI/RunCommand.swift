@@ -29,17 +29,22 @@ extension Barrage {
                   --ramp-concurrency '0->200:30s,200:60s,200->0:10s'
               barrage run profiles/smoke.yaml -c 10 -d 5s --json -
               barrage run --curl "curl 'http://127.0.0.1:8080/echo' -d 'hi'" -n 100
+              barrage run ws://127.0.0.1:8080/ws -c 50 -n 10000 --ws-size 256
 
             On a profile, -d caps its duration (stages cut there), -n caps its requests, and -c or --rate \
             replace its stages with a constant load, for a quick run; the plan states the override and the \
             result records it (plan.overrides). Other load flags on a profile are errors: edit the profile.
+
+            WebSocket (ws://, wss://; needs libcurl 8): -c connections each send a message and wait for its \
+            answer (--ws-answer), -n messages in all, --ws-rate per connection; --rate opens connections instead, \
+            each sending --ws-messages. Handshakes are the requests; the messages have their own section.
 
             From other tools: -t is --threads (as in wrk), -z is -d (as in hey); for -q, -k, -o, -T, --latency \
             and --vus the error names Barrage's flag.
             """
         )
 
-        @Argument(help: ArgumentHelp("The URL to load (http:// or https://), or a load profile (.yaml, .yml or .json); none with --curl.", valueName: "url"))
+        @Argument(help: ArgumentHelp("The URL to load (http://, https://, or ws:// and wss:// for WebSocket), or a load profile (.yaml, .yml or .json); none with --curl.", valueName: "url"))
         var urlArgument: String?
 
         @Option(help: ArgumentHelp("Load the request of this curl command (the browser's \"Copy as cURL\", bash form) instead of a URL argument; - reads it from standard input.", valueName: "command"))

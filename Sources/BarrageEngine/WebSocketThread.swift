@@ -55,7 +55,7 @@ final class WebSocketThread: @unchecked Sendable {
     var startMicros: Int64 = 0
     var interval = IntervalStats(second: 0)
     var firstErrors = [String?](repeating: nil, count: ErrorClass.count)
-    private var closedOk = 0, closedFailed = 0
+    private var closedOk = 0, closedFailed = 0, closedDropped = 0
     /// Message failures by class: the first words for each, in `error_messages` under `messages.CLASS`.
     private var firstMessageErrors: [String: String] = [:]
     private static let slotTag: UInt64 = 1 << 63
@@ -528,6 +528,7 @@ final class WebSocketThread: @unchecked Sendable {
         interval.inFlight = scheduler.outstanding
         closedOk += interval.ok
         closedFailed += interval.failed
+        closedDropped += interval.dropped
         postInterval()
         interval = IntervalStats(second: second)
         interval.messages = MessageRecorder()
@@ -541,6 +542,7 @@ final class WebSocketThread: @unchecked Sendable {
     private func publishLive() {
         live.ok.store(closedOk + interval.ok, ordering: .relaxed)
         live.failed.store(closedFailed + interval.failed, ordering: .relaxed)
+        live.dropped.store(closedDropped + interval.dropped, ordering: .relaxed)
         live.inFlight.store(scheduler.outstanding, ordering: .relaxed)
     }
 }
