@@ -106,7 +106,7 @@ public struct LibcurlInfo: Sendable, Equatable {
     }
 
     /// `barrage version --verbose`: the loaded library, its TLS backend, protocols and features, and whether it offers
-    /// each capability (WebSocket is listed as the library offers it; Barrage does not use it yet).
+    /// each capability (h2c, WebSocket, HTTP/3, the queue phase) by what it reports, not by its version alone.
     public func verboseLines(libraryPath: String?) -> [String] {
         var lines = ["libcurl:   \(version) (loaded at run time\(libraryPath.map { " from \($0)" } ?? ""))"]
         lines.append("TLS:       \(sslVersion ?? "none")")
