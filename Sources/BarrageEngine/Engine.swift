@@ -272,9 +272,10 @@ public final class Engine {
         webSocketWorkers.removeAll()
         workers.removeAll() // handles are cleaned up here, after every thread has returned from run()
         var duration = max(0, total.lastDoneMicros == Int64.min ? 0 : total.lastDoneMicros)
-        if messages != nil, startLine.startedMicros != 0 {
-            // A WebSocket run lasts until its connections closed, not until its last handshake.
-            duration = max(duration, Clock.monotonicMicros() - startLine.startedMicros)
+        if let messages, messages.lastDoneMicros != Int64.min {
+            // A WebSocket run's span ends at its last answered or failed message, not at its last handshake (and not
+            // when the controller next looked: rates are over the measured span only).
+            duration = max(duration, messages.lastDoneMicros)
         }
         entries += timeline!.drain(durationMicros: duration)
         let connectMicros = warmup && startLine.allArrivedMicros != 0 ? max(0, startLine.allArrivedMicros - threadsStarted) : 0

@@ -505,7 +505,8 @@ final class WebSocketThread: @unchecked Sendable {
 
     private func failMessage(_ error: MessageError, _ detail: String) {
         if firstMessageErrors[error.rawValue] == nil { firstMessageErrors[error.rawValue] = detail }
-        recordMessages { $0.recordFailed(error) }
+        let done = Clock.monotonicMicros() - startMicros
+        recordMessages { $0.recordFailed(error, doneMicros: done) }
     }
 
     @inline(__always)

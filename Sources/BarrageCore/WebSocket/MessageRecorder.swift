@@ -48,6 +48,9 @@ public struct MessageRecorder: Sendable, Equatable {
     /// Close frames received from the peer, by close code (0: a close frame without a code).
     public var closeCodes: [Int: Int] = [:]
     public var clampedSamples = 0
+    /// When the last message was answered or failed (run clock, µs); `Int64.min` before any. A WebSocket run's
+    /// measured span ends here, as an HTTP run's ends at its last completion (`Recorder.lastDoneMicros`).
+    public var lastDoneMicros = Int64.min
 
     public init() {}
 
@@ -63,12 +66,15 @@ public struct MessageRecorder: Sendable, Equatable {
     /// A message answered at `doneMicros`, due at `dueMicros`, sent at `sentMicros` (run clock).
     public mutating func recordAnswered(dueMicros: Int64, sentMicros: Int64, doneMicros: Int64) {
         answered += 1
+        if doneMicros > lastDoneMicros { lastDoneMicros = doneMicros }
         Recorder.add(doneMicros - dueMicros, to: &latency, clamped: &clampedSamples)
         Recorder.add(doneMicros - sentMicros, to: &serviceTime, clamped: &clampedSamples)
     }
 
-    public mutating func recordFailed(_ error: MessageError) {
+    /// A message that failed at `doneMicros` (run clock; nil: the time is not known, e.g. in tests).
+    public mutating func recordFailed(_ error: MessageError, doneMicros: Int64? = nil) {
         failed += 1
+        if let doneMicros, doneMicros > lastDoneMicros { lastDoneMicros = doneMicros }
         errors[error.index] += 1
     }
 
@@ -103,6 +109,7 @@ public struct MessageRecorder: Sendable, Equatable {
         bytesReceived += other.bytesReceived
         for (code, n) in other.closeCodes { closeCodes[code, default: 0] += n }
         clampedSamples += other.clampedSamples
+        lastDoneMicros = Swift.max(lastDoneMicros, other.lastDoneMicros)
     }
 
     /// Failures by class label, only classes that occurred.
