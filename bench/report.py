@@ -314,7 +314,9 @@ def summarize(manifest, facts_path, out_path):
                 continue
             m = e["median"]
             if not m["rps"]:
-                notes = "; ".join(r.get("note", r.get("status", "")) for r in e["runs"])
+                notes = "; ".join(dict.fromkeys(  # each different reason once
+                    r.get("note") or ("no request completed within the duration" if r.get("status") == "ok"
+                                      else r.get("status", "")) for r in e["runs"]))
                 print(f"{name:<{w}} {c:>6,} failed: {notes[:90]}")
                 table.append({"tool": tool, "connections": c, "failed": notes})
                 continue

@@ -132,6 +132,8 @@ ALT_VERSION=""
 if [[ -n $ALT_LIB ]]; then
     ALT_VERSION=$(LD_LIBRARY_PATH="$ALT_LIB" "$CEILING" --version)
     log "second libcurl: $ALT_VERSION from $ALT_LIB (runs named TOOL@alt), system: $("$CEILING" --version)"
+    # Barrage's result does not name its libcurl: ask the binary which one it loads with ALT_LIB.
+    log "barrage with it: $(LD_LIBRARY_PATH="$ALT_LIB" "$BARRAGE" version --verbose 2>&1 | grep -m1 '^libcurl:' || echo 'libcurl: unknown')"
 fi
 
 # ---------------------------------------------------------------- limits, pinning, scratch
