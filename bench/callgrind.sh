@@ -8,7 +8,8 @@
 #
 # BENCH_LIBCURL=8|DIR: the same on the system's libcurl and on the one in DIR (LD_LIBRARY_PATH; 8 = libcurl 8.14.1
 # unpacked by .ci/libcurl8.sh), one line each and their ratio. CALLGRIND_CEILING=1 adds the bare-libcurl C ceiling
-# (bench/curl-ceiling.c, poll mode) on each: it runs for a duration, not a count, so its figure is
+# (bench/curl-ceiling.c, CEILING_MODE=poll|epoll, default poll; its receive buffer 4 KB from 1,000 connections, as in
+# `make bench`) on each: it runs for a duration, not a count, so its figure is
 # (instructions(D2) - instructions(D1)) / (requests(D2) - requests(D1)) over CEILING_SECONDS="D1 D2" (default "2 6").
 set -euo pipefail
 bin=$1 url=$2 conns=$3 n1=${4:-20000} n2=${5:-60000}
@@ -42,7 +43,7 @@ total() {
 ceiling() {
     local lib=$1 secs=$2 out="$work/ceil.$RANDOM"
     env ${lib:+LD_LIBRARY_PATH="$lib"} valgrind --tool=callgrind --callgrind-out-file="$out" "$work/curl-ceiling" \
-        --mode poll --url "$url" -c "$conns" -d "$secs" >"$out.txt" 2>"$out.err" || { cat "$out.err"; exit 1; }
+        --mode "${CEILING_MODE:-poll}" --buffer $(( conns >= 1000 ? 4096 : 16384 )) --url "$url" -c "$conns" -d "$secs" >"$out.txt" 2>"$out.err" || { cat "$out.err"; exit 1; }
     printf '%s %s\n' "$(awk '/^(summary|totals):/ { print $2; exit }' "$out")" "$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$out.txt")"
 }
 
@@ -64,8 +65,8 @@ for lib in "${libs[@]}"; do
         read -r c1 r1 <<< "$(ceiling "$lib" "$d1")"
         read -r c2 r2 <<< "$(ceiling "$lib" "$d2")"
         per_request[ceiling$lib]=$(awk -v a="$c1" -v b="$c2" -v r1="$r1" -v r2="$r2" 'BEGIN { printf "%.0f", (b - a) / (r2 - r1) }')
-        awk -v c1="$c1" -v c2="$c2" -v r1="$r1" -v r2="$r2" -v c="$conns" -v v="$v" -v d1="$d1" -v d2="$d2" \
-            'BEGIN { printf "libcurl %s, connections %d: C ceiling (poll) %.0f instructions per request (%d s: %d requests, %.0f; %d s: %d requests, %.0f)\n", v, c, (c2 - c1) / (r2 - r1), d1, r1, c1, d2, r2, c2 }'
+        awk -v c1="$c1" -v c2="$c2" -v r1="$r1" -v r2="$r2" -v c="$conns" -v v="$v" -v d1="$d1" -v d2="$d2" -v m="${CEILING_MODE:-poll}" \
+            'BEGIN { printf "libcurl %s, connections %d: C ceiling (%s) %.0f instructions per request (%d s: %d requests, %.0f; %d s: %d requests, %.0f)\n", v, c, m, (c2 - c1) / (r2 - r1), d1, r1, c1, d2, r2, c2 }'
     fi
 done
 if [[ -n $alt ]]; then
