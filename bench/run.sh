@@ -131,7 +131,7 @@ cc -O2 -Wall -o "$CEILING" "$HERE/curl-ceiling.c" -lcurl
 ALT_VERSION=""
 if [[ -n $ALT_LIB ]]; then
     ALT_VERSION=$(LD_LIBRARY_PATH="$ALT_LIB" "$CEILING" --version)
-    log "second libcurl: $ALT_VERSION from $ALT_LIB (runs named TOOL@alt), system: $("$CEILING" --version)"
+    log "second libcurl: $ALT_VERSION from $ALT_LIB (runs named TOOL@alt), system: $(env -u LD_LIBRARY_PATH "$CEILING" --version)"
     # Barrage's result does not name its libcurl: ask the binary which one it loads with ALT_LIB.
     log "barrage with it: $(LD_LIBRARY_PATH="$ALT_LIB" "$BARRAGE" version --verbose 2>&1 | grep -m1 '^libcurl:' || echo 'libcurl: unknown')"
 fi
@@ -181,7 +181,7 @@ curl -sf -o /dev/null "$URL" || { log "nginx did not start:"; cat "$WORK/nginx.o
 log "nginx on $URL (pinned: ${SERVER_PIN[*]:-no}), clients pinned: ${CLIENT_PIN[*]:-no}, RLIMIT_NOFILE $NOFILE"
 
 # ---------------------------------------------------------------- machine facts
-python3 - "$WORK/facts.json" "$BARRAGE" "$K6" "$NCPU" "$ROUNDS" "$SECS" "$COUNTS" "$ALT_LIB" "$ALT_VERSION" "$("$CEILING" --version)" <<'EOF'
+python3 - "$WORK/facts.json" "$BARRAGE" "$K6" "$NCPU" "$ROUNDS" "$SECS" "$COUNTS" "$ALT_LIB" "$ALT_VERSION" "$(env -u LD_LIBRARY_PATH "$CEILING" --version)" <<'EOF'
 import json, os, platform, subprocess, sys
 out, barrage, k6, ncpu, rounds, secs, counts, alt_lib, alt_version, system_version = sys.argv[1:]
 def cmd(*a):
@@ -235,9 +235,11 @@ run_client() {
     local tool=$1 n=$2 round=$3 url=${4:-$URL}
     local prefix="$RAW/$tool-$n-$round"
     local reason
-    # TOOL@alt: the same client with the second libcurl first on the library path.
+    # TOOL@alt: the same client with the second libcurl first on the library path; with BENCH_LIBCURL, the system
+    # side runs without any LD_LIBRARY_PATH the caller had.
     local base=${tool%@alt} lib=()
-    [[ $tool == *@alt ]] && lib=(env "LD_LIBRARY_PATH=$ALT_LIB")
+    if [[ $tool == *@alt ]]; then lib=(env "LD_LIBRARY_PATH=$ALT_LIB")
+    elif [[ -n $ALT_LIB ]]; then lib=(env -u LD_LIBRARY_PATH); fi
     reason=$(skip_reason "$base" "$n")
     if [[ -n $reason ]]; then LOAD1=""; record "$tool" "$n" "$round" skipped "$reason"; return; fi
     local cmd=()
