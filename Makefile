@@ -86,6 +86,7 @@ clean:
 	rm -rf .build .build-gnutls barrage-demo
 
 # Barrage against the bare-libcurl C ceiling, wrk, h2load, ab, hey and k6 on loopback (bench/README.md).
+# `make bench BENCH_LIBCURL=8` (or =DIR): Barrage and the C ceiling on the system's libcurl and on 8.14.1 (or DIR), pairwise.
 bench:
 	bash bench/run.sh
 

@@ -10,7 +10,9 @@
  *                 curl_multi_socket_action driven by socket and timer callbacks (plain libcurl usage: the
  *                 socket callback adds, modifies and deletes epoll registrations as libcurl asks)
  *
- * Output, one line:  mode=… connections=… shards=… requests=… seconds=… rps=… errors=…
+ * Output, one line:  mode=… connections=… shards=… requests=… seconds=… rps=… errors=… libcurl=…
+ * (libcurl= is the version loaded at run time, so a run with another libcurl on LD_LIBRARY_PATH shows which it had;
+ * `curl-ceiling --version` prints only that.)
  * Requests count when they complete within the duration; the ones still in flight at the end are let finish
  * (bounded) but not counted, the way wrk counts.
  *
@@ -40,7 +42,8 @@ static size_t discard(char *data, size_t size, size_t count, void *user) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: curl-ceiling --url URL [-c N] [-d SECONDS] [--mode poll|epoll] [--shard N] [--buffer BYTES]\n");
+    fprintf(stderr, "usage: curl-ceiling --url URL [-c N] [-d SECONDS] [--mode poll|epoll] [--shard N] [--buffer BYTES]\n"
+                    "       curl-ceiling --version\n");
     exit(2);
 }
 
@@ -228,6 +231,10 @@ static void run_epoll(void) {
 
 int main(int argc, char **argv) {
     const char *mode = "poll";
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("%s\n", curl_version_info(CURLVERSION_NOW)->version);
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (i + 1 >= argc) usage();
@@ -257,7 +264,7 @@ int main(int argc, char **argv) {
     int64_t span = end_us - start;
     double secs = span / 1e6;
     int shards = epoll_mode ? (conns + shard_size - 1) / shard_size : 1;
-    printf("mode=%s connections=%d shards=%d requests=%lld seconds=%.3f rps=%.1f errors=%lld\n",
-           mode, conns, shards, completed, secs, completed / secs, errors);
+    printf("mode=%s connections=%d shards=%d requests=%lld seconds=%.3f rps=%.1f errors=%lld libcurl=%s\n",
+           mode, conns, shards, completed, secs, completed / secs, errors, curl_version_info(CURLVERSION_NOW)->version);
     return 0;
 }

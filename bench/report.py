@@ -7,6 +7,8 @@
 A run leaves PREFIX.out (stdout), PREFIX.err, PREFIX.time (`/usr/bin/time -f '%U %S %M'`: user and system
 seconds, max RSS KB) and, for barrage and k6, PREFIX.json. The manifest has one line per run:
 tool, connections, round, status (ok | failed | skipped), prefix, note, 1-minute load average before the run.
+A tool named TOOL@alt is TOOL run with a second libcurl (`BENCH_LIBCURL`); its runs are parsed as TOOL's and
+compared with TOOL's, round by round, in the "libcurl" section.
 """
 import json
 import os
@@ -16,6 +18,19 @@ import sys
 
 PEERS = ["barrage", "curl-poll", "curl-epoll", "wrk", "h2load", "ab", "hey", "k6"]
 LABELS = {"curl-poll": "C ceiling (poll)", "curl-epoll": "C ceiling (epoll)"}
+ALT = "@alt"
+
+
+def base_tool(tool):
+    """The client a run name stands for: barrage@alt is barrage with the second libcurl."""
+    return tool[: -len(ALT)] if tool.endswith(ALT) else tool
+
+
+def label(tool, facts=None):
+    if tool.endswith(ALT):
+        version = ((facts or {}).get("libcurl_alt") or {}).get("version") or "alt"
+        return f"{LABELS.get(base_tool(tool), base_tool(tool))} @{version}"
+    return LABELS.get(tool, tool)
 
 
 def read(path):
@@ -55,6 +70,7 @@ def parse_tool(tool, prefix):
     """What one run measured: requests (completed), rps, errors, seconds; p50_us when the tool reports it."""
     out = read(prefix + ".out")
     r = {}
+    tool = base_tool(tool)
     if tool == "barrage":
         j = load_json(prefix + ".json")
         if j:
@@ -81,6 +97,8 @@ def parse_tool(tool, prefix):
         if "requests" in m:
             r = {"requests": int(m["requests"]), "seconds": float(m["seconds"]), "rps": float(m["rps"]),
                  "errors": int(m["errors"]), "shards": int(m["shards"])}
+            if "libcurl" in m:
+                r["libcurl"] = m["libcurl"]
     elif tool == "wrk":
         m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
         if m:
@@ -253,7 +271,9 @@ def summarize(manifest, facts_path, out_path):
         may not be: a noisy neighbour moves whole rounds), as a list."""
         mine = per_round(tool, c)
         if ref == "ceiling":
-            poll, epoll = per_round("curl-poll", c), per_round("curl-epoll", c)
+            # an @alt run against the ceiling on the same libcurl
+            lib = ALT if tool.endswith(ALT) else ""
+            poll, epoll = per_round("curl-poll" + lib, c), per_round("curl-epoll" + lib, c)
             base = {r: max(poll.get(r, 0), epoll.get(r, 0)) for r in set(poll) | set(epoll)}
         else:
             base = per_round(ref, c)
@@ -275,30 +295,35 @@ def summarize(manifest, facts_path, out_path):
     print()
     print(f"Closed model against nginx (1 worker), median of {facts.get('rounds', '?')} round(s) × "
           f"{facts.get('seconds', '?')} s; {facts.get('nproc', '?')} CPUs, {facts.get('libcurl', '')}")
-    head = f"{'tool':<18} {'conns':>6} {'req/s':>9} {'×wrk':>6} {'×ceiling':>8} {'CPU µs/req':>10} {'peak MB':>8} {'errors':>7}"
+    w = 26 if any(t.endswith(ALT) for t in closed) else 18  # room for "C ceiling (epoll) @8.14.1"
+    head = f"{'tool':<{w}} {'conns':>6} {'req/s':>9} {'×wrk':>6} {'×ceiling':>8} {'CPU µs/req':>10} {'peak MB':>8} {'errors':>7}"
     print(head)
     print("-" * len(head))
     table = []
+    ordered = [t for p in PEERS for t in (p, p + ALT)] + sorted(
+        t for t in closed if t not in PEERS and base_tool(t) not in PEERS)
     for c in counts:
-        for tool in PEERS + sorted(t for t in closed if t not in PEERS):
+        for tool in ordered:
             e = closed.get(tool, {}).get(c)
             if not e:
                 continue
-            label = LABELS.get(tool, tool)
+            name = label(tool, facts)
             if e["skipped"] is not None and not e["runs"]:
-                print(f"{label:<18} {c:>6,} skipped: {e['skipped']}")
+                print(f"{name:<{w}} {c:>6,} skipped: {e['skipped']}")
                 table.append({"tool": tool, "connections": c, "skipped": e["skipped"]})
                 continue
             m = e["median"]
             if not m["rps"]:
-                notes = "; ".join(r.get("note", r.get("status", "")) for r in e["runs"])
-                print(f"{label:<18} {c:>6,} failed: {notes[:90]}")
+                notes = "; ".join(dict.fromkeys(  # each different reason once
+                    r.get("note") or ("no request completed within the duration" if r.get("status") == "ok"
+                                      else r.get("status", "")) for r in e["runs"]))
+                print(f"{name:<{w}} {c:>6,} failed: {notes[:90]}")
                 table.append({"tool": tool, "connections": c, "failed": notes})
                 continue
             x_wrk = median(round_ratios(tool, c, "wrk"))
             x_ceil = median(round_ratios(tool, c, "ceiling"))
             mb = m["peak_rss_kb"] / 1024 if m["peak_rss_kb"] else None
-            print(f"{label:<18} {c:>6,} {fmt_int(m['rps']):>9} {fmt(x_wrk, 2):>6} {fmt(x_ceil, 2):>8} "
+            print(f"{name:<{w}} {c:>6,} {fmt_int(m['rps']):>9} {fmt(x_wrk, 2):>6} {fmt(x_ceil, 2):>8} "
                   f"{fmt(m['cpu_us_per_req']):>10} {fmt(mb):>8} {m['errors']:>7,}")
             table.append({"tool": tool, "connections": c, "rps": m["rps"], "x_wrk": x_wrk, "x_ceiling": x_ceil,
                           "cpu_us_per_req": m["cpu_us_per_req"], "peak_rss_mb": mb, "errors": m["errors"],
@@ -374,6 +399,9 @@ def summarize(manifest, facts_path, out_path):
               f"{fmt(open_model['cpu_us_per_req'])} µs CPU/req (barrage's closed model at 1,000 connections: "
               f"{fmt_int(open_model['closed_rps_at_1000'])} req/s)")
 
+    # ------------------------------------------------------------ the two libcurls side by side
+    libcurl_compare = compare_libcurls(closed, counts, facts, per_round)
+
     # ------------------------------------------------------------ the targets
     targets = []
 
@@ -437,6 +465,8 @@ def summarize(manifest, facts_path, out_path):
         "open_model": open_model,
         "targets": targets,
     }
+    if libcurl_compare:
+        result["libcurl_compare"] = libcurl_compare
     for by in result["closed"].values():
         for e in by.values():
             for r in e["runs"]:
@@ -448,6 +478,52 @@ def summarize(manifest, facts_path, out_path):
         f.write("\n")
     os.replace(tmp, out_path)
     print(f"\nwrote {out_path}")
+
+
+def compare_libcurls(closed, counts, facts, per_round):
+    """TOOL against TOOL@alt at each count: medians of both, and the median over rounds of alt ÷ system (the two runs
+    of a round are back to back, so a neighbour's load weighs on both alike). Prints the table; returns its rows."""
+    pairs = [t for t in PEERS if t + ALT in closed]
+    if not pairs:
+        return []
+    system = facts.get("libcurl_loaded") or "system"
+    alt = (facts.get("libcurl_alt") or {}).get("version") or "alt"
+
+    def runs_by_round(tool, c):
+        return {r["round"]: r for r in closed.get(tool, {}).get(c, {}).get("runs", []) if r.get("rps")}
+
+    rows = []
+    print(f"\nlibcurl {system} (system) against {alt} (LD_LIBRARY_PATH={(facts.get('libcurl_alt') or {}).get('path', '?')}),"
+          " each pair of runs back to back")
+    head = (f"{'client':<18} {'conns':>6} {'req/s ' + system:>14} {'req/s ' + alt:>14} {'×':>6} "
+            f"{'CPU µs ' + system:>15} {'CPU µs ' + alt:>15} {'×':>6} {'rounds':>6}")
+    print(head)
+    print("-" * len(head))
+    for c in counts:
+        for tool in pairs:
+            a, b = runs_by_round(tool, c), runs_by_round(tool + ALT, c)
+            both = sorted(set(a) & set(b))
+            if not both:
+                continue
+            rps_x = median([b[r]["rps"] / a[r]["rps"] for r in both])
+            cpu_x = median([b[r]["cpu_us_per_req"] / a[r]["cpu_us_per_req"] for r in both
+                            if a[r].get("cpu_us_per_req") and b[r].get("cpu_us_per_req")])
+            row = {"tool": tool, "connections": c, "rounds": len(both),
+                   "rps": [median([a[r]["rps"] for r in both]), median([b[r]["rps"] for r in both])],
+                   "cpu_us_per_req": [median([a[r].get("cpu_us_per_req") for r in both]),
+                                      median([b[r].get("cpu_us_per_req") for r in both])],
+                   "rps_ratio": rps_x, "cpu_ratio": cpu_x,
+                   "rps_ratios": [b[r]["rps"] / a[r]["rps"] for r in both],
+                   "errors": [sum(a[r].get("errors") or 0 for r in both), sum(b[r].get("errors") or 0 for r in both)]}
+            loaded = {x.get("libcurl") for x in b.values() if x.get("libcurl")}
+            if loaded:
+                row["alt_loaded"] = sorted(loaded)
+            rows.append(row)
+            print(f"{LABELS.get(tool, tool):<18} {c:>6,} {fmt_int(row['rps'][0]):>14} {fmt_int(row['rps'][1]):>14} "
+                  f"{fmt(rps_x, 2):>6} {fmt(row['cpu_us_per_req'][0]):>15} {fmt(row['cpu_us_per_req'][1]):>15} "
+                  f"{fmt(cpu_x, 2):>6} {len(both):>6}")
+    print(f"×: the median over rounds of {alt} ÷ {system} for the round's two runs; req/s and CPU: medians")
+    return rows
 
 
 def main(argv):

@@ -12,6 +12,12 @@
 #   BENCH_BARRAGE=PATH                    benchmark this barrage binary instead of building one
 #   BENCH_OUT=PATH                        where the JSON goes (default bench/results/latest.json)
 #   BENCH_KEEP_RAW=1                      keep every tool's raw output (its directory is printed)
+#   BENCH_LIBCURL=8|DIR                   also run barrage and the C ceiling with another libcurl (LD_LIBRARY_PATH=DIR;
+#                                         8 = libcurl 8.14.1 from .ci/libcurl8.sh), each run next to the same run on
+#                                         the system's libcurl (A B, then B A), and print the two side by side. In this
+#                                         mode the clients default to "barrage curl-poll curl-epoll", the latency and
+#                                         open-model benches are skipped unless BENCH_SKIP_EXTRA=0, and the JSON goes
+#                                         to bench/results/libcurl-compare.json.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +36,30 @@ TOOLS=${BENCH_TOOLS:-"barrage curl-poll curl-epoll wrk h2load ab hey k6"}
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- a second libcurl (BENCH_LIBCURL)
+# The other library's runs are the same clients under the name TOOL@alt, with LD_LIBRARY_PATH=ALT_LIB.
+ALT_LIB=""
+if [[ -n ${BENCH_LIBCURL:-} ]]; then
+    if [[ $BENCH_LIBCURL == 8 ]]; then
+        ALT_LIB="$ROOT/.build-tools/libcurl8/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
+        [[ -e $ALT_LIB/libcurl.so.4 ]] || bash "$ROOT/.ci/libcurl8.sh" >&2 || true
+    else
+        ALT_LIB=$(cd "$BENCH_LIBCURL" 2>/dev/null && pwd) || ALT_LIB=$BENCH_LIBCURL
+    fi
+    if [[ ! -e $ALT_LIB/libcurl.so.4 ]]; then
+        log "BENCH_LIBCURL: no libcurl.so.4 in $ALT_LIB (BENCH_LIBCURL=8 unpacks libcurl 8.14.1 there with .ci/libcurl8.sh)"
+        exit 2
+    fi
+    TOOLS=${BENCH_TOOLS:-"barrage curl-poll curl-epoll"}
+    BENCH_SKIP_EXTRA=${BENCH_SKIP_EXTRA:-1}
+    BENCH_OUT=${BENCH_OUT:-$HERE/results/libcurl-compare.json}
+    expanded=""
+    for t in $TOOLS; do
+        case "$t" in barrage|curl-poll|curl-epoll) expanded+=" $t $t@alt" ;; *) expanded+=" $t" ;; esac
+    done
+    TOOLS=${expanded# }
+fi
 
 # ---------------------------------------------------------------- what is missing gets installed (as root)
 IS_ROOT=0; [[ $(id -u) == 0 ]] && IS_ROOT=1
@@ -98,6 +128,13 @@ fi
 CEILING="$SCRATCH/curl-ceiling"
 mkdir -p "$SCRATCH"
 cc -O2 -Wall -o "$CEILING" "$HERE/curl-ceiling.c" -lcurl
+ALT_VERSION=""
+if [[ -n $ALT_LIB ]]; then
+    ALT_VERSION=$(LD_LIBRARY_PATH="$ALT_LIB" "$CEILING" --version)
+    log "second libcurl: $ALT_VERSION from $ALT_LIB (runs named TOOL@alt), system: $(env -u LD_LIBRARY_PATH "$CEILING" --version)"
+    # Barrage's result does not name its libcurl: ask the binary which one it loads with ALT_LIB.
+    log "barrage with it: $(LD_LIBRARY_PATH="$ALT_LIB" "$BARRAGE" version --verbose 2>&1 | grep -m1 '^libcurl:' || echo 'libcurl: unknown')"
+fi
 
 # ---------------------------------------------------------------- limits, pinning, scratch
 HARD=$(ulimit -Hn)
@@ -144,9 +181,9 @@ curl -sf -o /dev/null "$URL" || { log "nginx did not start:"; cat "$WORK/nginx.o
 log "nginx on $URL (pinned: ${SERVER_PIN[*]:-no}), clients pinned: ${CLIENT_PIN[*]:-no}, RLIMIT_NOFILE $NOFILE"
 
 # ---------------------------------------------------------------- machine facts
-python3 - "$WORK/facts.json" "$BARRAGE" "$K6" "$NCPU" "$ROUNDS" "$SECS" "$COUNTS" <<'EOF'
+python3 - "$WORK/facts.json" "$BARRAGE" "$K6" "$NCPU" "$ROUNDS" "$SECS" "$COUNTS" "$ALT_LIB" "$ALT_VERSION" "$(env -u LD_LIBRARY_PATH "$CEILING" --version)" <<'EOF'
 import json, os, platform, subprocess, sys
-out, barrage, k6, ncpu, rounds, secs, counts = sys.argv[1:]
+out, barrage, k6, ncpu, rounds, secs, counts, alt_lib, alt_version, system_version = sys.argv[1:]
 def cmd(*a):
     try:
         r = subprocess.run(a, capture_output=True, text=True, timeout=20)
@@ -167,7 +204,10 @@ facts = {
     "k6": cmd(k6, "version") if k6 else None, "barrage": cmd(barrage, "--version"),
     "loadavg_start": open("/proc/loadavg").read().split()[:3],
     "rounds": int(rounds), "seconds": float(secs), "connections": [int(c) for c in counts.split()],
+    "libcurl_loaded": system_version,
 }
+if alt_lib:
+    facts["libcurl_alt"] = {"path": alt_lib, "version": alt_version}
 json.dump(facts, open(out, "w"), indent=2)
 EOF
 
@@ -195,13 +235,18 @@ run_client() {
     local tool=$1 n=$2 round=$3 url=${4:-$URL}
     local prefix="$RAW/$tool-$n-$round"
     local reason
-    reason=$(skip_reason "$tool" "$n")
+    # TOOL@alt: the same client with the second libcurl first on the library path; with BENCH_LIBCURL, the system
+    # side runs without any LD_LIBRARY_PATH the caller had.
+    local base=${tool%@alt} lib=()
+    if [[ $tool == *@alt ]]; then lib=(env "LD_LIBRARY_PATH=$ALT_LIB")
+    elif [[ -n $ALT_LIB ]]; then lib=(env -u LD_LIBRARY_PATH); fi
+    reason=$(skip_reason "$base" "$n")
     if [[ -n $reason ]]; then LOAD1=""; record "$tool" "$n" "$round" skipped "$reason"; return; fi
     local cmd=()
     # The ceiling's receive buffer follows Barrage's automatic choice: libcurl's 16 KB, 4 KB from 1,000 connections.
     local buffer=16384
     (( n >= 1000 )) && buffer=4096
-    case "$tool" in
+    case "$base" in
         barrage)    cmd=("$BARRAGE" run "$url" -c "$n" -d "${SECS}s" --threads 1 --preconnect --quiet --json "$prefix.json") ;;
         curl-poll)  cmd=("$CEILING" --mode poll --url "$url" -c "$n" -d "$SECS" --buffer "$buffer") ;;
         curl-epoll) cmd=("$CEILING" --mode epoll --url "$url" -c "$n" -d "$SECS" --buffer "$buffer") ;;
@@ -216,7 +261,7 @@ run_client() {
     local limit=$(( SECS * 3 + 90 )) rc=0
     LOAD1=$(load1)
     timeout -k 5 "$limit" /usr/bin/time -f '%U %S %M' -o "$prefix.time" \
-        "${CLIENT_PIN[@]}" "${cmd[@]}" >"$prefix.out" 2>"$prefix.err" </dev/null || rc=$?
+        "${CLIENT_PIN[@]}" "${lib[@]}" "${cmd[@]}" >"$prefix.out" 2>"$prefix.err" </dev/null || rc=$?
     local status=ok note=""
     if (( rc == 124 || rc == 137 )); then status=failed; note="killed after ${limit}s"
     elif (( rc != 0 )); then status=failed; note="exit $rc: $(tail -c 300 "$prefix.err" | tr '\n\t' '  ')"; fi

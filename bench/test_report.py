@@ -162,6 +162,51 @@ class SummarizeTests(unittest.TestCase):
         # Raw-output paths do not leak into the results.
         self.assertNotIn(self.dir, json.dumps(result["closed"]))
 
+    def test_two_libcurls_side_by_side(self):
+        """BENCH_LIBCURL: TOOL@alt runs are parsed as TOOL's, kept out of the ceiling and the targets, and compared
+        with TOOL's round by round."""
+        def ceiling(name, requests, version):
+            p = self.ceiling_run(name, requests, 0.5, 0.3)
+            with open(p + ".out") as f:
+                line = f.read().strip()
+            with open(p + ".out", "w") as f:
+                f.write(f"{line} libcurl={version}\n")
+            return p
+        rows = [
+            ("curl-poll", 50, 1, "ok", ceiling("p1", 40000, "7.88.1")),
+            ("curl-poll@alt", 50, 1, "ok", ceiling("q1", 30000, "8.14.1")),
+            ("curl-poll@alt", 50, 2, "ok", ceiling("q2", 20000, "8.14.1")),
+            ("curl-poll", 50, 2, "ok", ceiling("p2", 40000, "7.88.1")),
+            ("barrage", 50, 1, "ok", self.prefix("b1", "barrage")),
+            ("barrage@alt", 50, 1, "ok", self.prefix("c1", "barrage")),
+        ]
+        manifest = os.path.join(self.dir, "manifest.tsv")
+        with open(manifest, "w") as f:
+            for tool, conns, rnd, status, prefix in rows:
+                f.write(f"{tool}\t{conns}\t{rnd}\t{status}\t{prefix}\t\t0.5\n")
+        facts = os.path.join(self.dir, "facts.json")
+        with open(facts, "w") as f:
+            json.dump({"rounds": 2, "seconds": 1, "nproc": 2, "libcurl_loaded": "7.88.1",
+                       "libcurl_alt": {"path": "/x", "version": "8.14.1"}}, f)
+        out = os.path.join(self.dir, "compare.json")
+        with redirect_stdout(io.StringIO()) as printed:
+            report.summarize(manifest, facts, out)
+        with open(out) as f:
+            result = json.load(f)
+        compare = {(r["tool"], r["connections"]): r for r in result["libcurl_compare"]}
+        poll = compare[("curl-poll", 50)]
+        self.assertEqual(poll["rounds"], 2)
+        self.assertEqual(poll["rps_ratios"], [0.75, 0.5])
+        self.assertAlmostEqual(poll["rps_ratio"], 0.625)
+        self.assertEqual(poll["rps"], [40000, 25000])
+        self.assertEqual(poll["alt_loaded"], ["8.14.1"])
+        self.assertAlmostEqual(compare[("barrage", 50)]["rps_ratio"], 1.0)
+        # The ceiling is the system libcurl's alone.
+        self.assertAlmostEqual(result["ceiling"]["50"]["rps"], 40000)
+        self.assertIn("C ceiling (poll) @8.14.1", printed.getvalue())
+        self.assertIn("req/s 8.14.1", printed.getvalue())
+
+
 
 if __name__ == "__main__":
     unittest.main()

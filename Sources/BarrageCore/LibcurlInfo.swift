@@ -50,7 +50,10 @@ public struct LibcurlInfo: Sendable, Equatable {
     public enum Capability: String, CaseIterable, Sendable {
         /// `--http 2` on `http://` (prior knowledge): reused h2c connections fail before 8.0.0 (curl issue 10634).
         case h2c
-        /// `CURLINFO_CONN_ID` (8.2.0): the connection a transfer used, by id.
+        /// `CURLINFO_CONN_ID` (8.2.0): the connection a transfer used, by id. Listed by `version --verbose`, not read by
+        /// the engine: ids are handed out in connection order but seen in completion order, and a multiplexed HTTP/2
+        /// stream that ends while others still use its connection reads back -1 or its handle's previous id, so
+        /// `connections` stays counted from `CURLINFO_NUM_CONNECTS` (bench/README.md, "CURLINFO_CONN_ID").
         case connectionID
         /// `CURLINFO_QUEUE_TIME_T` (8.6.0): the time a transfer waited inside libcurl for a connection.
         case queueTime
