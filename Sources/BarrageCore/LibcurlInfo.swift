@@ -71,7 +71,7 @@ public struct LibcurlInfo: Sendable, Equatable {
         public var label: String {
             switch self {
             case .h2c: return "h2c (--http 2 on http://)"
-            case .connectionID: return "CURLINFO_CONN_ID"
+            case .connectionID: return "CURLINFO_CONN_ID (not read: connections are counted from NUM_CONNECTS)"
             case .queueTime: return "CURLINFO_QUEUE_TIME_T"
             }
         }
