@@ -30,6 +30,8 @@ public struct RunMeasurement: Sendable {
     public var groups: [GroupRecorder] = []
     /// A WebSocket run's messages (after the warm-up); nil for HTTP runs.
     public var messages: MessageRecorder?
+    /// The libcurl the engine ran on (`8.14.1 OpenSSL/3.0.17`), as loaded at run time; nil where not known.
+    public var libcurl: String?
 
     public init(recorder: Recorder, targets: [Recorder] = [], stages: [Recorder] = [], warmup: Recorder? = nil,
                 timeline: [TimelineEntry] = [], startedEpochMillis: Int64, runMicros: Int64, firstErrors: [String: String] = [:]) {
@@ -74,6 +76,7 @@ extension RunResult {
             let wall = Double(Swift.max(1, m.runMicros)) * Double(plan.effectiveThreads)
             result.client = ClientUsage(cpu_user_us: cpu.user, cpu_system_us: cpu.system, threads: plan.effectiveThreads,
                                         cpu_utilization: Double(cpu.user + cpu.system) / wall)
+            result.client?.libcurl = m.libcurl
         }
         if let ws = plan.workload.webSocket, let messages = m.messages {
             result.messages = Messages(messages, durationMicros: measured, answer: ws.answer.label)

@@ -140,6 +140,9 @@ public struct RunResult: Codable, Sendable, Equatable {
         public var threads: Int
         /// CPU time / (wall time × engine threads): near 1 means the engine threads were saturated.
         public var cpu_utilization: Double
+        /// The libcurl the run was made with, as loaded at run time (`8.14.1 OpenSSL/3.0.17`): the same binary runs on
+        /// 7.88.1 or 8.x and their numbers differ. Absent in results from before it was recorded.
+        public var libcurl: String? = nil
         public init(cpu_user_us: Int64, cpu_system_us: Int64, threads: Int, cpu_utilization: Double) {
             self.cpu_user_us = cpu_user_us; self.cpu_system_us = cpu_system_us; self.threads = threads
             self.cpu_utilization = cpu_utilization

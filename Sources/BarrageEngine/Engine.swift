@@ -49,9 +49,16 @@ public final class Engine {
             m.iterations = iterations
             m.groups = groups
             m.messages = messages
+            m.libcurl = Engine.libcurlDescription
             return m
         }
     }
+
+    /// The loaded libcurl's version and TLS library, read once (`RunResult.client.libcurl`).
+    static let libcurlDescription: String = {
+        let info = LibcurlInfo.loaded
+        return info.sslVersion.map { "\(info.version) \($0)" } ?? info.version
+    }()
 
     /// What the controller knows while the run lasts.
     public struct Progress {

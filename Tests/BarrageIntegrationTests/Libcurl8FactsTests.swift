@@ -30,6 +30,10 @@ final class Libcurl8FactsTests: XCTestCase {
             XCTAssertEqual(k?.requests.ok, 40, name)
             XCTAssertEqual(k?.connections.new, 4, "\(name): one connection per worker")
             XCTAssertEqual(k?.connections.reused, 36, name)
+            // The result names the libcurl the run was made with, as loaded (not as built against).
+            if let version = try Libcurl8.loadedVersion(environment: env) {
+                XCTAssertEqual(k?.client?.libcurl?.split(separator: " ").first.map(String.init), version, name)
+            }
             let (fresh, f, _) = try runJSON(base + "/", environment: env, extra: ["--no-keepalive"])
             XCTAssertEqual(fresh.status, 0, "\(name): \(fresh.stderr)")
             XCTAssertEqual(f?.requests.ok, 40, name)
