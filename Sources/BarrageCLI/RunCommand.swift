@@ -37,7 +37,8 @@ extension Barrage {
 
             WebSocket (ws://, wss://; needs libcurl 8): -c connections each send a message and wait for its \
             answer (--ws-answer), -n messages in all, --ws-rate per connection; --rate opens connections instead, \
-            each sending --ws-messages. Handshakes are the requests; the messages have their own section.
+            each sending --ws-messages. Handshakes are the requests; the messages have their own section. A \
+            profile whose target is ws:// or wss:// describes the same in a websocket: block; --ws-* flags override it.
 
             From other tools: -t is --threads (as in wrk), -z is -d (as in hey); for -q, -k, -o, -T, --latency \
             and --vus the error names Barrage's flag.
