@@ -239,6 +239,8 @@ final class WebSocketProfileTests: XCTestCase {
             ("scenarios:\n  a:\n    websocket: { message: hi }\n\(flow)", "ws.yaml:3: scenarios.a.websocket: WebSocket is not available in scenarios"),
             ("scenarios:\n  a:\n    load: { model: closed, start_concurrency: 1, stages: [ { duration: 1s, concurrency: 1 } ] }\n    flow:\n      - { url: \"http://127.0.0.1:9/\", websocket: { message: hi } }\n",
              "ws.yaml:5: scenarios.a.flow[0].websocket: WebSocket is not available in scenarios"),
+            ("scenarios:\n  a:\n    load: { model: closed, start_concurrency: 1, stages: [ { duration: 1s, concurrency: 1 } ] }\n    flow:\n      - { url: \"ws://127.0.0.1:9/ws\" }\n",
+             "ws.yaml:5: scenarios.a.flow[0].url: 'ws://127.0.0.1:9/ws': WebSocket is not available in scenarios"),
         ]
         for (text, expected) in cases {
             let message = failure(text)

@@ -429,6 +429,9 @@ extension ProfileReader {
             throw fail(map.keyLine("url"), map.path("url"), "is required (a step is a request with a url, or think: for a pause)")
         }
         let url = try flowTemplate(urlNode, map.path("url"), scope: scope, uses: &uses)
+        if Self.isWebSocketURL(url.text) {
+            throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(Redaction.url(url.text)))': \(Self.noWebSocketInScenarios)")
+        }
         if let problem = Self.flowURLProblem(url) {
             throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(Redaction.url(url.text)))': \(problem)")
         }
