@@ -35,10 +35,12 @@ enum ProfileInput {
     }
 
     /// Loads and validates the profile, registers its secret values for redaction, and builds its plan with the
-    /// request flags and the load flags (`overrides`: the flags as given, recorded in the plan).
+    /// request flags, the load flags (`overrides`: the flags as given, recorded in the plan) and, on a WebSocket
+    /// profile, the `--ws-*` flags (`webSocket`).
     static func load(_ path: String, variables pairs: [String], request: RequestOptions, threads: Int?,
                      load: LoadOverride = LoadOverride(), overrides: [String] = [], segment: Segment? = nil,
-                     recordRaw: Bool = false, engine: EngineTuning = EngineTuning(), scenarios: [String] = []) throws -> Loaded {
+                     recordRaw: Bool = false, engine: EngineTuning = EngineTuning(), scenarios: [String] = [],
+                     webSocket: WebSocketSettings = WebSocketSettings()) throws -> Loaded {
         let vars = try variables(pairs)
         let env = ProcessInfo.processInfo.environment
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -47,7 +49,8 @@ enum ProfileInput {
         let profile = try ProfileLoader.load(path: path, variables: vars, environment: env)
         let inputs = PlanInputs(source: .profile(profile, override: load, given: overrides), request: try request.requestOverride(),
                                 transport: try request.transport(), threads: threads ?? SystemLimits.availableCPUs(),
-                                segment: segment, recordRaw: recordRaw, engine: engine, scenarios: scenarios)
+                                segment: segment, recordRaw: recordRaw, engine: engine, scenarios: scenarios,
+                                webSocket: webSocket)
         return Loaded(profile: profile, plan: try PlanBuilder.build(inputs))
     }
 }

@@ -37,7 +37,8 @@ extension Barrage {
 
             WebSocket (ws://, wss://; needs libcurl 8): -c connections each send a message and wait for its \
             answer (--ws-answer), -n messages in all, --ws-rate per connection; --rate opens connections instead, \
-            each sending --ws-messages. Handshakes are the requests; the messages have their own section.
+            each sending --ws-messages. Handshakes are the requests; the messages have their own section. A \
+            profile whose target is ws:// or wss:// describes the same in a websocket: block; --ws-* flags override it.
 
             From other tools: -t is --threads (as in wrk), -z is -d (as in hey); for -q, -k, -o, -T, --latency \
             and --vus the error names Barrage's flag.
@@ -145,6 +146,12 @@ extension Barrage {
                     throw BarrageError.usage("--rate: a WebSocket open model needs -d DURATION (-n counts messages)")
                 }
             }
+            try refuseForWebSocket()
+            _ = try webSocket.plan()
+        }
+
+        /// The flags a WebSocket run (a ws:// URL or a WebSocket profile) does not take.
+        func refuseForWebSocket() throws {
             let refused: [(String, Bool)] = [
                 ("--ramp-concurrency", rampConcurrency != nil),
                 ("--method", request.methodFlag.map { $0.uppercased() != "GET" } ?? false),
@@ -156,7 +163,6 @@ extension Barrage {
             for (flag, given) in refused where given {
                 throw BarrageError.usage("\(flag): not for WebSocket runs (ws://, wss://)")
             }
-            _ = try webSocket.plan()
         }
 
         /// The load flags, read (`FlagValue`): nil where not given.
@@ -237,6 +243,7 @@ extension Barrage {
                     throw BarrageError.usage("\(flag): the profile \(url) sets the load shape (load:); edit the profile instead (-d, -n, -c and --rate override it for a quick run)")
                 }
                 if concurrency != nil && rate != nil { throw BarrageError.usage("--concurrency and --rate: give one, not both") }
+                _ = try webSocket.settings() // each --ws-* value; whether the profile is a WebSocket one is known once it is read
                 return
             }
             if !variables.isEmpty { throw BarrageError.usage("--env: only for profiles") }
@@ -306,7 +313,12 @@ extension Barrage {
                 let (override, given) = try profileOverride()
                 let loaded = try ProfileInput.load(url, variables: variables, request: effectiveRequest, threads: l.threads,
                                                    load: override, overrides: given, segment: segment, recordRaw: raw != nil,
-                                                   engine: tuning, scenarios: scenario)
+                                                   engine: tuning, scenarios: scenario, webSocket: try webSocket.settings())
+                if loaded.plan.workload.webSocket != nil {
+                    try refuseForWebSocket()
+                } else if let flag = webSocket.given.first {
+                    throw BarrageError.usage("\(flag): only for WebSocket runs (\(url) has no ws:// or wss:// target)")
+                }
                 let running = loaded.plan.lanes.isEmpty ? loaded.plan.workload.flow?.scenario : nil
                 let lanes = loaded.plan.lanes.map(\.name)
                 return (loaded.plan, loaded.profile.thresholds,
@@ -324,6 +336,7 @@ extension Barrage {
         func run() throws {
             if isWebSocket { try WebSocketOptions.checkLibcurl() }
             let (plan, profileThresholds, notRunning) = try planned()
+            if plan.workload.webSocket != nil && !isWebSocket { try WebSocketOptions.checkLibcurl() } // a WebSocket profile
             try RequestOptions.checkHTTPVersion(plan.httpVersion, urls: plan.targets.map(\.url))
             // Gates on a scenario of the profile that this run leaves out (--scenario) are set aside, with a note.
             let record = PlanRecord(plan)

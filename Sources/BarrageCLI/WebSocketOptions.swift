@@ -39,44 +39,42 @@ struct WebSocketOptions: ParsableArguments {
 
     /// The message plan, checked (one line naming the flag on a bad value).
     func plan() throws -> WebSocketPlan {
-        var payload = WebSocketPlan.defaultPayload
+        let settings = try self.settings()
+        if settings.payload.isEmpty { throw BarrageError.usage("--ws-message: the message is empty (give text, or --ws-size)") }
+        if settings.payloadProblem != nil {
+            throw BarrageError.usage("--ws-message: not UTF-8 text; add --ws-binary to send it in binary frames")
+        }
+        return settings.plan()
+    }
+
+    /// The flags as given, each value checked (one line naming the flag), nil where not given: alone they make a URL
+    /// run's plan (`plan()`); on a WebSocket profile each replaces the `websocket:` field it names.
+    func settings() throws -> WebSocketSettings {
+        var settings = WebSocketSettings()
         if let message {
             if message.hasPrefix("@") {
                 let path = String(message.dropFirst())
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw BarrageError.usage("--ws-message @\(path): cannot read the file")
                 }
-                payload = Array(data)
+                settings.message = Array(data)
             } else {
-                payload = Array(message.utf8)
+                settings.message = Array(message.utf8)
             }
         }
-        if let size { payload = WebSocketPlan.sized(payload, bytes: try size.checked("--ws-size", min: 1, max: 16 << 20)) }
-        if payload.isEmpty { throw BarrageError.usage("--ws-message: the message is empty (give text, or --ws-size)") }
-        if !binary && String(validatingUTF8: payload.map { CChar(bitPattern: $0) } + [0]) == nil {
-            throw BarrageError.usage("--ws-message: not UTF-8 text; add --ws-binary to send it in binary frames")
-        }
-        let answer = try Self.answer(self.answer ?? "echo")
-        return WebSocketPlan(payload: payload, binary: binary,
-                             ratePerConnection: try rate?.checked("--ws-rate", max: 1_000_000),
-                             messagesPerConnection: try messagesPerConnection?.checked("--ws-messages", in: 1...Int.max),
-                             answer: answer)
+        if binary { settings.binary = true }
+        settings.sizeBytes = try size?.checked("--ws-size", min: 1, max: WebSocketSettings.maxSizeBytes)
+        settings.ratePerConnection = try rate?.checked("--ws-rate", max: WebSocketSettings.maxRatePerConnection)
+        settings.messagesPerConnection = try messagesPerConnection?.checked("--ws-messages", in: 1...Int.max)
+        settings.answer = try answer.map { try Self.answer($0) }
+        return settings
     }
 
     static func answer(_ text: String) throws -> WebSocketPlan.Answer {
-        switch text {
-        case "echo": return .echo
-        case "any": return .any
-        default:
-            guard text.hasPrefix("match:") else {
-                throw BarrageError.usage("--ws-answer '\(text)': expected echo, any or match:REGEX")
-            }
-            let pattern = String(text.dropFirst("match:".count))
-            guard !pattern.isEmpty, (try? NSRegularExpression(pattern: pattern)) != nil else {
-                throw BarrageError.usage("--ws-answer '\(text)': not a regular expression")
-            }
-            return .match(pattern)
+        guard let answer = WebSocketPlan.Answer(text: text) else {
+            throw BarrageError.usage("--ws-answer '\(text)': \(WebSocketPlan.Answer.problem(text) ?? "")")
         }
+        return answer
     }
 
     /// WebSocket needs a libcurl with `ws` in its protocol list (8.x; Debian 12's 7.88.1 has none): one line naming the

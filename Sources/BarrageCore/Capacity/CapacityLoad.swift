@@ -5,6 +5,7 @@ import Foundation
 public enum CapacityLoad {
     /// Why a plan cannot be searched (exit 2), or nil.
     public static func refusal(_ plan: RunPlan) -> String? {
+        if plan.workload.webSocket != nil { return "a WebSocket profile: capacity searches HTTP request rates (run it with barrage run)" }
         if !plan.lanes.isEmpty {
             if plan.lanes.allSatisfy({ $0.plan.model == .closed }) {
                 return "nothing to scale: every scenario runs the closed model (give one an open-model load: rate stages)"

@@ -24,11 +24,15 @@ public struct PlanInputs: Sendable {
     public var engine: EngineTuning
     /// A profile with scenarios: the ones to run (`--scenario`); empty: all of them.
     public var scenarios: [String]
+    /// A WebSocket profile: the `--ws-*` flags, each field replacing the profile's `websocket:` field.
+    public var webSocket: WebSocketSettings
 
     public init(source: Source, request: RequestOverride = RequestOverride(), transport: Transport = Transport(), threads: Int,
-                segment: Segment? = nil, recordRaw: Bool = false, engine: EngineTuning = EngineTuning(), scenarios: [String] = []) {
+                segment: Segment? = nil, recordRaw: Bool = false, engine: EngineTuning = EngineTuning(), scenarios: [String] = [],
+                webSocket: WebSocketSettings = WebSocketSettings()) {
         self.source = source; self.request = request; self.transport = transport; self.threads = threads
         self.segment = segment; self.recordRaw = recordRaw; self.engine = engine; self.scenarios = scenarios
+        self.webSocket = webSocket
     }
 }
 
@@ -101,6 +105,15 @@ public enum PlanBuilder {
                     throw BarrageError.usage("--scenario: \(profile.path) has no scenarios (it has targets:)")
                 }
                 plan = self.plan(profile: profile, request: inputs.request, transport: inputs.transport, threads: inputs.threads)
+                if let written = profile.webSocket {
+                    let settings = written.overridden(by: inputs.webSocket)
+                    if let problem = settings.payloadProblem {
+                        // Only the flags can make it so: the loader checked the profile's own message.
+                        throw BarrageError.usage("--ws-message/--ws-size over \(profile.path)'s websocket: block: " + problem
+                            + (problem.hasPrefix("not UTF-8") ? " (--ws-binary)" : ""))
+                    }
+                    plan.workload.webSocket = settings.plan()
+                }
             } else {
                 let chosen = try scenarios(of: profile, selected: inputs.scenarios)
                 if chosen.count > 1 || chosen[0].startAfterMicros > 0 {
@@ -123,6 +136,9 @@ public enum PlanBuilder {
                 }
                 plan = override.applied(to: plan)
                 plan.overrides = given
+                if let ws = plan.workload.webSocket, plan.schedule != nil, ws.messagesPerConnection == nil {
+                    throw BarrageError.usage("--rate: a WebSocket open model opens connections at this rate; give --ws-messages N (or websocket.messages in \(profile.path))")
+                }
             }
         }
         plan.segment = inputs.segment
@@ -281,6 +297,10 @@ public enum PlanBuilder {
             // The lateness limit follows the profile's own timeout: a --timeout flag does not move it.
             load = .open(schedule, maxInFlight: p.load.maxInFlight ?? defaultMaxInFlight,
                          maxLatenessMicros: p.load.maxLatenessMicros ?? profileTimeout)
+        case .closed where p.webSocket != nil:
+            // A WebSocket profile's connections are constant (the loader checked): one load of the stages' total length.
+            load = .closed(workers: p.load.startConcurrency, durationMicros: p.load.stages.reduce(0) { $0 + $1.durationMicros })
+            requestLimit = p.load.requests
         case .closed:
             load = .closed(start: p.load.startConcurrency,
                            stages: p.load.stages.map { ClosedStage(durationMicros: $0.durationMicros, concurrency: $0.concurrency ?? 0) },

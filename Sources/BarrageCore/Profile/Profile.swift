@@ -17,6 +17,9 @@ public struct Profile: Sendable, Equatable {
     /// The top-level `setup:` of a scenario profile: steps run once per run, before any load; its captures
     /// (`variables`) are every scenario's to read. Nil without one.
     public var setup: Flow? = nil
+    /// A WebSocket profile (its one target is `ws://` or `wss://`): the `websocket:` block's message plan, each field
+    /// nil where not written (all nil without a block). Nil for an HTTP profile.
+    public var webSocket: WebSocketSettings? = nil
 
     /// One `scenarios:` entry: a flow and the load that runs it.
     public struct Scenario: Sendable, Equatable {

@@ -16,6 +16,7 @@ extension ProfileReader {
 
     /// A profile with `scenarios:` (the top-level fields are checked already).
     func scenarioProfile(_ top: Fields) throws -> Profile {
+        if let entry = top.entry("websocket") { throw fail(entry.key, "websocket", Self.noWebSocketInScenarios) }
         for other in ["targets", "load"] {
             if let entry = top.entry(other) {
                 throw fail(entry.key, other, "cannot be used with scenarios: (each scenario has its own flow and load)")
@@ -122,6 +123,7 @@ extension ProfileReader {
 
     func readScenario(_ node: Node, name: String, path: String, keyLine: Int, dataSets: [ProfileDataSet],
                       defaultHeaders profileHeaders: [(node: Node, path: String)], runCaptures: [String] = []) throws -> Profile.Scenario {
+        try refuseWebSocketBlock(node, path)
         let map = try fields(node, path: path, line: keyLine, allowed: Self.scenarioFields)
         guard let loadNode = map.value("load") else { throw fail(map.keyLine("load"), map.path("load"), "is required") }
         let load = try readLoad(loadNode, map.path("load"), keyLine: map.keyLine("load"))
@@ -320,6 +322,7 @@ extension ProfileReader {
         var pending: [PendingStep] = []
         for (i, item) in list.enumerated() {
             let itemPath = paths[i]
+            try refuseWebSocketBlock(item, itemPath)
             if let stepName = stepNames[i] {
                 pending.append(.request(try readRequestStep(item, itemPath, name: stepName, scope: scope, defaultHeaders: defaultHeaders)))
             } else {
@@ -426,6 +429,9 @@ extension ProfileReader {
             throw fail(map.keyLine("url"), map.path("url"), "is required (a step is a request with a url, or think: for a pause)")
         }
         let url = try flowTemplate(urlNode, map.path("url"), scope: scope, uses: &uses)
+        if Self.isWebSocketURL(url.text) {
+            throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(Redaction.url(url.text)))': \(Self.noWebSocketInScenarios)")
+        }
         if let problem = Self.flowURLProblem(url) {
             throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(Redaction.url(url.text)))': \(problem)")
         }

@@ -155,7 +155,7 @@ struct ProfileReader {
     /// The names `lookup` knows (-e first, then the environment): did-you-mean candidates for flow templates.
     var variableNames: [String] = []
 
-    static let topFields = ["name", "seed", "defaults", "data", "setup", "scenarios", "targets", "load", "thresholds"]
+    static let topFields = ["name", "seed", "defaults", "data", "setup", "scenarios", "targets", "load", "websocket", "thresholds"]
     static let defaultsFields = ["timeout", "connect_timeout", "headers"]
     static let targetFields = ["name", "url", "method", "headers", "body", "body_file", "weight", "expect", "timeout"]
     static let expectFields = ["status", "body_contains"]
@@ -210,9 +210,12 @@ struct ProfileReader {
         let targets = try readTargets(targetsNode, "targets")
         guard let loadNode = top.value("load") else { throw fail(top.keyLine("load"), "load", "is required") }
         let load = try readLoad(loadNode, "load", keyLine: top.keyLine("load"))
+        let webSocket = try readWebSocketProfile(top, targets: targets, load: load)
         let thresholds = try top.value("thresholds").map { try readThresholds($0, "thresholds", targets: targets) } ?? []
-        return Profile(name: name, seed: seed, defaults: defaults, targets: targets, load: load,
-                       thresholds: thresholds, path: file)
+        var profile = Profile(name: name, seed: seed, defaults: defaults, targets: targets, load: load,
+                              thresholds: thresholds, path: file)
+        profile.webSocket = webSocket
+        return profile
     }
 
     /// The file's name without directory and extension (`profiles/checkout.yaml` → `checkout`), for a profile with no
@@ -286,7 +289,9 @@ struct ProfileReader {
         let nameLine = map.value("name").map(line) ?? line(node)
         guard let urlNode = map.value("url") else { throw fail(map.keyLine("url"), map.path("url"), "is required") }
         let url = try string(urlNode, map.path("url"))
-        if let problem = HTTPURL.problem(url) {
+        // A WebSocket URL's form is an HTTP URL's: ws:// as http://, wss:// as https:// (the rest in +WebSocket).
+        let checked = Self.isWebSocketURL(url) ? "http" + url.dropFirst(2) : url
+        if let problem = HTTPURL.problem(checked) {
             throw fail(urlNode, map.path("url"), "'\(Threshold.oneLine(Redaction.url(url)))': \(problem)")
         }
         var target = Profile.Target(name: name, url: url)
