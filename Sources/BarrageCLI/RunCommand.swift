@@ -151,8 +151,7 @@ extension Barrage {
                 ("--body", request.body != nil), ("--body-file", request.bodyFile != nil),
                 ("--http", request.httpVersion != "1.1"), ("--max-streams", request.maxStreams != nil),
                 ("--no-keepalive", request.noKeepalive), ("--preconnect", request.preconnect),
-                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed),
-                ("--raw", raw != nil), ("--segment", segment != nil), ("--segments", segments != nil)]
+                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed)]
             for (flag, given) in refused where given {
                 throw BarrageError.usage("\(flag): not for WebSocket runs (ws://, wss://)")
             }
