@@ -108,7 +108,7 @@ extension Barrage {
 
         @OptionGroup var exports: ExportOptions
 
-        @Option(help: ArgumentHelp("Stream every request as an NDJSON line (due, sent, done µs; target, status, bytes, error).", valueName: "path"))
+        @Option(help: ArgumentHelp("Stream every request as an NDJSON line (due, sent, done µs; target, status, bytes, error); WebSocket: every handshake and message.", valueName: "path"))
         var raw: String?
 
         @Option(help: ArgumentHelp("Run one exact share of the plan, I of N (also BARRAGE_SEGMENT=I/N).", valueName: "I/N"))
