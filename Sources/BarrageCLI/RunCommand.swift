@@ -109,7 +109,7 @@ extension Barrage {
 
         @OptionGroup var exports: ExportOptions
 
-        @Option(help: ArgumentHelp("Stream every request as an NDJSON line (due, sent, done µs; target, status, bytes, error).", valueName: "path"))
+        @Option(help: ArgumentHelp("Stream every request as an NDJSON line (due, sent, done µs; target, status, bytes, error); WebSocket: every handshake and message.", valueName: "path"))
         var raw: String?
 
         @Option(help: ArgumentHelp("Run one exact share of the plan, I of N (also BARRAGE_SEGMENT=I/N).", valueName: "I/N"))
@@ -158,8 +158,7 @@ extension Barrage {
                 ("--body", request.body != nil), ("--body-file", request.bodyFile != nil),
                 ("--http", request.httpVersion != "1.1"), ("--max-streams", request.maxStreams != nil),
                 ("--no-keepalive", request.noKeepalive), ("--preconnect", request.preconnect),
-                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed),
-                ("--raw", raw != nil), ("--segment", segment != nil), ("--segments", segments != nil)]
+                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed)]
             for (flag, given) in refused where given {
                 throw BarrageError.usage("\(flag): not for WebSocket runs (ws://, wss://)")
             }

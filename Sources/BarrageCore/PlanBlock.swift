@@ -113,7 +113,7 @@ public enum PlanBlock {
         var client = ["\(p.threads) thread\(p.threads == 1 ? "" : "s")", "timeout \(DurationParser.format(micros: p.timeout_us))",
                       "HTTP/\(p.http_version)"]
         if !p.keepalive { client.append("no keep-alive") }
-        if p.targets.contains(where: { $0.url.lowercased().hasPrefix("https://") }) {
+        if p.targets.contains(where: { $0.url.lowercased().hasPrefix("https://") || $0.url.lowercased().hasPrefix("wss://") }) {
             client.append(p.tls_verify == false ? "TLS certificates NOT verified (--insecure)" : "TLS certificates verified")
         }
         if let seg = p.segment { client.append("segment \(seg.index)/\(seg.count) of this plan") }

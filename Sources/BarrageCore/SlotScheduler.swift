@@ -123,10 +123,8 @@ public struct SlotScheduler<Requests: RequestSource> {
         }
         if let s = plan.schedule {
             // Request k belongs to segment (k mod N) + 1, and within it to thread t of T every T-th time.
-            let n = plan.segment?.count ?? 1
-            let segmentOffset = (plan.segment?.index ?? 1) - 1
-            schedule = s.makeIterator(limit: plan.requestLimit, offset: segmentOffset + n * thread,
-                                      stride: n * plan.effectiveThreads)
+            let share = plan.scheduleShare(thread: thread)
+            schedule = s.makeIterator(limit: plan.requestLimit, offset: share.offset, stride: share.stride)
         }
     }
 

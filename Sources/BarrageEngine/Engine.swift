@@ -163,8 +163,9 @@ public final class Engine {
     public func run(control: StopControl, warmup: Bool = false, startAtEpochMillis: Int64? = nil,
                     raw: (([UInt8]) -> Void)? = nil, tick: Tick? = nil) throws -> Output {
         let threadCount = plan.effectiveThreads
-        // A flow's budget counts iterations (`iterations:`, `-n`); plain targets count requests.
-        let budget = RequestBudget(limit: plan.workload.flow != nil ? plan.processIterationLimit : plan.processRequestLimit)
+        // A flow's budget counts iterations (`iterations:`, `-n`); a WebSocket run's, messages; plain targets, requests.
+        let budget = RequestBudget(limit: plan.workload.flow != nil ? plan.processIterationLimit
+                                   : plan.workload.webSocket != nil ? plan.processMessageLimit : plan.processRequestLimit)
         let mailbox = Mailbox()
         let startLine = StartLine(parties: threadCount, notBeforeEpochMillis: startAtEpochMillis)
         let setupStarted = Clock.monotonicMicros()
@@ -181,7 +182,8 @@ public final class Engine {
                 // WebSocket runs have their own loop (always socket_action + epoll); no connect phase, no flows.
                 webSocketWorkers.append(try WebSocketThread(index: t, connections: share, plan: plan, control: control,
                                                             budget: budget, mailbox: mailbox, startLine: startLine,
-                                                            userAgent: userAgent, live: live[t]))
+                                                            userAgent: userAgent, live: live[t], connectionOffset: vuOffset))
+                vuOffset += share
                 continue
             }
             workers.append(try EngineThread(index: t, connections: share, plan: plan, control: control, budget: budget,

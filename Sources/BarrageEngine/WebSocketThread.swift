@@ -59,9 +59,14 @@ final class WebSocketThread: @unchecked Sendable {
     /// Message failures by class: the first words for each, in `error_messages` under `messages.CLASS`.
     private var firstMessageErrors: [String: String] = [:]
     private static let slotTag: UInt64 = 1 << 63
+    /// `--raw`: the lines of this thread's handshakes and messages, handed to the controller once a second; nil without.
+    private var rawLines: WebSocketRawLines?
+    /// The connection number of slot 0 in the whole plan (`--raw`'s `connection`): slots are numbered across
+    /// segments and threads, as flows' VUs are.
+    private let connectionOffset: Int
 
     init(index: Int, connections: Int, plan: RunPlan, control: StopControl, budget: RequestBudget, mailbox: Mailbox,
-         startLine: StartLine, userAgent: String?, live: LiveCounters) throws {
+         startLine: StartLine, userAgent: String?, live: LiveCounters, connectionOffset: Int = 0) throws {
         guard let ws = plan.workload.webSocket else { throw BarrageError.failure("not a WebSocket plan") }
         self.index = index
         self.plan = plan
@@ -71,8 +76,12 @@ final class WebSocketThread: @unchecked Sendable {
         self.startLine = startLine
         self.live = live
         self.userAgent = userAgent
-        // Open model: this thread's share of the connection arrivals (every T-th), unbounded by -n (which counts messages).
-        let arrivals = plan.schedule.map { $0.makeIterator(limit: nil, offset: index, stride: plan.effectiveThreads) }
+        self.connectionOffset = connectionOffset
+        rawLines = plan.recordRaw ? WebSocketRawLines(targetName: plan.targets[0].name) : nil
+        // Open model: this thread's share of the connection arrivals (of this segment's, every T-th), unbounded by -n
+        // (which counts messages).
+        let share = plan.scheduleShare(thread: index)
+        let arrivals = plan.schedule.map { $0.makeIterator(limit: nil, offset: share.offset, stride: share.stride) }
         self.scheduler = MessageScheduler(plan: ws, connections: connections, answerTimeoutMicros: plan.timeoutMicros,
                                           sendEndMicros: plan.durationMicros ?? .max, budget: budget, arrivals: arrivals,
                                           maxLatenessMicros: plan.schedule == nil ? .max : plan.maxLatenessMicros)
@@ -157,6 +166,7 @@ final class WebSocketThread: @unchecked Sendable {
         closeIntervals(through: end)
         interval.inFlight = 0
         postInterval()
+        flushRaw()
         publishLive()
         var errors = Dictionary(uniqueKeysWithValues: ErrorClass.allCases.compactMap { c in firstErrors[c.index].map { (c.rawValue, $0) } })
         for (k, v) in firstMessageErrors { errors["messages.\(k)"] = v }
@@ -176,23 +186,25 @@ final class WebSocketThread: @unchecked Sendable {
             case .send(let i, _, _):
                 send(i, now: now)
             case .answerTimeout(let i):
-                failMessage(.answer_timeout, "no answer within \(DurationParser.format(micros: plan.timeoutMicros))")
+                failMessage(i, .answer_timeout, "no answer within \(DurationParser.format(micros: plan.timeoutMicros))")
                 closeConnection(i, code: 1000)
-            case .drop(_, let count):
-                recordMessages { $0.recordDropped(count) }
-            case .dropConnection:
+            case .drop(let i, let count, let firstDue):
+                dropMessages(i, count: count, firstDueMicros: firstDue)
+            case .dropConnection(let due):
                 let second = Int((now - startMicros) / 1_000_000)
                 if second != interval.second { closeIntervals(through: now) }
                 interval.recorder.recordDropped()
+                rawLines?.handshake(RequestOutcome(dueMicros: due, sentMicros: -1, doneMicros: now - startMicros, status: 0,
+                                                   error: nil, complete: false), connection: nil, dropped: true)
             case .close(let i, _):
                 closeConnection(i, code: 1000)
             case .interrupt(let i):
                 if slots[i].socket >= 0 {
-                    failMessage(.interrupted, "the run was stopped while the message awaited its answer")
+                    failMessage(i, .interrupted, "the run was stopped while the message awaited its answer")
                 } else {
                     let (opened, due) = (scheduler.connection(i).openedMicros, scheduler.connection(i).openDueMicros)
                     record(RequestOutcome(dueMicros: due, sentMicros: opened, doneMicros: now - startMicros, status: 0,
-                                          error: .other, complete: false), now: now)
+                                          error: .other, complete: false), slot: i, now: now)
                 }
                 closeConnection(i, code: 1001)
             }
@@ -222,7 +234,7 @@ final class WebSocketThread: @unchecked Sendable {
         if firstErrors[error.index] == nil { firstErrors[error.index] = message }
         let (opened, due) = (scheduler.connection(i).openedMicros, scheduler.connection(i).openDueMicros)
         record(RequestOutcome(dueMicros: due, sentMicros: opened, doneMicros: now - startMicros, status: status,
-                              error: error, complete: status >= 100), now: now)
+                              error: error, complete: status >= 100), slot: i, now: now)
         scheduler.handshakeDone(slot: i, upgraded: false, nowMicros: now - startMicros)
     }
 
@@ -306,7 +318,7 @@ final class WebSocketThread: @unchecked Sendable {
                                      ttfbMicros: startTransfer > 0 ? Int64(startTransfer - preTransfer) : -1,
                                      connection: connect > 0 ? .new : .none)
         outcome.httpVersion = 11
-        record(outcome, now: now)
+        record(outcome, slot: i, now: now)
         guard upgraded else {
             release(i)
             scheduler.handshakeDone(slot: i, upgraded: false, nowMicros: now - startMicros)
@@ -352,10 +364,10 @@ final class WebSocketThread: @unchecked Sendable {
     /// The connection on slot `i` broke or was closed by the peer: the outstanding message fails with `error`, what
     /// came due since is dropped, and the slot reconnects (unless the run is stopping).
     private func lose(_ i: Int, error: MessageError, detail: String, now: Int64) {
-        if scheduler.connection(i).phase == .awaiting { failMessage(error, detail) }
+        if scheduler.connection(i).phase == .awaiting { failMessage(i, error, detail) }
         release(i)
         let dropped = scheduler.lost(slot: i, nowMicros: now - startMicros)
-        if dropped > 0 { recordMessages { $0.recordDropped(dropped) } }
+        if dropped.count > 0 { dropMessages(i, count: dropped.count, firstDueMicros: dropped.firstDueMicros) }
     }
 
     // MARK: - Frames
@@ -466,6 +478,8 @@ final class WebSocketThread: @unchecked Sendable {
         guard qualifies else { return }
         let done = now - startMicros
         recordMessages { $0.recordAnswered(dueMicros: state.dueMicros, sentMicros: state.sentMicros, doneMicros: done) }
+        rawLines?.message(.answered, dueMicros: state.dueMicros, sentMicros: state.sentMicros, doneMicros: done, bytes: size,
+                          connection: connectionOffset + i)
         scheduler.answered(slot: i, nowMicros: done)
     }
 
@@ -503,10 +517,27 @@ final class WebSocketThread: @unchecked Sendable {
 
     // MARK: - Recording
 
-    private func failMessage(_ error: MessageError, _ detail: String) {
+    /// The message outstanding on slot `i` failed (the scheduler still holds its due and send times).
+    private func failMessage(_ i: Int, _ error: MessageError, _ detail: String) {
         if firstMessageErrors[error.rawValue] == nil { firstMessageErrors[error.rawValue] = detail }
         let done = Clock.monotonicMicros() - startMicros
         recordMessages { $0.recordFailed(error, doneMicros: done) }
+        let state = scheduler.connection(i)
+        rawLines?.message(.failed, dueMicros: state.dueMicros, sentMicros: state.sentMicros, doneMicros: done, error: error,
+                          connection: connectionOffset + i)
+    }
+
+    /// `count` messages due on slot `i` that will never be sent, the first due at `firstDueMicros`.
+    private func dropMessages(_ i: Int, count: Int, firstDueMicros: Int64) {
+        recordMessages { $0.recordDropped(count) }
+        rawLines?.dropped(count: count, firstDueMicros: firstDueMicros, intervalMicros: ws.intervalMicros ?? 0,
+                          doneMicros: Clock.monotonicMicros() - startMicros, connection: connectionOffset + i)
+    }
+
+    /// Hands this thread's `--raw` lines so far to the controller, which writes them.
+    private func flushRaw() {
+        guard let lines = rawLines?.take(), !lines.isEmpty else { return }
+        mailbox.post(.raw(lines))
     }
 
     @inline(__always)
@@ -517,15 +548,18 @@ final class WebSocketThread: @unchecked Sendable {
         body(&interval.messages!)
     }
 
-    private func record(_ outcome: RequestOutcome, now: Int64) {
+    /// A handshake on slot `i` ended: one request of the run.
+    private func record(_ outcome: RequestOutcome, slot i: Int, now: Int64) {
         let second = Int((now - startMicros) / 1_000_000)
         if second != interval.second { closeIntervals(through: now) }
         interval.recorder.record(outcome)
+        rawLines?.handshake(outcome, connection: connectionOffset + i)
     }
 
     private func closeIntervals(through now: Int64) {
         let second = Int((now - startMicros) / 1_000_000)
         guard second > interval.second else { return }
+        flushRaw()
         interval.inFlight = scheduler.outstanding
         closedOk += interval.ok
         closedFailed += interval.failed

@@ -17,6 +17,8 @@ import Foundation
 /// // … traffic to ws://127.0.0.1:\(port)/ …
 /// let counts = try peer.stop()   // counts.messages: messages the peer received
 /// ```
+///
+/// ``start(tls:timeoutSeconds:)`` with a certificate and key (PEM files) makes it a `wss://` peer.
 public final class WebSocketsPeer: @unchecked Sendable {
     /// What the peer counted between ``start(timeoutSeconds:)`` and ``stop(timeoutSeconds:)``.
     public struct Counts: Equatable, Sendable {
@@ -44,6 +46,8 @@ public final class WebSocketsPeer: @unchecked Sendable {
     private var process: ExternalProcess?
     /// The port it listens on, once started.
     public private(set) var port: Int?
+    /// Whether it speaks TLS (started with a certificate).
+    public private(set) var isTLS = false
 
     /// A peer to run with `python`, which must import `websockets` (see ``make(installTimeoutSeconds:)``).
     public init(python: String) {
@@ -56,16 +60,20 @@ public final class WebSocketsPeer: @unchecked Sendable {
         PythonWebsockets.locate(installTimeoutSeconds: installTimeoutSeconds).map { WebSocketsPeer(python: $0) }
     }
 
-    /// `ws://127.0.0.1:PORT`, once started.
-    public var baseURL: String? { port.map { "ws://127.0.0.1:\($0)" } }
+    /// `ws://127.0.0.1:PORT` (`wss://` with TLS), once started.
+    public var baseURL: String? { port.map { "\(isTLS ? "wss" : "ws")://127.0.0.1:\($0)" } }
 
     /// Starts the peer on a free loopback port and returns that port once it listens (the script prints
-    /// `port N` after binding). Throws when it exits or says nothing within `timeoutSeconds`.
+    /// `port N` after binding). With `tls` (PEM paths of a certificate and its key), it speaks TLS: `wss://`.
+    /// Throws when it exits or says nothing within `timeoutSeconds`.
     @discardableResult
-    public func start(timeoutSeconds: Double = 30) throws -> Int {
+    public func start(tls: (certificate: String, key: String)? = nil, timeoutSeconds: Double = 30) throws -> Int {
         precondition(process == nil, "WebSocketsPeer started twice")
-        let started = try ExternalProcess(python, [PythonWebsockets.echoPeerScript, "--host", "127.0.0.1", "--port", "0"])
+        var arguments = [PythonWebsockets.echoPeerScript, "--host", "127.0.0.1", "--port", "0"]
+        if let tls { arguments += ["--cert", tls.certificate, "--key", tls.key] }
+        let started = try ExternalProcess(python, arguments)
         process = started
+        isTLS = tls != nil
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
             let output = started.outputSoFar

@@ -100,10 +100,10 @@ final class MessageSchedulerTests: XCTestCase {
         var s = scheduler(connections: 2)
         openAll(&s, at: 0)
         _ = actions(&s, at: 1)
-        XCTAssertEqual(s.lost(slot: 0, nowMicros: 5), 0, "unpaced: nothing was due but unsent")
+        XCTAssertEqual(s.lost(slot: 0, nowMicros: 5).count, 0, "unpaced: nothing was due but unsent")
         XCTAssertEqual(actions(&s, at: 5), [.open(slot: 0)])
         s.drain()
-        XCTAssertEqual(s.lost(slot: 1, nowMicros: 6), 0)
+        XCTAssertEqual(s.lost(slot: 1, nowMicros: 6).count, 0)
         XCTAssertEqual(s.connection(1).phase, .retired)
     }
 
@@ -125,7 +125,9 @@ final class MessageSchedulerTests: XCTestCase {
         var s = scheduler(connections: 1, plan: WebSocketPlan(ratePerConnection: 10), limit: 100)
         openAll(&s, at: 0)
         _ = actions(&s, at: 0) // message 0 outstanding; 100, 200, 300 ms come due behind it
-        XCTAssertEqual(s.lost(slot: 0, nowMicros: 300_000), 3, "due at 100, 200 and 300 ms, never sent")
+        let lost = s.lost(slot: 0, nowMicros: 300_000)
+        XCTAssertEqual(lost.count, 3, "due at 100, 200 and 300 ms, never sent")
+        XCTAssertEqual(lost.firstDueMicros, 100_000, "the first of them, the others 100 ms apart")
         XCTAssertEqual(s.budget.taken, 4)
         XCTAssertEqual(actions(&s, at: 300_000), [.open(slot: 0)])
         s.handshakeDone(slot: 0, upgraded: true, nowMicros: 320_000)
@@ -139,10 +141,10 @@ final class MessageSchedulerTests: XCTestCase {
         XCTAssertEqual(actions(&s, at: 0).count, 2)
         s.answered(slot: 1, nowMicros: 1_000)
         // At 260 ms sending has ended: slot 1 is open with messages due at 100 and 200 ms unsent → dropped, closed.
-        XCTAssertEqual(actions(&s, at: 260_000), [.drop(slot: 1, count: 2), .close(slot: 1, reopen: false)])
+        XCTAssertEqual(actions(&s, at: 260_000), [.drop(slot: 1, count: 2, firstDueMicros: 100_000), .close(slot: 1, reopen: false)])
         XCTAssertFalse(s.finished, "slot 0 awaits its answer")
         s.answered(slot: 0, nowMicros: 270_000)
-        XCTAssertEqual(actions(&s, at: 270_000), [.drop(slot: 0, count: 2), .close(slot: 0, reopen: false)])
+        XCTAssertEqual(actions(&s, at: 270_000), [.drop(slot: 0, count: 2, firstDueMicros: 100_000), .close(slot: 0, reopen: false)])
         XCTAssertTrue(s.finished)
         XCTAssertEqual(s.budget.taken, 6, "2 sent + 4 dropped, none due at or after the end")
     }

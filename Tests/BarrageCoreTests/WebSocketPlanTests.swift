@@ -65,4 +65,13 @@ final class WebSocketPlanTests: XCTestCase {
         XCTAssertEqual(back.messages, result.messages)
         XCTAssertNotNil(back.messages?.latency_us.hdr, "the histogram carries its hdr, for an exact merge")
     }
+
+    func testWssPlanSaysWhetherCertificatesAreVerified() {
+        var wss = plan(WebSocketPlan())
+        wss.workload.targets = [RequestTarget(url: "wss://127.0.0.1:1/ws")]
+        XCTAssertTrue(PlanBlock.lines(PlanRecord(wss), version: "0").last!.contains("TLS certificates verified"))
+        wss.transport.insecure = true
+        XCTAssertTrue(PlanBlock.lines(PlanRecord(wss), version: "0").last!.contains("TLS certificates NOT verified (--insecure)"))
+        XCTAssertFalse(PlanBlock.lines(PlanRecord(plan(WebSocketPlan())), version: "0").last!.contains("TLS"), "ws:// has no TLS")
+    }
 }

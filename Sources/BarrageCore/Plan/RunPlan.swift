@@ -174,6 +174,22 @@ public struct RunPlan: Sendable, Equatable {
         return segment.map { $0.share(of: n) } ?? n
     }
 
+    /// A WebSocket run's message budget for this process: its segment's share of `-n` (which counts messages) in
+    /// either model — the open model's arrivals are connections, so `-n` does not bound them as it bounds requests.
+    public var processMessageLimit: Int? {
+        guard let n = requestLimit else { return nil }
+        return segment.map { $0.share(of: n) } ?? n
+    }
+
+    /// Open model: which numbers of the schedule (requests, or a WebSocket run's connection arrivals) engine thread
+    /// `thread` of this process takes — k with k ≡ `offset` (mod `stride`). Number k belongs to segment (k mod N) + 1
+    /// and, within it, to thread t of T every T-th time; the segments' threads together take every number once.
+    public func scheduleShare(thread: Int) -> (offset: Int, stride: Int) {
+        let n = segment?.count ?? 1
+        let segmentOffset = (segment?.index ?? 1) - 1
+        return (segmentOffset + n * thread, n * effectiveThreads)
+    }
+
     /// A flow's iterations in the whole plan: the scenario's `iterations:`, capped by `-n` (nil: time-bound).
     public var iterationLimit: Int? {
         guard let flow = workload.flow else { return nil }

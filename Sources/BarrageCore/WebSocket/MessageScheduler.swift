@@ -10,8 +10,8 @@ public enum MessageAction: Equatable, Sendable {
     /// the connection (a late answer would otherwise be taken for the next message's); the slot opens a new one.
     case answerTimeout(slot: Int)
     /// `count` messages came due on the slot and will never be sent (the connection was lost, the run is stopping):
-    /// record them dropped.
-    case drop(slot: Int, count: Int)
+    /// record them dropped. They were due at `firstDueMicros` and then every `intervalMicros` (`--raw` writes each).
+    case drop(slot: Int, count: Int, firstDueMicros: Int64)
     /// Close the connection (close code 1000). `reopen`: the slot opens a new one next (`--ws-messages` reached).
     case close(slot: Int, reopen: Bool)
     /// The run is aborting: record what is in flight on the slot as failed (`interrupted`: a message awaiting its
@@ -156,9 +156,9 @@ public struct MessageScheduler<Budget: RequestSource> {
 
     /// The connection on `slot` is gone (closed by the peer, a receive or send error): the outstanding message, if
     /// any, is the engine's to record as failed. Returns how many messages came due and will not be sent (paced:
-    /// due by now; they take their numbers from the budget), which the engine records as dropped. The slot opens a
-    /// new connection unless the run is stopping.
-    public mutating func lost(slot: Int, nowMicros: Int64) -> Int {
+    /// due by now, the first at `firstDueMicros`, then every `intervalMicros`; they take their numbers from the
+    /// budget), which the engine records as dropped. The slot opens a new connection unless the run is stopping.
+    public mutating func lost(slot: Int, nowMicros: Int64) -> (count: Int, firstDueMicros: Int64) {
         let dropped = overdue(slot: slot, nowMicros: nowMicros)
         connections[slot].phase = stopping ? .retired : .idle
         cursor = Swift.min(cursor, slot)
@@ -235,7 +235,7 @@ public struct MessageScheduler<Budget: RequestSource> {
         case .open:
             if stopping {
                 let dropped = overdue(slot: slot, nowMicros: now)
-                if dropped > 0 { return .drop(slot: slot, count: dropped) }
+                if dropped.count > 0 { return .drop(slot: slot, count: dropped.count, firstDueMicros: dropped.firstDueMicros) }
                 connections[slot].phase = .retired
                 return .close(slot: slot, reopen: false)
             }
@@ -264,11 +264,13 @@ public struct MessageScheduler<Budget: RequestSource> {
     }
 
     /// Paced: the messages due on `slot` by `nowMicros` (before the end of sending) that were not sent, each taking a
-    /// number from the budget; the slot's schedule moves past them. 0 when not paced.
-    private mutating func overdue(slot: Int, nowMicros: Int64) -> Int {
-        guard let interval = intervalMicros, connections[slot].nextDueMicros >= 0 else { return 0 }
+    /// number from the budget, the first due at `firstDueMicros`; the slot's schedule moves past them. 0 when not
+    /// paced.
+    private mutating func overdue(slot: Int, nowMicros: Int64) -> (count: Int, firstDueMicros: Int64) {
+        guard let interval = intervalMicros, connections[slot].nextDueMicros >= 0 else { return (0, 0) }
         var count = 0
-        var due = connections[slot].nextDueMicros
+        let first = connections[slot].nextDueMicros
+        var due = first
         let end = Swift.min(nowMicros, sendEndMicros - 1)
         while due <= end {
             guard budget.take() != nil else { break }
@@ -276,7 +278,7 @@ public struct MessageScheduler<Budget: RequestSource> {
             due += interval
         }
         connections[slot].nextDueMicros = Swift.max(due, nowMicros + 1)
-        return count
+        return (count, count > 0 ? first : 0)
     }
 
     /// Open model: a free slot for an arrival, nil when every slot is busy.
