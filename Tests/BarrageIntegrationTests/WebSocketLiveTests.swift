@@ -61,4 +61,28 @@ final class WebSocketLiveTests: XCTestCase {
         XCTAssertEqual(ended, m.answered + m.failed)
         XCTAssertEqual(ended, r.timeline.reduce(0) { $0 + ($1.messages ?? 0) })
     }
+
+    func testThePanelOnATerminalShowsTheMessages() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script(1) is not installed") }
+        let log = tmp.appendingPathComponent("tty.log")
+        let args = ["run", "ws://127.0.0.1:\(server!.port)/ws?delay_ms=2", "-c", "4", "--ws-rate", "20", "-d", "1500ms", "--color", "never"]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qfc", ([BarrageBinary.path] + args).map { "'\($0)'" }.joined(separator: " "), log.path]
+        var env = ProcessInfo.processInfo.environment
+        env["TERM"] = "xterm-256color"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let screen = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        for label in ["msg rate  ", " msg/s · connections open ", "messages  answered ", "msg lat.  p50 "] {
+            XCTAssertTrue(screen.contains(label), "\(label) in \(screen)")
+        }
+        XCTAssertTrue(screen.contains("\u{1B}[10A"), "a WebSocket run's panel is redrawn as ten lines")
+        XCTAssertNotNil(screen.range(of: "Messages "), "the summary follows the panel")
+    }
 }
