@@ -103,6 +103,8 @@ final class LiveReporter {
     /// Judged on the dashboard as they stand, and on its final report.
     private let thresholds: [Threshold]
     private let quiet: Bool
+    /// A WebSocket run: the messages of the latest second, for their latency on the panel and the progress lines.
+    private var messageWindow = MessageWindow()
 
     init(plan: RunPlan, options: LiveOptions, quiet: Bool, thresholds: [Threshold] = []) throws {
         self.plan = plan
@@ -126,7 +128,8 @@ final class LiveReporter {
             }
             if mode != .off { writeStderr("metrics at http://\(addr)/metrics\n") }
             metricsText.set(PrometheusExposition.render(Recorder(), inFlight: 0, plan: PlanRecord(plan), elapsedMicros: 0, version: Barrage.version,
-                                                        iterations: plan.workload.flow == nil ? nil : IterationRecorder()))
+                                                        iterations: plan.workload.flow == nil ? nil : IterationRecorder(),
+                                                        messages: plan.workload.webSocket == nil ? nil : MessageRecorder()))
         }
         if let addr = options.dashboard {
             let (host, port) = try LiveOptions.hostPort(addr, flag: "--dashboard", example: "127.0.0.1:8089")
@@ -154,6 +157,8 @@ final class LiveReporter {
         var live: LiveCounts
         var timeline: [TimelineEntry]
         var iterations: IterationRecorder?
+        /// A WebSocket run's messages in the seconds handed over so far; nil for HTTP runs.
+        var messages: MessageRecorder?
     }
 
     /// Called about twenty times a second; redraws four times a second (panel) or every interval (lines).
@@ -165,7 +170,7 @@ final class LiveReporter {
         }
         if mode == .off && metrics == nil { return }
         draw(Frame(elapsedMicros: p.elapsedMicros, runElapsedMicros: p.runElapsedMicros, sofar: p.sofar, live: p.live,
-                   timeline: p.timeline, iterations: p.iterations))
+                   timeline: p.timeline, iterations: p.iterations, messages: p.messages))
     }
 
     /// Several scenarios at once: each lane's latest progress (nil before its first) and its start after the run's
@@ -180,12 +185,17 @@ final class LiveReporter {
         guard dashboardDue || drawDue else { return }
         var sofar = Recorder()
         var live = LiveCounts()
+        var messages: MessageRecorder? = nil
         var runElapsed: Int64 = 0
         var parts: [(name: String, startedEpochMillis: Int64, entries: [TimelineEntry])] = []
         for (l, p) in lanes.enumerated() {
             guard let p else { continue }
             sofar.merge(p.sofar)
-            live.ok += p.live.ok; live.failed += p.live.failed; live.dropped += p.live.dropped; live.inFlight += p.live.inFlight
+            live.add(p.live)
+            if let m = p.messages {
+                if messages == nil { messages = MessageRecorder() }
+                messages!.merge(m)
+            }
             if p.runElapsedMicros > 0 { runElapsed = max(runElapsed, p.runElapsedMicros + startAfterMicros[l]) }
             parts.append(("\(l)", 0, ScenarioResults.shifted(p.timeline, bySeconds: Int((startAfterMicros[l] + 500_000) / 1_000_000))))
         }
@@ -222,7 +232,8 @@ final class LiveReporter {
             }
         }
         guard drawDue else { return }
-        draw(Frame(elapsedMicros: now, runElapsedMicros: runElapsed, sofar: sofar, live: live, timeline: timeline, iterations: nil))
+        draw(Frame(elapsedMicros: now, runElapsedMicros: runElapsed, sofar: sofar, live: live, timeline: timeline, iterations: nil,
+                   messages: messages))
     }
 
     /// At most once a second, and only while a page listens: the fragments of the seconds closed so far, built into a
@@ -242,11 +253,14 @@ final class LiveReporter {
 
     private func draw(_ f: Frame) {
         let now = f.elapsedMicros
+        if let m = f.messages { messageWindow.advance(sofar: m, closedSeconds: f.timeline.count) }
         let snapshot = self.snapshot(f)
         if metrics != nil, lastDrawMicros < 0 || now - lastDrawMicros >= 250_000 {
             let text = PrometheusExposition.render(f.sofar, inFlight: snapshot.inFlight, plan: PlanRecord(plan),
                                                    elapsedMicros: f.runElapsedMicros, version: Barrage.version,
-                                                   iterations: plan.workload.flow == nil ? nil : (f.iterations ?? IterationRecorder()))
+                                                   iterations: plan.workload.flow == nil ? nil : (f.iterations ?? IterationRecorder()),
+                                                   messages: plan.workload.webSocket == nil ? nil : (f.messages ?? MessageRecorder()),
+                                                   connectionsOpen: f.live.messages?.connectionsOpen ?? 0)
             metricsText.set(text)
         }
         switch mode {
@@ -297,9 +311,11 @@ final class LiveReporter {
             // The whole run, the last partial second included: what the result JSON says.
             if let recorder = try? ResultMerge.recorder(of: result, name: "result") {
                 let iterations = plan.workload.flow == nil ? nil : result.iterations.flatMap { try? IterationRecorder($0) }
+                // A WebSocket run's messages as the JSON has them (its connections are all closed now).
+                let messages = plan.workload.webSocket == nil ? nil : result.messages.flatMap { try? MessageRecorder($0) }
                 metricsText.set(PrometheusExposition.render(recorder, inFlight: 0, plan: PlanRecord(plan),
                                                             elapsedMicros: result.duration_us, version: Barrage.version,
-                                                            iterations: iterations))
+                                                            iterations: iterations, messages: messages))
             }
             if lingerMicros > 0 && !(result.interrupted && result.aborted_by == nil) {
                 MetricsLinger.hold(server.shutdown, micros: lingerMicros, what: "metrics stay at http://\(metricsAddr ?? "")/metrics",
@@ -325,11 +341,14 @@ final class LiveReporter {
         // Seconds inside the warm-up measured nothing: no rate (the end of the run is not known yet).
         let recent = p.timeline.suffix(60).map { $0.measured(runMicros: .max, warmupMicros: plan.warmupMicros) }
         let last = recent.last
+        // A WebSocket run: its messages, the rate of the same latest second and the latency of the latest window.
+        let messages = plan.workload.webSocket == nil ? nil
+            : LiveMessages(counts: p.live.messages ?? LiveMessageCounts(), lastSecond: last, window: messageWindow.last)
         return LiveSnapshot(
             plan: PlanRecord(plan), elapsedMicros: elapsed, totalMicros: plan.durationMicros,
             expectedRequests: plan.processExpectedRequests, stageIndex: stageIndex, stageTarget: stageTarget,
             sofar: p.sofar, lastSecond: last, recentRPS: recent.map(\.rps), inFlight: p.live.inFlight,
-            counts: p.live)
+            counts: p.live, messages: messages)
     }
 
     static func terminalWidth() -> Int {

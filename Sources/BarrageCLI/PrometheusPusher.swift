@@ -55,6 +55,8 @@ final class PrometheusPusher: @unchecked Sendable {
     // Controller thread only.
     private var lastPushMicros: Int64 = 0
     private var pushedSeconds: [Int] = []
+    /// Per lane: a WebSocket run's messages pushed so far, so each push's window holds those handed over since.
+    private var messageWindows: [MessageWindow] = []
     private var lastTimestamp: Int64 = 0
 
     // Shared with the pushing thread, under `condition`.
@@ -93,6 +95,7 @@ final class PrometheusPusher: @unchecked Sendable {
         guard now > 0, now - lastPushMicros >= intervalMicros else { return }
         lastPushMicros = now
         if pushedSeconds.count != lanes.count { pushedSeconds = Array(repeating: 0, count: lanes.count) }
+        if messageWindows.count != lanes.count { messageWindows = Array(repeating: MessageWindow(), count: lanes.count) }
         var sofar = Recorder()
         var inFlight = 0
         var parts: [PushSeries.Lane] = []
@@ -102,7 +105,10 @@ final class PrometheusPusher: @unchecked Sendable {
             inFlight += p.live.inFlight
             let window = p.timeline.dropFirst(pushedSeconds[l]).map { $0.measured(runMicros: .max, warmupMicros: plan.warmup_us ?? 0) }
             pushedSeconds[l] = p.timeline.count
-            parts.append(.init(scenario: scenarios[l], window: window, targetNames: targetNames[l], iterations: p.iterations))
+            let messagesWindow = p.messages.map { messageWindows[l].take(sofar: $0) }
+            parts.append(.init(scenario: scenarios[l], window: window, targetNames: targetNames[l], iterations: p.iterations,
+                               messages: p.messages, messagesWindow: messagesWindow,
+                               connectionsOpen: p.live.messages?.connectionsOpen ?? 0))
         }
         let series = PushSeries.interval(labels: labels, sofar: sofar, inFlight: inFlight, lanes: parts, timestampMillis: timestamp())
         enqueue(RemoteWrite.body(series))

@@ -268,6 +268,16 @@ public final class Engine {
                     counts.dropped += c.dropped.load(ordering: .relaxed)
                     counts.inFlight += c.inFlight.load(ordering: .relaxed)
                 }
+                if plan.workload.webSocket != nil {
+                    var m = LiveMessageCounts()
+                    for c in live {
+                        m.answered += c.messagesAnswered.load(ordering: .relaxed)
+                        m.failed += c.messagesFailed.load(ordering: .relaxed)
+                        m.dropped += c.messagesDropped.load(ordering: .relaxed)
+                        m.connectionsOpen += c.connectionsOpen.load(ordering: .relaxed)
+                    }
+                    counts.messages = m
+                }
                 tick(Progress(elapsedMicros: now - setupStarted, runElapsedMicros: zero == 0 ? 0 : now - zero, sofar: total,
                               targets: perTarget, stages: perStage, live: counts, timeline: entries,
                               startedEpochMillis: startLine.startedEpochMillis, iterations: iterations, messages: messages))

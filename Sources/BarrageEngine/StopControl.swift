@@ -137,4 +137,9 @@ final class LiveCounters: Sendable {
     let failed = Atomic<Int>(0)
     let dropped = Atomic<Int>(0)
     let inFlight = Atomic<Int>(0)
+    /// A WebSocket thread's messages (answered, failed, dropped) and its connections open; 0 on HTTP threads.
+    let messagesAnswered = Atomic<Int>(0)
+    let messagesFailed = Atomic<Int>(0)
+    let messagesDropped = Atomic<Int>(0)
+    let connectionsOpen = Atomic<Int>(0)
 }

@@ -56,6 +56,8 @@ final class WebSocketThread: @unchecked Sendable {
     var interval = IntervalStats(second: 0)
     var firstErrors = [String?](repeating: nil, count: ErrorClass.count)
     private var closedOk = 0, closedFailed = 0, closedDropped = 0
+    /// The messages of the seconds handed over, for the live view.
+    private var closedAnswered = 0, closedMessagesFailed = 0, closedMessagesDropped = 0
     /// Message failures by class: the first words for each, in `error_messages` under `messages.CLASS`.
     private var firstMessageErrors: [String: String] = [:]
     private static let slotTag: UInt64 = 1 << 63
@@ -564,6 +566,11 @@ final class WebSocketThread: @unchecked Sendable {
         closedOk += interval.ok
         closedFailed += interval.failed
         closedDropped += interval.dropped
+        if let m = interval.messages {
+            closedAnswered += m.answered
+            closedMessagesFailed += m.failed
+            closedMessagesDropped += m.dropped
+        }
         postInterval()
         interval = IntervalStats(second: second)
         interval.messages = MessageRecorder()
@@ -579,6 +586,10 @@ final class WebSocketThread: @unchecked Sendable {
         live.failed.store(closedFailed + interval.failed, ordering: .relaxed)
         live.dropped.store(closedDropped + interval.dropped, ordering: .relaxed)
         live.inFlight.store(scheduler.outstanding, ordering: .relaxed)
+        live.messagesAnswered.store(closedAnswered + (interval.messages?.answered ?? 0), ordering: .relaxed)
+        live.messagesFailed.store(closedMessagesFailed + (interval.messages?.failed ?? 0), ordering: .relaxed)
+        live.messagesDropped.store(closedMessagesDropped + (interval.messages?.dropped ?? 0), ordering: .relaxed)
+        live.connectionsOpen.store(scheduler.openConnections, ordering: .relaxed)
     }
 }
 

@@ -309,4 +309,44 @@ final class PrometheusExpositionTests: XCTestCase {
         XCTAssertThrowsError(try parse("barrage_x one\n"))
         XCTAssertNoThrow(try parse("# HELP barrage_x A thing.\n# TYPE barrage_x gauge\nbarrage_x{a=\"1\",b=\"\\\"\"} 1.5\n"))
     }
+
+    // MARK: WebSocket messages
+
+    func testAWebSocketRunAddsItsMessages() throws {
+        let m = MessageThresholdTests.recorder(latencies: [300, 1_500, 4_000, 40_000, 700_000], lateMicros: 100,
+                                               failed: [.answer_timeout, .answer_timeout, .closed_by_peer], dropped: 4)
+        let text = PrometheusExposition.render(recorder(), inFlight: 2, plan: plan(), elapsedMicros: 1_000_000, version: "0.1.0",
+                                               messages: m, connectionsOpen: 9)
+        let e = try parse(text)
+        XCTAssertEqual(e.types["barrage_messages_total"], "counter")
+        XCTAssertEqual(e.types["barrage_message_errors_total"], "counter")
+        XCTAssertEqual(e.types["barrage_message_latency_seconds"], "histogram")
+        XCTAssertEqual(e.types["barrage_message_service_time_seconds"], "histogram")
+        XCTAssertEqual(e.types["barrage_connections_open"], "gauge")
+        XCTAssertEqual(e.value("barrage_messages_total", ["result": "answered"]), 5)
+        XCTAssertEqual(e.value("barrage_messages_total", ["result": "failed"]), 3)
+        XCTAssertEqual(e.value("barrage_messages_total", ["result": "dropped"]), 4)
+        var classes: [String: Double] = [:]
+        for s in e.all("barrage_message_errors_total") { classes[s.labels["class"]!] = s.value }
+        XCTAssertEqual(Set(classes.keys), Set(MessageError.allCases.map(\.rawValue)), "every class from the first scrape")
+        XCTAssertEqual(classes["answer_timeout"], 2)
+        XCTAssertEqual(classes["closed_by_peer"], 1)
+        XCTAssertEqual(classes["send"], 0)
+        XCTAssertEqual(e.value("barrage_message_latency_seconds_count"), 5)
+        XCTAssertEqual(e.value("barrage_message_latency_seconds_bucket", ["le": "0.0005"]), 1)
+        XCTAssertEqual(e.value("barrage_message_latency_seconds_bucket", ["le": "0.005"]), 3)
+        XCTAssertEqual(e.value("barrage_message_latency_seconds_bucket", ["le": "0.5"]), 4)
+        XCTAssertEqual(e.value("barrage_message_latency_seconds_bucket", ["le": "+Inf"]), 5)
+        XCTAssertEqual(e.value("barrage_message_service_time_seconds_count"), 5)
+        XCTAssertEqual(e.value("barrage_connections_open"), 9)
+        // The request families stay as they were: the handshakes.
+        XCTAssertEqual(e.value("barrage_requests_total", ["result": "ok"]), Double(recorder().ok))
+        // From the first scrape of a WebSocket run, with nothing yet: zeros, not absent series.
+        let empty = try parse(PrometheusExposition.render(Recorder(), inFlight: 0, plan: plan(), elapsedMicros: 0, messages: MessageRecorder()))
+        XCTAssertEqual(empty.value("barrage_messages_total", ["result": "answered"]), 0)
+        XCTAssertEqual(empty.value("barrage_message_latency_seconds_bucket", ["le": "+Inf"]), 0)
+        XCTAssertEqual(empty.all("barrage_message_errors_total").count, MessageError.count)
+        // An HTTP run has none of them.
+        XCTAssertFalse(PrometheusExposition.render(recorder(), inFlight: 0, plan: plan(), elapsedMicros: 0).contains("message"))
+    }
 }

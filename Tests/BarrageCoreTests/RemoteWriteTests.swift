@@ -88,4 +88,59 @@ final class RemoteWriteTests: XCTestCase {
         }
         XCTAssertEqual(series.first { $0.name == "barrage_interval_rps" }?.value, 8, "both scenarios' rates add up")
     }
+
+    // MARK: WebSocket messages
+
+    private func find(_ series: [RemoteWrite.Series], _ name: String, _ labels: [String: String] = [:]) -> Double? {
+        series.first { s in s.name == name && labels.allSatisfy { k, v in s.labels.contains(.init(k, v)) } }?.value
+    }
+
+    func testAnIntervalPushCarriesTheMessagesAndTheirWindow() throws {
+        let sofar = MessageThresholdTests.recorder(latencies: [1_000, 1_000, 1_000, 80_000], failed: [.receive], dropped: 2)
+        let window = MessageThresholdTests.recorder(latencies: [80_000])
+        var entry = TimelineEntry(t_s: 3, epoch_s: 0, requests: 0, ok: 0, failed: 0, dropped: 0, rps: nil, in_flight: 0,
+                                  p50_us: 0, p99_us: 0, max_us: 0, length_s: 0.5)
+        entry.messages = 20
+        let series = PushSeries.interval(labels: [.init("run_id", "x")], sofar: Recorder(), inFlight: 1,
+                                         lanes: [.init(scenario: nil, window: [entry], targetNames: ["a"], iterations: nil,
+                                                       messages: sofar, messagesWindow: window, connectionsOpen: 6)],
+                                         timestampMillis: 1)
+        XCTAssertEqual(find(series, "barrage_messages_total", ["result": "answered"]), 4)
+        XCTAssertEqual(find(series, "barrage_messages_total", ["result": "failed"]), 1)
+        XCTAssertEqual(find(series, "barrage_messages_total", ["result": "dropped"]), 2)
+        XCTAssertEqual(series.filter { $0.name == "barrage_message_errors_total" }.count, MessageError.count, "every class from the first push")
+        XCTAssertEqual(find(series, "barrage_message_errors_total", ["class": "receive"]), 1)
+        XCTAssertEqual(find(series, "barrage_connections_open"), 6)
+        XCTAssertEqual(find(series, "barrage_interval_message_rate"), 40, "20 ended over half a second")
+        // The window's latency only (one message of 80 ms), not the run's so far.
+        XCTAssertEqual(try XCTUnwrap(find(series, "barrage_interval_message_latency_seconds", ["stat": "p50"])), 0.08, accuracy: 0.0001)
+        XCTAssertTrue(series.allSatisfy { $0.labels.contains(.init("run_id", "x")) })
+        // A window too short for a rate has none; an HTTP run has no message series at all.
+        entry.length_s = 0.01
+        let short = PushSeries.interval(labels: [], sofar: Recorder(), inFlight: 0,
+                                        lanes: [.init(scenario: nil, window: [entry], targetNames: ["a"], iterations: nil,
+                                                      messages: sofar, messagesWindow: MessageRecorder())], timestampMillis: 1)
+        XCTAssertNil(find(short, "barrage_interval_message_rate"))
+        XCTAssertNil(find(short, "barrage_interval_message_latency_seconds"), "no answered message in the window: no stat")
+        let http = PushSeries.interval(labels: [], sofar: Recorder(), inFlight: 0,
+                                       lanes: [.init(scenario: nil, window: [], targetNames: ["a"], iterations: nil)], timestampMillis: 1)
+        XCTAssertFalse(http.contains { $0.name.contains("message") || $0.name == "barrage_connections_open" })
+    }
+
+    func testTheFinalPushCarriesTheResultsMessages() throws {
+        let r = MessageReportTests.sample()
+        let m = try XCTUnwrap(r.messages)
+        let series = PushSeries.final(labels: [.init("run_id", "ws")], result: r, timestampMillis: 5)
+        XCTAssertEqual(find(series, "barrage_messages_total", ["result": "answered"]), Double(m.answered))
+        XCTAssertEqual(find(series, "barrage_messages_total", ["result": "failed"]), Double(m.failed))
+        XCTAssertEqual(find(series, "barrage_messages_total", ["result": "dropped"]), Double(m.dropped))
+        XCTAssertEqual(find(series, "barrage_message_errors_total", ["class": "answer_timeout"]), 2)
+        XCTAssertEqual(find(series, "barrage_message_errors_total", ["class": "cut_short"]), 0)
+        XCTAssertEqual(find(series, "barrage_run_message_rate"), m.rate)
+        XCTAssertEqual(find(series, "barrage_connections_open"), 0)
+        for (stat, micros) in [("p50", m.latency_us.p50), ("p99", m.latency_us.p99), ("max", m.latency_us.max)] {
+            XCTAssertEqual(find(series, "barrage_run_message_latency_seconds", ["stat": stat]), Double(micros) / 1_000_000, stat)
+        }
+        XCTAssertEqual(find(series, "barrage_requests_total", ["result": "ok"]), Double(r.requests.ok), "the handshakes stay")
+    }
 }

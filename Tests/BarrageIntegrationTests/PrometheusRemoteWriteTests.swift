@@ -120,8 +120,9 @@ final class PrometheusRemoteWriteTests: XCTestCase {
             for target in panel["targets"] as? [[String: Any]] ?? [] {
                 let expr = try XCTUnwrap(target["expr"] as? String).replacingOccurrences(of: "$run_id", with: id)
                 let samples = try query(expr)
-                // Per-target and iteration panels have nothing to show for one plain target.
-                if !["p99 per target / step", "Iterations per second by scenario"].contains(title) {
+                // Per-target, iteration and WebSocket message panels have nothing to show for one plain target
+                // (the message panels are run against a WebSocket run in `testAWebSocketRunPushesItsMessages`).
+                if !["p99 per target / step", "Iterations per second by scenario"].contains(title) && !title.hasPrefix("WebSocket") {
                     XCTAssertFalse(samples.isEmpty, "\(title): \(expr)")
                 }
             }
@@ -192,5 +193,84 @@ final class PrometheusRemoteWriteTests: XCTestCase {
         let p99 = Double(r.latency_us.p99) / 1_000_000
         let i = try XCTUnwrap(bounds.indices.dropFirst().first { p99 <= bounds[$0] * 1.001 }, "p99 \(p99) s above the last bucket")
         XCTAssertTrue(q >= bounds[i - 1] * 0.999 && q <= bounds[i] * 1.001, "quantile \(q) s outside (\(bounds[i - 1]), \(bounds[i])] holding p99 \(p99) s")
+    }
+
+    // MARK: WebSocket runs (libcurl 8)
+
+    /// libcurl 8 for a WebSocket run, or a skip with a line.
+    private func webSocketEnvironment() throws -> [String: String] {
+        guard let env = Libcurl8.environment else {
+            print("PrometheusRemoteWriteTests: WebSocket test skipped — \(Libcurl8.skipReason)")
+            throw XCTSkip(Libcurl8.skipReason)
+        }
+        return env
+    }
+
+    func testPrometheusScrapingAWebSocketRunSeesItsMessageTotals() throws {
+        // The endpoint outlives the run by --metrics-linger, serving the result's messages, so Prometheus scrapes them.
+        let env = try webSocketEnvironment()
+        let metricsPort = try freePort()
+        try startPrometheus(scrape: "127.0.0.1:\(metricsPort)")
+        // This run lasts well under a second: wait until Prometheus scrapes the address (its target list is applied
+        // some seconds after the start; `up` is 0 until the endpoint listens), so the linger is what must be long enough.
+        let deadline = Date().addingTimeInterval(30)
+        while try query("up{job=\"barrage\"}").isEmpty && Date() < deadline { usleep(200_000) }
+        let out = try BarrageBinary.run(["run", "ws://127.0.0.1:\(server.port)/ws?delay_ms=2", "-c", "4", "-n", "300",
+                                         "--metrics-addr", "127.0.0.1:\(metricsPort)", "--metrics-linger", "4s", "--json", "-", "--quiet"],
+                                        timeout: 60, environment: env)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        let m = try XCTUnwrap(r.messages, "a WebSocket result")
+        XCTAssertEqual(m.total, 300)
+        func last(_ series: String) throws -> Double { try value("last_over_time(\(series)[5m])") }
+        XCTAssertEqual(try last("barrage_messages_total{job=\"barrage\",result=\"answered\"}"), Double(m.answered))
+        XCTAssertEqual(try last("barrage_messages_total{job=\"barrage\",result=\"failed\"}"), Double(m.failed))
+        XCTAssertEqual(try last("barrage_messages_total{job=\"barrage\",result=\"dropped\"}"), Double(m.dropped))
+        XCTAssertEqual(try last("barrage_message_errors_total{job=\"barrage\",class=\"answer_timeout\"}"), Double(m.errors["answer_timeout"] ?? 0))
+        XCTAssertEqual(try last("barrage_message_latency_seconds_count{job=\"barrage\"}"), Double(m.latency_us.count))
+        XCTAssertEqual(try last("barrage_message_service_time_seconds_count{job=\"barrage\"}"), Double(m.service_time_us.count))
+        XCTAssertEqual(try last("barrage_connections_open{job=\"barrage\"}"), 0, "all closed at the end")
+        // The handshakes are the requests, as in the JSON.
+        XCTAssertEqual(try last("barrage_requests_total{job=\"barrage\",result=\"ok\"}"), Double(r.requests.ok))
+    }
+
+    func testAWebSocketRunPushesItsMessages() throws {
+        let env = try webSocketEnvironment()
+        try startPrometheus()
+        let id = "rw-ws-" + UUID().uuidString.lowercased().prefix(8)
+        var environment = env
+        environment["BARRAGE_RUN_ID"] = id
+        let out = try BarrageBinary.run(["run", "ws://127.0.0.1:\(server.port)/ws?delay_ms=2", "-c", "4", "--ws-rate", "50", "-d", "2500ms",
+                                         "--push-interval", "1s", "--prometheus-rw", "http://127.0.0.1:\(port)/api/v1/write",
+                                         "--json", "-", "--quiet"], timeout: 60, environment: environment)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertFalse(out.stderr.contains("prometheus-rw"), "every push arrived: \(out.stderr)")
+        let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
+        let m = try XCTUnwrap(r.messages, "a WebSocket result")
+        XCTAssertGreaterThan(m.answered, 0)
+        let sel = "run_id=\"\(id)\""
+        XCTAssertEqual(try value("barrage_messages_total{\(sel),result=\"answered\"}"), Double(m.answered))
+        XCTAssertEqual(try value("barrage_messages_total{\(sel),result=\"failed\"}"), Double(m.failed))
+        XCTAssertEqual(try value("barrage_messages_total{\(sel),result=\"dropped\"}"), Double(m.dropped))
+        XCTAssertEqual(try value("barrage_message_errors_total{\(sel),class=\"closed_by_peer\"}"), Double(m.errors["closed_by_peer"] ?? 0))
+        XCTAssertEqual(try value("barrage_run_message_rate{\(sel)}"), m.rate, accuracy: 1e-9)
+        for (stat, micros) in [("p50", m.latency_us.p50), ("p99", m.latency_us.p99), ("max", m.latency_us.max)] {
+            XCTAssertEqual(try value("barrage_run_message_latency_seconds{\(sel),stat=\"\(stat)\"}"), Double(micros) / 1_000_000,
+                           accuracy: 1e-9, stat)
+        }
+        // Pushes during the run carried the messages too, not only the last one.
+        XCTAssertGreaterThanOrEqual(try value("count_over_time(barrage_messages_total{\(sel),result=\"answered\"}[10m])"), 2)
+        XCTAssertFalse(try query("barrage_interval_message_latency_seconds{\(sel),stat=\"p99\"}").isEmpty, "interval message latency")
+        // The dashboard's WebSocket panels have data for this run.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dashboard = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("deploy/grafana/barrage.json"))) as? [String: Any])
+        let panels = try XCTUnwrap(dashboard["panels"] as? [[String: Any]]).filter { ($0["title"] as? String)?.hasPrefix("WebSocket") == true }
+        XCTAssertEqual(panels.count, 2)
+        for panel in panels {
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                let expr = try XCTUnwrap(target["expr"] as? String).replacingOccurrences(of: "$run_id", with: id)
+                XCTAssertFalse(try query(expr).isEmpty, "\(panel["title"] ?? "?"): \(expr)")
+            }
+        }
     }
 }

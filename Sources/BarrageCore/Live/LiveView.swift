@@ -23,6 +23,8 @@ public struct LiveSnapshot: Sendable {
     public var inFlight: Int
     /// Counts as the engine threads see them now (current second included); when nil, `sofar`'s and `inFlight`.
     public var counts: LiveCounts?
+    /// A WebSocket run's messages; nil for HTTP runs (whose panel and line show requests only).
+    public var messages: LiveMessages?
 
     /// The counts shown: the engine's live ones when there are some, else those of the closed seconds.
     public var shownCounts: LiveCounts {
@@ -31,8 +33,10 @@ public struct LiveSnapshot: Sendable {
 
     public init(plan: PlanRecord, elapsedMicros: Int64, totalMicros: Int64? = nil, expectedRequests: Int? = nil,
                 stageIndex: Int? = nil, stageTarget: String? = nil, sofar: Recorder = Recorder(),
-                lastSecond: TimelineEntry? = nil, recentRPS: [Double?] = [], inFlight: Int = 0, counts: LiveCounts? = nil) {
+                lastSecond: TimelineEntry? = nil, recentRPS: [Double?] = [], inFlight: Int = 0, counts: LiveCounts? = nil,
+                messages: LiveMessages? = nil) {
         self.counts = counts
+        self.messages = messages
         self.plan = plan; self.elapsedMicros = elapsedMicros; self.totalMicros = totalMicros
         self.expectedRequests = expectedRequests; self.stageIndex = stageIndex; self.stageTarget = stageTarget
         self.sofar = sofar; self.lastSecond = lastSecond; self.recentRPS = recentRPS; self.inFlight = inFlight
@@ -59,8 +63,8 @@ public enum LiveView {
 
     // MARK: The panel
 
-    /// The panel's lines, without line feeds. Always the same number of lines (7), so the caller's cursor arithmetic
-    /// never changes during a run.
+    /// The panel's lines, without line feeds. Always the same number of lines during a run (7; 10 for a WebSocket run,
+    /// whose messages take three more), so the caller's cursor arithmetic never changes.
     ///
     /// Each line holds at most `width - 1` visible characters: writing a terminal's last column leaves some terminals
     /// in a pending-wrap state in which the following line feed adds a blank line and the redraw drifts downwards.
@@ -100,6 +104,21 @@ public enum LiveView {
         let latency = latencyParts(s.lastSecond)
         lines.append(label("latency") + [Span("p50 \(latency.p50) · p99 \(latency.p99) (last second)")])
 
+        if let m = s.messages {
+            // msg rate  1204.0 msg/s · connections open 50
+            lines.append(label("msg rate") + [Span(messageRateText(m) + " · connections open " + TextReport.grouped(m.counts.connectionsOpen))])
+            // messages  answered 35,120 · failed 0 · dropped 0
+            let c = m.counts
+            lines.append(label("messages") + [
+                Span("answered " + TextReport.grouped(c.answered), .green), Span(" · "),
+                Span("failed " + TextReport.grouped(c.failed), c.failed > 0 ? .red : nil), Span(" · "),
+                Span("dropped " + TextReport.grouped(c.dropped), c.dropped > 0 ? .yellow : nil),
+            ])
+            // msg lat.  p50 1.10ms · p99 7.90ms (last second)
+            let ml = messageLatencyParts(m)
+            lines.append(label("msg lat.") + [Span("p50 \(ml.p50) · p99 \(ml.p99) (last second)")])
+        }
+
         // req/s     ▁▂▃▅▇█▇  peak 312.0
         let values = s.recentRPS.compactMap { $0 }.map { $0.isFinite && $0 > 0 ? $0 : 0 }
         if values.isEmpty {
@@ -132,6 +151,9 @@ public enum LiveView {
 
     /// The progress in one line for logs and other non-terminals; never an escape code:
     /// `[00:12/01:40  12%] stage 2/3 (300/s) · 298.0 req/s · in flight 12 · ok 3,512 · failed 0 · dropped 0 · p50 1.20ms p99 8.40ms`
+    ///
+    /// A WebSocket run goes on with its messages (rate and latency of the latest second, counts so far):
+    /// `… · 1204.0 msg/s · connections open 50 · answered 35,120 · msg failed 0 · msg dropped 0 · msg p50 1.10ms p99 7.90ms`
     public static func progressLine(_ s: LiveSnapshot) -> String {
         var head: String
         if let total = s.totalMicros, total > 0 {
@@ -156,7 +178,19 @@ public enum LiveView {
             "dropped " + TextReport.grouped(r.dropped),
             "p50 \(latency.p50) p99 \(latency.p99)",
         ]
-        return parts.joined(separator: " · ")
+        var messageParts: [String] = []
+        if let m = s.messages {
+            let ml = messageLatencyParts(m)
+            messageParts = [
+                messageRateText(m),
+                "connections open " + TextReport.grouped(m.counts.connectionsOpen),
+                "answered " + TextReport.grouped(m.counts.answered),
+                "msg failed " + TextReport.grouped(m.counts.failed),
+                "msg dropped " + TextReport.grouped(m.counts.dropped),
+                "msg p50 \(ml.p50) p99 \(ml.p99)",
+            ]
+        }
+        return (parts + messageParts).joined(separator: " · ")
     }
 
     // MARK: Colour
@@ -265,6 +299,17 @@ public enum LiveView {
 
     private static func rpsText(_ last: TimelineEntry?) -> String {
         (last?.rps.map { fixed($0, 1) } ?? "-") + " req/s"
+    }
+
+    /// `-` before a complete second, or when it was too short for a rate.
+    private static func messageRateText(_ m: LiveMessages) -> String {
+        (m.rate.map { fixed($0, 1) } ?? "-") + " msg/s"
+    }
+
+    /// `-` when the latest window holds no answered message.
+    private static func messageLatencyParts(_ m: LiveMessages) -> (p50: String, p99: String) {
+        guard let l = m.latencyMicros else { return ("-", "-") }
+        return (DurationParser.format(micros: l.p50), DurationParser.format(micros: l.p99))
     }
 
     /// `-` when the last second holds no complete response (its latency summary is empty).

@@ -40,8 +40,15 @@ public enum PrometheusExposition {
     ///
     /// A flow (`iterations` given) adds `barrage_iterations_total{scenario,result}` (completed, failed, interrupted,
     /// dropped) and `barrage_iteration_duration_seconds{scenario}` (finished iterations, think steps included).
+    ///
+    /// A WebSocket run (`messages` given; the requests are then its handshakes) adds
+    /// `barrage_messages_total{result}` (answered, failed, dropped), `barrage_message_errors_total{class}` (every
+    /// `MessageError` class from the first scrape), `barrage_message_latency_seconds` and
+    /// `barrage_message_service_time_seconds` (histograms over answered messages, from the due time and from the send),
+    /// and `barrage_connections_open` (connections upgraded and not yet closed, now).
     public static func render(_ r: Recorder, inFlight: Int, plan: PlanRecord, elapsedMicros: Int64,
-                              version: String = "unknown", iterations: IterationRecorder? = nil) -> String {
+                              version: String = "unknown", iterations: IterationRecorder? = nil,
+                              messages: MessageRecorder? = nil, connectionsOpen: Int = 0) -> String {
         var w = Writer()
 
         w.family("barrage_requests_total", .counter, "Requests finished so far, by result: ok, failed, or dropped (never sent).")
@@ -89,6 +96,21 @@ public enum PrometheusExposition {
             w.sample("barrage_iterations_total", [scenario, ("result", "dropped")], it.dropped)
             w.histogram("barrage_iteration_duration_seconds", "Duration of finished iterations, from their start (the due time in the open model).",
                         it.duration, labels: [scenario])
+        }
+
+        if let m = messages {
+            w.family("barrage_messages_total", .counter, "WebSocket messages so far, by result: answered, failed (sent, no answer), or dropped (due, never sent).")
+            w.sample("barrage_messages_total", [("result", "answered")], m.answered)
+            w.sample("barrage_messages_total", [("result", "failed")], m.failed)
+            w.sample("barrage_messages_total", [("result", "dropped")], m.dropped)
+            w.family("barrage_message_errors_total", .counter, "Failed WebSocket messages by error class.")
+            for c in MessageError.allCases {
+                w.sample("barrage_message_errors_total", [("class", c.rawValue)], m.errors[c.index])
+            }
+            w.histogram("barrage_message_latency_seconds", "Latency of answered WebSocket messages, from when each was due (corrected for coordinated omission).", m.latency)
+            w.histogram("barrage_message_service_time_seconds", "Service time of answered WebSocket messages, from when each was sent.", m.serviceTime)
+            w.family("barrage_connections_open", .gauge, "WebSocket connections open now (upgraded, not yet closed).")
+            w.sample("barrage_connections_open", [], connectionsOpen)
         }
 
         w.family("barrage_info", .gauge, "The run's load model and the tool's version; always 1.")

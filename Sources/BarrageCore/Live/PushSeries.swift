@@ -11,6 +11,11 @@
 ///   target), and its counters are the result's totals.
 ///
 /// `stat` is one of `p50 p90 p95 p99 max` (k6's trend statistics), in seconds.
+///
+/// A WebSocket run adds its messages: `barrage_messages_total{result}` and `barrage_message_errors_total{class}`
+/// (cumulative), `barrage_connections_open`, and the message counterparts of the latency series —
+/// `barrage_interval_message_latency_seconds{stat}` and `barrage_interval_message_rate` over the messages handed over
+/// since the previous push, `barrage_run_message_latency_seconds{stat}` and `barrage_run_message_rate` in the last.
 public enum PushSeries {
     public static let stats: [(name: String, pick: @Sendable (HistogramSummary) -> Int64)] = [
         ("p50", \.p50), ("p90", \.p90), ("p95", \.p95), ("p99", \.p99), ("max", \.max),
@@ -31,8 +36,16 @@ public enum PushSeries {
         public var window: [TimelineEntry]
         public var targetNames: [String]
         public var iterations: IterationRecorder?
-        public init(scenario: String?, window: [TimelineEntry], targetNames: [String], iterations: IterationRecorder?) {
+        /// A WebSocket run's messages so far, and those handed over since the previous push (`MessageWindow.take`);
+        /// nil for HTTP runs.
+        public var messages: MessageRecorder?
+        public var messagesWindow: MessageRecorder?
+        /// A WebSocket run's connections open now.
+        public var connectionsOpen: Int
+        public init(scenario: String?, window: [TimelineEntry], targetNames: [String], iterations: IterationRecorder?,
+                    messages: MessageRecorder? = nil, messagesWindow: MessageRecorder? = nil, connectionsOpen: Int = 0) {
             self.scenario = scenario; self.window = window; self.targetNames = targetNames; self.iterations = iterations
+            self.messages = messages; self.messagesWindow = messagesWindow; self.connectionsOpen = connectionsOpen
         }
     }
 
@@ -82,10 +95,51 @@ public enum PushSeries {
         for (l, h) in perTarget {
             out += latency("barrage_interval_latency_seconds", labels: l, HistogramSummary(h), timestampMillis: t)
         }
+        out += intervalMessages(labels: labels, lanes: lanes, timestampMillis: t)
         return out
     }
 
-    /// The last push: the result's totals and whole-run latency (and each scenario's iterations).
+    /// A WebSocket run's part of a push during the run (nothing when no lane has messages): the counters so far, the
+    /// connections open, and the rate (the window's timeline seconds, as `barrage_interval_rps`) and latency of the
+    /// messages handed over since the previous push.
+    private static func intervalMessages(labels: [RemoteWrite.Label], lanes: [Lane], timestampMillis t: Int64) -> [RemoteWrite.Series] {
+        guard lanes.contains(where: { $0.messages != nil }) else { return [] }
+        var sofar = MessageRecorder()
+        var window = MessageRecorder()
+        var open = 0
+        var rate: Double? = nil
+        for lane in lanes {
+            guard let m = lane.messages else { continue }
+            sofar.merge(m)
+            if let w = lane.messagesWindow { window.merge(w) }
+            open += lane.connectionsOpen
+            let seconds = lane.window.reduce(0.0) { $0 + $1.length_s }
+            let ended = lane.window.reduce(0) { $0 + ($1.messages ?? 0) }
+            if let r = TimelineEntry.rate(answered: ended, lengthSeconds: seconds) { rate = (rate ?? 0) + r }
+        }
+        var out = messageCounters(labels: labels, (sofar.answered, sofar.failed, sofar.dropped), errors: sofar.errorCounts,
+                                  timestampMillis: t)
+        out.append(.init(name: "barrage_connections_open", labels: labels, value: Double(open), timestampMillis: t))
+        if let rate { out.append(.init(name: "barrage_interval_message_rate", labels: labels, value: rate, timestampMillis: t)) }
+        out += latency("barrage_interval_message_latency_seconds", labels: labels, HistogramSummary(window.latency), timestampMillis: t)
+        return out
+    }
+
+    /// `barrage_messages_total{result}` and `barrage_message_errors_total{class}`, every class from the first push.
+    private static func messageCounters(labels: [RemoteWrite.Label], _ c: (answered: Int, failed: Int, dropped: Int),
+                                        errors: [String: Int], timestampMillis t: Int64) -> [RemoteWrite.Series] {
+        var out: [RemoteWrite.Series] = [("answered", c.answered), ("failed", c.failed), ("dropped", c.dropped)].map { result, n in
+            .init(name: "barrage_messages_total", labels: labels + [.init("result", result)], value: Double(n), timestampMillis: t)
+        }
+        for cls in MessageError.allCases {
+            out.append(.init(name: "barrage_message_errors_total", labels: labels + [.init("class", cls.rawValue)],
+                             value: Double(errors[cls.rawValue] ?? 0), timestampMillis: t))
+        }
+        return out
+    }
+
+    /// The last push: the result's totals and whole-run latency (and each scenario's iterations, and a WebSocket run's
+    /// messages: the `messages` section's counts, rate and latency).
     public static func final(labels: [RemoteWrite.Label], result r: RunResult, timestampMillis t: Int64) -> [RemoteWrite.Series] {
         var out = counters(labels: labels, requests: (r.requests.ok, r.requests.failed, r.requests.dropped),
                            statuses: r.status_codes, errors: r.errors, timestampMillis: t)
@@ -103,6 +157,12 @@ public enum PushSeries {
         out += latency("barrage_run_latency_seconds", labels: labels, r.latency_us, timestampMillis: t)
         for (name, s) in (r.scenarios ?? [:]).sorted(by: { $0.key < $1.key }) {
             out += latency("barrage_run_latency_seconds", labels: labels + [.init("scenario", name)], s.requests.latency_us, timestampMillis: t)
+        }
+        if let m = r.messages {
+            out += messageCounters(labels: labels, (m.answered, m.failed, m.dropped), errors: m.errors, timestampMillis: t)
+            out.append(.init(name: "barrage_connections_open", labels: labels, value: 0, timestampMillis: t))
+            out.append(.init(name: "barrage_run_message_rate", labels: labels, value: m.rate, timestampMillis: t))
+            out += latency("barrage_run_message_latency_seconds", labels: labels, m.latency_us, timestampMillis: t)
         }
         if r.targets.count > 1 {
             for (name, s) in r.targets.sorted(by: { $0.key < $1.key }) {

@@ -110,6 +110,11 @@ public struct MessageScheduler<Budget: RequestSource> {
     /// Messages awaiting their answer.
     public var outstanding: Int { connections.reduce(0) { $0 + ($1.phase == .awaiting ? 1 : 0) } }
 
+    /// Connections upgraded and not yet closed or lost (open, or awaiting an answer): the live view's "connections open".
+    public var openConnections: Int {
+        connections.reduce(0) { $0 + ($1.phase == .open || $1.phase == .awaiting ? 1 : 0) }
+    }
+
     // MARK: - Events
 
     /// The run clock started: every slot opens a connection.
