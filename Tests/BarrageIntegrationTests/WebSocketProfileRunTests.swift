@@ -118,6 +118,7 @@ final class WebSocketProfileRunTests: XCTestCase {
             (["run", flow, "-n", "1"], "flow.yaml:3: scenarios.chat.websocket: WebSocket is not available in scenarios"),
             (["run", http, "-n", "1", "--ws-binary"], "--ws-binary: only for WebSocket runs"),
             (["run", Self.example, "-e", wsBase, "-n", "1", "--body", "x"], "--body: not for WebSocket runs"),
+            (["run", Self.example, "-e", wsBase, "-n", "1", "--max-connection-age", "5s"], "--max-connection-age: not for WebSocket runs"),
             (["run", Self.example, "-e", wsBase, "-n", "1", "--ws-messages", "0"], "--ws-messages '0'"),
             (["run", Self.example, "-e", wsBase, "-n", "1", "--rate", "5"], "--rate: a WebSocket open model opens connections at this rate; give --ws-messages N"),
         ]
