@@ -158,7 +158,11 @@ extension Barrage {
                 ("--body", request.body != nil), ("--body-file", request.bodyFile != nil),
                 ("--http", request.httpVersion != "1.1"), ("--max-streams", request.maxStreams != nil),
                 ("--no-keepalive", request.noKeepalive), ("--preconnect", request.preconnect),
-                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed)]
+                ("--follow-redirects", request.followRedirects != nil), ("--compressed", request.compressed),
+                // The WebSocket engine does not apply these (`WebSocketThread.configure`): refused, never ignored.
+                ("--local-address", !request.localAddress.isEmpty), ("--max-connection-age", request.maxConnectionAge != nil),
+                ("--buffer-size", request.bufferSize != nil), ("--engine-mode", engine.engineMode != nil),
+                ("--pacer-quantum", engine.pacerQuantum != nil)]
             for (flag, given) in refused where given {
                 throw BarrageError.usage("\(flag): not for WebSocket runs (ws://, wss://)")
             }

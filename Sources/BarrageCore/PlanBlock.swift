@@ -63,7 +63,9 @@ public enum PlanBlock {
         var out: [String] = []
         // A flow's `-n` bounds its iterations, not its requests (a failed step skips the rest of its iteration).
         let bounded = p.scenario == nil ? "requests" : "iterations"
-        if p.model == "open" {
+        if let ws = p.websocket {
+            out += webSocketLoad(p, ws)
+        } else if p.model == "open" {
             let stages = p.stages.map { "\(rate($0.rate ?? 0)) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
             var load = "open model, from \(rate(p.start_rate ?? 0)): " + stages.joined(separator: ", ")
             if let n = p.expected_requests { load += "; \(grouped(n)) requests planned" }
@@ -90,11 +92,10 @@ public enum PlanBlock {
             out.append(row("connections", "\(grouped(p.concurrency)), one per worker"))
         }
         if let ws = p.websocket {
-            // A WebSocket run: the workers are connections, each with one outstanding message at a time.
+            // A WebSocket run: each connection has one outstanding message at a time.
             var messages = "\(ws.payload_bytes) B \(ws.frames), one outstanding per connection"
             messages += ws.rate_per_connection.map { ", \(rate($0)) per connection" } ?? ", the next when answered"
             if let n = ws.messages { messages += "; \(grouped(n)) in all" }
-            if let k = ws.messages_per_connection { messages += "; \(grouped(k)) per connection, then " + (p.model == "open" ? "it closes" : "a new one") }
             out.append(row("messages", messages))
             out.append(row("answer", (ws.answer_pattern.map { "match \($0)" } ?? ws.answer)
                            + " within \(DurationParser.format(micros: ws.answer_timeout_us))"))
@@ -111,7 +112,7 @@ public enum PlanBlock {
         }
         if let w = p.warmup_us { out.append(row("warm-up", "\(DurationParser.format(micros: w)), kept out of the results")) }
         var client = ["\(p.threads) thread\(p.threads == 1 ? "" : "s")", "timeout \(DurationParser.format(micros: p.timeout_us))",
-                      "HTTP/\(p.http_version)"]
+                      p.websocket == nil ? "HTTP/\(p.http_version)" : "WebSocket (HTTP/1.1 upgrade)"]
         if !p.keepalive { client.append("no keep-alive") }
         if p.targets.contains(where: { $0.url.lowercased().hasPrefix("https://") || $0.url.lowercased().hasPrefix("wss://") }) {
             client.append(p.tls_verify == false ? "TLS certificates NOT verified (--insecure)" : "TLS certificates verified")
@@ -119,6 +120,34 @@ public enum PlanBlock {
         if let seg = p.segment { client.append("segment \(seg.index)/\(seg.count) of this plan") }
         out.append(row("client", client.joined(separator: " · ")))
         return out
+    }
+
+    /// A WebSocket run's load and connections: a constant number of connections (closed), or connections opened at a
+    /// rate (open), each sending the `messages` line's plan. `-n` counts messages, not handshakes.
+    static func webSocketLoad(_ p: PlanRecord, _ ws: WebSocketPlan.Record) -> [String] {
+        let budget = ws.messages.map { "\(grouped($0)) message\($0 == 1 ? "" : "s")" }
+        if p.model == "open" {
+            let stages = p.stages.map { "\(rate($0.rate ?? 0)) by \(DurationParser.format(micros: $0.duration_us ?? 0))" }
+            var load = "open model, connections opened from \(rate(p.start_rate ?? 0)): " + stages.joined(separator: ", ")
+            if let budget { load += "; at most \(budget) in all" }
+            if p.arrival == "poisson" { load += "; poisson arrivals (seed \(p.seed ?? 0))" }
+            let pool = p.max_in_flight ?? p.concurrency
+            let each = ws.messages_per_connection.map { "each sends \(grouped($0)) message\($0 == 1 ? "" : "s"), then closes" }
+                ?? "each sends its messages, then closes"
+            return [row("load", load),
+                    row("connections", "at most \(grouped(pool)) open at once; \(each)"),
+                    row("lateness", "a connection not opened \(DurationParser.format(micros: p.max_lateness_us ?? 0)) after its due time is dropped")]
+        }
+        let n = p.concurrency
+        var load = "closed model, \(grouped(n)) connection\(n == 1 ? "" : "s")"
+        // A profile's closed load has stages (of constant connections): their durations add up.
+        let staged = p.start_concurrency == nil || p.stages.isEmpty ? nil : p.stages.reduce(Int64(0)) { $0 + ($1.duration_us ?? 0) }
+        let duration = p.duration_us ?? staged
+        if let d = duration { load += " for \(DurationParser.format(micros: d))" }
+        if let budget { load += (duration == nil ? ", " : " or ") + budget }
+        let each = ws.messages_per_connection.map { "each sends \(grouped($0)) message\($0 == 1 ? "" : "s"), then closes and a new one opens" }
+            ?? "each sends its messages until the run ends"
+        return [row("load", load), row("connections", "\(grouped(n)) open at once; \(each)")]
     }
 
     /// `checkout: 4 request steps, 40 iterations`; a time-bound flow says so instead of a count.

@@ -27,7 +27,8 @@ public enum TextReport {
         line()
         if let s = r.setup { lines(setupLines(s)) }
         let q = r.requests
-        lines(TextLayout.labelled("Requests", ["\(grouped(q.total)) total", "\(grouped(q.ok)) ok", "\(grouped(q.failed)) failed",
+        // A WebSocket run's requests are its connections' handshakes: the block says so (the JSON keeps `requests`).
+        lines(TextLayout.labelled(r.messages == nil ? "Requests" : "Handshakes", ["\(grouped(q.total)) total", "\(grouped(q.ok)) ok", "\(grouped(q.failed)) failed",
                                                "\(grouped(q.dropped)) dropped"]))
         let duration = DurationParser.format(micros: r.duration_us)
         if nothing == nil {

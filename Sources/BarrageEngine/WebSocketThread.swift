@@ -53,6 +53,8 @@ final class WebSocketThread: @unchecked Sendable {
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     private let errorBuffers: UnsafeMutablePointer<CChar>
     var startMicros: Int64 = 0
+    /// Until when messages awaiting an answer were integrated (`accountInFlight`), µs monotonic.
+    private var inFlightSince: Int64 = 0
     var interval = IntervalStats(second: 0)
     var firstErrors = [String?](repeating: nil, count: ErrorClass.count)
     private var closedOk = 0, closedFailed = 0, closedDropped = 0
@@ -136,18 +138,12 @@ final class WebSocketThread: @unchecked Sendable {
         interval = IntervalStats(second: 0)
         interval.messages = MessageRecorder()
         scheduler.start()
-        var last = Clock.monotonicMicros()
+        inFlightSince = Clock.monotonicMicros()
         let sendEnd = plan.durationMicros.map { startMicros + $0 } ?? .max
         while true {
             let now = Clock.monotonicMicros()
+            accountInFlight(now: now)
             let secondEnd = startMicros + Int64(interval.second + 1) * 1_000_000
-            if now >= secondEnd {
-                interval.recorder.inFlightIntegralMicros += Double(scheduler.outstanding) * Double(max(0, secondEnd - last))
-                closeIntervals(through: now)
-                last = max(last, secondEnd)
-            }
-            interval.recorder.inFlightIntegralMicros += Double(scheduler.outstanding) * Double(max(0, now - last))
-            last = now
             if control.level == .aborting && !scheduler.aborting { scheduler.stop() }
             else if control.level != .running && !scheduler.stopping { scheduler.drain() }
             if now >= sendEnd && !scheduler.stopping { scheduler.drain() }
@@ -376,6 +372,8 @@ final class WebSocketThread: @unchecked Sendable {
 
     private func send(_ i: Int, now: Int64) {
         guard let easy = slots[i].easy else { return }
+        // The scheduler counts this message outstanding from now: the second's peak of messages awaiting an answer.
+        if scheduler.outstanding > interval.inFlightMax { interval.inFlightMax = scheduler.outstanding }
         var sent = 0
         let code = curl_ws_send(easy, payload.baseAddress, ws.payload.count, &sent, 0, frameFlags)
         recordMessages { $0.recordSent(bytes: ws.payload.count) }
@@ -496,8 +494,10 @@ final class WebSocketThread: @unchecked Sendable {
 
     private func waitEpoll(_ waitMillis: Int32) {
         let n = Epoll.wait(loop.pointee.epollFD, into: events, capacity: Int32(eventCapacity), timeoutMillis: waitMillis)
-        guard n > 0 else { return }
         let now = Clock.monotonicMicros()
+        // The wait is counted with the messages that awaited their answers through it, before these events answer any.
+        accountInFlight(now: now)
+        guard n > 0 else { return }
         for k in 0..<n {
             let ev = events[k]
             if ev.data.u64 & Self.slotTag != 0 {
@@ -518,6 +518,20 @@ final class WebSocketThread: @unchecked Sendable {
     }
 
     // MARK: - Recording
+
+    /// Messages awaiting an answer (`scheduler.outstanding`: the timeline's `in_flight`), integrated over time since
+    /// the last call up to `now`, the part up to a second's end in that second (`in_flight_mean`). Called before the
+    /// count changes: when the loop wakes and when a wait returns, before its events are read.
+    private func accountInFlight(now: Int64) {
+        let secondEnd = startMicros + Int64(interval.second + 1) * 1_000_000
+        if now >= secondEnd {
+            interval.recorder.inFlightIntegralMicros += Double(scheduler.outstanding) * Double(max(0, secondEnd - inFlightSince))
+            closeIntervals(through: now)
+            inFlightSince = max(inFlightSince, secondEnd)
+        }
+        interval.recorder.inFlightIntegralMicros += Double(scheduler.outstanding) * Double(max(0, now - inFlightSince))
+        inFlightSince = max(inFlightSince, now)
+    }
 
     /// The message outstanding on slot `i` failed (the scheduler still holds its due and send times).
     private func failMessage(_ i: Int, _ error: MessageError, _ detail: String) {

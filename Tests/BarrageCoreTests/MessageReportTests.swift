@@ -139,11 +139,28 @@ final class MessageReportTests: XCTestCase {
         let md = MarkdownSummary.render(result: Self.sample(), thresholds: [])
         XCTAssertTrue(md.contains("| Messages | 40 answered · 3 failed · 2 dropped (45 in all), 21.5 msg/s, error rate 6.977% |"), md)
         XCTAssertTrue(md.contains("| Message latency p50 / p90 / p99 | "), md)
-        let messages = md.range(of: "| Messages |")!, requests = md.range(of: "| Requests |")!
+        let messages = md.range(of: "| Messages |")!, requests = md.range(of: "| Handshakes |")!
         XCTAssertLessThan(messages.lowerBound, requests.lowerBound, "messages first: the requests are the handshakes")
         let none = MarkdownSummary.render(result: M.wsResult(M.recorder(dropped: 1)), thresholds: [])
         XCTAssertTrue(none.contains("| Message latency p50 / p90 / p99 | no answered messages |"), none)
         XCTAssertFalse(MarkdownSummary.render(result: ThresholdEvaluatorTests.result(latencies: [1_000]), thresholds: []).contains("Message"))
+    }
+
+    /// A WebSocket run's requests are its handshakes: the text summary's block, the Markdown row and the HTML card say
+    /// so; an HTTP run's still say Requests, and the JSON keeps `requests`.
+    func testEverySummaryCallsAWebSocketRunsRequestsHandshakes() throws {
+        let r = Self.sample()
+        let text = TextReport.render(r).split(separator: "\n").map(String.init)
+        XCTAssertTrue(text.contains { $0.hasPrefix("  Handshakes ") }, text.joined(separator: "\n"))
+        XCTAssertFalse(text.contains { $0.hasPrefix("  Requests ") }, text.joined(separator: "\n"))
+        let md = MarkdownSummary.render(result: r, thresholds: [])
+        XCTAssertTrue(md.contains("| Handshakes | "), md)
+        XCTAssertFalse(md.contains("| Requests | "), md)
+        XCTAssertTrue(HTMLReport.render(r).contains(#"<div class="sub">WebSocket handshakes</div>"#))
+        XCTAssertTrue(String(decoding: try r.jsonData(), as: UTF8.self).contains(#""requests""#), "the JSON key stays")
+        let http = ThresholdEvaluatorTests.result(latencies: [1_000])
+        XCTAssertTrue(TextReport.render(http).split(separator: "\n").contains { $0.hasPrefix("  Requests ") })
+        XCTAssertTrue(MarkdownSummary.render(result: http, thresholds: []).contains("| Requests | "))
     }
 
     func testJUnitHasACasePerMessageThreshold() throws {

@@ -61,4 +61,46 @@ final class PlanBlockTests: XCTestCase {
         XCTAssertTrue(lines.contains("  warm-up      1.00s, kept out of the results"), "\(lines)")
         XCTAssertTrue(lines.last!.hasSuffix("TLS certificates verified"), "\(lines)")
     }
+
+    /// A WebSocket run's block says what happens: connections (not workers), each with its messages, over an upgrade.
+    func testAWebSocketRunNamesItsConnectionsAndTheUpgrade() {
+        var plan = RunPlan(concurrency: 4, requestLimit: 400, durationMicros: 10_000_000, targets: [RequestTarget(url: "ws://a.test/ws")],
+                           timeoutMicros: 5_000_000, connectTimeoutMicros: 10_000_000, threads: 2, keepAlive: true)
+        plan.workload.webSocket = WebSocketPlan(payload: Array(repeating: 46, count: 64), ratePerConnection: 20)
+        XCTAssertEqual(PlanBlock.body(PlanRecord(plan)), [
+            "  load         closed model, 4 connections for 10.0s or 400 messages",
+            "  connections  4 open at once; each sends its messages until the run ends",
+            "  messages     64 B text, one outstanding per connection, 20/s per connection; 400 in all",
+            "  answer       echo within 5.00s",
+            "  client       2 threads · timeout 5.00s · WebSocket (HTTP/1.1 upgrade)",
+        ])
+        plan.workload.webSocket?.messagesPerConnection = 3
+        XCTAssertEqual(PlanBlock.body(PlanRecord(plan))[1],
+                       "  connections  4 open at once; each sends 3 messages, then closes and a new one opens")
+        var counted = plan
+        counted.load = .closed(workers: 1, durationMicros: nil)
+        XCTAssertEqual(PlanBlock.body(PlanRecord(counted))[0], "  load         closed model, 1 connection, 400 messages")
+
+        let schedule = OpenSchedule(startRate: 0, stages: [RateStage(durationMicros: 30_000_000, rate: 50)])
+        var open = RunPlan.open(schedule: schedule, maxInFlight: 200, maxLatenessMicros: 2_000_000, requestLimit: nil,
+                                targets: [RequestTarget(url: "wss://a.test/ws")], timeoutMicros: 5_000_000,
+                                connectTimeoutMicros: 10_000_000, threads: 1, keepAlive: true)
+        open.workload.webSocket = WebSocketPlan(messagesPerConnection: 10)
+        let lines = PlanBlock.body(PlanRecord(open))
+        XCTAssertEqual(Array(lines.prefix(3)), [
+            "  load         open model, connections opened from 0/s: 50/s by 30.0s",
+            "  connections  at most 200 open at once; each sends 10 messages, then closes",
+            "  lateness     a connection not opened 2.00s after its due time is dropped",
+        ])
+        XCTAssertEqual(lines.last, "  client       1 thread · timeout 5.00s · WebSocket (HTTP/1.1 upgrade) · TLS certificates verified")
+        XCTAssertFalse(lines.contains { $0.contains("worker") || $0.contains("requests planned") || $0.contains("HTTP/1.1 ·") }, "\(lines)")
+    }
+
+    /// The connect-storm hint names --preconnect, which a WebSocket run refuses: none for WebSocket.
+    func testAWebSocketRunGetsNoPreconnectHint() {
+        var plan = closed(600)
+        XCTAssertNotNil(plan.connectStormHint)
+        plan.workload.webSocket = WebSocketPlan()
+        XCTAssertNil(plan.connectStormHint)
+    }
 }

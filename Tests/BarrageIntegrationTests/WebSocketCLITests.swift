@@ -33,6 +33,13 @@ final class WebSocketCLITests: XCTestCase {
             ([url, "--body", "x"], "--body: not for WebSocket runs"),
             ([url, "--http", "2"], "--http: not for WebSocket runs"),
             ([url, "--preconnect"], "--preconnect: not for WebSocket runs"),
+            // Flags the WebSocket engine would not apply: refused, not ignored.
+            ([url, "--local-address", "127.0.0.1"], "--local-address: not for WebSocket runs"),
+            ([url, "--max-connection-age", "5s"], "--max-connection-age: not for WebSocket runs"),
+            ([url, "--buffer-size", "64k"], "--buffer-size: not for WebSocket runs"),
+            ([url, "--engine-mode", "perform"], "--engine-mode: not for WebSocket runs"),
+            ([url, "--pacer-quantum", "1ms"], "--pacer-quantum: not for WebSocket runs"),
+            ([url, "-c", "2", "--max-lateness", "1s"], "--max-lateness: only for the open model"),
             ([url, "--ws-answer", "nope"], "--ws-answer 'nope': expected echo, any or match:REGEX"),
             ([url, "--ws-answer", "match:("], "--ws-answer 'match:(': not a regular expression"),
             ([url, "--ws-rate", "0"], "--ws-rate '0'"),

@@ -89,7 +89,7 @@ final class WebSocketProfileRunTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("  messages") && $0.contains("64 B text") && $0.contains("20/s per connection") && $0.contains("400 in all") },
                       out.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("  answer") && $0.contains("echo within 5.00s") }, out.stdout)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("  load") && $0.contains("closed model, 4 workers for 10.0s") }, out.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  load") && $0.contains("closed model, 4 connections for 10.0s or 400 messages") }, out.stdout)
         let stats = try statsCounts(port: port)
         XCTAssertEqual(stats["ws_upgrades"], 0, "validate sends nothing")
         XCTAssertEqual(stats["requests"], 1, "only the /stats request itself")
@@ -118,6 +118,7 @@ final class WebSocketProfileRunTests: XCTestCase {
             (["run", flow, "-n", "1"], "flow.yaml:3: scenarios.chat.websocket: WebSocket is not available in scenarios"),
             (["run", http, "-n", "1", "--ws-binary"], "--ws-binary: only for WebSocket runs"),
             (["run", Self.example, "-e", wsBase, "-n", "1", "--body", "x"], "--body: not for WebSocket runs"),
+            (["run", Self.example, "-e", wsBase, "-n", "1", "--max-connection-age", "5s"], "--max-connection-age: not for WebSocket runs"),
             (["run", Self.example, "-e", wsBase, "-n", "1", "--ws-messages", "0"], "--ws-messages '0'"),
             (["run", Self.example, "-e", wsBase, "-n", "1", "--rate", "5"], "--rate: a WebSocket open model opens connections at this rate; give --ws-messages N"),
         ]

@@ -122,6 +122,20 @@ final class WebSocketRunTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(m.latency_us.min, m.service_time_us.min)
     }
 
+    /// The timeline's in-flight values count messages awaiting an answer: each message here waits 200 ms for its echo,
+    /// so the seconds in which they were sent hold some (at most one per connection), and the mean is above 0.
+    func testTimelineInFlightCountsMessagesAwaitingAnAnswer() throws {
+        let (out, r, _) = try run("delay_ms=200", ["-c", "2", "-n", "6"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(r?.messages?.answered, 6, out.stderr)
+        let timeline = try XCTUnwrap(r?.timeline)
+        XCTAssertFalse(timeline.isEmpty)
+        let peak = timeline.map(\.inFlightMaxOrClose).max() ?? 0
+        XCTAssertGreaterThanOrEqual(peak, 1, "a message awaited its answer: \(timeline.map(\.in_flight_max))")
+        XCTAssertLessThanOrEqual(peak, 2, "one outstanding message per connection")
+        XCTAssertGreaterThan(timeline.map(\.inFlightMeanOrClose).max() ?? 0, 0, "\(timeline.map(\.in_flight_mean))")
+    }
+
     func testRatePerConnectionWithDurationBoundsTheCount() throws {
         let (out, r, _) = try run("", ["-c", "2", "-d", "1s", "--ws-rate", "20"])
         XCTAssertEqual(out.status, 0, out.stderr)

@@ -22,7 +22,7 @@ public enum MarkdownSummary {
         let latency = r.latency_us
         func micros(_ v: Int64) -> String { latency.count == 0 ? "-" : DurationParser.format(micros: v) }
         var rows: [(String, String)] = [
-            ("Requests", TextReport.grouped(q.total)),
+            (r.messages == nil ? "Requests" : "Handshakes", TextReport.grouped(q.total)), // WebSocket: the connections' handshakes
             ("OK", TextReport.grouped(q.ok)),
             ("Failed", TextReport.grouped(q.failed)),
             ("Dropped", TextReport.grouped(q.dropped)),

@@ -96,7 +96,7 @@ public struct RunPlan: Sendable, Equatable {
 
     /// A one-line hint when this plan would open more than `connectStormConnections` connections at once; nil otherwise.
     public var connectStormHint: String? {
-        guard model == .closed, keepAlive, !transport.preconnect else { return nil }
+        guard model == .closed, keepAlive, !transport.preconnect, workload.webSocket == nil else { return nil } // WebSocket: no --preconnect
         let atStart = closedStages.isEmpty ? processConcurrency
             : (segment.map { $0.share(of: startConcurrency) } ?? startConcurrency)
         guard atStart >= Self.connectStormConnections else { return nil }
