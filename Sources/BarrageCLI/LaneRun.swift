@@ -36,7 +36,7 @@ struct LaneRun {
         // One id for the run, every lane's; the pusher labels its series with it.
         let runID = try RunIdentity.forNewRun()
         let pusher = try execution.push.map { try PrometheusPusher(options: $0, plan: plan, runID: runID) }
-        nonisolated(unsafe) let pushedBy = pusher
+        let pushedBy = pusher
         let laneScenarios: [String?] = plan.lanes.map(\.name)
         let laneTargets = plan.lanes.map { $0.plan.targets.map(\.name) }
         final class Board: @unchecked Sendable {
