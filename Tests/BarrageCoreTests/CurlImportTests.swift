@@ -195,6 +195,10 @@ final class CurlImportTests: XCTestCase {
         XCTAssertNil(c.httpVersion, "HTTP/3 needs https://")
         XCTAssertEqual(c.notes, ["--http3 on http:// left out: HTTP/3 needs https://, and curl speaks HTTP/1.1 there"])
         XCTAssertEqual(try one("curl --http3 http://a/ https://b/").httpVersion, "3", "one https:// URL keeps it")
+        XCTAssertThrowsError(try CurlCommand.parseAll("curl --http3-only http://h/")) { error in
+            XCTAssertEqual((error as? CurlCommand.Failure)?.message,
+                           "--http3-only with 'http://h/': HTTP/3 needs https:// URLs (curl refuses it too)")
+        }
         XCTAssertThrowsError(try CurlCommand.parseAll("curl --http3-onlyx https://h/")) { error in
             XCTAssertEqual((error as? CurlCommand.Failure)?.message, "unknown curl flag '--http3-onlyx'")
         }

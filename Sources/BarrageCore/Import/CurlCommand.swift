@@ -36,8 +36,9 @@ public struct CurlCommand: Sendable, Equatable {
     public var insecure = false
     public var followRedirects = false
     /// Barrage's `--http` value for curl's protocol flag, the last one given: `--http1.1` → `1.1`, `--http2` and
-    /// `--http2-prior-knowledge` → `2`, `--http3` and `--http3-only` → `3` (dropped, with a note, when no URL is
-    /// `https://`: curl speaks HTTP/1.1 there). Nil without one.
+    /// `--http2-prior-knowledge` → `2`, `--http3` and `--http3-only` → `3` (`--http3` is dropped, with a note, when no
+    /// URL is `https://`: curl speaks HTTP/1.1 there; `--http3-only` with an `http://` URL is refused, as curl does).
+    /// Nil without one.
     public var httpVersion: String?
     /// `--http2-prior-knowledge`: HTTP/2 on `http://` too (h2c, as Barrage's `--http 2` sends it), where curl's
     /// `--http2` only asks to upgrade.
@@ -79,7 +80,7 @@ public struct CurlCommand: Sendable, Equatable {
         "-G": "get", "--get": "get", "--compressed": "compressed", "-k": "insecure", "--insecure": "insecure",
         "-I": "head", "--head": "head", "-L": "location", "--location": "location", "--http2": "http2",
         "--http1.1": "http1.1", "--http2-prior-knowledge": "http2-prior-knowledge", "--http3": "http3",
-        "--http3-only": "http3", "-s": "ignored", "--silent": "ignored", "-S": "ignored", "--show-error": "ignored",
+        "--http3-only": "http3-only", "-s": "ignored", "--silent": "ignored", "-S": "ignored", "--show-error": "ignored",
         "-v": "ignored", "--verbose": "ignored",
     ]
 
@@ -94,7 +95,7 @@ public struct CurlCommand: Sendable, Equatable {
         }
         var c = CurlCommand()
         var explicitMethod: String?
-        var head = false, get = false
+        var head = false, get = false, http3Only = false
         var data: [String] = []
         var dataFile: String?
         var form: [FormPart] = []
@@ -195,7 +196,7 @@ public struct CurlCommand: Sendable, Equatable {
             case "location": c.followRedirects = true
             case "http2": c.httpVersion = "2"; c.priorKnowledge = false
             case "http2-prior-knowledge": c.httpVersion = "2"; c.priorKnowledge = true
-            case "http3": c.httpVersion = "3"; c.priorKnowledge = false
+            case "http3", "http3-only": c.httpVersion = "3"; c.priorKnowledge = false; http3Only = name == "http3-only"
             case "http1.1": c.httpVersion = "1.1"; c.priorKnowledge = false
             default: if !ignored.contains(flag) { ignored.append(flag) }
             }
@@ -205,6 +206,9 @@ public struct CurlCommand: Sendable, Equatable {
             if url.contains("://") { return url }
             c.notes.append("'\(url)' has no scheme: http:// assumed, as curl does")
             return "http://" + url
+        }
+        if c.httpVersion == "3", http3Only, let plain = c.urls.first(where: { !$0.lowercased().hasPrefix("https://") }) {
+            throw Failure(message: "--http3-only with '\(plain)': HTTP/3 needs https:// URLs (curl refuses it too)")
         }
         if c.httpVersion == "3", !c.urls.contains(where: { $0.lowercased().hasPrefix("https://") }) {
             c.httpVersion = nil
