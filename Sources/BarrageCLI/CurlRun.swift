@@ -26,7 +26,9 @@ enum CurlRun {
         return c
     }
 
-    /// `request` with the command's method, headers (before any -H given to run), body and -k/-L/--compressed/--http2.
+    /// `request` with the command's method, headers (before any -H given to run), body and -k/-L/--compressed, and its
+    /// protocol unless run's `--http` is given: `--http2` on `https://` and `--http2-prior-knowledge` (h2c on
+    /// `http://` too) → `--http 2`, `--http3`/`--http3-only` → `--http 3`.
     static func options(_ request: RequestOptions, from c: CurlCommand) -> RequestOptions {
         var r = request
         r.methodFlag = c.method
@@ -39,7 +41,11 @@ enum CurlRun {
         if c.insecure { r.insecure = true }
         if c.followRedirects && r.followRedirects == nil { r.followRedirects = FlagValue.Whole(argument: "50") }
         if c.compressed { r.compressed = true }
-        if c.httpVersion == "2" && c.urls[0].hasPrefix("https://") && r.httpVersion == "1.1" { r.httpVersion = "2" }
+        if r.httpVersion == "1.1" {
+            let https = c.urls[0].lowercased().hasPrefix("https://")
+            if c.httpVersion == "2" && (https || c.priorKnowledge) { r.httpVersion = "2" }
+            if c.httpVersion == "3" { r.httpVersion = "3" }
+        }
         return r
     }
 }

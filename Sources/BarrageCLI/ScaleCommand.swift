@@ -88,7 +88,7 @@ extension Barrage {
                                                                       durationMicros: durationMicros), threads: limits.threads)
             inputs.engine = try engine.tuning()
             let base = try PlanBuilder.build(inputs)
-            try RequestOptions.checkHTTP3(httpVersion: base.httpVersion, urls: base.targets.map(\.url))
+            try RequestOptions.checkHTTPVersion(base.httpVersion, urls: base.targets.map(\.url))
             try LevelRunner.checkDescriptors(for: base)
             let sweep = try ScaleSweep.run(base: inputs, levels: levels, quiet: quiet)
             printFlush(sweep.result.text)

@@ -196,6 +196,13 @@ final class EngineThread: @unchecked Sendable {
                 barrage_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, shardContexts + s)
             }
             barrage_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Int(perShard + 4))
+            if !plan.keepAlive {
+                // --no-keepalive is one connection per request under HTTP/2 and /3 too. CURLOPT_FORBID_REUSE closes
+                // a connection only when its last transfer ends, so a multiplexed one can stay open while streams
+                // share it and new transfers join it (seen over HTTP/3: 2,000 requests, about 40 connections; h2c on
+                // 8.14.1 happened to open one per request): no multiplexing at all for such a run.
+                barrage_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_NOTHING))
+            }
             if let streams = plan.transport.maxStreams {
                 barrage_multi_setopt_long(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, streams)
             }
@@ -293,9 +300,9 @@ final class EngineThread: @unchecked Sendable {
         default: break
         }
         barrage_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, version)
-        if version != CURL_HTTP_VERSION_1_1 {
+        if version != CURL_HTTP_VERSION_1_1 && plan.keepAlive {
             // Multiplex on an existing HTTP/2 or HTTP/3 connection rather than opening new ones. On HTTP/1.1
-            // PIPEWAIT would make transfers wait for one another.
+            // PIPEWAIT would make transfers wait for one another; without keep-alive nothing is multiplexed.
             barrage_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
         }
         let t = plan.transport

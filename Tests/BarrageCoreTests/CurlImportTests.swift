@@ -169,6 +169,53 @@ final class CurlImportTests: XCTestCase {
         XCTAssertNoThrow(try ProfileLoader.parse(text: out.text, path: "r.yaml", variables: [:], environment: [:]))
     }
 
+    /// curl's protocol flags become Barrage's `--http` value, the last one winning as in curl: `--http3` and
+    /// `--http3-only` → 3 (only with an `https://` URL), `--http2-prior-knowledge` → 2 (h2c on `http://` too).
+    func testProtocolFlagsMapToBarragesHTTPVersion() throws {
+        func one(_ text: String) throws -> CurlCommand { try XCTUnwrap(CurlCommand.parseAll(text).first) }
+        for flag in ["--http3", "--http3-only"] {
+            let c = try one("curl \(flag) https://h/")
+            XCTAssertEqual(c.httpVersion, "3", flag)
+            XCTAssertFalse(c.priorKnowledge, flag)
+            XCTAssertEqual(c.notes, [], flag)
+        }
+        var c = try one("curl --http2-prior-knowledge http://h/")
+        XCTAssertEqual(c.httpVersion, "2")
+        XCTAssertTrue(c.priorKnowledge)
+        c = try one("curl --http2 http://h/")
+        XCTAssertEqual(c.httpVersion, "2")
+        XCTAssertFalse(c.priorKnowledge, "--http2 only asks to upgrade")
+        c = try one("curl --http3 --http1.1 https://h/")
+        XCTAssertEqual(c.httpVersion, "1.1", "the last protocol flag wins")
+        XCTAssertFalse(c.priorKnowledge)
+        c = try one("curl --http2-prior-knowledge --http3-only https://h/")
+        XCTAssertEqual(c.httpVersion, "3")
+        XCTAssertFalse(c.priorKnowledge)
+        c = try one("curl --http3 http://h/")
+        XCTAssertNil(c.httpVersion, "HTTP/3 needs https://")
+        XCTAssertEqual(c.notes, ["--http3 on http:// left out: HTTP/3 needs https://, and curl speaks HTTP/1.1 there"])
+        XCTAssertEqual(try one("curl --http3 http://a/ https://b/").httpVersion, "3", "one https:// URL keeps it")
+        XCTAssertThrowsError(try CurlCommand.parseAll("curl --http3-only http://h/")) { error in
+            XCTAssertEqual((error as? CurlCommand.Failure)?.message,
+                           "--http3-only with 'http://h/': HTTP/3 needs https:// URLs (curl refuses it too)")
+        }
+        XCTAssertThrowsError(try CurlCommand.parseAll("curl --http3-onlyx https://h/")) { error in
+            XCTAssertEqual((error as? CurlCommand.Failure)?.message, "unknown curl flag '--http3-onlyx'")
+        }
+    }
+
+    func testProtocolFlagsBecomeTheRunFlagComment() throws {
+        for (command, flag) in [("curl --http3 https://h/", "--http 3"), ("curl --http3-only https://h/", "--http 3"),
+                                ("curl --http2-prior-knowledge http://h/", "--http 2"), ("curl --http1.1 https://h/", "--http 1.1")] {
+            let out = CurlProfile.render(try CurlCommand.parseAll(command))
+            XCTAssertTrue(out.text.contains("run it with \(flag)\n"), "\(command): \(out.text)")
+            XCTAssertNoThrow(try ProfileLoader.parse(text: out.text, path: "r.yaml", variables: [:], environment: [:]))
+        }
+        let plain = CurlProfile.render(try CurlCommand.parseAll("curl --http3 http://h/"))
+        XCTAssertFalse(plain.text.contains("--http 3"), plain.text)
+        XCTAssertTrue(plain.text.contains("--http3 on http:// left out"), plain.text)
+    }
+
     func testFormFilesAndBodyFilesLoadRelativeToTheProfile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("curl-import-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -2,6 +2,7 @@ import XCTest
 import BarrageCore
 import BarrageTargetServer
 import BarrageTestSupport
+@testable import BarrageCLI
 
 /// `barrage import curl` and `barrage run --curl` through the built binary: commands in the forms Chromium and Firefox
 /// copy, pointed at the embedded server, imported, validated and run; the server's own counts show what arrived.
@@ -141,6 +142,23 @@ final class CurlImportRunTests: XCTestCase {
         XCTAssertEqual(lines.count, 5)
         XCTAssertTrue(lines.allSatisfy { $0.contains("\"status\":200") }, "\(lines)")
         XCTAssertEqual(server.requestsReceived, 5)
+    }
+
+    /// `run --curl`'s protocol, with no network: curl's flag sets `--http` unless run's own `--http` is given.
+    func testRunCurlTakesTheCommandsProtocolUnlessRunsHTTPIsGiven() throws {
+        func version(_ command: String, _ runFlags: [String] = []) throws -> String {
+            let c = try XCTUnwrap(CurlCommand.parseAll(command).first)
+            return CurlRun.options(try RequestOptions.parse(runFlags), from: c).httpVersion
+        }
+        XCTAssertEqual(try version("curl --http3 https://h/"), "3")
+        XCTAssertEqual(try version("curl --http3-only https://h/"), "3")
+        XCTAssertEqual(try version("curl --http3 https://h/", ["--http", "2"]), "2", "run's --http wins")
+        XCTAssertEqual(try version("curl --http3 http://h/"), "1.1", "curl speaks HTTP/1.1 on http://")
+        XCTAssertEqual(try version("curl --http2-prior-knowledge http://h/"), "2", "h2c, as Barrage's --http 2 sends it")
+        XCTAssertEqual(try version("curl --http2-prior-knowledge https://h/"), "2")
+        XCTAssertEqual(try version("curl --http2 https://h/"), "2")
+        XCTAssertEqual(try version("curl --http2 http://h/"), "1.1", "--http2 on http:// only asks to upgrade")
+        XCTAssertEqual(try version("curl --http1.1 https://h/"), "1.1")
     }
 
     func testBadInputIsOneLineAndExit2BeforeAnythingIsSent() throws {

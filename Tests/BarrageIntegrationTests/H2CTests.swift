@@ -123,6 +123,29 @@ final class H2CTests: XCTestCase {
         XCTAssertEqual(tls.status, 1, tls.stderr)
     }
 
+    /// `scale` and `capacity` make the same check as `run`: one line, exit 2, and the target never sees a request.
+    func testScaleAndCapacityRefuseH2COnLibcurl7() throws {
+        let env = Libcurl8.systemEnvironment
+        guard let version = try Libcurl8.loadedVersion(environment: env), version.hasPrefix("7.") else {
+            throw XCTSkip("the system's libcurl is not 7.x")
+        }
+        let server = try TargetServer.start(host: "127.0.0.1", port: 0)
+        defer { try? server.shutdown() }
+        let url = server.baseURL + "/"
+        let commands = [["scale", url, "--levels", "1,2", "-n", "4", "--http", "2"],
+                        ["capacity", url, "--slo", "error_rate < 1%", "--from", "10", "--step-duration", "1s", "--warmup", "0s",
+                         "--http", "2"]]
+        for args in commands {
+            let out = try BarrageBinary.run(args, timeout: 30, environment: env)
+            XCTAssertEqual(out.status, 2, "\(args[0]): \(out.stdout)\(out.stderr)")
+            XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, "\(args[0]): \(out.stderr)")
+            for part in ["--http 2", "8.0.0", "the loaded one is \(version)", "10634", "bookworm-backports"] {
+                XCTAssertTrue(out.stderr.contains(part), "\(args[0]): \(part) in \(out.stderr)")
+            }
+        }
+        XCTAssertEqual(server.requestsReceived, 0, "refused before anything is sent")
+    }
+
     func testH2CAgainstNghttpdOnLibcurl8() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nghttpd") else {
             print("H2CTests: skipped — nghttpd (nghttp2-server) is not installed")
@@ -135,6 +158,29 @@ final class H2CTests: XCTestCase {
         let port = try freePort()
         try startPeer("/usr/sbin/nghttpd", ["--no-tls", "-d", docroot.path, String(port)], port: port)
         try assertMultiplexedH2C("http://127.0.0.1:\(port)/index.html", environment: env)
+    }
+
+    /// `--no-keepalive` over HTTP/2 is one connection per request, as over HTTP/1.1: nothing multiplexed, nothing
+    /// reused, although 20 workers have streams in flight at once (with keep-alive they share one connection).
+    func testNoKeepaliveOverH2CIsOneConnectionPerRequest() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nghttpd") else {
+            print("H2CTests: skipped — nghttpd (nghttp2-server) is not installed")
+            throw XCTSkip("nghttpd (nghttp2-server) is not installed")
+        }
+        let env = try libcurl8()
+        let docroot = tmp.appendingPathComponent("www")
+        try FileManager.default.createDirectory(at: docroot, withIntermediateDirectories: true)
+        try "hello\n".write(to: docroot.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        let port = try freePort()
+        try startPeer("/usr/sbin/nghttpd", ["--no-tls", "-d", docroot.path, String(port)], port: port)
+        let (out, r) = try run(["http://127.0.0.1:\(port)/index.html", "-c", "20", "-n", "300", "--http", "2", "--threads", "1",
+                                "--no-keepalive"], environment: env)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(r?.requests.ok, 300)
+        XCTAssertEqual(r?.protocols, ["HTTP/2": 300], "still HTTP/2, one stream per connection")
+        XCTAssertEqual(r?.connections.new, 300, "a new connection for every request")
+        XCTAssertEqual(r?.connections.reused, 0)
+        XCTAssertEqual(r?.plan.keepalive, false)
     }
 
     func testH2CAgainstNginxOnLibcurl8() throws {

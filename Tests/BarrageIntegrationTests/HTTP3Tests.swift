@@ -128,6 +128,38 @@ final class HTTP3Tests: XCTestCase {
         XCTAssertEqual(try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: verified))).protocols, ["HTTP/3": 2])
     }
 
+    /// `--no-keepalive` over HTTP/3 is one QUIC connection per request, as over HTTP/1.1 (before, libcurl kept a
+    /// connection open while its other streams ran and new transfers joined it: 2,000 requests from 50 workers
+    /// made about 40 connections).
+    func testNoKeepaliveOverHTTP3IsOneConnectionPerRequest() throws {
+        if let missing = LibcurlGnutls.missing {
+            print("HTTP3Tests: skipped — \(missing)")
+            throw XCTSkip(missing)
+        }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else {
+            print("HTTP3Tests: skipped — openssl is not installed (for the server's self-signed certificate)")
+            throw XCTSkip("openssl is not installed")
+        }
+        let docs = tmp.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
+        try Data("hello\n".utf8).write(to: docs.appendingPathComponent("file"))
+        let key = tmp.appendingPathComponent("key.pem").path, cert = tmp.appendingPathComponent("cert.pem").path
+        let made = try runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"])
+        XCTAssertEqual(made.status, 0, made.output)
+        let port = try startGtlsserver(docs: docs.path, key: key, cert: cert)
+        let json = tmp.appendingPathComponent("out.json").path
+        let out = try BarrageBinary.run(["run", "https://127.0.0.1:\(port)/file", "--http", "3", "--cacert", cert, "-n", "200", "-c", "20",
+                                         "--no-keepalive", "--json", json, "--quiet"], timeout: 60, executable: LibcurlGnutls.binaryPath!)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let r = try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
+        XCTAssertEqual(r.requests.ok, 200)
+        XCTAssertEqual(r.protocols, ["HTTP/3": 200], "still HTTP/3, one stream per connection")
+        XCTAssertEqual(r.connections.new, 200, "a new connection for every request")
+        XCTAssertEqual(r.connections.reused, 0)
+        XCTAssertEqual(r.phases_us.tls.count, 200, "a QUIC handshake for every request")
+    }
+
     /// Starts gtlsserver on a free loopback UDP port and waits until the socket is bound; returns the port. A port
     /// taken between the probe and the server's bind is tried again with another.
     private func startGtlsserver(docs: String, key: String, cert: String) throws -> Int {

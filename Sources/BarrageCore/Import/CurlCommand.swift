@@ -31,11 +31,18 @@ public struct CurlCommand: Sendable, Equatable {
     /// `-H` lines and the headers `-A`, `-e`, `-b`, `-u` and a body imply, as `(name, value)` in order.
     public var headers: [(name: String, value: String)] = []
     public var body: Body = .none
-    /// `--compressed`, `-k`, `-L`, `--http2`/`--http1.1`.
+    /// `--compressed`, `-k`, `-L`.
     public var compressed = false
     public var insecure = false
     public var followRedirects = false
+    /// Barrage's `--http` value for curl's protocol flag, the last one given: `--http1.1` → `1.1`, `--http2` and
+    /// `--http2-prior-knowledge` → `2`, `--http3` and `--http3-only` → `3` (`--http3` is dropped, with a note, when no
+    /// URL is `https://`: curl speaks HTTP/1.1 there; `--http3-only` with an `http://` URL is refused, as curl does).
+    /// Nil without one.
     public var httpVersion: String?
+    /// `--http2-prior-knowledge`: HTTP/2 on `http://` too (h2c, as Barrage's `--http 2` sends it), where curl's
+    /// `--http2` only asks to upgrade.
+    public var priorKnowledge = false
     /// The user name of `-u USER:PASSWORD` (its `Authorization: Basic` header is in `headers`).
     public var basicUser: String?
     /// What was guessed or left out, one line each, for the comments of an imported profile.
@@ -44,7 +51,7 @@ public struct CurlCommand: Sendable, Equatable {
     public static func == (a: CurlCommand, b: CurlCommand) -> Bool {
         a.urls == b.urls && a.method == b.method && a.headers.map { [$0.name, $0.value] } == b.headers.map { [$0.name, $0.value] }
             && a.body == b.body && a.compressed == b.compressed && a.insecure == b.insecure
-            && a.followRedirects == b.followRedirects && a.httpVersion == b.httpVersion && a.notes == b.notes && a.basicUser == b.basicUser
+            && a.followRedirects == b.followRedirects && a.httpVersion == b.httpVersion && a.priorKnowledge == b.priorKnowledge && a.notes == b.notes && a.basicUser == b.basicUser
     }
 
     public struct Failure: Error, Equatable, CustomStringConvertible {
@@ -72,7 +79,8 @@ public struct CurlCommand: Sendable, Equatable {
     static let switches: [String: String] = [
         "-G": "get", "--get": "get", "--compressed": "compressed", "-k": "insecure", "--insecure": "insecure",
         "-I": "head", "--head": "head", "-L": "location", "--location": "location", "--http2": "http2",
-        "--http1.1": "http1.1", "-s": "ignored", "--silent": "ignored", "-S": "ignored", "--show-error": "ignored",
+        "--http1.1": "http1.1", "--http2-prior-knowledge": "http2-prior-knowledge", "--http3": "http3",
+        "--http3-only": "http3-only", "-s": "ignored", "--silent": "ignored", "-S": "ignored", "--show-error": "ignored",
         "-v": "ignored", "--verbose": "ignored",
     ]
 
@@ -87,7 +95,7 @@ public struct CurlCommand: Sendable, Equatable {
         }
         var c = CurlCommand()
         var explicitMethod: String?
-        var head = false, get = false
+        var head = false, get = false, http3Only = false
         var data: [String] = []
         var dataFile: String?
         var form: [FormPart] = []
@@ -186,8 +194,10 @@ public struct CurlCommand: Sendable, Equatable {
             case "insecure": c.insecure = true
             case "head": head = true
             case "location": c.followRedirects = true
-            case "http2": c.httpVersion = "2"
-            case "http1.1": c.httpVersion = "1.1"
+            case "http2": c.httpVersion = "2"; c.priorKnowledge = false
+            case "http2-prior-knowledge": c.httpVersion = "2"; c.priorKnowledge = true
+            case "http3", "http3-only": c.httpVersion = "3"; c.priorKnowledge = false; http3Only = name == "http3-only"
+            case "http1.1": c.httpVersion = "1.1"; c.priorKnowledge = false
             default: if !ignored.contains(flag) { ignored.append(flag) }
             }
         }
@@ -196,6 +206,13 @@ public struct CurlCommand: Sendable, Equatable {
             if url.contains("://") { return url }
             c.notes.append("'\(url)' has no scheme: http:// assumed, as curl does")
             return "http://" + url
+        }
+        if c.httpVersion == "3", http3Only, let plain = c.urls.first(where: { !$0.lowercased().hasPrefix("https://") }) {
+            throw Failure(message: "--http3-only with '\(plain)': HTTP/3 needs https:// URLs (curl refuses it too)")
+        }
+        if c.httpVersion == "3", !c.urls.contains(where: { $0.lowercased().hasPrefix("https://") }) {
+            c.httpVersion = nil
+            c.notes.append("--http3 on http:// left out: HTTP/3 needs https://, and curl speaks HTTP/1.1 there")
         }
         if !ignored.isEmpty { c.notes.append("ignored (output only): \(ignored.joined(separator: " "))") }
         if !form.isEmpty && (!data.isEmpty || dataFile != nil) {
