@@ -62,7 +62,15 @@ public enum ScenarioResults {
         result.groups = groups.isEmpty ? nil : groups
         result.run_id = lanes[0].result.run_id
         // The process's CPU: each lane measured all of it over its own span; the longest span saw the others too.
-        result.client = lanes.compactMap(\.result.client).max { $0.cpu_user_us + $0.cpu_system_us < $1.cpu_user_us + $1.cpu_system_us }
+        // Its utilization is over every lane's engine threads and the run's span: dividing the process's CPU by one
+        // lane's threads would count the other lanes' work as this lane's (above 100 % with two busy lanes).
+        if var client = lanes.compactMap(\.result.client).max(by: { $0.cpu_user_us + $0.cpu_system_us < $1.cpu_user_us + $1.cpu_system_us }) {
+            let threads = lanes.reduce(0) { $0 + ($1.result.client?.threads ?? $1.lane.plan.effectiveThreads) }
+            client.threads = threads
+            let wall = Double(Swift.max(1, result.duration_us)) * Double(Swift.max(1, threads))
+            client.cpu_utilization = Double(client.cpu_user_us + client.cpu_system_us) / wall
+            result.client = client
+        }
         return result
     }
 }
