@@ -1,11 +1,15 @@
 import Foundation
 import XCTest
 
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
 @testable import BarrageCore
 
 /// A run that did not finish (a signal: `interrupted`, exit 130; or an `abort_on_fail` threshold: `aborted_by`) whose
-/// thresholds passed has passed on the part measured, not on the run planned: the HTML verdict, the Markdown heading
-/// and the text summary's thresholds block say so, never a bare PASS. A run that finished reads as before.
+/// thresholds passed has passed on the part measured, not on the run planned: the HTML verdict, the Markdown heading,
+/// the text summary's thresholds block and the JUnit file say so, never a bare PASS. A run that finished reads as before.
 final class InterruptedVerdictTests: XCTestCase {
     /// 3 ok responses over 12.3 s, judged by one threshold that passes.
     private func passing(interrupted: Bool) throws -> RunResult {
@@ -57,6 +61,18 @@ final class InterruptedVerdictTests: XCTestCase {
         XCTAssertTrue(plain.contains(" — ⚠️ interrupted after 12.3s\n"), plain)
         let finished = try passing(interrupted: false)
         XCTAssertTrue(MarkdownSummary.render(result: finished, thresholds: finished.thresholds).contains(" — ✅ passed (1 threshold)\n"))
+    }
+
+    func testJUnitSaysThePassingCasesWereJudgedOnThePartMeasured() throws {
+        let r = try passing(interrupted: true)
+        let xml = JUnitReport.xml(thresholds: r.thresholds, run: r)
+        XCTAssertTrue(xml.contains(#"failures="0""#), xml)
+        XCTAssertTrue(xml.contains("    <system-out>interrupted after 12.3s: the thresholds were judged on the part measured, not on the run planned</system-out>\n  </testsuite>"), xml)
+        XCTAssertTrue(XMLParser(data: Data(xml.utf8)).parse(), "well-formed")
+        let finished = try passing(interrupted: false)
+        XCTAssertEqual(JUnitReport.xml(thresholds: finished.thresholds, run: finished), JUnitReport.xml(thresholds: finished.thresholds),
+                       "a finished run's file is unchanged")
+        XCTAssertFalse(JUnitReport.xml(thresholds: [], run: r).contains("system-out"), "no thresholds, no cases to qualify")
     }
 
     func testTheTextThresholdsBlockEndsWithWhatWasJudged() throws {
