@@ -174,6 +174,12 @@ final class MessageReportTests: XCTestCase {
         let page = HTMLReport.render(r)
         XCTAssertTrue(page.contains("Messages awaiting an answer, averaged over each second"), page)
         XCTAssertFalse(page.contains("Requests in flight averaged"))
+        let live = Dashboard.fragments(sofar: r, live: LiveCounts(), elapsedMicros: 2_000_000, totalMicros: nil, thresholds: [])
+        let inFlight = try XCTUnwrap(live.first { $0.id == "dash-inflight" }).html
+        XCTAssertTrue(inFlight.contains("Messages awaiting an answer, averaged over each second"), inFlight)
+        let httpLive = Dashboard.fragments(sofar: ThresholdEvaluatorTests.result(latencies: [1_000]), live: LiveCounts(), elapsedMicros: 2_000_000,
+                                           totalMicros: nil, thresholds: [])
+        XCTAssertTrue(try XCTUnwrap(httpLive.first { $0.id == "dash-inflight" }).html.contains("Requests in flight averaged over each second and their peak in it, and requests dropped (never sent)."))
 
         let http = ThresholdEvaluatorTests.result(latencies: [1_000])
         let httpDuration = try XCTUnwrap(TextReport.render(http).split(separator: "\n").first { $0.hasPrefix("  Duration ") })
