@@ -37,10 +37,10 @@ extension Barrage {
         @Option(name: .customLong("slo"), help: ArgumentHelp("A service-level objective in the threshold grammar, e.g. 'p99 < 200ms', 'error_rate < 1%' (repeatable; at least one).", valueName: "expr"))
         var slos: [String] = []
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("The first rate, req/s (default 10).", valueName: "req/s"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("The first rate, req/s (a flow's: iterations/s; default 10).", valueName: "rate"))
         var from: FlagValue.Rate?
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("The highest rate tried, req/s (default 100000).", valueName: "req/s"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("The highest rate tried, req/s (a flow's: iterations/s; default 100000).", valueName: "rate"))
         var max: FlagValue.Rate?
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Each step's measured part at least (default 10s).", valueName: "duration"))
@@ -55,7 +55,7 @@ extension Barrage {
         @Option(parsing: .unconditional, help: ArgumentHelp("Stop the search after this long; the best bracket so far is reported.", valueName: "duration"))
         var budget: FlagValue.Duration?
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Exit 99 when the capacity found is below this rate (JUnit and Markdown like thresholds).", valueName: "req/s"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Exit 99 when the capacity found is below this rate, req/s (a flow's: iterations/s; JUnit and Markdown like thresholds).", valueName: "rate"))
         var minRate: FlagValue.Rate?
 
         @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("Set a profile variable ${NAME} (repeatable).", valueName: "NAME=VALUE"))
@@ -188,7 +188,8 @@ extension Barrage {
             let outcome = try CapacityRun(base: base, preconnect: preconnect, settings: s, quiet: quiet).search()
             let doc = CapacityResult(version: Barrage.version, startedEpochMillis: outcome.startedEpochMillis, runID: outcome.runID,
                                      target: target, slos: slos, settings: s.search, minRate: s.minRate,
-                                     search: outcome.search, steps: outcome.steps, interrupted: outcome.interrupted)
+                                     search: outcome.search, steps: outcome.steps, interrupted: outcome.interrupted,
+                                     rateUnit: CapacityLoad.rateUnit(base))
             printFlush(CapacityReport.table(doc))
             if doc.steps.contains(where: { $0.ok + $0.failed > 0 }) {
                 printFlush(CapacityFigure.terminal(doc.figureInput, width: min(LiveReporter.terminalWidth(), 100)).joined(separator: "\n"))
@@ -230,7 +231,7 @@ extension Barrage {
                 throw BarrageError.failure("nothing answered: no step had an ok response")
             case .clientBound?:
                 if let minRate, (doc.at_least_rps ?? 0) < minRate {
-                    throw BarrageError.failure("client-bound below --min-rate \(CapacityReport.rate(minRate)) req/s: nothing was learned about the service")
+                    throw BarrageError.failure("client-bound below --min-rate \(CapacityReport.rate(minRate)) \(doc.rateUnit.perSecond): nothing was learned about the service")
                 }
             default:
                 if let minRate, (CapacityReport.measuredCapacity(doc) ?? doc.at_least_rps ?? 0) < minRate {
@@ -265,6 +266,7 @@ struct CapacityRun {
         var runID: String? = nil
         var lastPassP99: Int64? = nil
         let started = Clock.epochMillis()
+        let unit = CapacityLoad.rateUnit(base)
         while let request = search.next() {
             if Signals.count > signalsBefore { interrupted = true; search.cancel(); break }
             let step = CapacityStep.plan(rateRPS: request.rateRPS, slos: settings.slos, warmupMicros: settings.warmupMicros,
@@ -294,7 +296,7 @@ struct CapacityRun {
             }
             runID = runID ?? result.run_id
             var judgement = CapacityStep.judge(result: result, slos: settings.slos, offeredRPS: request.rateRPS, pool: plan.concurrency,
-                                               openScenarios: openScenarios)
+                                               openScenarios: openScenarios, unit: unit)
             if let endedEarly, judgement.verdict == .pass {
                 judgement.verdict = .fail
                 judgement.reasons.append(endedEarly)
@@ -318,7 +320,7 @@ struct CapacityRun {
                                             reasons: judgement.reasons, endedEarly: endedEarly != nil, maxInFlight: step.maxInFlight,
                                             openScenarios: openScenarios)
             steps.append(record)
-            if !quiet { printFlush(CapacityReport.progressLine(record)) }
+            if !quiet { printFlush(CapacityReport.progressLine(record, unit: unit)) }
         }
         return Outcome(search: search, steps: steps, interrupted: interrupted, startedEpochMillis: started, runID: runID)
     }

@@ -37,7 +37,7 @@ struct GateOptions: ParsableArguments {
     /// Writes the JUnit and Markdown outputs that were asked for (and the GitHub step summary).
     func writeReports(result: RunResult, thresholds: [ThresholdResult]) throws {
         if let junit {
-            try OutputFile(path: junit, flag: "--junit").write(Data(JUnitReport.xml(thresholds: thresholds).utf8))
+            try OutputFile(path: junit, flag: "--junit").write(Data(JUnitReport.xml(thresholds: thresholds, run: result).utf8))
         }
         let markdown = MarkdownSummary.render(result: result, thresholds: thresholds)
         if let summaryMd {

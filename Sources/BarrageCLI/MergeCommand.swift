@@ -50,7 +50,7 @@ extension Barrage {
             for t in thresholds { try t.validate(against: merged.plan) }
             merged.thresholds = ThresholdEvaluator.evaluate(thresholds, on: merged)
             printFlush(TextReport.render(merged))
-            if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(merged.thresholds)) }
+            if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(merged.thresholds, run: merged)) }
             try out.write(try merged.jsonData())
             try exports.write(merged)
             try gates.writeReports(result: merged, thresholds: merged.thresholds)

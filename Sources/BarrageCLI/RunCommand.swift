@@ -392,7 +392,7 @@ extension Barrage {
             }
             result.thresholds = ThresholdEvaluator.evaluate(thresholds, on: result)
             printFlush(TextReport.render(result, header: quiet)) // the plan block named the run unless --quiet
-            if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(result.thresholds)) }
+            if !thresholds.isEmpty { printFlush(ThresholdEvaluator.summary(result.thresholds, run: result)) }
             try output?.write(try result.jsonData())
             try exports.write(result)
             try rawWriter?.finish()

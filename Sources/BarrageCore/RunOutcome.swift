@@ -167,6 +167,14 @@ public enum RunOutcome {
         return String(abortedBy[start..<end.lowerBound])
     }
 
+    /// A run that did not finish, for its verdict: `interrupted after 12.3s` (a signal) or `aborted by threshold
+    /// 'p99 < 1s' after 4.00s`; nil for a run that ran as planned. Thresholds that pass on such a run passed on the
+    /// part measured, never on the run planned: every verdict says so.
+    public static func cutShortText(_ r: RunResult) -> String? {
+        guard r.interrupted || r.aborted_by != nil, let stop = stopText(r) else { return nil }
+        return (stop == "INTERRUPTED" ? "interrupted" : stop) + " after " + DurationParser.format(micros: r.duration_us)
+    }
+
     /// How the run ended, when not as planned: `aborted by threshold 'p99 < 1s'` or `INTERRUPTED` (a signal).
     public static func stopText(_ r: RunResult) -> String? {
         if let reason = r.aborted_by {

@@ -31,7 +31,11 @@ public enum TextReport {
         lines(TextLayout.labelled(r.messages == nil ? "Requests" : "Handshakes", ["\(grouped(q.total)) total", "\(grouped(q.ok)) ok", "\(grouped(q.failed)) failed",
                                                "\(grouped(q.dropped)) dropped"]))
         let duration = DurationParser.format(micros: r.duration_us)
-        if nothing == nil {
+        if nothing == nil, r.messages != nil {
+            // A WebSocket run: its requests are handshakes (their ok count is in the block above); the message rate is
+            // in the Messages block.
+            lines(TextLayout.labelled("Duration", [duration, "\(rate(r.throughput.rps)) handshakes/s"]))
+        } else if nothing == nil {
             lines(TextLayout.labelled("Duration", [duration, "\(rate(r.throughput.rps)) req/s", "\(rate(r.throughput.ok_rps)) ok/s"]))
         } else {
             lines(TextLayout.labelled("Duration", [duration, "\(rate(r.throughput.rps)) attempts/s (not a throughput: no request was ok)"]))

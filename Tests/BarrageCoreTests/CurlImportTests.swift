@@ -76,7 +76,7 @@ final class CurlImportTests: XCTestCase {
         XCTAssertEqual(c.method, "PUT")
         XCTAssertEqual(c.body, .text("a=1&b=2"))
         XCTAssertTrue(c.followRedirects && c.insecure)
-        XCTAssertEqual(c.httpVersion, "2")
+        XCTAssertNil(c.httpVersion, "--http2 on http:// stays HTTP/1.1")
         XCTAssertTrue(c.hasHeader("Content-Type"), "curl adds the form content type with -d")
         XCTAssertTrue(c.notes.contains("ignored (output only): -s -S -v"), "\(c.notes)")
         c = try one("curl -G http://h/s?q=1 -d x=1 --data-urlencode 'name=a b&c'")
@@ -182,9 +182,10 @@ final class CurlImportTests: XCTestCase {
         var c = try one("curl --http2-prior-knowledge http://h/")
         XCTAssertEqual(c.httpVersion, "2")
         XCTAssertTrue(c.priorKnowledge)
-        c = try one("curl --http2 http://h/")
+        c = try one("curl --http2 https://h/")
         XCTAssertEqual(c.httpVersion, "2")
-        XCTAssertFalse(c.priorKnowledge, "--http2 only asks to upgrade")
+        XCTAssertFalse(c.priorKnowledge)
+        XCTAssertEqual(c.notes, [])
         c = try one("curl --http3 --http1.1 https://h/")
         XCTAssertEqual(c.httpVersion, "1.1", "the last protocol flag wins")
         XCTAssertFalse(c.priorKnowledge)
@@ -214,6 +215,27 @@ final class CurlImportTests: XCTestCase {
         let plain = CurlProfile.render(try CurlCommand.parseAll("curl --http3 http://h/"))
         XCTAssertFalse(plain.text.contains("--http 3"), plain.text)
         XCTAssertTrue(plain.text.contains("--http3 on http:// left out"), plain.text)
+    }
+
+    /// curl's `--http2` on `http://` only offers an upgrade and falls back to HTTP/1.1: the import leaves HTTP/1.1 (no
+    /// `--http 2`, which would be h2c with prior knowledge) and says why; `--http2-prior-knowledge` stays h2c.
+    func testHTTP2OnPlainHTTPStaysHTTP11() throws {
+        func one(_ text: String) throws -> CurlCommand { try XCTUnwrap(CurlCommand.parseAll(text).first) }
+        let note = "--http2 on http:// left at HTTP/1.1: curl only offers an upgrade there and falls back to HTTP/1.1 (--http2-prior-knowledge would mean h2c, --http 2)"
+        var c = try one("curl --http2 http://h/")
+        XCTAssertNil(c.httpVersion)
+        XCTAssertFalse(c.priorKnowledge)
+        XCTAssertEqual(c.notes, [note])
+        c = try one("curl --http2 https://a/ http://b/")
+        XCTAssertNil(c.httpVersion, "one http:// URL would get h2c under --http 2")
+        c = try one("curl --http2-prior-knowledge http://h/")
+        XCTAssertEqual(c.httpVersion, "2")
+        XCTAssertEqual(c.notes, [])
+        let out = CurlProfile.render(try CurlCommand.parseAll("curl --http2 http://h/"))
+        XCTAssertFalse(out.text.contains("--http 2\n"), out.text)
+        XCTAssertFalse(out.text.contains("run it with"), out.text)
+        XCTAssertTrue(out.text.contains("step root: " + note), out.text)
+        XCTAssertNoThrow(try ProfileLoader.parse(text: out.text, path: "r.yaml", variables: [:], environment: [:]))
     }
 
     func testFormFilesAndBodyFilesLoadRelativeToTheProfile() throws {

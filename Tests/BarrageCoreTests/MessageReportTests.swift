@@ -163,6 +163,32 @@ final class MessageReportTests: XCTestCase {
         XCTAssertTrue(MarkdownSummary.render(result: http, thresholds: []).contains("| Requests | "))
     }
 
+    /// A WebSocket run's `Duration` line gives the handshake rate as such (the message rate is in the Messages block),
+    /// and the HTML in-flight panel says it counts messages awaiting an answer; an HTTP run's wording is unchanged.
+    func testAWebSocketRunsRatesAndInFlightAreWordedForIt() throws {
+        let r = Self.sample()
+        let text = TextReport.render(r).split(separator: "\n").map(String.init)
+        let duration = try XCTUnwrap(text.first { $0.hasPrefix("  Duration ") }, text.joined(separator: "\n"))
+        XCTAssertTrue(duration.hasSuffix(" handshakes/s"), duration)
+        XCTAssertFalse(duration.contains("req/s") || duration.contains("ok/s"), duration)
+        let page = HTMLReport.render(r)
+        XCTAssertTrue(page.contains("Messages awaiting an answer, averaged over each second"), page)
+        XCTAssertFalse(page.contains("Requests in flight averaged"))
+        let live = Dashboard.fragments(sofar: r, live: LiveCounts(), elapsedMicros: 2_000_000, totalMicros: nil, thresholds: [])
+        let inFlight = try XCTUnwrap(live.first { $0.id == "dash-inflight" }).html
+        XCTAssertTrue(inFlight.contains("Messages awaiting an answer, averaged over each second"), inFlight)
+        let httpLive = Dashboard.fragments(sofar: ThresholdEvaluatorTests.result(latencies: [1_000]), live: LiveCounts(), elapsedMicros: 2_000_000,
+                                           totalMicros: nil, thresholds: [])
+        XCTAssertTrue(try XCTUnwrap(httpLive.first { $0.id == "dash-inflight" }).html.contains("Requests in flight averaged over each second and their peak in it, and requests dropped (never sent)."))
+
+        let http = ThresholdEvaluatorTests.result(latencies: [1_000])
+        let httpDuration = try XCTUnwrap(TextReport.render(http).split(separator: "\n").first { $0.hasPrefix("  Duration ") })
+        XCTAssertTrue(httpDuration.contains(" req/s") && httpDuration.hasSuffix(" ok/s"), String(httpDuration))
+        let httpPage = HTMLReport.render(http)
+        XCTAssertTrue(httpPage.contains("Requests in flight averaged over each second (Little&#39;s law: throughput × mean latency)"), httpPage)
+        XCTAssertFalse(httpPage.contains("Messages awaiting an answer"))
+    }
+
     func testJUnitHasACasePerMessageThreshold() throws {
         let r = Self.sample()
         let results = ThresholdEvaluator.evaluate(try ["message_rate >= 30", "dropped_messages == 2", "message_latency.p99 < 1s"]

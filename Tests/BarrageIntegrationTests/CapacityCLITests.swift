@@ -180,6 +180,7 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertEqual(doc.steps.map(\.offered_rps), [50, 100, 100])
         XCTAssertEqual(doc.target, profile)
         XCTAssertTrue(out.stdout.contains("capacity ≥ 100 req/s"), out.stdout)
+        XCTAssertEqual(doc.rateUnit, .requests, "a profile of requests")
     }
 
     /// Several scenarios: the open ones share each step's rate (1:3 here), the closed one runs beside them as written.
@@ -204,6 +205,10 @@ final class CapacityCLITests: XCTestCase {
                                          "--step-duration", "1s", "--warmup", "1s", "--json", json.path], timeout: 60)
         XCTAssertEqual(out.status, 0, out.stdout + out.stderr)
         let doc = try CapacityResult.decode(try Data(contentsOf: json))
+        // A flow's step rate is of iterations: the progress lines and the document say so.
+        XCTAssertEqual(doc.rateUnit, .iterations)
+        XCTAssertTrue(out.stdout.contains("step 1 grow: offered 50 iterations/s, achieved "), out.stdout)
+        XCTAssertFalse(out.stdout.contains("req/s"), out.stdout)
         // The service holds both rates easily; only a busy test machine can stop the search early (client-bound: the
         // engines of three scenarios could not send on time), which is then the answer, never a failed step.
         XCTAssertTrue(doc.verdict == .maxReached || doc.verdict == .clientBound, out.stdout)

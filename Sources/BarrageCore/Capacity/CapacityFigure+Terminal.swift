@@ -87,7 +87,7 @@ extension CapacityFigure {
         let gutter = String(repeating: " ", count: labelWidth + 1)
         lines.append(gutter + "└" + String(axis))
         lines.append(gutter + " " + String(labels))
-        let title = "throughput (achieved req/s)"
+        let title = "throughput (achieved \(input.rateUnit))"
         lines.append(String(repeating: " ", count: labelWidth + 2 + max(0, (plotWidth - title.count) / 2)) + title)
         return finish(lines, width: width)
     }

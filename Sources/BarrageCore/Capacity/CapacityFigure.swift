@@ -46,7 +46,7 @@ public enum CapacityFigure {
         let yTop = latencyTopMillis(input).map { SVGChart.niceScale($0 * 1.04).max }
 
         let tips = steps.map { step in
-            "step \(step.index + 1): offered \(rate(step.point.offeredRPS)), achieved \(rate(step.point.achievedRPS)), "
+            "step \(step.index + 1): offered \(rate(step.point.offeredRPS, input.rateUnit)), achieved \(rate(step.point.achievedRPS, input.rateUnit)), "
                 + "p50 \(DurationParser.format(micros: step.point.p50Micros)), p90 \(DurationParser.format(micros: step.point.p90Micros)), "
                 + "p99 \(DurationParser.format(micros: step.point.p99Micros)), in flight \(NumberFormat.compact(step.point.inFlightMean)) — "
                 + (step.point.passed ? "passed" : "failed")
@@ -66,7 +66,7 @@ public enum CapacityFigure {
 
         var chart = SVGChart.Chart(
             name: "capacity-latency", width: 760, height: 380, xDomain: 0...xScale.max,
-            xTicks: xScale.ticks.map { ($0, xScale.label($0)) }, xLabel: "throughput (achieved req/s)",
+            xTicks: xScale.ticks.map { ($0, xScale.label($0)) }, xLabel: "throughput (achieved \(input.rateUnit))",
             yLabel: "latency (ms)", series: series, emptyText: "no steps to plot")
         chart.yTop = yTop
         chart.legendDots = [("passed step", SVGChart.Palette.slate, true), ("failed step", SVGChart.Palette.red, false)]
@@ -78,7 +78,7 @@ public enum CapacityFigure {
         chart.references += capacityLine(input)
         if let bend {
             chart.references.append(SVGChart.ReferenceLine(
-                axis: .vertical, value: bend, label: "USL knee ≈ \(rate(bend))", colour: SVGChart.Palette.slate,
+                axis: .vertical, value: bend, label: "USL knee ≈ \(rate(bend, input.rateUnit))", colour: SVGChart.Palette.slate,
                 width: 1.2, dash: "2 3", name: "usl-knee"))
         }
         if let top = yTop {
@@ -113,7 +113,7 @@ public enum CapacityFigure {
             + [input.capacityRPS, input.bracket?.upperBound].compactMap { $0 }
         let scale = SVGChart.niceScale(finiteMax(values) * 1.05)
         let tips = steps.map { step in
-            "step \(step.index + 1): offered \(rate(step.point.offeredRPS)), achieved \(rate(step.point.achievedRPS)) — "
+            "step \(step.index + 1): offered \(rate(step.point.offeredRPS, input.rateUnit)), achieved \(rate(step.point.achievedRPS, input.rateUnit)) — "
                 + (step.point.passed ? "passed" : "failed")
         }
         var series: [SVGChart.Series] = []
@@ -128,8 +128,8 @@ public enum CapacityFigure {
             filledDots: true, failedDots: steps.map { !$0.point.passed }, name: "achieved"))
         var chart = SVGChart.Chart(
             name: "capacity-rates", width: 760, height: 380, xDomain: 0...scale.max,
-            xTicks: scale.ticks.map { ($0, scale.label($0)) }, xLabel: "offered rate (req/s)",
-            yLabel: "achieved rate (req/s)", series: series, emptyText: "no steps to plot")
+            xTicks: scale.ticks.map { ($0, scale.label($0)) }, xLabel: "offered rate (\(input.rateUnit))",
+            yLabel: "achieved rate (\(input.rateUnit))", series: series, emptyText: "no steps to plot")
         chart.yTop = scale.max
         chart.legendDots = [("passed step", SVGChart.Palette.blue, true), ("failed step", SVGChart.Palette.red, false)]
         chart.bands = bracketBand(input)
@@ -173,19 +173,19 @@ public enum CapacityFigure {
         guard let bracket = input.bracket, bracket.lowerBound.isFinite, bracket.upperBound.isFinite else { return [] }
         return [SVGChart.Band(
             x0: bracket.lowerBound, x1: bracket.upperBound,
-            label: "found between \(rate(bracket.lowerBound)) and \(rate(bracket.upperBound))", colour: SVGChart.Palette.green)]
+            label: "found between \(rate(bracket.lowerBound, input.rateUnit)) and \(rate(bracket.upperBound, input.rateUnit))", colour: SVGChart.Palette.green)]
     }
 
     private static func capacityLine(_ input: CapacityFigureInput) -> [SVGChart.ReferenceLine] {
         guard let capacity = input.capacityRPS, capacity.isFinite else { return [] }
         return [SVGChart.ReferenceLine(
-            axis: .vertical, value: capacity, label: "capacity \(rate(capacity))", colour: SVGChart.Palette.green,
+            axis: .vertical, value: capacity, label: "capacity \(rate(capacity, input.rateUnit))", colour: SVGChart.Palette.green,
             width: 2, dash: nil, name: "capacity")]
     }
 
     static func millis(_ micros: Int64) -> Double { Double(micros) / 1000 }
 
-    static func rate(_ rps: Double) -> String { "\(NumberFormat.compact(rps)) req/s" }
+    static func rate(_ rps: Double, _ unit: String) -> String { "\(NumberFormat.compact(rps)) \(unit)" }
 
     private static func finiteMax(_ values: [Double]) -> Double {
         values.filter { $0.isFinite && $0 > 0 }.max() ?? 0

@@ -52,11 +52,14 @@ public struct CapacityFigureInput: Sendable, Equatable {
     public var capacityRPS: Double?
     /// The rates between which it was found (shaded).
     public var bracket: ClosedRange<Double>?
+    /// The unit of every rate, as printed: `req/s`, or `iterations/s` for a flow (`CapacityResult.RateUnit`).
+    public var rateUnit: String
 
     public init(
         title: String, points: [Point], sloLines: [SLOLine] = [], capacityRPS: Double? = nil,
-        bracket: ClosedRange<Double>? = nil
+        bracket: ClosedRange<Double>? = nil, rateUnit: String = "req/s"
     ) {
+        self.rateUnit = rateUnit
         self.title = title
         self.points = points
         self.sloLines = sloLines

@@ -79,6 +79,14 @@ public enum CapacityLoad {
         return out
     }
 
+    /// What the step's rate counts on `plan`: requests, a flow's iterations (every open-model part a flow), or both
+    /// (several scenarios, some flows and some not).
+    public static func rateUnit(_ plan: RunPlan) -> CapacityResult.RateUnit {
+        let open = plan.lanes.isEmpty ? [plan] : plan.lanes.filter { $0.plan.model == .open }.map(\.plan)
+        let flows = open.filter { $0.workload.flow != nil }.count
+        return flows == 0 ? .requests : (flows == open.count ? .iterations : .mixed)
+    }
+
     /// The open-model scenarios of a plan with several (empty otherwise): their offered rate is the step's.
     public static func openScenarios(_ plan: RunPlan) -> [String] {
         plan.lanes.filter { $0.plan.model == .open }.map(\.name)

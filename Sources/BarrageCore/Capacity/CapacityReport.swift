@@ -12,9 +12,10 @@ public enum CapacityReport {
         s.ok + s.failed == 0 ? "-" : DurationParser.format(micros: v)
     }
 
-    /// `step 3 grow: offered 40 req/s, achieved 39.9 req/s, p99 12ms — pass`
-    public static func progressLine(_ s: CapacityStepRecord) -> String {
-        var line = "step \(s.index) \(s.phase.rawValue): offered \(rate(s.offered_rps)) req/s, achieved \(fixed(s.achieved_rps, 1)) req/s, "
+    /// `step 3 grow: offered 40 req/s, achieved 39.9 req/s, p99 12ms — pass` (a flow's: `iterations/s`).
+    public static func progressLine(_ s: CapacityStepRecord, unit: CapacityResult.RateUnit = .requests) -> String {
+        let u = unit.perSecond
+        var line = "step \(s.index) \(s.phase.rawValue): offered \(rate(s.offered_rps)) \(u), achieved \(fixed(s.achieved_rps, 1)) \(u), "
             + "p99 \(micros(s.latency_us.p99, s)) — \(s.verdict.rawValue)"
         if let first = s.reasons.first { line += " (\(first)\(s.reasons.count > 1 ? ", …" : ""))" }
         if s.ended_early { line += " [ended early]" }
@@ -37,11 +38,12 @@ public enum CapacityReport {
     }
 
     /// The bracket as `[low, high) req/s`-like words.
-    static func bracketText(_ b: CapacityResult.Bracket) -> String {
+    static func bracketText(_ b: CapacityResult.Bracket, unit: CapacityResult.RateUnit = .requests) -> String {
+        let u = unit.perSecond
         switch (b.low, b.high) {
-        case (let l?, let h?): return "held at \(rate(l)) req/s, failed at \(rate(h)) req/s"
-        case (let l?, nil): return "held at \(rate(l)) req/s"
-        case (nil, let h?): return "failed at \(rate(h)) req/s"
+        case (let l?, let h?): return "held at \(rate(l)) \(u), failed at \(rate(h)) \(u)"
+        case (let l?, nil): return "held at \(rate(l)) \(u)"
+        case (nil, let h?): return "failed at \(rate(h)) \(u)"
         case (nil, nil): return "no step completed"
         }
     }
@@ -49,23 +51,24 @@ public enum CapacityReport {
     /// The answer: one line.
     public static func answer(_ doc: CapacityResult) -> String {
         let slos = doc.slos.map { Threshold.oneLine($0.trimmingCharacters(in: .whitespaces)) }.joined(separator: ", ")
-        let bracket = bracketText(doc.bracket)
+        let bracket = bracketText(doc.bracket, unit: doc.rateUnit)
+        let u = doc.rateUnit.perSecond
         if doc.interrupted {
             return "interrupted after \(doc.steps.count) step\(doc.steps.count == 1 ? "" : "s"): \(bracket) (not confirmed)"
         }
         switch doc.verdict {
         case .found?:
-            return "capacity: \(rate(doc.capacity_rps ?? 0)) req/s within \(slos) (\(bracket); confirmed)"
+            return "capacity: \(rate(doc.capacity_rps ?? 0)) \(u) within \(slos) (\(bracket); confirmed)"
         case .noRate?:
-            return "no rate meets \(slos): the lowest tried, \(rate(doc.bracket.high ?? doc.from)) req/s, failed"
+            return "no rate meets \(slos): the lowest tried, \(rate(doc.bracket.high ?? doc.from)) \(u), failed"
         case .clientBound?:
-            let at = doc.steps.last { $0.verdict == .clientBound }.map { " at \(rate($0.offered_rps)) req/s" } ?? ""
+            let at = doc.steps.last { $0.verdict == .clientBound }.map { " at \(rate($0.offered_rps)) \(u)" } ?? ""
             guard let low = doc.at_least_rps else {
                 return "client-bound: Barrage itself saturated\(at), before any rate was measured; add --threads or use a bigger client machine"
             }
-            return "client-bound: capacity ≥ \(rate(low)) req/s on this machine — Barrage itself saturated\(at) before an SLO failed; add --threads or use a bigger client machine"
+            return "client-bound: capacity ≥ \(rate(low)) \(u) on this machine — Barrage itself saturated\(at) before an SLO failed; add --threads or use a bigger client machine"
         case .maxReached?:
-            return "capacity ≥ \(rate(doc.max)) req/s: --max held within \(slos) (raise --max to search further)"
+            return "capacity ≥ \(rate(doc.max)) \(u): --max held within \(slos) (raise --max to search further)"
         case .budget?:
             return "budget ended: \(bracket) (best bracket so far, not confirmed)"
         case .nothingAnswered?:
@@ -111,13 +114,13 @@ public enum CapacityReport {
         }
         var body: [String] = []
         body.append(HTMLReport.band(heading: "Barrage capacity search", target: doc.target,
-                                    meta: "SLOs \(doc.slos.joined(separator: ", ")) · from \(rate(doc.from)) to \(rate(doc.max)) req/s · precision \(NumberFormat.percentTrimmed(doc.precision)) · started \(doc.started_at)",
+                                    meta: "SLOs \(doc.slos.joined(separator: ", ")) · from \(rate(doc.from)) to \(rate(doc.max)) \(doc.rateUnit.perSecond) · precision \(NumberFormat.percentTrimmed(doc.precision)) · started \(doc.started_at)",
                                     verdict: verdict))
         body.append("<main>")
         body.append(#"<p class="answer"><strong>\#(e(answer(doc)))</strong></p>"#)
         let usl = CapacityFigure.usl(input)
         var note = "Each step's p50, p90 and p99 against the rate it achieved: filled dots held, hollow red ones failed; the SLOs as horizontal lines, the capacity as a vertical one over its bracket."
-        if let bend = usl.bendRPS { note += " The Universal Scalability Law fitted to the steps bends at about \(rate(bend)) req/s (dotted line)." }
+        if let bend = usl.bendRPS { note += " The Universal Scalability Law fitted to the steps bends at about \(rate(bend)) \(doc.rateUnit.perSecond) (dotted line)." }
         body.append(HTMLReport.panel("Latency against throughput", note: note,
                                      content: SVGChart.render(CapacityFigure.hockeyStickChart(input))))
         body.append(HTMLReport.panel("Achieved against offered rate", note: "On the diagonal every offered request was answered; below it the service (or the client) fell behind.",
@@ -142,10 +145,11 @@ public enum CapacityReport {
     /// The `--min-rate` gate as a CI case: `capacity >= R`, ok when the capacity found (or the "at least" of
     /// `max_reached`) is at least R.
     public static func minRateCase(_ doc: CapacityResult, minRate: Double) -> (name: String, ok: Bool, message: String) {
-        let name = "capacity >= \(rate(minRate)) req/s"
+        let u = doc.rateUnit.perSecond
+        let name = "capacity >= \(rate(minRate)) \(u)"
         let measured = measuredCapacity(doc)
         let ok = measured.map { $0 >= minRate } ?? false
-        let message = "\(answer(doc)); limit >= \(rate(minRate)) req/s"
+        let message = "\(answer(doc)); limit >= \(rate(minRate)) \(u)"
         return (name, ok, message)
     }
 
@@ -167,7 +171,8 @@ public enum CapacityReport {
             let c = minRateCase(doc, minRate: minRate)
             out += "| Gate | Result |\n|---|---|\n| \(c.name) | \(c.ok ? "✅ pass" : "❌ fail") |\n\n"
         }
-        out += "| Step | Phase | Offered req/s | Achieved req/s | p99 | Errors | Verdict |\n|---:|---|---:|---:|---:|---:|---|\n"
+        let u = doc.rateUnit.perSecond
+        out += "| Step | Phase | Offered \(u) | Achieved \(u) | p99 | Errors | Verdict |\n|---:|---|---:|---:|---:|---:|---|\n"
         for s in doc.steps {
             out += "| \(s.index) | \(s.phase.rawValue) | \(rate(s.offered_rps)) | \(fixed(s.achieved_rps, 1)) | \(micros(s.latency_us.p99, s)) | "
                 + "\(NumberFormat.percentTrimmed(s.error_rate)) | \(s.verdict.rawValue) |\n"

@@ -17,6 +17,6 @@ extension CapacityResult {
         var bracketRange: ClosedRange<Double>? = nil
         if let low = bracket.low, let high = bracket.high, low <= high { bracketRange = low...high }
         return CapacityFigureInput(title: "Capacity of \(target)", points: points, sloLines: lines,
-                                   capacityRPS: capacity_rps, bracket: bracketRange)
+                                   capacityRPS: capacity_rps, bracket: bracketRange, rateUnit: rateUnit.perSecond)
     }
 }

@@ -107,6 +107,22 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         }
     }
 
+    /// What the search's rates count: a URL's or a profile's requests, a flow's iterations (a flow's step rate is of
+    /// iterations, and so is its achieved rate), or with several scenarios both added up (some flows, some not).
+    public enum RateUnit: String, Codable, Sendable, Equatable {
+        case requests, iterations, mixed
+
+        /// The unit printed after a rate: `req/s`, `iterations/s`, or `arrivals/s` (a request of a scenario without a
+        /// flow, or an iteration of a flow's).
+        public var perSecond: String {
+            switch self {
+            case .requests: return "req/s"
+            case .iterations: return "iterations/s"
+            case .mixed: return "arrivals/s"
+            }
+        }
+    }
+
     public var schema = CapacityResult.schemaID
     /// Barrage's version.
     public var version: String
@@ -122,6 +138,9 @@ public struct CapacityResult: Codable, Sendable, Equatable {
     public var max: Double
     public var budget_us: Int64?
     public var min_rate: Double?
+    /// What every rate here counts (`requests`, `iterations`, `mixed`); absent from documents written before it, which
+    /// were of requests (`rateUnit`).
+    public var rate_unit: RateUnit?
     public var verdict: CapacitySearch.Verdict?
     /// The confirmed capacity (verdict `found`); nil otherwise.
     public var capacity_rps: Double?
@@ -156,7 +175,7 @@ public struct CapacityResult: Codable, Sendable, Equatable {
 
     public init(version: String, startedEpochMillis: Int64, runID: String?, target: String, slos: [String],
                 settings: CapacitySearch.Settings, minRate: Double?, search: CapacitySearch, steps: [CapacityStepRecord],
-                interrupted: Bool) {
+                interrupted: Bool, rateUnit: RateUnit = .requests) {
         self.version = version
         started_at = RunResult.rfc3339(epochMillis: startedEpochMillis)
         run_id = runID
@@ -167,6 +186,7 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         max = settings.maxRPS
         budget_us = settings.budgetMicros
         min_rate = minRate
+        rate_unit = rateUnit
         verdict = interrupted ? nil : search.verdict
         capacity_rps = interrupted ? nil : search.capacityRPS
         at_least_rps = search.atLeastRPS
@@ -179,7 +199,7 @@ public struct CapacityResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, version, started_at, run_id, target, slos, precision, from, max, budget_us, min_rate, verdict,
+        case schema, version, started_at, run_id, target, slos, precision, from, max, budget_us, min_rate, rate_unit, verdict,
              capacity_rps, at_least_rps, bracket, interrupted, steps, usl
     }
 
@@ -197,6 +217,7 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         try c.encode(max, forKey: .max)
         try c.encode(budget_us, forKey: .budget_us)
         try c.encode(min_rate, forKey: .min_rate)
+        try c.encode(rateUnit, forKey: .rate_unit)
         try c.encode(verdict, forKey: .verdict)
         try c.encode(capacity_rps, forKey: .capacity_rps)
         try c.encode(at_least_rps, forKey: .at_least_rps)
@@ -205,6 +226,9 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         try c.encode(steps, forKey: .steps)
         try c.encode(usl, forKey: .usl)
     }
+
+    /// What the rates count; requests for a document written before `rate_unit`.
+    public var rateUnit: RateUnit { rate_unit ?? .requests }
 
     public func jsonData() throws -> Data { try JSONOutput.encode(self) }
 

@@ -88,7 +88,7 @@ public enum CapacityStep {
     /// `openScenarios`: with several scenarios, the open-model ones, whose rates add up to the offered one (closed ones
     /// run beside them as written).
     public static func judge(result r: RunResult, slos: [Threshold], offeredRPS offered: Double, pool: Int,
-                             openScenarios: [String] = []) -> Judgement {
+                             openScenarios: [String] = [], unit: CapacityResult.RateUnit = .requests) -> Judgement {
         var fails: [String] = []
         let evaluated = ThresholdEvaluator.evaluate(slos, on: r)
         for e in evaluated where !e.ok {
@@ -97,7 +97,7 @@ public enum CapacityStep {
         if r.requests.dropped > 0 { fails.append("dropped: \(r.requests.dropped)") }
         let achieved = achievedRPS(r, openScenarios: openScenarios)
         if achieved < offered * minimumAchievedShare {
-            fails.append("underachieved: \(fixed(achieved, 1)) of \(fixed(offered, 1)) req/s")
+            fails.append("underachieved: \(fixed(achieved, 1)) of \(fixed(offered, 1)) \(unit.perSecond)")
         }
         if let growth = inFlightGrowth(r), growth.isGrowing {
             fails.append("queue_growing: in flight \(fixed(growth.first, 1)) → \(fixed(growth.last, 1))")

@@ -55,9 +55,7 @@ public enum HTMLReport {
                           content: latencyChart(r)))
         body.append("</div>")
         if let perTarget = targetLatencyPanel(r) { body.append(perTarget) }
-        body.append(panel("In flight and dropped",
-                          note: "Requests in flight averaged over each second (Little's law: throughput × mean latency) and their peak in it (at most: the sum of each engine thread's peak), and requests dropped in it (never sent: later than the allowed lateness).",
-                          content: inFlightChart(r)))
+        body.append(panel("In flight and dropped", note: inFlightNote(r), content: inFlightChart(r)))
         body.append(#"<div class="grid2">"#)
         body.append(panel("Status codes", note: "Complete responses by HTTP status.", content: statusChart(r.status_codes)))
         body.append(panel("Error classes", note: "Failed requests by class, as a share of requests answered or failed.",
@@ -178,6 +176,15 @@ public enum HTMLReport {
         if !verdict.note.isEmpty { out.append(#"<div class="verdict-note">\#(Markup.escape(verdict.note))</div>"#) }
         out.append("</div></div></header>")
         return out.joined(separator: "\n")
+    }
+
+    /// What the in-flight chart counts: requests, or for a WebSocket run the messages awaiting an answer (its
+    /// timeline's `in_flight_*`) beside the connections dropped (its timeline's `dropped`, the handshakes').
+    static func inFlightNote(_ r: RunResult) -> String {
+        if r.messages != nil {
+            return "Messages awaiting an answer, averaged over each second and their peak in it, and connections dropped in it (never opened: later than the allowed lateness; dropped messages are in the Messages panel)."
+        }
+        return "Requests in flight averaged over each second (Little's law: throughput × mean latency) and their peak in it (at most: the sum of each engine thread's peak), and requests dropped in it (never sent: later than the allowed lateness)."
     }
 
     static func panel(_ title: String, note: String? = nil, content: String) -> String {

@@ -26,10 +26,16 @@ extension HTMLReport {
             notes.insert(String(nothing.dropFirst("no ok response: ".count)), at: 0)
             return ("NO OK RESPONSE", r.interrupted ? "warn" : "fail", notes.joined(separator: " · "))
         }
-        if !r.thresholds.isEmpty { return ("PASS", "pass", notes.joined(separator: " · ")) }
+        if !r.thresholds.isEmpty {
+            // A run that did not finish passed on the part measured, not on the run planned: never a bare PASS.
+            if let cut = RunOutcome.cutShortText(r) {
+                return ("PASS — INTERRUPTED", "warn", "\(cut): \(passed) of \(r.thresholds.count) thresholds passed on the part measured")
+            }
+            return ("PASS", "pass", notes.joined(separator: " · "))
+        }
         if r.requests.failed > 0 || r.requests.dropped > 0 {
             notes.insert("\(NumberFormat.percent(r.requests.errorRate)) errors", at: 0)
-            return ("COMPLETED WITH ERRORS", "warn", notes.joined(separator: " · "))
+            return (r.interrupted ? "INTERRUPTED WITH ERRORS" : "COMPLETED WITH ERRORS", "warn", notes.joined(separator: " · "))
         }
         return (r.interrupted ? "INTERRUPTED" : "COMPLETED", r.interrupted ? "warn" : "pass", "no thresholds set")
     }

@@ -13,8 +13,9 @@ import Foundation
 ///       </testsuite>
 ///     </testsuites>
 public enum JUnitReport {
-    /// The document for one suite. `message` is written only for failed cases.
-    public static func xml(suiteName: String, cases: [(name: String, ok: Bool, message: String)]) -> String {
+    /// The document for one suite. `message` is written only for failed cases; `systemOut`, when given, is the
+    /// suite's `<system-out>` (what a reader of passing cases must know, e.g. that the run did not finish).
+    public static func xml(suiteName: String, cases: [(name: String, ok: Bool, message: String)], systemOut: String? = nil) -> String {
         let failures = cases.filter { !$0.ok }.count
         let suite = Markup.escape(suiteName, .xmlAttribute)
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -30,14 +31,18 @@ public enum JUnitReport {
                 out += "    </testcase>\n"
             }
         }
+        if let systemOut { out += "    <system-out>\(Markup.escape(systemOut, .xmlText))</system-out>\n" }
         out += "  </testsuite>\n"
         out += "</testsuites>\n"
         return out
     }
 
-    /// The document for evaluated thresholds: a case per threshold named by its expression.
-    public static func xml(suiteName: String = "barrage.thresholds", thresholds: [ThresholdResult]) -> String {
-        xml(suiteName: suiteName, cases: cases(from: thresholds))
+    /// The document for evaluated thresholds: a case per threshold named by its expression. With `run` given and cut
+    /// short (interrupted or aborted), the suite's `<system-out>` says the cases were judged on the part measured.
+    public static func xml(suiteName: String = "barrage.thresholds", thresholds: [ThresholdResult], run: RunResult? = nil) -> String {
+        let cut = thresholds.isEmpty ? nil : run.flatMap(RunOutcome.cutShortText)
+        return xml(suiteName: suiteName, cases: cases(from: thresholds),
+                   systemOut: cut.map { "\($0): the thresholds were judged on the part measured, not on the run planned" })
     }
 
     /// A case per threshold: named by the expression as written, with `measured X, limit Y` as its message

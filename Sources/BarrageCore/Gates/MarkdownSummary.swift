@@ -87,17 +87,24 @@ public enum MarkdownSummary {
     private static func outcome(_ r: RunResult, _ thresholds: [ThresholdResult]) -> String {
         var text: String
         let failedGates = thresholds.filter { !$0.ok }.count
+        let count = "\(thresholds.count) threshold\(thresholds.count == 1 ? "" : "s")"
+        // A run that did not finish (a signal, or an abort_on_fail threshold): judged on the part measured.
+        let cut = RunOutcome.cutShortText(r)
+        if r.aborted_by != nil, let cut {
+            return "❌ " + cut
+        }
         if failedGates == 0, let nothing = RunOutcome.line(r) {
             text = "❌ " + nothing
         } else if thresholds.isEmpty {
+            if let cut { return "⚠️ " + cut }
             text = "completed"
+        } else if failedGates == 0 {
+            if let cut { return "⚠️ \(cut): passed on the part measured (\(count))" }
+            text = "✅ passed (\(count))"
         } else {
-            let failed = thresholds.filter { !$0.ok }.count
-            text = failed == 0
-                ? "✅ passed (\(thresholds.count) threshold\(thresholds.count == 1 ? "" : "s"))"
-                : "❌ \(failed) of \(thresholds.count) threshold\(thresholds.count == 1 ? "" : "s") failed"
+            text = "❌ \(failedGates) of \(count) failed"
         }
-        if r.interrupted { text += " · ⚠️ interrupted" }
+        if let cut { text += " · ⚠️ \(cut)" }
         return text
     }
 

@@ -109,10 +109,17 @@ public enum ThresholdEvaluator {
         results.allSatisfy(\.ok)
     }
 
-    /// The summary block for the text report: one aligned line per threshold, each ending in a newline.
-    public static func summary(_ results: [ThresholdResult]) -> String {
+    /// The summary block for the text report: one aligned line per threshold, each ending in a newline; for a run
+    /// that did not finish (`run` given, interrupted or aborted), a last line saying the thresholds were judged on the
+    /// part measured.
+    public static func summary(_ results: [ThresholdResult], run: RunResult? = nil) -> String {
         let width = results.map { Threshold.oneLine($0.expr.trimmingCharacters(in: .whitespaces)).count }.max() ?? 0
-        return results.map { $0.line(exprWidth: width) + "\n" }.joined()
+        var out = results.map { $0.line(exprWidth: width) + "\n" }.joined()
+        if !results.isEmpty, let cut = run.flatMap(RunOutcome.cutShortText) {
+            let verdict = allPassed(results) ? "passed on the part measured, not on the run planned" : "judged on the part measured"
+            out += "(\(cut): \(verdict))\n"
+        }
+        return out
     }
 
     // MARK: Measuring

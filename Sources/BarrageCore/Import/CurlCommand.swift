@@ -37,7 +37,8 @@ public struct CurlCommand: Sendable, Equatable {
     public var followRedirects = false
     /// Barrage's `--http` value for curl's protocol flag, the last one given: `--http1.1` → `1.1`, `--http2` and
     /// `--http2-prior-knowledge` → `2`, `--http3` and `--http3-only` → `3` (`--http3` is dropped, with a note, when no
-    /// URL is `https://`: curl speaks HTTP/1.1 there; `--http3-only` with an `http://` URL is refused, as curl does).
+    /// URL is `https://`: curl speaks HTTP/1.1 there; `--http3-only` with an `http://` URL is refused, as curl does;
+    /// `--http2` is dropped, with a note, when a URL is `http://`: curl only offers an upgrade there).
     /// Nil without one.
     public var httpVersion: String?
     /// `--http2-prior-knowledge`: HTTP/2 on `http://` too (h2c, as Barrage's `--http 2` sends it), where curl's
@@ -213,6 +214,13 @@ public struct CurlCommand: Sendable, Equatable {
         if c.httpVersion == "3", !c.urls.contains(where: { $0.lowercased().hasPrefix("https://") }) {
             c.httpVersion = nil
             c.notes.append("--http3 on http:// left out: HTTP/3 needs https://, and curl speaks HTTP/1.1 there")
+        }
+        if c.httpVersion == "2", !c.priorKnowledge, c.urls.contains(where: { !$0.lowercased().hasPrefix("https://") }) {
+            // curl's --http2 on http:// only offers an upgrade (`Upgrade: h2c`) and falls back to HTTP/1.1; Barrage's
+            // --http 2 there would send HTTP/2 with prior knowledge, which an HTTP/1.1-only server refuses. `run --curl`
+            // ignores it on http:// the same way; --http2-prior-knowledge is the flag that means h2c.
+            c.httpVersion = nil
+            c.notes.append("--http2 on http:// left at HTTP/1.1: curl only offers an upgrade there and falls back to HTTP/1.1 (--http2-prior-knowledge would mean h2c, --http 2)")
         }
         if !ignored.isEmpty { c.notes.append("ignored (output only): \(ignored.joined(separator: " "))") }
         if !form.isEmpty && (!data.isEmpty || dataFile != nil) {

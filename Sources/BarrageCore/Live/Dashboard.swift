@@ -106,7 +106,9 @@ public enum Dashboard {
             + HTMLReport.panel("Latency over time", note: "p50 and p99 of the responses completed in each second.",
                                content: HTMLReport.latencyChart(sofar)) + "</div>"))
         out.append(Fragment(id: "dash-inflight", html: HTMLReport.panel(
-            "In flight and dropped", note: "Requests in flight averaged over each second and their peak in it, and requests dropped (never sent).",
+            "In flight and dropped",
+            note: sofar.messages == nil ? "Requests in flight averaged over each second and their peak in it, and requests dropped (never sent)."
+                : "Messages awaiting an answer, averaged over each second and their peak in it, and connections dropped (never opened).",
             content: HTMLReport.inFlightChart(sofar))))
         out.append(Fragment(id: "dash-errors", html: #"<div class="grid2">"#
             + HTMLReport.panel("Status codes", note: "Complete responses by HTTP status, so far.", content: HTMLReport.statusChart(sofar.status_codes))
