@@ -60,11 +60,9 @@ final class LiveCLITests: XCTestCase {
     }
 
     func testMetricsEndpointServesPrometheusTextMidRun() throws {
-        // A free port for the endpoint.
-        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
-        let port = probe.port
-        try probe.shutdown()
-        let run = try BarrageBinary.start(["run", server.baseURL + "/delay/20", "-c", "4", "-d", "3s", "--metrics-addr", "127.0.0.1:\(port)", "--quiet"])
+        // A free port for the endpoint (another one when that was taken before the run listened).
+        let (run, port) = try LoopbackPeer.startBarrage { ["run", self.server.baseURL + "/delay/20", "-c", "4", "-d", "3s",
+                                                           "--metrics-addr", "127.0.0.1:\($0)", "--quiet"] }
         func samples(_ body: String) -> [String: Double] {
             var samples: [String: Double] = [:]
             for line in body.split(separator: "\n") where !line.hasPrefix("#") {
