@@ -122,10 +122,13 @@ final class ProfileRunTests: XCTestCase {
         let (out, r) = try runProfile("closed-ramp.yaml")
         assertStatusMatchesThresholds(out, r)
         XCTAssertEqual(r.stages.map(\.target_concurrency), [50, 50, 0])
-        // The ramp (0 → 50 over 2 s) sends less than the 2 s hold at 50 (about half when the client is not CPU-bound);
-        // at most 50 connections (workers that think share idle connections of their shard).
-        XCTAssertLessThan(r.stages[0].requests.total, r.stages[1].requests.total)
+        // The ramp (0 → 50 over 2 s) has at most 25 workers in its first second, so at most 25 requests in flight
+        // (the peak is an upper estimate, summed over engine threads, each at most its own active workers); how many
+        // it sent beside the hold depends on whether the client was CPU-bound, which a loaded machine decides. The
+        // ramp down (1 s, 50 → 0) is half as long as the hold at 50 and never has more workers.
+        XCTAssertLessThanOrEqual(r.timeline.first?.inFlightMaxOrClose ?? .max, 26, "ramping: \(r.timeline.map(\.in_flight_max))")
         XCTAssertLessThan(r.stages[2].requests.total, r.stages[1].requests.total)
+        // At most 50 connections (workers that think share idle connections of their shard).
         XCTAssertLessThanOrEqual(r.connections.new, 50)
         // The stages end at 5 s, where the concurrency reaches 0: nothing is sent later, and what is in flight then ends
         // within its 5 s timeout. A run that kept its workers past the stages would not end.
