@@ -167,6 +167,7 @@ final class ProfileRunTests: XCTestCase {
         // than 4 in flight at once (a bound on the run's duration, which was asserted here, counted the machine's speed).
         let peak = r.timeline.map(\.inFlightMaxOrClose).max() ?? 0
         XCTAssertGreaterThan(peak, 4, "the ten downloads ran at once: \(r.timeline.map(\.in_flight_max))")
+        XCTAssertEqual(r.connections.new, 10, "each on its own connection (rounds would reuse idle ones)")
     }
 
     func testCoordinatedOmissionIsCorrected() throws {
