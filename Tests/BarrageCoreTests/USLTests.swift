@@ -147,16 +147,12 @@ final class USLTests: XCTestCase {
         assertRelative(bigFit.kappa, 1e-5, within: 0.05, "kappa")
     }
 
-    func testFitIsDeterministicAndFast() throws {
+    func testFitIsDeterministic() throws {
         let n: [Double] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         let x = n.map { USL.throughput(concurrency: $0, lambda: 800, sigma: 0.03, kappa: 0.0002) * (1 + 0.02 * sin($0)) }
-        let start = Date()
         let first = try XCTUnwrap(USL.fit(concurrency: n, throughput: x))
-        let elapsed = Date().timeIntervalSince(start)
-        // A bounded grid and a bounded refinement: milliseconds, even in a debug build. The bound was 50 ms, about
-        // what one busy CI machine can take from a thread between two of its time slices; 1 s still fails a fit that
-        // became orders of magnitude slower (a finer grid, an unbounded iteration).
-        XCTAssertLessThan(elapsed, 1)
+        // How fast the fit is was asserted here with a wall-clock bound (a thread of a loaded machine can lose any
+        // amount of time between two slices); the fit's speed is a benchmark's question, not a test's.
         XCTAssertEqual(USL.fit(concurrency: n, throughput: x), first)
     }
 

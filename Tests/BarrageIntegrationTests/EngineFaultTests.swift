@@ -26,27 +26,12 @@ final class EngineFaultTests: XCTestCase {
                 threads: threads, keepAlive: true)
     }
 
-    /// A loopback port that was free a moment ago: bound to port 0, read back, closed (connections are refused).
-    private func refusedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw XCTSkip("socket() failed") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0 else { throw XCTSkip("bind() failed") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
     /// Against a refused port, 50 workers for 5 s back off (10 ms doubling to 1 s, jittered) instead of making tens of
     /// thousands of attempts. The bound is on counts, which a slower machine only lowers: a worker's waits are at least
     /// 5, 10, 20 … 500 ms, so it can make at most 17 attempts in 5 s. And the client's CPU stays under 5 % of a core.
     func testRefusedPortBacksOffInsteadOfSpinning() throws {
-        let port = try refusedPort()
+        let (fd, port) = try refusingLoopbackPort() // bound, never listening: refused, and no one else can take it
+        defer { close(fd) }
         let tmp = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: tmp) }
         let json = tmp.appendingPathComponent("r.json").path
@@ -66,7 +51,8 @@ final class EngineFaultTests: XCTestCase {
 
     /// A worker that backs off still counts against -n exactly: every request of the budget ends once.
     func testBackedOffWorkersKeepTheRequestCountExact() throws {
-        let port = try refusedPort()
+        let (fd, port) = try refusingLoopbackPort() // bound, never listening: refused, and no one else can take it
+        defer { close(fd) }
         let out = try Engine(plan: closedPlan("http://127.0.0.1:\(port)/", concurrency: 4, requests: 20)).run(control: StopControl())
         XCTAssertEqual(out.recorder.total, 20)
         XCTAssertEqual(out.recorder.errorCounts, ["connect": 20])

@@ -307,18 +307,10 @@ final class FaultTests: XCTestCase {
         return (result, out)
     }
 
-    /// A loopback port that was free a moment ago: bound to port 0, read back, closed.
-    private func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw XCTSkip("socket() failed") }
-        defer { close(fd) }
-        var addr = loopback(port: 0)
-        guard bind(fd, &addr) == 0 else { throw XCTSkip("bind() failed") }
-        return try localPort(fd)
-    }
-
     func testRefusedPortIsConnectAndExits1() throws {
-        let port = try freePort()
+        // Bound and never listening: refused, and no other process can take the port while the run lasts.
+        let (fd, port) = try refusingLoopbackPort()
+        defer { close(fd) }
         let (r, out) = try runBinary("http://127.0.0.1:\(port)/", ["-c", "2", "-n", "6"],
                                      what: "every request failed to connect to 127.0.0.1:\(port)")
         XCTAssertGreaterThan(r.requests.failed, 0)

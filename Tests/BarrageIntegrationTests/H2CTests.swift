@@ -20,25 +20,21 @@ final class H2CTests: XCTestCase {
         try? FileManager.default.removeItem(at: tmp)
     }
 
-    private func freePort() throws -> Int { try freeLoopbackPort() }
-
-    /// Starts a peer and waits until its port accepts connections.
-    private func startPeer(_ executable: String, _ args: [String], port: Int) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = Pipe()
-        try p.run()
-        peers.append(p)
-        for _ in 0..<200 where p.isRunning {
-            if loopbackAccepts(port: port) { return }
-            usleep(50_000)
+    /// Starts a peer on a free loopback port (`LoopbackPeer`: another port when that one was taken meanwhile) and
+    /// returns the port; `args(port)` is its command line.
+    private func startPeer(_ executable: String, _ args: (Int) throws -> [String]) throws -> Int {
+        let peer = try LoopbackPeer.start(URL(fileURLWithPath: executable).lastPathComponent) { port in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = try args(port)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            p.standardInput = Pipe()
+            return p
         }
-        XCTFail("\(executable) did not listen on \(port)")
+        peers.append(peer.process)
+        return peer.port
     }
-
 
     private func run(_ args: [String], environment: [String: String]) throws -> (BarrageBinary.Outcome, RunResult?) {
         let json = tmp.appendingPathComponent("r-\(UUID().uuidString).json").path
@@ -155,8 +151,7 @@ final class H2CTests: XCTestCase {
         let docroot = tmp.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: docroot, withIntermediateDirectories: true)
         try "hello\n".write(to: docroot.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        let port = try freePort()
-        try startPeer("/usr/sbin/nghttpd", ["--no-tls", "-d", docroot.path, String(port)], port: port)
+        let port = try startPeer("/usr/sbin/nghttpd") { ["--no-tls", "-d", docroot.path, String($0)] }
         try assertMultiplexedH2C("http://127.0.0.1:\(port)/index.html", environment: env)
     }
 
@@ -171,8 +166,7 @@ final class H2CTests: XCTestCase {
         let docroot = tmp.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: docroot, withIntermediateDirectories: true)
         try "hello\n".write(to: docroot.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        let port = try freePort()
-        try startPeer("/usr/sbin/nghttpd", ["--no-tls", "-d", docroot.path, String(port)], port: port)
+        let port = try startPeer("/usr/sbin/nghttpd") { ["--no-tls", "-d", docroot.path, String($0)] }
         let (out, r) = try run(["http://127.0.0.1:\(port)/index.html", "-c", "20", "-n", "300", "--http", "2", "--threads", "1",
                                 "--no-keepalive"], environment: env)
         XCTAssertEqual(out.status, 0, out.stderr)
@@ -189,25 +183,26 @@ final class H2CTests: XCTestCase {
             throw XCTSkip("nginx is not installed (nginx-light)")
         }
         let env = try libcurl8()
-        let port = try freePort()
         let prefix = tmp.path
         // One worker, no daemon, everything under the temporary prefix; `listen … http2` without ssl is h2c.
-        let conf = """
-        worker_processes 1;
-        pid \(prefix)/nginx.pid;
-        error_log \(prefix)/error.log warn;
-        events { worker_connections 256; }
-        http {
-            access_log off;
-            client_body_temp_path \(prefix)/body;
-            server {
-                listen 127.0.0.1:\(port) http2;
-                location / { default_type text/plain; return 200 "hello, world\\n"; }
+        let port = try startPeer("/usr/sbin/nginx") { port in
+            let conf = """
+            worker_processes 1;
+            pid \(prefix)/nginx.pid;
+            error_log \(prefix)/error.log warn;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path \(prefix)/body;
+                server {
+                    listen 127.0.0.1:\(port) http2;
+                    location / { default_type text/plain; return 200 "hello, world\\n"; }
+                }
             }
+            """
+            try conf.write(toFile: "\(prefix)/nginx.conf", atomically: true, encoding: .utf8)
+            return ["-p", prefix, "-c", "\(prefix)/nginx.conf", "-e", "\(prefix)/error.log", "-g", "daemon off;"]
         }
-        """
-        try conf.write(toFile: "\(prefix)/nginx.conf", atomically: true, encoding: .utf8)
-        try startPeer("/usr/sbin/nginx", ["-p", prefix, "-c", "\(prefix)/nginx.conf", "-e", "\(prefix)/error.log", "-g", "daemon off;"], port: port)
         try assertMultiplexedH2C("http://127.0.0.1:\(port)/", environment: env)
     }
 }

@@ -160,11 +160,11 @@ final class HTTP3Tests: XCTestCase {
         XCTAssertEqual(r.phases_us.tls.count, 200, "a QUIC handshake for every request")
     }
 
-    /// Starts gtlsserver on a free loopback UDP port and waits until the socket is bound; returns the port. A port
-    /// taken between the probe and the server's bind is tried again with another.
+    /// Starts gtlsserver on a free loopback UDP port (`LoopbackPeer`, probed with a UDP socket) and waits until the
+    /// server holds it; returns the port. A port taken between the probe and the server's bind is tried again with
+    /// another.
     private func startGtlsserver(docs: String, key: String, cert: String) throws -> Int {
-        for _ in 0..<3 {
-            let port = try freeUDPPort()
+        let peer = try LoopbackPeer.start("gtlsserver", transport: .udp) { port in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: LibcurlGnutls.serverPath!)
             p.arguments = ["-q", "--no-quic-dump", "--no-http-dump", "-d", docs, "127.0.0.1", String(port), key, cert]
@@ -172,38 +172,10 @@ final class HTTP3Tests: XCTestCase {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             p.standardInput = FileHandle.nullDevice
-            try p.run()
-            server = p
-            for _ in 0..<200 where p.isRunning {
-                if udpBound(port: port) { return port }
-                usleep(50_000)
-            }
-            if p.isRunning { p.terminate() }
-            p.waitUntilExit()
+            return p
         }
-        XCTFail("gtlsserver did not bind a UDP port")
-        throw XCTSkip("gtlsserver did not start")
-    }
-
-    /// A loopback UDP port that was free a moment ago.
-    private func freeUDPPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw XCTSkip("cannot bind a loopback UDP socket") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    /// Whether a UDP socket is bound to 127.0.0.1:`port` (`/proc/net/udp`: local address `0100007F:PORT` in hex).
-    private func udpBound(port: Int) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
-        return table.contains(" 0100007F:\(String(format: "%04X", port)) ")
+        server = peer.process
+        return peer.port
     }
 
     private func runTool(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {

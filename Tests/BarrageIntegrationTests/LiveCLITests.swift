@@ -60,11 +60,9 @@ final class LiveCLITests: XCTestCase {
     }
 
     func testMetricsEndpointServesPrometheusTextMidRun() throws {
-        // A free port for the endpoint.
-        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
-        let port = probe.port
-        try probe.shutdown()
-        let run = try BarrageBinary.start(["run", server.baseURL + "/delay/20", "-c", "4", "-d", "3s", "--metrics-addr", "127.0.0.1:\(port)", "--quiet"])
+        // A free port for the endpoint (another one when that was taken before the run listened).
+        let (run, port) = try LoopbackPeer.startBarrage { ["run", self.server.baseURL + "/delay/20", "-c", "4", "-d", "3s",
+                                                           "--metrics-addr", "127.0.0.1:\($0)", "--quiet"] }
         func samples(_ body: String) -> [String: Double] {
             var samples: [String: Double] = [:]
             for line in body.split(separator: "\n") where !line.hasPrefix("#") {
@@ -93,7 +91,8 @@ final class LiveCLITests: XCTestCase {
         XCTAssertEqual(answer.status, 200)
         let samples = samples(answer.body)
         XCTAssertGreaterThan(samples["barrage_requests_total{result=\"ok\"}"] ?? 0, 10)
-        XCTAssertEqual(samples["barrage_in_flight"], 4)
+        // The gauge at the scrape's instant: every worker's request, unless one was between two (a scheduling matter).
+        XCTAssertTrue((1...4).contains(samples["barrage_in_flight"] ?? 0), "in flight: \(samples["barrage_in_flight"] ?? -1)")
         XCTAssertNotNil(samples["barrage_latency_seconds_bucket{le=\"+Inf\"}"])
         XCTAssertNotNil(samples["barrage_errors_total{class=\"timeout\"}"])
     }

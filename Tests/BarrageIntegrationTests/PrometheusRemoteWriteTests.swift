@@ -28,8 +28,6 @@ final class PrometheusRemoteWriteTests: XCTestCase {
         server = try TargetServer.start(host: "127.0.0.1", port: 0)
     }
 
-    private func freePort() throws -> Int { try freeLoopbackPort() }
-
     /// Starts Prometheus with its remote-write receiver, scraping `scrape` (HOST:PORT) every second when given.
     private func startPrometheus(scrape: String? = nil) throws {
         var config = "global:\n  scrape_interval: 15s\n"
@@ -38,8 +36,8 @@ final class PrometheusRemoteWriteTests: XCTestCase {
         }
         try config.write(to: tmp.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
         // A port free a moment ago; Prometheus exits at once when it is taken meanwhile, and then another is tried.
-        for _ in 0..<3 {
-            port = try freePort()
+        let peer = try LoopbackPeer.start("prometheus", readySeconds: 30,
+                                          ready: { (try? httpGet("http://127.0.0.1:\($0)/-/ready", timeout: 2))?.status == 200 }) { port in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Self.binary!)
             p.arguments = ["--config.file=" + tmp.appendingPathComponent("prometheus.yml").path,
@@ -47,16 +45,25 @@ final class PrometheusRemoteWriteTests: XCTestCase {
                            "--web.listen-address=127.0.0.1:\(port)", "--web.enable-remote-write-receiver"]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            try p.run()
-            prometheus = p
-            for _ in 0..<300 where p.isRunning {
-                if (try? httpGet("http://127.0.0.1:\(port)/-/ready", timeout: 2))?.status == 200 { return }
-                usleep(100_000)
-            }
-            if p.isRunning { p.terminate() }
-            p.waitUntilExit()
+            return p
         }
-        XCTFail("Prometheus did not become ready on a loopback port")
+        prometheus = peer.process
+        port = peer.port
+    }
+
+    /// Starts Prometheus scraping a free loopback port, then `run(port)`: a Barrage run serving `--metrics-addr` there.
+    /// When the port was taken before the run could listen ("cannot listen"), both start again on another port
+    /// (3 attempts, a line for each retry).
+    private func runScraped(_ run: (Int) throws -> BarrageBinary.Outcome) throws -> BarrageBinary.Outcome {
+        for attempt in 1...3 {
+            let metricsPort = try LoopbackPeer.probePort(.tcp)
+            try startPrometheus(scrape: "127.0.0.1:\(metricsPort)")
+            let out = try run(metricsPort)
+            guard attempt < 3, out.status == 1, out.stderr.contains("cannot listen") else { return out }
+            print("PrometheusRemoteWriteTests: --metrics-addr port \(metricsPort) was taken; retrying on another port (attempt \(attempt + 1) of 3)")
+            if let p = prometheus, p.isRunning { p.terminate(); p.waitUntilExit() }
+        }
+        fatalError("unreachable: the last attempt returns")
     }
 
     override func tearDownWithError() throws {
@@ -164,8 +171,10 @@ final class PrometheusRemoteWriteTests: XCTestCase {
     }
 
     func testAReceiverThatIsDownNeverStopsTheRun() throws {
-        // A port with nothing behind it: every push is refused and retried.
-        port = try freePort()
+        // A port with nothing behind it (bound, never listening, so nothing else takes it): every push is refused and retried.
+        let (fd, refusing) = try refusingLoopbackPort()
+        defer { close(fd) }
+        port = refusing
         let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "-n", "50", "-c", "2",
                                          "--prometheus-rw", "http://127.0.0.1:\(port)/api/v1/write", "--json", "-", "--quiet"],
                                         timeout: 60)
@@ -177,11 +186,11 @@ final class PrometheusRemoteWriteTests: XCTestCase {
 
     func testPrometheusScrapingTheEndpointSeesTheResultsTotals() throws {
         // The endpoint outlives the run by --metrics-linger, serving the result's numbers, so Prometheus scrapes them.
-        let metricsPort = try freePort()
-        try startPrometheus(scrape: "127.0.0.1:\(metricsPort)")
-        let out = try BarrageBinary.run(["run", "http://127.0.0.1:\(server.port)/", "--rate", "100", "-d", "2s",
-                                         "--metrics-addr", "127.0.0.1:\(metricsPort)", "--metrics-linger", "4s", "--json", "-", "--quiet"],
-                                        timeout: 60)
+        let out = try runScraped { metricsPort in
+            try BarrageBinary.run(["run", "http://127.0.0.1:\(self.server.port)/", "--rate", "100", "-d", "2s",
+                                   "--metrics-addr", "127.0.0.1:\(metricsPort)", "--metrics-linger", "4s", "--json", "-", "--quiet"],
+                                  timeout: 60)
+        }
         XCTAssertEqual(out.status, 0, out.stderr)
         let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
         // last_over_time: the endpoint is gone now, and Prometheus has marked its series stale.
@@ -209,15 +218,15 @@ final class PrometheusRemoteWriteTests: XCTestCase {
     func testPrometheusScrapingAWebSocketRunSeesItsMessageTotals() throws {
         // The endpoint outlives the run by --metrics-linger, serving the result's messages, so Prometheus scrapes them.
         let env = try webSocketEnvironment()
-        let metricsPort = try freePort()
-        try startPrometheus(scrape: "127.0.0.1:\(metricsPort)")
-        // This run lasts well under a second: wait until Prometheus scrapes the address (its target list is applied
-        // some seconds after the start; `up` is 0 until the endpoint listens), so the linger is what must be long enough.
-        let deadline = Date().addingTimeInterval(30)
-        while try query("up{job=\"barrage\"}").isEmpty && Date() < deadline { usleep(200_000) }
-        let out = try BarrageBinary.run(["run", "ws://127.0.0.1:\(server.port)/ws?delay_ms=2", "-c", "4", "-n", "300",
-                                         "--metrics-addr", "127.0.0.1:\(metricsPort)", "--metrics-linger", "4s", "--json", "-", "--quiet"],
-                                        timeout: 60, environment: env)
+        let out = try runScraped { metricsPort in
+            // This run lasts well under a second: wait until Prometheus scrapes the address (its target list is applied
+            // some seconds after the start; `up` is 0 until the endpoint listens), so the linger is what must be long enough.
+            let deadline = Date().addingTimeInterval(30)
+            while try self.query("up{job=\"barrage\"}").isEmpty && Date() < deadline { usleep(200_000) }
+            return try BarrageBinary.run(["run", "ws://127.0.0.1:\(self.server.port)/ws?delay_ms=2", "-c", "4", "-n", "300",
+                                          "--metrics-addr", "127.0.0.1:\(metricsPort)", "--metrics-linger", "4s", "--json", "-", "--quiet"],
+                                         timeout: 60, environment: env)
+        }
         XCTAssertEqual(out.status, 0, out.stderr)
         let r = try JSONDecoder().decode(RunResult.self, from: Data(out.stdout.utf8))
         let m = try XCTUnwrap(r.messages, "a WebSocket result")

@@ -23,12 +23,15 @@ final class ScaleAndDemoTests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("sequential 10 × 10 MB:"), out.stdout)
         let data = try Data(contentsOf: tmp.appendingPathComponent("downloads.json"))
         let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        let speedup = json["speedup"] as! Double
-        // About 10×. The bounds leave room for a loaded machine (a concurrent half a quarter slower, a sequential half 30 %
-        // slow) and still fail what would break the demo: fewer than 10 at once means two rounds or more (≤ 5×); a
-        // concurrent half without the server's pacing ends sooner than 1.19 s, which concurrent_us shows on any machine.
-        XCTAssertGreaterThanOrEqual(speedup, 8, out.stdout)
-        XCTAssertLessThanOrEqual(speedup, 13, out.stdout)
+        // About 10×, but the ratio of two timings is the machine's (a loaded one stretches either half). What makes it
+        // ~10× holds on any machine: the concurrent half ran its ten downloads at once, each on its own connection (they
+        // overlap: each takes ≥ 1.19 s and all start together; two rounds of five would reuse five), the sequential
+        // half one after another on one; and the server's pacing holds every download to ≥ 1.19 s, which
+        // concurrent_us shows (a concurrent half without it would end sooner).
+        XCTAssertGreaterThan(json["speedup"] as! Double, 1, out.stdout)
+        let connections = { (half: String) in ((json[half] as! [String: Any])["connections"] as! [String: Int])["new"] }
+        XCTAssertEqual(connections("concurrent"), 10, "ten at once")
+        XCTAssertEqual(connections("sequential"), 1, "one after another")
         XCTAssertGreaterThan(json["concurrent_us"] as! Int, 1_150_000, "each download is paced to ~1.19 s, also at once")
         for half in ["sequential", "concurrent"] {
             let r = json[half] as! [String: Any]
@@ -58,7 +61,11 @@ final class ScaleAndDemoTests: XCTestCase {
         XCTAssertEqual(levels.map { $0["concurrency"] as! Int }, [1, 2, 4, 8])
         let speedups = levels.map { $0["speedup"] as! Double }
         XCTAssertEqual(speedups[0], 1)
-        XCTAssertGreaterThan(speedups[3], 5, "8 in flight against a 50 ms delay scale nearly linearly")
+        // The speedup at 8 is a ratio of two throughputs, which a loaded machine moves (about 7 on an idle one). What
+        // makes it: the eight workers' requests were held by the server together, so more than half were in flight on
+        // average (each is held ≥ 50 ms, against the client's own fraction of that between two requests).
+        XCTAssertGreaterThan(levels[3]["in_flight"] as? Double ?? 0, 4, "8 workers in flight at once")
+        XCTAssertGreaterThan(speedups[3], 1, "more workers, more throughput")
         // Warm connections: no level opened more connections than its workers during the measured part.
         for l in levels {
             let setup = l["connection_setup_us"] as! [String: Any]

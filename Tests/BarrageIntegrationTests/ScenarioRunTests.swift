@@ -180,11 +180,9 @@ final class ScenarioRunTests: XCTestCase {
         XCTAssertEqual(byScenario["browse"], rr.scenarios?["browse"]?.requests.requests.total)
         XCTAssertEqual(byScenario["checkout"], rr.scenarios?["checkout"]?.requests.requests.total)
         // --metrics-addr serves both scenarios' requests put together while the run lasts.
-        let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
-        let port = probe.port
-        try probe.shutdown()
-        let live = try BarrageBinary.start(["run", profile, "-e", "BASE_URL=" + server.baseURL, "-d", "4s",
-                                            "--metrics-addr", "127.0.0.1:\(port)", "--quiet"])
+        // A free port for the endpoint (another one when that was taken before the run listened).
+        let (live, port) = try LoopbackPeer.startBarrage { ["run", profile, "-e", "BASE_URL=" + server.baseURL, "-d", "4s",
+                                                            "--metrics-addr", "127.0.0.1:\($0)", "--quiet"] }
         var scraped: Double? = nil
         let deadline = Date().addingTimeInterval(30)
         while scraped == nil && live.process.isRunning && Date() < deadline {

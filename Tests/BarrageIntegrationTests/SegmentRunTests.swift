@@ -22,6 +22,7 @@ final class SegmentRunTests: XCTestCase {
 
     /// `runID`: given to every segment through BARRAGE_RUN_ID (each draws its own otherwise).
     private func runSegments(_ args: [String], runID: String? = nil) throws -> [RunResult] {
+        let launchedMillis = Int64(Date().timeIntervalSince1970 * 1000)
         let processes = try (1...3).map { i in
             try BarrageBinary.start(["run", server.baseURL + "/"] + args + ["--segment", "\(i)/3", "--start-at", "+1s",
                                                                             "--json", path("part-\(i).json"), "--quiet"],
@@ -85,9 +86,17 @@ final class SegmentRunTests: XCTestCase {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let at = f.string(from: Date(timeIntervalSince1970: Double(startMillis) / 1000))
+        let launchedMillis = Int64(Date().timeIntervalSince1970 * 1000)
         let processes = try (1...3).map { i in
             try BarrageBinary.start(["run", server.baseURL + "/", "-c", "30", "-n", "300", "--preconnect", "--segment", "\(i)/3",
                                      "--start-at", at, "--json", path("pc-\(i).json"), "--quiet"])
+        }
+        // Nothing of the measured runs is sent before the start time, so what the server sees until then is the three
+        // connect phases (one request per connection, 30 in all). Whether they are all in with time to spare depends
+        // on how fast this machine started three processes: the timing checks below are made only when they were.
+        var phasesDoneAtMillis: Int64? = nil
+        while phasesDoneAtMillis == nil && Int64(Date().timeIntervalSince1970 * 1000) < startMillis - 100 {
+            if server.requestsReceived >= 30 { phasesDoneAtMillis = Int64(Date().timeIntervalSince1970 * 1000) } else { usleep(10_000) }
         }
         for p in processes {
             let out = p.wait(timeout: 60)
@@ -96,11 +105,20 @@ final class SegmentRunTests: XCTestCase {
         let parts = try (1...3).map { try RunResult.decode(try Data(contentsOf: URL(fileURLWithPath: path("pc-\($0).json")))) }
         for r in parts {
             XCTAssertGreaterThanOrEqual(r.started_epoch_ms, startMillis, "not before the start time")
-            XCTAssertLessThan(r.started_epoch_ms, startMillis + 500, "right at it: the connections were already open")
             XCTAssertEqual(r.connect_phase?.connections, 10)
-            // Ten loopback connections take milliseconds; a phase that included the wait would last seconds.
-            XCTAssertLessThan(r.connect_phase?.duration_us ?? .max, 2_000_000, "the phase, not the wait for the start time")
-            XCTAssertEqual(r.connections.new, 0)
+            XCTAssertEqual(r.connections.new, 0, "the run opened no connection: the phase had opened them all")
+            guard let done = phasesDoneAtMillis else { continue }
+            // The connections were open before the start time: the run began at it (a timer's wake-up later).
+            XCTAssertLessThan(r.started_epoch_ms, startMillis + 500, "right at it: the connections were already open")
+            // A phase that included the wait for the start time would last at least `startMillis - done` (it began
+            // before its requests arrived); the phase alone lasts at most `done - launchedMillis` (and the moment its
+            // answers take to come back). Told apart only when the second is clearly the shorter.
+            if done - launchedMillis + 200 < startMillis - done {
+                XCTAssertLessThan(r.connect_phase?.duration_us ?? .max, (startMillis - done) * 1_000, "the phase, not the wait for the start time")
+            }
+        }
+        if phasesDoneAtMillis == nil {
+            print("SegmentRunTests: the connect phases ended less than 100 ms before the start time on this machine; start-time checks skipped")
         }
         XCTAssertEqual(server.requestsReceived, 330, "300 planned + one per connection")
         let merge = try BarrageBinary.run(["merge", path("pc-1.json"), path("pc-2.json"), path("pc-3.json"), "-o", path("pc.json")], timeout: 30)

@@ -81,7 +81,6 @@ final class TargetServerTests: XCTestCase {
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.bodyText, "ok")
         XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(100))
-        XCTAssertLessThan(elapsed, .seconds(2))
     }
 
     func testDripIsPacedAtTheRequestedRate() throws {
@@ -91,8 +90,9 @@ final class TargetServerTests: XCTestCase {
         let seconds = (ContinuousClock.now - start).seconds
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.body.count, 200_000)
+        // 200 kB at 1 MB/s: the last chunk is due ≥ 0.15 s after the first (paced). How much later it came is the
+        // machine's (testDripKeepsAbsoluteDeadlinesOverALongBody holds a long body to its deadlines).
         XCTAssertGreaterThanOrEqual(seconds, 0.15)
-        XCTAssertLessThanOrEqual(seconds, 0.6)
     }
 
     func testDripKeepsAbsoluteDeadlinesOverALongBody() throws {
@@ -429,7 +429,8 @@ final class TargetServerTests: XCTestCase {
         XCTAssertTrue(waitUntil { server.requestsReceived == 3 })
         let start = ContinuousClock.now
         try server.shutdown()
-        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+        // Waiting for any of the three would take an hour: a minute tells them apart on any machine.
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(60))
         for connection in [hung, stalled, delayed] {
             XCTAssertEqual(connection.readToEnd().end, .endOfStream)
         }

@@ -17,7 +17,9 @@ func statsCounts(port: Int) throws -> [String: Int] {
     return object.compactMapValues { $0 as? Int }
 }
 
-/// A loopback port that was free a moment ago (the embedded server bound it on port 0, then let it go).
+/// A loopback port that was free a moment ago (the embedded server bound it on port 0, then let it go). Only for a URL
+/// nothing connects to: a peer started on such a port races every other process for it (`LoopbackPeer`), and a port
+/// that must refuse connections is `refusingLoopbackPort()`.
 func freeLoopbackPort() throws -> Int {
     let probe = try TargetServer.start(host: "127.0.0.1", port: 0)
     defer { try? probe.shutdown() }

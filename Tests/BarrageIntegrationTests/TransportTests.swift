@@ -40,24 +40,21 @@ final class TransportTests: XCTestCase {
                                                       "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]), 0)
     }
 
-    private func freePort() throws -> Int { try freeLoopbackPort() }
-
-    /// Starts a peer and waits until its port accepts connections.
-    private func startPeer(_ executable: String, _ args: [String], port: Int) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = Pipe()
-        try p.run()
-        peers.append(p)
-        for _ in 0..<100 {
-            if loopbackAccepts(port: port) { return }
-            usleep(50_000)
+    /// Starts a peer on a free loopback port (`LoopbackPeer`: another port when that one was taken meanwhile) and
+    /// returns the port; `args(port)` is its command line.
+    private func startPeer(_ executable: String, _ args: (Int) throws -> [String]) throws -> Int {
+        let peer = try LoopbackPeer.start(URL(fileURLWithPath: executable).lastPathComponent) { port in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = try args(port)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            p.standardInput = Pipe()
+            return p
         }
+        peers.append(peer.process)
+        return peer.port
     }
-
 
     private func run(_ args: [String]) throws -> (BarrageBinary.Outcome, RunResult?) {
         let json = path("r-\(UUID().uuidString).json")
@@ -68,9 +65,8 @@ final class TransportTests: XCTestCase {
 
     func testSelfSignedIsRejectedByDefaultAndAcceptedWithCACertOrInsecure() throws {
         try makeCertificate("server")
-        let port = try freePort()
-        try startPeer("/usr/bin/openssl", ["s_server", "-accept", String(port), "-cert", path("server.pem"), "-key", path("server.key"),
-                                           "-www", "-quiet"], port: port)
+        let port = try startPeer("/usr/bin/openssl") { ["s_server", "-accept", String($0), "-cert", self.path("server.pem"),
+                                                        "-key", self.path("server.key"), "-www", "-quiet"] }
         let url = "https://127.0.0.1:\(port)/"
         let (rejected, r1) = try run([url, "-c", "1", "-n", "2"])
         XCTAssertEqual(rejected.status, 1, "no ok response: " + rejected.stderr)
@@ -104,9 +100,9 @@ final class TransportTests: XCTestCase {
     func testMutualTLS() throws {
         try makeCertificate("server")
         try makeCertificate("client")
-        let port = try freePort()
-        try startPeer("/usr/bin/openssl", ["s_server", "-accept", String(port), "-cert", path("server.pem"), "-key", path("server.key"),
-                                           "-Verify", "1", "-CAfile", path("client.pem"), "-www", "-quiet"], port: port)
+        let port = try startPeer("/usr/bin/openssl") { ["s_server", "-accept", String($0), "-cert", self.path("server.pem"),
+                                                        "-key", self.path("server.key"), "-Verify", "1", "-CAfile", self.path("client.pem"),
+                                                        "-www", "-quiet"] }
         let url = "https://127.0.0.1:\(port)/"
         let (ok, r1) = try run([url, "-c", "1", "-n", "2", "--cacert", path("server.pem"), "--cert", path("client.pem"), "--key", path("client.key")])
         XCTAssertEqual(ok.status, 0, ok.stderr)
@@ -125,8 +121,7 @@ final class TransportTests: XCTestCase {
         let docroot = tmp.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: docroot, withIntermediateDirectories: true)
         try "hello\n".write(to: docroot.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        let port = try freePort()
-        try startPeer("/usr/sbin/nghttpd", ["-d", docroot.path, String(port), path("server.key"), path("server.pem")], port: port)
+        let port = try startPeer("/usr/sbin/nghttpd") { ["-d", docroot.path, String($0), self.path("server.key"), self.path("server.pem")] }
         let url = "https://127.0.0.1:\(port)/index.html"
         let (out, r) = try run([url, "-c", "20", "-n", "400", "--http", "2", "--insecure", "--threads", "1"])
         XCTAssertEqual(out.status, 0, out.stderr)
