@@ -22,7 +22,6 @@ final class SegmentRunTests: XCTestCase {
 
     /// `runID`: given to every segment through BARRAGE_RUN_ID (each draws its own otherwise).
     private func runSegments(_ args: [String], runID: String? = nil) throws -> [RunResult] {
-        let launchedMillis = Int64(Date().timeIntervalSince1970 * 1000)
         let processes = try (1...3).map { i in
             try BarrageBinary.start(["run", server.baseURL + "/"] + args + ["--segment", "\(i)/3", "--start-at", "+1s",
                                                                             "--json", path("part-\(i).json"), "--quiet"],
