@@ -18,23 +18,6 @@ final class MessageSchemaTests: XCTestCase {
         if let tmp { try? FileManager.default.removeItem(at: tmp) }
     }
 
-    /// Validates `file` against `schema/NAME` (skipped without python3's jsonschema).
-    private func assertValid(schema name: String, _ file: String, line: UInt = #line) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.repoRoot.appendingPathComponent("Tests/Interop/validate_schema.py").path,
-                       Self.repoRoot.appendingPathComponent("schema/\(name)").path, file]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 3 || p.terminationStatus == 127 { throw XCTSkip("no jsonschema: \(output)") }
-        XCTAssertEqual(p.terminationStatus, 0, output, line: line)
-    }
-
     /// A WebSocket run of `answered` messages (latency 5 ms + i × `stepMicros`), a failure of each class, one dropped
     /// message and a close frame, over 2 s from `startMillis`.
     private func wsResult(answered: Int, stepMicros: Int64, startMillis: Int64, runID: String) -> RunResult {
@@ -80,12 +63,12 @@ final class MessageSchemaTests: XCTestCase {
         XCTAssertEqual(merged.messages?.errors.count, MessageError.count)
         let file = tmp.appendingPathComponent("merged.json").path
         try merged.jsonData().write(to: URL(fileURLWithPath: file))
-        try assertValid(schema: "result.v1.schema.json", file)
+        try assertMatchesSchema(file, schema: "result.v1.schema.json")
 
         let comparison = Compare.compare(base: a, new: b)
         XCTAssertEqual(comparison.messages?.count, 6)
         let compareFile = tmp.appendingPathComponent("compare.json").path
         try comparison.jsonData().write(to: URL(fileURLWithPath: compareFile))
-        try assertValid(schema: "compare.v1.schema.json", compareFile)
+        try assertMatchesSchema(compareFile, schema: "compare.v1.schema.json")
     }
 }

@@ -26,23 +26,6 @@ final class RunSetupTests: XCTestCase {
 
     private func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-    /// Validates `file` against schema/result.v1.schema.json (skipped without python3's jsonschema).
-    private func assertMatchesSchema(_ file: String, line: UInt = #line) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.repoRoot.appendingPathComponent("Tests/Interop/validate_schema.py").path,
-                       Self.repoRoot.appendingPathComponent("schema/result.v1.schema.json").path, file]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 3 || p.terminationStatus == 127 { throw XCTSkip("no jsonschema: \(output)") }
-        XCTAssertEqual(p.terminationStatus, 0, output, line: line)
-    }
-
     /// Logs in once in the setup; `browse` (6 iterations) and `buy` (4) send its token.
     private func writeProfile() throws -> String {
         let profile = path("shop.yaml")

@@ -3,7 +3,7 @@ import BarrageCore
 import BarrageTestSupport
 import BarrageTargetServer
 
-/// What the WebSocket end-to-end tests of segments, `--raw` and `wss://` share (the pattern of `WebSocketRunTests`):
+/// What the WebSocket end-to-end tests share (runs, segments, `--raw`, `wss://`, the live view):
 /// libcurl 8 (`Libcurl8.environment` per run; skipped with a line without it), a temporary directory, the embedded
 /// server with its `/ws` echo route, one bounded run, and the checks every result takes.
 class WebSocketEndToEndCase: XCTestCase {
@@ -41,6 +41,11 @@ class WebSocketEndToEndCase: XCTestCase {
         return (out, Self.result(json), json)
     }
 
+    /// The same run against the server's `/ws` with `query` (its options: `delay_ms=…`, `close_after=…`; "" for none).
+    func run(_ query: String, _ args: [String], url: String? = nil) throws -> (BarrageBinary.Outcome, RunResult?, String) {
+        try run(args, url: url ?? "ws://127.0.0.1:\(port)/ws" + (query.isEmpty ? "" : "?" + query))
+    }
+
     static func result(_ json: String) -> RunResult? {
         (try? Data(contentsOf: URL(fileURLWithPath: json))).flatMap { try? RunResult.decode($0) }
     }
@@ -51,19 +56,8 @@ class WebSocketEndToEndCase: XCTestCase {
         XCTAssertEqual(m.errors.values.reduce(0, +), m.failed, "failures by class add up", file: file, line: line)
     }
 
-    /// Tests/Interop/validate_schema.py on `file` against schema/result.v1.schema.json (skipped without jsonschema).
-    func assertSchemaValid(_ file: String, line: UInt = #line) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", SchemaTests.validator.path, SchemaTests.schemaDir.appendingPathComponent("result.v1.schema.json").path, file]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 3 || p.terminationStatus == 127 { print("schema check skipped: \(output)"); return }
-        XCTAssertEqual(p.terminationStatus, 0, output, line: line)
+    /// The result file against schema/result.v1.schema.json (`assertMatchesSchema`).
+    func assertSchemaValid(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try assertMatchesSchema(path, file: file, line: line)
     }
 }

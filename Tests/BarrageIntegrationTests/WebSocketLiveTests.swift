@@ -5,27 +5,7 @@ import BarrageTargetServer
 
 /// A WebSocket run while it lasts, end to end on libcurl 8 (skipped with a line without it): its progress lines show
 /// the messages, and `--csv` has their columns. Runs are bounded (`-d`); nothing is asserted about speed.
-final class WebSocketLiveTests: XCTestCase {
-    var tmp: URL!
-    var server: TargetServer?
-    var environment: [String: String] = [:]
-
-    override func setUpWithError() throws {
-        guard let env = Libcurl8.environment else {
-            print("WebSocketLiveTests: skipped — \(Libcurl8.skipReason)")
-            throw XCTSkip(Libcurl8.skipReason)
-        }
-        environment = env
-        tmp = try makeTemporaryDirectory()
-        server = try TargetServer.start(host: "127.0.0.1", port: 0, threads: 1)
-    }
-
-    override func tearDownWithError() throws {
-        try server?.shutdown()
-        server = nil
-        if let tmp { try? FileManager.default.removeItem(at: tmp) }
-    }
-
+final class WebSocketLiveTests: WebSocketEndToEndCase {
     func testProgressLinesAndTheCSVShowTheMessages() throws {
         let json = tmp.appendingPathComponent("ws.json").path
         let csv = tmp.appendingPathComponent("ws.csv").path

@@ -7,44 +7,7 @@ import BarrageTargetServer
 /// skipped with a line where libcurl 8 is not unpacked): against the embedded server's `/ws` echo route, whose
 /// `/stats` counts are held against the result, and against a WebSocket server that is not ours (`WebSocketsPeer`).
 /// Every run is bounded (`-n`, or a short `-d`); time is only ever a lower bound.
-final class WebSocketRunTests: XCTestCase {
-    var tmp: URL!
-    var server: TargetServer?
-    var environment: [String: String] = [:]
-
-    override func setUpWithError() throws {
-        guard let env = Libcurl8.environment else {
-            print("WebSocketRunTests: skipped — \(Libcurl8.skipReason)")
-            throw XCTSkip(Libcurl8.skipReason)
-        }
-        environment = env
-        tmp = try makeTemporaryDirectory()
-        server = try TargetServer.start(host: "127.0.0.1", port: 0, threads: 1)
-    }
-
-    override func tearDownWithError() throws {
-        try server?.shutdown()
-        server = nil
-        if let tmp { try? FileManager.default.removeItem(at: tmp) }
-    }
-
-    private var port: Int { server?.port ?? 0 }
-
-    private func run(_ query: String, _ args: [String], url: String? = nil) throws -> (BarrageBinary.Outcome, RunResult?, String) {
-        let json = tmp.appendingPathComponent("ws-\(UUID().uuidString).json").path
-        let target = url ?? "ws://127.0.0.1:\(port)/ws" + (query.isEmpty ? "" : "?" + query)
-        let out = try BarrageBinary.run(["run", target] + args + ["--json", json, "--quiet", "--threads", "2"], timeout: 60,
-                                        environment: environment)
-        let result = (try? Data(contentsOf: URL(fileURLWithPath: json))).flatMap { try? RunResult.decode($0) }
-        return (out, result, json)
-    }
-
-    /// Every message ended once: answered, failed or dropped; failures add up by class.
-    private func assertAccounted(_ m: RunResult.Messages, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(m.total, m.answered + m.failed + m.dropped, "total == answered + failed + dropped", file: file, line: line)
-        XCTAssertEqual(m.errors.values.reduce(0, +), m.failed, "failures by class add up", file: file, line: line)
-    }
-
+final class WebSocketRunTests: WebSocketEndToEndCase {
     func testFourConnectionsSendFourHundredMessagesAllAnswered() throws {
         let (out, r, json) = try run("", ["-c", "4", "-n", "400"])
         XCTAssertEqual(out.status, 0, out.stderr)
@@ -236,21 +199,5 @@ final class WebSocketRunTests: XCTestCase {
         XCTAssertEqual(m.answered, 150)
         XCTAssertEqual(counts.messages, 150, "the peer's own count")
         XCTAssertEqual(counts.connections, 3)
-    }
-
-    /// Tests/Interop/validate_schema.py on `file` against schema/result.v1.schema.json (skipped without jsonschema).
-    private func assertSchemaValid(_ file: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", SchemaTests.validator.path, SchemaTests.schemaDir.appendingPathComponent("result.v1.schema.json").path, file]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 3 || p.terminationStatus == 127 { print("schema check skipped: \(output)"); return }
-        XCTAssertEqual(p.terminationStatus, 0, output)
     }
 }

@@ -449,6 +449,12 @@ public struct Comparison: Codable, Sendable, Equatable {
         case improvement
         /// The 95 % interval of the change contains 0 (or, with the noise unknown, the change is exactly 0).
         case withinNoise = "within noise"
+
+        /// A point change whose noise is unknown (a flow's iterations, a WebSocket run's messages): within noise only
+        /// when it is exactly 0, else its direction.
+        static func pointChange(_ change: Double, higherIsWorse: Bool) -> Verdict {
+            change == 0 ? .withinNoise : ((change > 0) == higherIsWorse ? .regression : .improvement)
+        }
     }
 
     public struct MetricRow: Codable, Sendable, Equatable {

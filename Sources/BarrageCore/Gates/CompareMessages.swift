@@ -12,8 +12,7 @@ extension Compare {
         return Comparison.MessageMetric.allCases.filter { timed || !$0.isLatency }.map { metric in
             let bv = metric.value(of: b), nv = metric.value(of: n)
             let change = nv - bv
-            let verdict: Comparison.Verdict = change == 0 ? .withinNoise
-                : ((change > 0) == metric.higherIsWorse ? .regression : .improvement)
+            let verdict = Comparison.Verdict.pointChange(change, higherIsWorse: metric.higherIsWorse)
             return Comparison.MessageRow(metric: metric, base: bv, new: nv, change: change,
                                          relative_change: bv != 0 ? change / bv : nil, verdict: verdict)
         }
