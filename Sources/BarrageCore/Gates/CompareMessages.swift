@@ -57,28 +57,6 @@ extension Comparison {
         }
     }
 
-    /// One message metric's point change from BASE to NEW.
-    public struct MessageRow: Codable, Sendable, Equatable {
-        public var metric: MessageMetric
-        public var base: Double
-        public var new: Double
-        /// new − base.
-        public var change: Double
-        /// change / base; nil when base is 0.
-        public var relative_change: Double?
-        /// By the sign of the change (noise unknown): `within noise` only when nothing changed.
-        public var verdict: Verdict
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(metric, forKey: .metric)
-            try c.encode(base, forKey: .base)
-            try c.encode(new, forKey: .new)
-            try c.encode(change, forKey: .change)
-            try c.encode(relative_change, forKey: .relative_change)
-            try c.encode(verdict, forKey: .verdict)
-        }
-    }
 
     /// The text block for `messages`: one row per metric.
     func messageText() -> String {
@@ -91,4 +69,7 @@ extension Comparison {
         }
         return "\n  Messages (point changes; noise unknown, not gated):\n" + TextReport.table(rows) + "\n"
     }
+
+    /// One message metric's point change from BASE to NEW.
+    public typealias MessageRow = PointChangeRow<MessageMetric>
 }
