@@ -27,7 +27,7 @@ final class EngineThread: @unchecked Sendable {
     /// Run clock zero, µs monotonic: set when every thread has crossed the start line.
     var startMicros: Int64 = 0
     /// When sending stops (absolute µs monotonic), Int64.max without a duration.
-    private var sendEndMicros: Int64 = .max
+    var sendEndMicros: Int64 = .max
     /// What each slot does next: the connect phase, the closed model's workers, the open model's schedule and pool.
     var scheduler: SlotScheduler<RequestBudget>
     /// True while the warm-up requests run.
@@ -35,14 +35,14 @@ final class EngineThread: @unchecked Sendable {
     /// Requests in flight.
     var active: Int { scheduler.inFlight }
     /// A timerfd in the epoll set: sub-millisecond wake-ups for due times (epoll_wait itself takes whole ms).
-    private var timerFD: Int32 = -1
-    private var timerArmedMicros: Int64 = -1
+    var timerFD: Int32 = -1
+    var timerArmedMicros: Int64 = -1
     private static let timerTag = UInt64.max
 
-    private var loop: UnsafeMutablePointer<LoopState>
+    var loop: UnsafeMutablePointer<LoopState>
     private var shardContexts: UnsafeMutablePointer<ShardContext>
-    private var multis: [UnsafeMutableRawPointer] = []
-    private var dirty: [Bool] = []
+    var multis: [UnsafeMutableRawPointer] = []
+    var dirty: [Bool] = []
     private var slots: UnsafeMutablePointer<Slot>
     private let slotCount: Int
     /// Transfers handed to libcurl so far (perform mode performs again at once when this moved).
@@ -108,7 +108,7 @@ final class EngineThread: @unchecked Sendable {
     /// and a read per wake-up), for at most this much send lateness. Requests due while the loop is awake anyway
     /// (responses arriving) go out at once.
     /// `plan.engine.pacerQuantumMicros`, 200 by default.
-    private let pacerQuantumMicros: Int64
+    let pacerQuantumMicros: Int64
 
     /// How this thread drives libcurl (`Engine.DriveMode`).
     let mode: Engine.DriveMode
@@ -523,38 +523,6 @@ final class EngineThread: @unchecked Sendable {
         }
     }
 
-    /// How long the loop may sleep (ms). In the open model a due request sooner than 100 ms arms the timerfd instead,
-    /// no sooner than the pacer quantum.
-    private func sleepBudget(now: Int64) -> (millis: Int32, timerArmed: Bool) {
-        let wake = nextWakeMicros(now: now)
-        let wait = max(0, wake - now)
-        if scheduler.paced && wait < 100_000 {
-            if armTimer(atMicros: max(wake, now + pacerQuantumMicros)) { return (100, true) }
-            // The timer could not be armed: sleep in whole milliseconds instead (coarser pacing, nothing lost).
-            return (Int32(min(max(1, (wait + 999) / 1_000), 100)), false)
-        }
-        return (Int32(min((wait + 999) / 1_000, plan.closedStages.isEmpty ? 100 : 10)), false)
-    }
-
-    /// Perform mode's sleep: libcurl's own descriptors, plus the timerfd when it is armed.
-    private func pollMulti(_ millis: Int32, timerArmed: Bool) {
-        guard timerArmed else {
-            CurlMulti.poll(multis[0], extra: nil, extraCount: 0, timeoutMillis: millis)
-            return
-        }
-        var extra = curl_waitfd()
-        extra.fd = timerFD
-        extra.events = Int16(CURL_WAIT_POLLIN)
-        CurlMulti.poll(multis[0], extra: &extra, extraCount: 1, timeoutMillis: millis)
-        if extra.revents != 0 { consumeTimer() }
-    }
-
-    /// The timerfd fired: read its count so it stops being readable.
-    private func consumeTimer() {
-        TimerFD.drain(timerFD)
-        timerArmedMicros = -1
-    }
-
     /// Socket mode's sleep: `epoll_wait`, then each ready socket to its shard's `curl_multi_socket_action`.
     private func waitEpoll(_ waitMillis: Int32) {
         let n = Epoll.wait(loop.pointee.epollFD, into: events, capacity: Int32(eventCapacity), timeoutMillis: waitMillis)
@@ -584,32 +552,6 @@ final class EngineThread: @unchecked Sendable {
             }
             drainCompletions()
         }
-    }
-
-    /// The earliest moment the loop must wake: a libcurl timer, the end of the current second, or the end of sending.
-    private func nextWakeMicros(now: Int64) -> Int64 {
-        var wake = startMicros + Int64(interval.second + 1) * 1_000_000
-        let deadlines = loop.pointee.deadlines
-        for s in 0..<multis.count where deadlines[s] >= 0 && deadlines[s] < wake {
-            wake = deadlines[s]
-        }
-        if sendEndMicros > now && sendEndMicros < wake { wake = sendEndMicros }
-        // Thinking or backing-off slots; the next due request (with a free slot when due, without one when too late).
-        let due = scheduler.nextWakeMicros()
-        if due != .max && startMicros + due < wake { wake = startMicros + due }
-        return wake
-    }
-
-    /// Arms the timerfd for an absolute monotonic time (µs), unless it is already armed for it. False when
-    /// `timerfd_settime` failed (the caller then sleeps in whole milliseconds).
-    private func armTimer(atMicros micros: Int64) -> Bool {
-        guard micros != timerArmedMicros else { return true }
-        guard TimerFD.arm(timerFD, atMicros: micros) else {
-            timerArmedMicros = -1
-            return false
-        }
-        timerArmedMicros = micros
-        return true
     }
 
     private func fireTimers(now: Int64) {

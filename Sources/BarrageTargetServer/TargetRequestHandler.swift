@@ -56,7 +56,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     /// What follows the last body byte of a streamed response.
-    private enum StreamEnding {
+    enum StreamEnding {
         /// `.end`; the connection is closed afterwards unless it is kept alive.
         case end(keepAlive: Bool)
         /// No `.end`: the connection is closed (FIN) once the bytes are written (`/fault/truncate`).
@@ -93,7 +93,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    private enum State {
+    enum State {
         /// Waiting for a request head.
         case idle
         /// Head received (held in `pending`), reading the body until `.end`.
@@ -107,17 +107,9 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         case hung
     }
 
-    /// The raw bytes of `/fault/bad-status`.
-    static let badStatusBytes = ByteBuffer(string: "HTTP/1.1 abc OK\r\n\r\n")
-    /// The raw bytes of `/fault/stall-headers`.
-    static let stalledHeadBytes = ByteBuffer(string: "HTTP/1.1 200 OK\r\n")
-    /// The value of each `/fault/huge-headers` filler line: `x-filler-NNNNN: ` (16 bytes), the
-    /// value and CRLF make 1 KiB.
-    static let fillerHeaderValue = String(repeating: "h", count: 1024 - 16 - 2)
-
-    private let counters: ServerCounters
+    let counters: ServerCounters
     private let demoAPI: DemoAPI
-    private var state = State.idle
+    var state = State.idle
     /// The request being received, while `state` is `.receiving`.
     private var pending: PendingRequest?
     /// The `/delay` timer, while one is set.
@@ -130,7 +122,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     private var isPumping = false
     private var pumpAgain = false
     /// Request heads received on this connection (for `/fault/close-every`).
-    private var requestsOnConnection = 0
+    var requestsOnConnection = 0
     /// Whether `channelActive` counted this connection in `openConnections`.
     private var countedAsOpen = false
 
@@ -367,76 +359,6 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    private func respond(context: ChannelHandlerContext, to request: HTTPRequestHead, fault: Route.Fault) {
-        switch fault {
-        case .reset(let bodyBytes):
-            startStream(
-                context: context,
-                request: request,
-                contentLength: Route.resetClaimedBytes,
-                byteCount: bodyBytes,
-                bytesPerSecond: nil,
-                ending: .reset
-            )
-        case .close:
-            closeConnection(context: context)
-        case .stallHeaders:
-            // Nothing more is ever written; `channelInactive` (peer close, or the event loops
-            // shutting down) ends it. The pipelining handler holds any further requests, reading
-            // nothing more until then, so the connection buffers at most one socket read.
-            state = .hung
-            writeRaw(context: context, Self.stalledHeadBytes)
-        case .truncate(let sentBytes, let claimedBytes):
-            startStream(
-                context: context,
-                request: request,
-                contentLength: claimedBytes,
-                byteCount: sentBytes,
-                bytesPerSecond: nil,
-                ending: .close
-            )
-        case .badStatus:
-            state = .closing
-            writeRaw(context: context, Self.badStatusBytes).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
-        case .hugeHeaders(let kilobytes):
-            var headers = HTTPHeaders()
-            headers.reserveCapacity(kilobytes)
-            for line in 0..<kilobytes {
-                headers.add(name: Self.fillerHeaderName(line), value: Self.fillerHeaderValue)
-            }
-            respond(
-                context: context,
-                request: request,
-                status: .ok,
-                contentType: "text/plain",
-                body: ByteBuffer(string: "ok"),
-                extraHeaders: headers
-            )
-        case .ratio(let failureFraction, let seed):
-            let index = UInt64(bitPattern: Int64(counters.ratioRequests.next()))
-            if Route.Fault.ratioFails(requestIndex: index, failureFraction: failureFraction, seed: seed) {
-                respondFixed(
-                    context: context,
-                    request: request,
-                    status: .serviceUnavailable,
-                    body: "503 Service Unavailable"
-                )
-            } else {
-                respondFixed(context: context, request: request, status: .ok, body: "ok")
-            }
-        case .closeEvery(let requests):
-            respondFixed(
-                context: context,
-                request: request,
-                status: .ok,
-                body: "ok",
-                forceClose: requestsOnConnection % requests == 0
-            )
-        }
-    }
-
     /// Answers an `/api/` request through ``DemoAPI`` and counts its outcome.
     private func respond(context: ChannelHandlerContext, to request: PendingRequest, api endpoint: Route.API) {
         let head = request.head
@@ -464,13 +386,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         )
     }
 
-    /// `x-filler-NNNNN` (14 bytes; five digits cover ``Route/maxHugeHeaderKilobytes``).
-    private static func fillerHeaderName(_ line: Int) -> String {
-        let digits = String(line)
-        return "x-filler-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
-    }
-
-    private func respondFixed(
+    func respondFixed(
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
         status: HTTPResponseStatus,
@@ -489,7 +405,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
 
     /// Writes a whole response with a body held in memory. `forceClose` closes the connection
     /// after it (saying `Connection: close`) even when the request asked to keep it alive.
-    private func respond(
+    func respond(
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
         status: HTTPResponseStatus,
@@ -518,7 +434,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     /// Writes the head of a streamed response (`/bytes`, `/drip`, `/fault/reset`,
     /// `/fault/truncate`) announcing `contentLength` bytes and starts its body of `byteCount`
     /// bytes, which `ending` follows.
-    private func startStream(
+    func startStream(
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
         contentLength: Int,
@@ -628,7 +544,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     /// handler is added or removed, so nothing needs restoring on a connection we close or hang
     /// anyway.
     @discardableResult
-    private func writeRaw(context: ChannelHandlerContext, _ bytes: ByteBuffer) -> EventLoopFuture<Void> {
+    func writeRaw(context: ChannelHandlerContext, _ bytes: ByteBuffer) -> EventLoopFuture<Void> {
         do {
             let encoderContext = try context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
             let promise = context.eventLoop.makePromise(of: Void.self)
@@ -652,7 +568,7 @@ final class TargetRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    private func closeConnection(context: ChannelHandlerContext) {
+    func closeConnection(context: ChannelHandlerContext) {
         cancelResponse()
         state = .closing
         context.close(promise: nil)

@@ -37,6 +37,20 @@ final class LoopbackPeer {
         return LoopbackPeer(process: process, port: port)
     }
 
+    /// A quiet peer (output discarded, stdin held open) from `executable` and its command line `args(port)`.
+    static func start(executable: String, file: StaticString = #filePath, line: UInt = #line,
+                      _ args: (Int) throws -> [String]) throws -> LoopbackPeer {
+        try start(URL(fileURLWithPath: executable).lastPathComponent, file: file, line: line) { port in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = try args(port)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            p.standardInput = Pipe()
+            return p
+        }
+    }
+
     /// Starts `barrage` with a command line that names a loopback port to listen on (`--metrics-addr 127.0.0.1:PORT`):
     /// returns once the process holds the port, or has exited (its outcome is the test's to check). A run that exits
     /// because the port was taken meanwhile ("cannot listen") is started again on another port, like a peer.

@@ -43,15 +43,7 @@ final class TransportTests: XCTestCase {
     /// Starts a peer on a free loopback port (`LoopbackPeer`: another port when that one was taken meanwhile) and
     /// returns the port; `args(port)` is its command line.
     private func startPeer(_ executable: String, _ args: (Int) throws -> [String]) throws -> Int {
-        let peer = try LoopbackPeer.start(URL(fileURLWithPath: executable).lastPathComponent) { port in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: executable)
-            p.arguments = try args(port)
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            p.standardInput = Pipe()
-            return p
-        }
+        let peer = try LoopbackPeer.start(executable: executable, args)
         peers.append(peer.process)
         return peer.port
     }
